@@ -1,0 +1,96 @@
+"""What both emulators share: request counters and a loopback uvicorn runner."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+
+__all__ = ["RunningServer", "Stats", "serve_app"]
+
+
+@dataclass
+class TrackerStats:
+    reads: int = 0
+    writes: int = 0
+
+
+@dataclass
+class Stats:
+    """Request counters per tracker. ``writes`` count requests that changed tracker state
+    (GraphQL mutations included); every other authenticated API request is a read.
+    ``issues`` is filled in by the server from the stores when stats are asked for."""
+
+    jira: TrackerStats = field(default_factory=TrackerStats)
+    github: TrackerStats = field(default_factory=TrackerStats)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, tracker: str, *, write: bool) -> None:
+        with self.lock:
+            counters: TrackerStats = getattr(self, tracker)
+            if write:
+                counters.writes += 1
+            else:
+                counters.reads += 1
+
+    def reset(self) -> None:
+        with self.lock:
+            self.jira = TrackerStats()
+            self.github = TrackerStats()
+
+    def snapshot(self, issues: Callable[[str], int] | None = None) -> dict[str, dict[str, int]]:
+        with self.lock:
+            return {
+                name: {
+                    "reads": getattr(self, name).reads,
+                    "writes": getattr(self, name).writes,
+                    "issues": issues(name) if issues else 0,
+                }
+                for name in ("jira", "github")
+            }
+
+
+class RunningServer:
+    """A uvicorn server on a loopback port, in a daemon thread; ``stop()`` is idempotent."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        self.host = host
+        self.port: int = sock.getsockname()[1]
+        self._socket = sock
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
+        )
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._thread = threading.Thread(target=self._run, name=f"sandbox:{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("sandbox server did not start")
+            time.sleep(0.01)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _run(self) -> None:
+        asyncio.run(self._server.serve(sockets=[self._socket]))
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+
+
+def serve_app(app: Any, port: int = 0) -> RunningServer:
+    """Serve an ASGI app on ``127.0.0.1:port`` (0 = ephemeral) until ``stop()``."""
+    return RunningServer(app, port=port)

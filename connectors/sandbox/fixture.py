@@ -1,0 +1,141 @@
+"""The fixture format that seeds the sandbox trackers (``roadsync sandbox --seed FILE``).
+
+A fixture is one JSON document (``.json``) shaped as :class:`Fixture`. Times are ISO 8601 UTC
+(``2026-11-02T09:30:00Z``). Everything optional has a sensible default; ids (Jira issue ids,
+GitHub issue ids and node ids, Projects v2 ids) are assigned by the stores, deterministically.
+
+Example::
+
+    {
+      "jira": {
+        "projects": [{"key": "PAY", "name": "Payments", "components": ["api", "checkout"]}],
+        "custom_fields": [{"name": "Theme", "type": "select", "options": ["checkout"]},
+                          {"name": "Story Points", "type": "number"}],
+        "issues": [{"key": "PAY-1", "type": "Epic", "summary": "Checkout v2",
+                    "status": "In Progress", "labels": ["checkout"], "priority": "High"},
+                   {"key": "PAY-2", "type": "Story", "summary": "3DS flow", "parent": "PAY-1",
+                    "fields": {"Story Points": 5},
+                    "remote_links": ["https://github.com/acme/web/issues/4"]}]
+      },
+      "github": {
+        "owner": "acme",
+        "repos": [{"name": "web"}],
+        "issue_types": ["Bug", "Feature", "Task"],
+        "issues": [{"repo": "web", "number": 4, "title": "Pay button (PAY-2)", "labels": ["ui"],
+                    "type": "Feature", "state": "open"},
+                   {"repo": "web", "number": 5, "title": "Bump deps", "pull_request": true}],
+        "project": {"number": 1, "title": "Roadmap",
+                    "fields": [{"name": "Priority", "type": "single_select",
+                                "options": ["P0", "P1", "P2", "P3", "P4"]},
+                               {"name": "Estimate", "type": "number"}],
+                    "items": [{"issue": "acme/web#4", "values": {"Priority": "P1", "Estimate": 3}}]}
+      }
+    }
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+__all__ = [
+    "Fixture",
+    "GithubFixture",
+    "GithubIssueFixture",
+    "JiraFixture",
+    "JiraIssueFixture",
+    "ProjectFixture",
+]
+
+
+class JiraProjectFixture(TypedDict, total=False):
+    key: str  # required
+    name: str
+    components: list[str]
+    lead: str
+
+
+class JiraCustomFieldFixture(TypedDict, total=False):
+    name: str  # required
+    type: Literal["select", "text", "number", "labels"]
+    options: list[str]  # select only
+
+
+class JiraIssueFixture(TypedDict, total=False):
+    key: str  # required, e.g. "PAY-12"; issue keys of a project need not be contiguous
+    type: str  # "Epic" | "Story" | "Task" | "Bug" | "Sub-task" (default "Task")
+    summary: str  # required
+    description: str
+    status: str  # "To Do" | "In Progress" | "In Review" | "Done" (default "To Do")
+    labels: list[str]
+    components: list[str]
+    priority: str | None  # a priority name, default "Medium"
+    parent: str | None  # epic or parent key
+    assignee: str | None  # a display name
+    fields: dict[str, str | float | None]  # custom field values by field name
+    remote_links: list[str]  # URLs (e.g. GitHub issues)
+    created: str
+    updated: str
+
+
+class JiraFixture(TypedDict, total=False):
+    projects: list[JiraProjectFixture]
+    priorities: list[str]  # default Highest, High, Medium, Low, Lowest
+    custom_fields: list[JiraCustomFieldFixture]
+    issues: list[JiraIssueFixture]
+    user: dict[str, str]  # the bot account: {"displayName", "emailAddress", "accountId"}
+
+
+class GithubIssueFixture(TypedDict, total=False):
+    repo: str  # required: repository name (without owner)
+    number: int  # required
+    title: str  # required
+    body: str
+    state: Literal["open", "closed"]
+    state_reason: str | None
+    labels: list[str]
+    assignees: list[str]
+    type: str | None  # issue type name
+    parent: int | None  # number of the parent issue in the same repository
+    milestone: str | None
+    pull_request: bool
+    created_at: str
+    updated_at: str
+
+
+class ProjectFieldFixture(TypedDict, total=False):
+    name: str
+    type: Literal["single_select", "text", "number", "date"]
+    options: list[str]
+
+
+class ProjectItemFixture(TypedDict, total=False):
+    issue: str  # "owner/repo#number"
+    values: dict[str, str | float | None]
+
+
+class ProjectFixture(TypedDict, total=False):
+    number: int
+    title: str
+    owner: str  # defaults to the GitHub owner
+    fields: list[ProjectFieldFixture]
+    items: list[ProjectItemFixture]
+
+
+class GithubRepoFixture(TypedDict, total=False):
+    name: str
+    private: bool
+    labels: list[dict[str, str]]  # {"name", "color", "description"}
+
+
+class GithubFixture(TypedDict, total=False):
+    owner: str  # organization login
+    repos: list[GithubRepoFixture]
+    issue_types: list[str]
+    issues: list[GithubIssueFixture]
+    project: ProjectFixture | None
+    user: dict[str, str]  # the bot account: {"login", "name"}
+
+
+class Fixture(TypedDict, total=False):
+    jira: JiraFixture
+    github: GithubFixture

@@ -1,0 +1,89 @@
+"""The roadmap model: themes, their match blocks, and the roadmap as a whole. Pure data.
+
+Built from validated config by :func:`sync.config.load_roadmap` (pydantic at the edge);
+everything inside roadsync uses these frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Horizon = Literal["now", "next", "later"]
+ThemeStatus = Literal["active", "paused", "retired"]
+Alignment = Literal["aligned", "inherited", "unaligned", "retired", "paused"]
+
+DEFAULT_LEVELS: tuple[str, ...] = ("P0", "P1", "P2", "P3", "P4")
+
+__all__ = ["DEFAULT_LEVELS", "Alignment", "Horizon", "MatchBlock", "Roadmap", "Theme", "ThemeStatus"]
+
+
+@dataclass(frozen=True)
+class MatchBlock:
+    """One ``[[themes.match]]`` block: it matches when **all** its non-empty conditions hold.
+
+    List conditions match when the item has any of the listed values (labels, components,
+    repos, projects, issue types, keys, epics/parents). ``title`` and ``text`` are regular
+    expressions (``text`` searches title and body). ``status`` lists status names or status
+    categories (``todo``, ``in_progress``, ``done``).
+    """
+
+    labels: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    epics: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
+    repos: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+    issue_types: tuple[str, ...] = ()
+    title: str | None = None
+    text: str | None = None
+    keys: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A strategic theme of the roadmap; ``order`` is its position in the file (ties)."""
+
+    id: str
+    name: str
+    priority: str
+    horizon: Horizon = "now"
+    status: ThemeStatus = "active"
+    target_share: float | None = None
+    owner: str | None = None
+    aliases: tuple[str, ...] = ()
+    retire_after: date | None = None
+    match: tuple[MatchBlock, ...] = ()
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    """Ranked themes plus the priority levels they use (highest first)."""
+
+    themes: tuple[Theme, ...]
+    levels: tuple[str, ...] = DEFAULT_LEVELS
+    allocation_tolerance: float = 0.10
+    _by_id: dict[str, Theme] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, Theme] = {}
+        for theme in self.themes:
+            index[theme.id] = theme
+        for theme in self.themes:
+            for alias in theme.aliases:
+                index.setdefault(alias, theme)
+        object.__setattr__(self, "_by_id", index)
+
+    def resolve(self, theme_id: str) -> Theme | None:
+        """The theme with this id or alias, or ``None`` when the roadmap does not define it."""
+        return self._by_id.get(theme_id)
+
+    def rank(self, level: str) -> int:
+        """Position of a priority level, 0 for the highest; unknown levels rank last."""
+        try:
+            return self.levels.index(level)
+        except ValueError:
+            return len(self.levels)

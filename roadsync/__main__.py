@@ -1,0 +1,8 @@
+"""``python -m roadsync`` runs the CLI."""
+
+from __future__ import annotations
+
+from sync.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Plan and drift as data: frozen, sorted, with a checksum over canonical JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mappings.assignment import Assignment
+
+ManagedFieldName = Literal["priority", "theme", "alignment"]
+DriftKind = Literal[
+    "unaligned",
+    "priority_mismatch",
+    "manual_override",
+    "retired_theme",
+    "paused_theme",
+    "empty_theme",
+    "allocation",
+    "cross_tracker",
+    "parent_mismatch",
+    "unknown_theme",
+]
+DRIFT_KINDS: tuple[str, ...] = (
+    "unaligned",
+    "priority_mismatch",
+    "manual_override",
+    "retired_theme",
+    "paused_theme",
+    "empty_theme",
+    "allocation",
+    "cross_tracker",
+    "parent_mismatch",
+    "unknown_theme",
+)
+
+__all__ = ["DRIFT_KINDS", "DriftFinding", "DriftKind", "FieldChange", "ManagedFieldName", "Plan"]
+
+
+@dataclass(frozen=True, order=True)
+class FieldChange:
+    """One write: ``old``/``new`` are tracker-native values (``"High"``, ``"priority/P1"``).
+
+    ``None`` as ``new`` means clear the field. ``reason`` says why for people; ``rule`` is the
+    mapping rule id that decided the value.
+    """
+
+    item: str
+    field: str
+    old: str | None
+    new: str | None
+    reason: str = ""
+    rule: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "field": self.field,
+            "old": self.old,
+            "new": self.new,
+            "reason": self.reason,
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True, order=True)
+class DriftFinding:
+    """One drift finding; theme-level findings have ``item=None`` and the theme id."""
+
+    kind: str
+    item: str | None
+    theme: str | None
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "item": self.item, "theme": self.theme, "detail": self.detail}
+
+
+def _drift_sort_key(finding: DriftFinding) -> tuple[str, str, str, str]:
+    return (finding.kind, finding.item or "", finding.theme or "", finding.detail)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A sorted, immutable plan: changes, drift, assignments, and what the items looked like.
+
+    ``seen`` maps every item the plan touches to its ``updated`` timestamp at planning time:
+    ``apply`` refuses the plan when a touched item changed since.
+    """
+
+    changes: tuple[FieldChange, ...]
+    drift: tuple[DriftFinding, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
+    seen: Mapping[str, str] = field(default_factory=dict)
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        changes: Iterable[FieldChange],
+        drift: Iterable[DriftFinding] = (),
+        assignments: Iterable[Assignment] = (),
+        seen: Mapping[str, str] | None = None,
+        summary: Mapping[str, Any] | None = None,
+    ) -> Plan:
+        return cls(
+            changes=tuple(sorted(changes)),
+            drift=tuple(sorted(drift, key=_drift_sort_key)),
+            assignments=tuple(sorted(assignments, key=lambda a: a.item)),
+            seen=dict(sorted((seen or {}).items())),
+            summary=dict(summary or {}),
+        )
+
+    def canonical(self) -> dict[str, Any]:
+        """The JSON document without its checksum; key order and item order are stable."""
+        return {
+            "changes": [c.to_dict() for c in self.changes],
+            "drift": [d.to_dict() for d in self.drift],
+            "assignments": [a.to_dict() for a in self.assignments],
+            "seen": dict(self.seen),
+            "summary": dict(self.summary),
+        }
+
+    @property
+    def checksum(self) -> str:
+        body = json.dumps(
+            {"changes": self.canonical()["changes"], "seen": dict(self.seen)},
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(body.encode()).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        document = self.canonical()
+        document["checksum"] = self.checksum
+        return document
