@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mappings.assignment import Assignment
+from roadsync.changes import FieldChange
 
 ManagedFieldName = Literal["priority", "theme", "alignment"]
 DriftKind = Literal[
@@ -37,32 +38,6 @@ DRIFT_KINDS: tuple[str, ...] = (
 )
 
 __all__ = ["DRIFT_KINDS", "DriftFinding", "DriftKind", "FieldChange", "ManagedFieldName", "Plan"]
-
-
-@dataclass(frozen=True, order=True)
-class FieldChange:
-    """One write: ``old``/``new`` are tracker-native values (``"High"``, ``"priority/P1"``).
-
-    ``None`` as ``new`` means clear the field. ``reason`` says why for people; ``rule`` is the
-    mapping rule id that decided the value.
-    """
-
-    item: str
-    field: str
-    old: str | None
-    new: str | None
-    reason: str = ""
-    rule: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "item": self.item,
-            "field": self.field,
-            "old": self.old,
-            "new": self.new,
-            "reason": self.reason,
-            "rule": self.rule,
-        }
 
 
 @dataclass(frozen=True, order=True)

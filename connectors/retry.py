@@ -1,0 +1,110 @@
+"""The one retry owner: tenacity at the connector boundary.
+
+The client libraries' own retries are turned off (``JIRA(max_retries=0)``, ``Github(retry=None)``);
+every HTTP call a connector makes goes through :func:`call_with_retry`, which retries only
+:class:`~roadsync.errors.TransientError` (429, 502/503/504, dropped connections, timeouts),
+honouring ``Retry-After`` and rate-limit reset times, with capped exponential backoff.
+
+:func:`classify` is the single table from HTTP status to what the caller should do.
+Never wrap a non-idempotent create in ``call_with_retry`` unless the caller has made it
+idempotent (e.g. by checking whether the label already exists first).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from roadsync.errors import (
+    AuthError,
+    NotFoundError,
+    RateLimited,
+    RemoteRefused,
+    TrackerError,
+    TransientError,
+)
+
+T = TypeVar("T")
+
+__all__ = ["RetryPolicy", "call_with_retry", "classify", "retry_after_seconds"]
+
+MAX_WAIT_S = 120.0
+
+
+class RetryPolicy:
+    """How many attempts and how long to wait at most; tests shrink ``base_s`` and ``max_wait_s``."""
+
+    def __init__(self, attempts: int = 5, base_s: float = 0.5, max_wait_s: float = MAX_WAIT_S) -> None:
+        self.attempts = attempts
+        self.base_s = base_s
+        self.max_wait_s = max_wait_s
+
+    def wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        backoff = self.base_s * (2 ** (state.attempt_number - 1))
+        if isinstance(exc, RateLimited) and exc.reset_at is not None:
+            backoff = max(backoff, exc.reset_at - time.time() + 1)
+        if isinstance(exc, TransientError) and exc.retry_after is not None:
+            backoff = max(exc.retry_after, 0.0)
+        return min(backoff, self.max_wait_s)
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """``Retry-After`` in seconds (integer or decimal form); ``None`` when absent or unreadable."""
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+def classify(
+    status: int,
+    message: str,
+    *,
+    source: str,
+    headers: Mapping[str, str] | None = None,
+    item: str | None = None,
+    hint: str | None = None,
+) -> TrackerError:
+    """Map an HTTP status (and rate-limit headers) to the error that says what to do."""
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    retry_after = retry_after_seconds(headers)
+    remaining = headers.get("x-ratelimit-remaining")
+    reset = headers.get("x-ratelimit-reset")
+    limited = status == 429 or (
+        status == 403 and (retry_after is not None or remaining == "0" or "rate limit" in message.lower())
+    )
+    if limited:
+        reset_at = float(reset) if reset and reset.replace(".", "", 1).isdigit() else None
+        return RateLimited(
+            message, source=source, item=item, status=status, retry_after=retry_after, reset_at=reset_at
+        )
+    if status in (500, 502, 503, 504) or status == 0:
+        return TransientError(message, source=source, item=item, status=status or None, retry_after=retry_after)
+    if status == 401:
+        return AuthError(message, source=source, item=item, status=status, hint=hint or "check the token")
+    if status == 403:
+        return AuthError(
+            message, source=source, item=item, status=status, hint=hint or "the token lacks permission"
+        )
+    if status == 404:
+        return NotFoundError(message, source=source, item=item, status=status, hint=hint)
+    return RemoteRefused(message, source=source, item=item, status=status, hint=hint)
+
+
+def call_with_retry(func: Callable[[], T], policy: RetryPolicy | None = None) -> T:
+    """Call ``func``, retrying transient errors per ``policy``; the last error is re-raised."""
+    policy = policy or RetryPolicy()
+    retrying = Retrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(policy.attempts),
+        wait=policy.wait,
+        reraise=True,
+    )
+    return retrying(func)
