@@ -1,0 +1,154 @@
+"""The append-only audit journal of every write: JSON lines at ``<state_dir>/journal.jsonl``.
+
+Each write is journaled twice: an ``intent`` line written and fsynced *before* the write is
+sent, and a ``done`` line after it with the outcome. An intent without a done line means the run
+died mid-write: the next apply must check such items against the tracker rather than blindly
+resend (:meth:`Journal.uncertain`).
+
+Every line has ``time``, ``run_id``, ``entry``, ``event`` (``intent``|``done``), ``item``,
+``field``, ``before``, ``after``, ``rule`` and ``status`` (``pending`` on intents; ``applied``,
+``skipped`` or ``failed`` on done lines, with ``error`` when failed). Lines pass through
+:func:`~roadsync.errors.scrub`, so a token can never land in the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from roadsync.changes import FieldChange
+from roadsync.errors import scrub
+
+__all__ = ["JOURNAL_FILE", "Journal", "new_run_id"]
+
+JOURNAL_FILE = "journal.jsonl"
+
+
+def new_run_id() -> str:
+    """A fresh id for one run (every journal line of the run carries it)."""
+    return uuid.uuid4().hex[:12]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Journal:
+    """Appends to one journal file; safe to share between threads of one run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        # Intents of this process's run, so done() need not re-read the file.
+        self._recent: dict[str, dict[str, Any]] = {}
+        self._checked_tail = False
+
+    def intent(self, change: FieldChange, run_id: str) -> str:
+        """Journal that ``change`` is about to be sent (fsynced before returning); return its entry id."""
+        entry = uuid.uuid4().hex
+        self._append(
+            {
+                "time": _now(),
+                "run_id": run_id,
+                "entry": entry,
+                "event": "intent",
+                "item": change.item,
+                "field": change.field,
+                "before": change.old,
+                "after": change.new,
+                "rule": change.rule,
+                "reason": change.reason,
+                "status": "pending",
+            }
+        )
+        return entry
+
+    def done(self, entry_id: str, status: str, error: str | None = None) -> None:
+        """Journal the outcome of the write behind ``entry_id`` (``applied``/``skipped``/``failed``)."""
+        intent = self._find_intent(entry_id)
+        line: dict[str, Any] = {
+            "time": _now(),
+            "run_id": intent.get("run_id") if intent else None,
+            "entry": entry_id,
+            "event": "done",
+            "item": intent.get("item") if intent else None,
+            "field": intent.get("field") if intent else None,
+            "before": intent.get("before") if intent else None,
+            "after": intent.get("after") if intent else None,
+            "rule": intent.get("rule") if intent else None,
+            "status": status,
+        }
+        if error is not None:
+            line["error"] = error
+        self._append(line)
+
+    def entries(self) -> Iterator[dict[str, Any]]:
+        """Every line of the journal in order; a torn last line (crash mid-append) is skipped."""
+        if not self.path.exists():
+            return
+        with self.path.open(encoding="utf-8") as handle:
+            for raw in handle:
+                try:
+                    data = json.loads(raw)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(data, dict):
+                    yield data
+
+    def uncertain(self) -> list[dict[str, Any]]:
+        """Intents without a done line, oldest first: writes whose outcome is unknown."""
+        pending: dict[str, dict[str, Any]] = {}
+        for entry in self.entries():
+            if entry.get("event") == "intent":
+                pending[str(entry.get("entry"))] = entry
+            elif entry.get("event") == "done":
+                pending.pop(str(entry.get("entry")), None)
+        return list(pending.values())
+
+    def resolve(self, entry_id: str, status: str, error: str | None = None) -> None:
+        """Close an uncertain intent after checking the tracker (same as :meth:`done`)."""
+        self.done(entry_id, status, error)
+
+    def _find_intent(self, entry_id: str) -> dict[str, Any] | None:
+        # The done line repeats the intent's fields so each line reads on its own; an intent
+        # from an earlier run (resolve()) is found by reading the file.
+        cached = self._recent.pop(entry_id, None)
+        if cached is not None:
+            return cached
+        for entry in self.entries():
+            if entry.get("event") == "intent" and entry.get("entry") == entry_id:
+                return entry
+        return None
+
+    def _append(self, line: dict[str, Any]) -> None:
+        text = scrub(json.dumps(line, ensure_ascii=False, sort_keys=True)) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self._checked_tail:
+                text = self._after_torn_line(text)
+                self._checked_tail = True
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, text.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if line.get("event") == "intent":
+                self._recent[str(line["entry"])] = line
+
+    def _after_torn_line(self, text: str) -> str:
+        # A run killed mid-append can leave a last line without its newline; start on a fresh
+        # line so this run's first entry is not glued onto the torn one and lost.
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(-1, os.SEEK_END)
+                last = handle.read(1)
+        except OSError:  # missing or empty file
+            return text
+        return text if last == b"\n" else "\n" + text

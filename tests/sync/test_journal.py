@@ -1,0 +1,82 @@
+"""The audit journal: intents before writes, outcomes after, uncertain writes found, no tokens."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from roadsync.changes import FieldChange
+from roadsync.errors import register_secret
+from sync.journal import Journal, new_run_id
+
+CHANGE = FieldChange("PAY-1", "priority", "Low", "High", reason="theme checkout is P1", rule="checkout#0")
+
+
+def lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_intent_is_on_disk_before_the_write(tmp_path: Path) -> None:
+    """intent() has written a complete line with before/after/rule when it returns."""
+    journal = Journal(tmp_path / "journal.jsonl")
+    run_id = new_run_id()
+    entry = journal.intent(CHANGE, run_id)
+    [line] = lines(tmp_path / "journal.jsonl")
+    assert line["entry"] == entry and line["run_id"] == run_id and line["event"] == "intent"
+    assert (line["item"], line["field"], line["before"], line["after"], line["rule"], line["status"]) == (
+        "PAY-1",
+        "priority",
+        "Low",
+        "High",
+        "checkout#0",
+        "pending",
+    )
+    assert str(line["time"]).endswith("Z")
+
+
+def test_done_closes_the_intent(tmp_path: Path) -> None:
+    """A done line repeats the change and the outcome; the write is no longer uncertain."""
+    journal = Journal(tmp_path / "journal.jsonl")
+    entry = journal.intent(CHANGE, "run1")
+    journal.done(entry, "applied")
+    assert journal.uncertain() == []
+    done = lines(tmp_path / "journal.jsonl")[1]
+    assert (done["event"], done["status"], done["item"], done["after"], done["run_id"]) == (
+        "done",
+        "applied",
+        "PAY-1",
+        "High",
+        "run1",
+    )
+
+
+def test_uncertain_lists_intents_without_outcome_across_runs(tmp_path: Path) -> None:
+    """After a crash mid-apply, a new Journal on the same file finds the intents left open."""
+    path = tmp_path / "journal.jsonl"
+    first = Journal(path)
+    closed = first.intent(CHANGE, "run1")
+    first.done(closed, "failed", error="HTTP 500")
+    open_one = first.intent(FieldChange("PAY-2", "theme", None, "theme/search"), "run1")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"event": "intent", "torn')  # the crash tore the last line
+    later = Journal(path)
+    assert [entry["entry"] for entry in later.uncertain()] == [open_one]
+    later.resolve(open_one, "applied")
+    assert later.uncertain() == []
+
+
+def test_journal_never_holds_a_token(tmp_path: Path) -> None:
+    """A token inside an error message is masked before the line is written."""
+    register_secret("ghp_secretTOKEN1234")
+    journal = Journal(tmp_path / "journal.jsonl")
+    entry = journal.intent(CHANGE, "run1")
+    journal.done(entry, "failed", error="401 for Authorization: token ghp_secretTOKEN1234")
+    text = (tmp_path / "journal.jsonl").read_text(encoding="utf-8")
+    assert "ghp_secretTOKEN1234" not in text
+    assert "***" in text
+
+
+def test_missing_journal_has_no_entries(tmp_path: Path) -> None:
+    """A journal that was never written has no entries and nothing uncertain."""
+    journal = Journal(tmp_path / "none.jsonl")
+    assert list(journal.entries()) == [] and journal.uncertain() == []

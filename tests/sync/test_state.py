@@ -1,0 +1,82 @@
+"""Ownership records: never-written vs written vs cleared, atomic records, schema versions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from roadsync.errors import ConfigError
+from sync.db import connect
+from sync.state import NEVER_WRITTEN, Written, iso_utc, open_state
+
+AT = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def test_never_written_differs_from_cleared(tmp_path: Path) -> None:
+    """A field roadsync never wrote reads NEVER_WRITTEN; one it cleared reads Written(None)."""
+    _, state = open_state(tmp_path)
+    state.record_written("PAY-1", "priority", None, at=AT)
+    assert state.last_written("PAY-2", "priority") is NEVER_WRITTEN
+    assert not state.last_written("PAY-2", "priority")
+    assert state.last_written("PAY-1", "priority") == Written(None, "2024-03-01T12:00:00Z")
+
+
+def test_record_written_replaces_the_previous_value(tmp_path: Path) -> None:
+    """The last write wins, with its time."""
+    _, state = open_state(tmp_path)
+    state.record_written("PAY-1", "theme", "theme/checkout", at=AT)
+    state.record_written("PAY-1", "theme", "theme/search", at=AT.replace(hour=13))
+    assert state.last_written("PAY-1", "theme") == Written("theme/search", "2024-03-01T13:00:00Z")
+    assert state.all_written() == {("PAY-1", "theme"): Written("theme/search", "2024-03-01T13:00:00Z")}
+
+
+def test_records_are_durable_without_an_explicit_commit(tmp_path: Path) -> None:
+    """A record is committed at once: another connection sees it before the first one closes."""
+    _, state = open_state(tmp_path)
+    state.record_written("acme/web#4", "priority", "priority/P1", at=AT)
+    _, other = open_state(tmp_path)
+    assert other.last_written("acme/web#4", "priority") == Written("priority/P1", "2024-03-01T12:00:00Z")
+
+
+def test_forget_drops_an_items_records(tmp_path: Path) -> None:
+    """forget() drops all records of one item, or only the named fields."""
+    _, state = open_state(tmp_path)
+    for field in ("priority", "theme", "alignment"):
+        state.record_written("PAY-1", field, "x", at=AT)
+    state.record_written("PAY-2", "priority", "x", at=AT)
+    assert state.forget("PAY-1", ["theme"]) == 1
+    assert state.last_written("PAY-1", "theme") is NEVER_WRITTEN
+    assert state.forget("PAY-1") == 2
+    assert set(state.all_written()) == {("PAY-2", "priority")}
+
+
+def test_open_state_creates_the_file_with_both_parts(tmp_path: Path) -> None:
+    """open_state creates <state_dir>/state.sqlite with mirror and state at schema version 1."""
+    mirror, _ = open_state(tmp_path / "deep" / "dir")
+    assert (tmp_path / "deep" / "dir" / "state.sqlite").is_file()
+    versions = dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())
+    assert versions == {"mirror": 1, "state": 1}
+
+
+def test_newer_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    """A state file from a newer roadsync is refused with a ConfigError that says what to do."""
+    open_state(tmp_path)
+    conn = connect(tmp_path / "state.sqlite")
+    conn.execute("UPDATE schema_versions SET version = 99 WHERE part = 'state'")
+    conn.close()
+    with pytest.raises(ConfigError) as caught:
+        open_state(tmp_path)
+    assert caught.value.exit_code == 78
+    assert "'state' schema is version 99" in caught.value.one_line()
+    assert "upgrade roadsync" in caught.value.one_line()
+
+
+def test_iso_utc_normalises_time_zones() -> None:
+    """Aware times are converted to UTC and naive ones taken as UTC."""
+    from datetime import timedelta
+
+    plus_two = timezone(timedelta(hours=2))
+    assert iso_utc(datetime(2024, 1, 1, 12, 0, tzinfo=plus_two)) == "2024-01-01T10:00:00Z"
+    assert iso_utc(datetime(2024, 1, 1, 12, 0)) == "2024-01-01T12:00:00Z"
