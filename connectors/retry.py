@@ -44,12 +44,12 @@ class RetryPolicy:
 
     def wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        backoff = self.base_s * (2 ** (state.attempt_number - 1))
+        backoff = self.base_s * float(2 ** (state.attempt_number - 1))
         if isinstance(exc, RateLimited) and exc.reset_at is not None:
             backoff = max(backoff, exc.reset_at - time.time() + 1)
         if isinstance(exc, TransientError) and exc.retry_after is not None:
             backoff = max(exc.retry_after, 0.0)
-        return min(backoff, self.max_wait_s)
+        return float(min(backoff, self.max_wait_s))
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -86,7 +86,9 @@ def classify(
             message, source=source, item=item, status=status, retry_after=retry_after, reset_at=reset_at
         )
     if status in (500, 502, 503, 504) or status == 0:
-        return TransientError(message, source=source, item=item, status=status or None, retry_after=retry_after)
+        return TransientError(
+            message, source=source, item=item, status=status or None, retry_after=retry_after
+        )
     if status == 401:
         return AuthError(message, source=source, item=item, status=status, hint=hint or "check the token")
     if status == 403:

@@ -70,7 +70,7 @@ class RunningServer:
             app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
         )
         self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign,attr-defined]
         self._thread = threading.Thread(target=self._run, name=f"sandbox:{self.port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10

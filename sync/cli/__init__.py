@@ -48,7 +48,7 @@ class RoadsyncGroup(click.Group):
 @click.version_option(__version__, "--version", prog_name="roadsync")
 @global_options
 @click.pass_context
-def cli(ctx: click.Context, **options: object) -> None:
+def cli(ctx: click.Context, /, **options: object) -> None:
     """Keep the roadmap (themes in TOML) and the Jira/GitHub backlog in step.
 
     \b

@@ -56,8 +56,8 @@ class CliState:
     log_format: str = "text"
 
     def merged(self, options: dict[str, object]) -> CliState:
-        changes = {k: v for k, v in options.items() if v is not None and v is not False}
-        if "debug" in options and options["debug"]:
+        changes: dict[str, Any] = {k: v for k, v in options.items() if v is not None and v is not False}
+        if options.get("debug"):
             changes["debug"] = True
         known = {f.name for f in dataclasses.fields(self)}
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if k in known})

@@ -13,7 +13,7 @@ from sync.cli.common import NotBuilt, global_options, state_of
 @cli.command("doctor")
 @global_options
 @click.pass_context
-def doctor_command(ctx: click.Context, **options: Any) -> None:
+def doctor_command(ctx: click.Context, /, **options: Any) -> None:
     """Preflight: auth, permissions, managed fields and options, rate-limit budget.
 
     \b

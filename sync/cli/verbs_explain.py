@@ -13,7 +13,7 @@ from sync.cli.common import NotBuilt, global_options, state_of
 @cli.command("explain")
 @global_options
 @click.pass_context
-def explain_command(ctx: click.Context, **options: Any) -> None:
+def explain_command(ctx: click.Context, /, **options: Any) -> None:
     """Why an item maps where it maps, from the local mirror.
 
     \b

@@ -13,7 +13,7 @@ from sync.cli.common import NotBuilt, global_options, state_of
 @cli.command("init")
 @global_options
 @click.pass_context
-def init_command(ctx: click.Context, **options: Any) -> None:
+def init_command(ctx: click.Context, /, **options: Any) -> None:
     """Write a starter config and roadmap by discovering your Jira and GitHub.
 
     \b

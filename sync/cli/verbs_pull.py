@@ -13,7 +13,7 @@ from sync.cli.common import NotBuilt, global_options, state_of
 @cli.command("pull")
 @global_options
 @click.pass_context
-def pull_command(ctx: click.Context, **options: Any) -> None:
+def pull_command(ctx: click.Context, /, **options: Any) -> None:
     """Refresh the local mirror from the trackers (incremental unless --full).
 
     \b

@@ -13,7 +13,7 @@ from sync.cli.common import NotBuilt, global_options, state_of
 @cli.command("roadmap")
 @global_options
 @click.pass_context
-def roadmap_command(ctx: click.Context, **options: Any) -> None:
+def roadmap_command(ctx: click.Context, /, **options: Any) -> None:
     """Render the roadmap with coverage per theme.
 
     \b

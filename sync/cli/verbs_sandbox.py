@@ -13,7 +13,7 @@ from sync.cli.common import NotBuilt, global_options, state_of
 @cli.command("sandbox")
 @global_options
 @click.pass_context
-def sandbox_command(ctx: click.Context, **options: Any) -> None:
+def sandbox_command(ctx: click.Context, /, **options: Any) -> None:
     """Serve the sandbox Jira and GitHub on loopback for people to explore.
 
     \b
