@@ -1,0 +1,256 @@
+"""JiraReader: pull a project's issues and epics as Items, incrementally, paging by the API's rules.
+
+Requests per pull of one project with N matching issues (``page`` = ``config.page_size``, at
+most 100 on Cloud)::
+
+    max(1, ceil(N / page))      search pages (Cloud: /search/jql + nextPageToken; DC: /search + startAt)
+  + L                           remote-link lookups (GET issue/{key}/remotelink), see below
+  + once per reader: 1 serverInfo (flavor "auto" only), 1 /field (when any custom field is needed),
+    1 /myself (first incremental pull only: the user's time zone for JQL dates)
+
+Remote links (GitHub URLs -> Item.links) have no bulk endpoint and are not in search results, so
+they cost one GET per issue. L is the number of returned issues whose links are not already
+known: pass ``known_links(key, updated)`` (e.g. backed by the mirror) and an issue whose
+``updated`` is unchanged reuses its recorded links; without it, every returned issue costs one
+lookup (the first full pull pays N). ``remote_links=False`` turns lookups off (L = 0) and leaves
+cross-tracker links to the GitHub side's key mentions.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from connectors.jira.client import JiraClient
+from connectors.jira.convert import FieldIds, Flavor, item_from_jira, links_from_remote_links
+from connectors.model import Item, Source
+from connectors.retry import RetryPolicy
+from roadsync.config_model import JiraConfig
+from roadsync.errors import NotFoundError, RemoteRefused
+
+__all__ = ["BASE_FIELDS", "CLOUD_MAX_PAGE", "JiraReader", "KnownLinks", "jql_for"]
+
+BASE_FIELDS = (
+    "summary",
+    "description",
+    "status",
+    "issuetype",
+    "priority",
+    "labels",
+    "components",
+    "assignee",
+    "parent",
+    "created",
+    "updated",
+    "project",
+)
+CLOUD_MAX_PAGE = 100
+"""/search/jql returns at most 100 issues per page when fields beyond ids are requested."""
+EPIC_LINK_SCHEMA = "com.pyxis.greenhopper.jira:gh-epic-link"
+UNKNOWN_ZONE_WIDENING = timedelta(hours=12)
+
+KnownLinks = Callable[[str, str], "tuple[str, ...] | None"]
+"""``(key, updated) -> links`` recorded for that issue at that ``updated`` time, or None."""
+
+
+def jql_for(project: str, since_local: str | None, extra: str | None, *, subtasks: bool = True) -> str:
+    """The bounded JQL of one pull: project, optional ``updated >=`` minute, optional user filter."""
+    parts = [f'project = "{project}"']
+    if since_local:
+        parts.append(f'updated >= "{since_local}"')
+    if not subtasks:
+        parts.append("issuetype not in subTaskIssueTypes()")
+    if extra:
+        parts.append(f"({extra})")
+    return " AND ".join(parts) + " ORDER BY updated ASC, key ASC"
+
+
+class JiraReader:
+    """Reads Items from Jira projects (``config.projects``) through the jira library's session."""
+
+    source: Source = "jira"
+
+    def __init__(
+        self,
+        config: JiraConfig,
+        token: str,
+        *,
+        verify: bool | str = True,
+        managed_fields: Sequence[str] = (),
+        retry: RetryPolicy | None = None,
+        remote_links: bool = True,
+        known_links: KnownLinks | None = None,
+    ) -> None:
+        self.config = config
+        self.managed_fields = tuple(dict.fromkeys(managed_fields))
+        self.remote_links = remote_links
+        self.known_links = known_links
+        self.client = JiraClient(config, token, verify=verify, retry=retry)
+        self._field_ids: FieldIds | None = None
+        self._zone: ZoneInfo | None = None
+        self._zone_known = False
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests this reader has sent (retries included)."""
+        return self.client.counter.reads + self.client.counter.writes
+
+    @property
+    def flavor(self) -> Flavor:
+        return self.client.flavor
+
+    def scopes(self) -> list[str]:
+        return list(self.config.projects)
+
+    def fetch_items(self, scope: str, since: str | None) -> Iterator[Item]:
+        """Every issue of project ``scope`` updated at or after ``since`` (ISO UTC), oldest first.
+
+        ``since`` is floored to the minute (JQL's resolution); the caller adds its overlap window.
+        """
+        ids = self.field_ids()
+        jql = jql_for(scope, self._since_local(since), self.config.jql, subtasks=self.config.include_subtasks)
+        fields = [*BASE_FIELDS, *ids.ids()]
+        pages = self._cloud_pages if self.client.flavor == "cloud" else self._datacenter_pages
+        for raw in pages(scope, jql, fields):
+            item = item_from_jira(raw, site_url=self.client.site_url, field_ids=ids, flavor=self.flavor)
+            yield replace(item, links=self._links_for(item)) if self.remote_links else item
+
+    # -- paging ---------------------------------------------------------------------------
+
+    def _cloud_pages(self, scope: str, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        params: dict[str, Any] = {
+            "jql": jql,
+            "fields": ",".join(fields),
+            "maxResults": min(self.config.page_size, CLOUD_MAX_PAGE),
+        }
+        seen: set[str] = set()
+        while True:
+            page = self._search("search/jql", params, scope)
+            yield from page.get("issues") or ()
+            token = page.get("nextPageToken")
+            if not token or page.get("isLast") is True:
+                return
+            if token in seen:
+                raise RemoteRefused(
+                    "Jira returned the same page token twice",
+                    source="jira",
+                    item=scope,
+                    hint="stopping to avoid an endless pull; retry later",
+                )
+            seen.add(token)
+            params["nextPageToken"] = token
+
+    def _datacenter_pages(self, scope: str, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        params: dict[str, Any] = {
+            "jql": jql,
+            "fields": ",".join(fields),
+            "maxResults": self.config.page_size,
+            "startAt": 0,
+        }
+        while True:
+            page = self._search("search", params, scope)
+            issues = page.get("issues") or []
+            yield from issues
+            # The server may cap maxResults (jira.search.views.default.max): page by what it used.
+            start = int(page.get("startAt") or params["startAt"]) + len(issues)
+            if not issues or start >= int(page.get("total") or 0):
+                return
+            params["startAt"] = start
+
+    def _search(self, path: str, params: dict[str, Any], scope: str) -> dict[str, Any]:
+        try:
+            page = self.client.get(path, dict(params), scope=scope)
+        except RemoteRefused as exc:
+            raise self._search_error(exc, scope) from None
+        if not isinstance(page, dict):
+            raise RemoteRefused("Jira search answered without a result page", source="jira", item=scope)
+        return page
+
+    def _search_error(self, exc: RemoteRefused, scope: str) -> RemoteRefused | NotFoundError:
+        if exc.status == 400 and scope.lower() in exc.message.lower():
+            return NotFoundError(
+                exc.message,
+                source="jira",
+                item=scope,
+                status=400,
+                hint=f"project {scope} does not exist or the token cannot browse it",
+            )
+        if exc.status == 400 and self.config.jql:
+            return RemoteRefused(exc.message, source="jira", item=scope, status=400, hint="check jira.jql")
+        return exc
+
+    # -- remote links ---------------------------------------------------------------------
+
+    def _links_for(self, item: Item) -> tuple[str, ...]:
+        if self.known_links is not None:
+            known = self.known_links(item.key, item.updated)
+            if known is not None:
+                return tuple(known)
+        links = self.client.get(f"issue/{item.key}/remotelink", item=item.key)
+        return links_from_remote_links(link for link in links or () if isinstance(link, dict))
+
+    # -- custom fields --------------------------------------------------------------------
+
+    def field_ids(self) -> FieldIds:
+        """Custom field ids by name, resolved through one ``/field`` call per reader."""
+        if self._field_ids is None:
+            self._field_ids = self._resolve_fields()
+        return self._field_ids
+
+    def _resolve_fields(self) -> FieldIds:
+        estimate_name = self.config.estimate_field
+        needs_epic_link = self.client.flavor == "datacenter"
+        if not (self.managed_fields or estimate_name or needs_epic_link):
+            return FieldIds()
+        catalog = [f for f in self.client.get("field") or () if isinstance(f, dict)]
+        by_name = {str(f.get("name")): str(f.get("id")) for f in catalog if f.get("name")}
+        managed = {name: _field_id(name, by_name, "the managed jira.field") for name in self.managed_fields}
+        estimate = by_name.get(estimate_name) if estimate_name else None
+        if estimate_name and estimate is None and "estimate_field" in self.config.model_fields_set:
+            estimate = _field_id(estimate_name, by_name, "jira.estimate_field")
+        epic_link = None
+        if self.config.epic_link_field:
+            epic_link = _field_id(self.config.epic_link_field, by_name, "jira.epic_link_field")
+        elif needs_epic_link:
+            epic_links = (f for f in catalog if (f.get("schema") or {}).get("custom") == EPIC_LINK_SCHEMA)
+            epic_link = next((str(f["id"]) for f in epic_links), None)
+        return FieldIds(managed=managed, estimate=estimate, epic_link=epic_link)
+
+    # -- time zone ------------------------------------------------------------------------
+
+    def _since_local(self, since: str | None) -> str | None:
+        """The cursor as JQL's ``yyyy-MM-dd HH:mm`` in the token user's time zone.
+
+        JQL dates are read in the user's profile zone (UTC for the emulator and for many API
+        users); the zone comes from ``/myself``. When it is unknown the cursor is moved back
+        12 hours, so items are re-read rather than missed.
+        """
+        if not since:
+            return None
+        moment = datetime.strptime(since.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z")
+        zone = self._user_zone()
+        local = moment.astimezone(zone) if zone else moment - UNKNOWN_ZONE_WIDENING
+        return local.strftime("%Y-%m-%d %H:%M")
+
+    def _user_zone(self) -> ZoneInfo | None:
+        if not self._zone_known:
+            self._zone_known = True
+            try:
+                me = self.client.get("myself")
+                name = me.get("timeZone") if isinstance(me, dict) else None
+                self._zone = ZoneInfo(str(name)) if name else ZoneInfo("UTC")
+            except (NotFoundError, ZoneInfoNotFoundError, ValueError):
+                self._zone = None
+        return self._zone
+
+
+def _field_id(name: str, by_name: Mapping[str, str], setting: str) -> str:
+    if name in by_name:
+        return by_name[name]
+    close = difflib.get_close_matches(name, list(by_name), n=3, cutoff=0.5)
+    hint = f"check {setting}" + (f"; close names: {', '.join(close)}" if close else "")
+    raise NotFoundError(f"Jira has no field named '{name}'", source="jira", field=name, hint=hint)

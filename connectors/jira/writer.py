@@ -1,0 +1,205 @@
+"""JiraWriter: all of one item's field changes in one ``PUT /rest/api/{v}/issue/{key}``.
+
+Each change becomes part of one body ``{"fields": {...}, "update": {...}}``:
+
+- ``priority`` target: ``fields.priority = {"name": new}`` (the name is checked against
+  ``/priority`` once per writer; an unknown name fails that change only);
+- ``label`` target: ``update.labels`` remove ``old`` / add ``new`` (never ``fields.labels``,
+  which would replace labels people set);
+- ``field`` target (custom field by name, id from ``/field`` once per writer): select
+  ``{"value": new}``, number as float, text as string (ADF in API v3 for text areas); ``None`` clears.
+
+A change that would not change the item as last read is ``skipped`` and nothing is sent; an item
+whose changes are all skipped costs no request. The writer does not re-read the item: the PUT
+is idempotent (add/remove of labels too), so a stale item at worst sends a harmless operation.
+Per-item failures come back as ``failed`` outcomes; only a 401 (which dooms every write) and a
+spent rate-limit budget raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.jira.client import JiraClient
+from connectors.model import Item
+from connectors.retry import RetryPolicy
+from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
+from roadsync.config_model import FieldTarget, JiraConfig
+from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError
+
+__all__ = ["JiraWriter"]
+
+TEXTAREA = "com.atlassian.jira.plugin.system.customfieldtypes:textarea"
+
+
+@dataclass
+class _Body:
+    """The PUT body being built, and which changes it carries."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    labels: list[dict[str, str]] = field(default_factory=list)
+    changes: list[FieldChange] = field(default_factory=list)
+
+    def json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"fields": self.fields, "update": {}}
+        if self.labels:
+            body["update"]["labels"] = self.labels
+        return body
+
+
+class _Refused(Exception):
+    """A change that cannot be written (unknown priority, bad number, no target)."""
+
+
+class JiraWriter:
+    """Writes managed field values to Jira issues; ``targets`` maps a managed field to its target."""
+
+    def __init__(
+        self,
+        config: JiraConfig,
+        token: str,
+        targets: Mapping[str, FieldTarget],
+        *,
+        verify: bool | str = True,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.targets = dict(targets)
+        self.client = JiraClient(config, token, verify=verify, retry=retry)
+        self._priorities: list[str] | None = None
+        self._fields: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests this writer has sent (lookups and writes, retries included)."""
+        return self.client.counter.reads + self.client.counter.writes
+
+    def write(self, item: Item, changes: Sequence[FieldChange]) -> list[WriteOutcome]:
+        """Apply ``changes`` to ``item`` in one PUT; one outcome per change, in order."""
+        body = _Body()
+        outcomes: dict[int, WriteOutcome] = {}
+        for index, change in enumerate(changes):
+            try:
+                if self._add(body, item, change):
+                    continue
+                outcomes[index] = WriteOutcome(change, "skipped", "already set")
+            except _Refused as exc:
+                outcomes[index] = WriteOutcome(change, "failed", str(exc))
+        if body.changes:
+            sent = self._send(item, body)
+            for index, change in enumerate(changes):
+                if index not in outcomes:
+                    outcomes[index] = sent[change]
+        return [outcomes[index] for index in range(len(changes))]
+
+    # -- building the body ----------------------------------------------------------------
+
+    def _add(self, body: _Body, item: Item, change: FieldChange) -> bool:
+        """Put ``change`` into ``body``; False when it would change nothing."""
+        target = self.targets.get(change.field)
+        if target is None or target.target not in ("priority", "label", "field"):
+            raise _Refused(f"no Jira target for field '{change.field}'")
+        if target.target == "priority":
+            return self._add_priority(body, item, change)
+        if target.target == "label":
+            return self._add_labels(body, item, change)
+        return self._add_custom(body, item, change, target)
+
+    def _add_priority(self, body: _Body, item: Item, change: FieldChange) -> bool:
+        if change.new == item.priority:
+            return False
+        if change.new is None:
+            raise _Refused("Jira priority cannot be cleared")
+        known = self.priorities()
+        if change.new not in known:
+            raise _Refused(f"Jira has no priority '{change.new}' (known: {', '.join(known)})")
+        body.fields["priority"] = {"name": change.new}
+        body.changes.append(change)
+        return True
+
+    def _add_labels(self, body: _Body, item: Item, change: FieldChange) -> bool:
+        removes = change.old is not None and change.old != change.new and change.old in item.labels
+        adds = change.new is not None and change.new not in item.labels
+        if not (removes or adds):
+            return False
+        if change.old is not None and change.old != change.new:
+            body.labels.append({"remove": change.old})
+        if change.new is not None and change.new != change.old:
+            body.labels.append({"add": change.new})
+        body.changes.append(change)
+        return True
+
+    def _add_custom(self, body: _Body, item: Item, change: FieldChange, target: FieldTarget) -> bool:
+        name = target.field or change.field
+        if item.fields.get(name) == change.new and name in item.fields:
+            return False
+        meta = self.custom_fields().get(name)
+        if meta is None:
+            raise _Refused(f"Jira has no field named '{name}'")
+        body.fields[str(meta["id"])] = self._custom_value(meta, change.new)
+        body.changes.append(change)
+        return True
+
+    def _custom_value(self, meta: Mapping[str, Any], new: str | None) -> Any:
+        if new is None:
+            return None
+        schema = meta.get("schema") or {}
+        if schema.get("type") == "option":
+            return {"value": new}
+        if schema.get("type") == "number":
+            try:
+                return float(new)
+            except ValueError:
+                raise _Refused(f"'{new}' is not a number for field '{meta.get('name')}'") from None
+        if schema.get("custom") == TEXTAREA and self.client.api_version == "3":
+            paragraph = {"type": "paragraph", "content": [{"type": "text", "text": new}]}
+            return {"type": "doc", "version": 1, "content": [paragraph]}
+        if schema.get("type") == "string":
+            return new
+        raise _Refused(
+            f"field '{meta.get('name')}' has type '{schema.get('type')}', which roadsync cannot set"
+        )
+
+    # -- sending --------------------------------------------------------------------------
+
+    def _send(self, item: Item, body: _Body) -> dict[FieldChange, WriteOutcome]:
+        before = self.client.counter.writes
+        try:
+            self.client.put(f"issue/{item.key}", body.json(), item=item.key)
+        except (BudgetExhausted, AuthError) as exc:
+            if isinstance(exc, BudgetExhausted) or exc.status == 401:
+                raise
+            return self._outcomes(body, "failed", exc.one_line(), self.client.counter.writes - before)
+        except NotFoundError as exc:
+            gone = f"item gone: {item.key} no longer exists or the token cannot see it (HTTP {exc.status})"
+            return self._outcomes(body, "skipped", gone, self.client.counter.writes - before)
+        except TrackerError as exc:
+            return self._outcomes(body, "failed", exc.one_line(), self.client.counter.writes - before)
+        return self._outcomes(body, "applied", None, self.client.counter.writes - before)
+
+    @staticmethod
+    def _outcomes(
+        body: _Body, status: OutcomeStatus, error: str | None, requests: int
+    ) -> dict[FieldChange, WriteOutcome]:
+        # The PUT's requests are booked on the first change it carried, so sums stay exact.
+        return {
+            change: WriteOutcome(change, status, error, requests if index == 0 else 0)
+            for index, change in enumerate(body.changes)
+        }
+
+    # -- lookups (once per writer) --------------------------------------------------------
+
+    def priorities(self) -> list[str]:
+        """The site's priority names, from one ``/priority`` call."""
+        if self._priorities is None:
+            answer = self.client.get("priority") or []
+            self._priorities = [str(p["name"]) for p in answer if isinstance(p, dict) and p.get("name")]
+        return self._priorities
+
+    def custom_fields(self) -> dict[str, dict[str, Any]]:
+        """The site's fields by name, from one ``/field`` call."""
+        if self._fields is None:
+            answer = self.client.get("field") or []
+            self._fields = {str(f["name"]): f for f in answer if isinstance(f, dict) and f.get("name")}
+        return self._fields
