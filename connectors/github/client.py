@@ -1,0 +1,354 @@
+"""The GitHub connection: PyGithub's requester for REST, httpx for GraphQL, one retry owner.
+
+:class:`GithubClient` is the only place that talks to GitHub. It
+
+- builds ``Github(auth=Auth.Token(token), per_page=100, retry=None, seconds_between_requests=None,
+  seconds_between_writes=None)``: PyGithub's own retries and client-side pacing are off on purpose;
+  retries belong to :func:`connectors.retry.call_with_retry`, and write pacing to
+  :meth:`GithubClient.pace_write` (``GithubConfig.seconds_between_writes``, GitHub's secondary-limit
+  guidance of at least 1 s between mutating requests);
+- sends REST requests through ``gh.requester.requestJson`` (raw status, headers and JSON; no PyGithub
+  objects, which do hidden I/O on attribute access) and GraphQL through an ``httpx.Client``;
+- counts every HTTP request (``requests``, ``reads``, ``writes``; retried attempts count too);
+- tracks the primary rate-limit budget per resource (``core``, ``graphql``) from the
+  ``x-ratelimit-*`` headers and raises :class:`~roadsync.errors.BudgetExhausted` *before* a request
+  when the remaining budget is under ``budget_reserve`` (until the reset time passes);
+- turns every failure into a roadsync error through :func:`connectors.retry.classify`: one line naming
+  source ``github``, the repo or item, and the fix; never the token.
+
+GitHub Enterprise: ``url = "https://ghe/api/v3"`` gives GraphQL at ``https://ghe/api/graphql``;
+``GithubConfig.graphql_url`` overrides it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import requests
+from github import Auth, Github
+
+from connectors.retry import RetryPolicy, call_with_retry, classify
+from roadsync.config_model import GithubConfig
+from roadsync.errors import (
+    AuthError,
+    BudgetExhausted,
+    NotFoundError,
+    RateLimited,
+    RemoteRefused,
+    TrackerError,
+    TransientError,
+    register_secret,
+    scrub,
+)
+
+__all__ = ["Budget", "GithubClient", "GraphqlResult", "Response", "graphql_url_for"]
+
+SOURCE = "github"
+_GRAPHQL_ERRORS: Mapping[str, type[TrackerError]] = {
+    "RATE_LIMITED": RateLimited,
+    "NOT_FOUND": NotFoundError,
+    "FORBIDDEN": AuthError,
+    "INSUFFICIENT_SCOPES": AuthError,
+    "UNAUTHORIZED": AuthError,
+}
+_HINTS: Mapping[int, str] = {
+    401: "check the GitHub token (config github.token_env / token_file)",
+    403: "the GitHub token lacks access; grant it repo/issues (and project) permissions",
+    404: "check the name in the config, and that the token can see it",
+}
+
+
+def graphql_url_for(base_url: str) -> str:
+    """The GraphQL endpoint for a REST base URL: ``…/api/v3`` -> ``…/api/graphql``, else ``…/graphql``."""
+    base = base_url.rstrip("/")
+    if base.endswith("/v3"):
+        base = base[: -len("/v3")]
+    return f"{base}/graphql"
+
+
+@dataclass(frozen=True)
+class Response:
+    """One REST answer: status, lower-cased headers and the decoded JSON (``None`` when empty)."""
+
+    status: int
+    headers: Mapping[str, str]
+    data: Any
+
+
+@dataclass(frozen=True)
+class GraphqlResult:
+    """A GraphQL answer with HTTP 200: ``data`` (may be partial) and the ``errors`` list."""
+
+    data: Mapping[str, Any]
+    errors: list[Mapping[str, Any]]
+
+
+class Budget:
+    """The primary rate-limit budget per resource, as the last response headers said."""
+
+    def __init__(self, reserve: int) -> None:
+        self.reserve = reserve
+        self.remaining: dict[str, int] = {}
+        self.reset_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def update(self, headers: Mapping[str, str], default_resource: str) -> None:
+        remaining = headers.get("x-ratelimit-remaining")
+        if remaining is None:
+            return
+        resource = headers.get("x-ratelimit-resource", default_resource)
+        with self._lock:
+            try:
+                self.remaining[resource] = int(float(remaining))
+                self.reset_at[resource] = float(headers.get("x-ratelimit-reset", "0"))
+            except ValueError:
+                return
+
+    def check(self, resource: str, *, item: str | None = None) -> None:
+        """Raise :class:`BudgetExhausted` when ``resource`` is under the reserve and not yet reset."""
+        with self._lock:
+            remaining = self.remaining.get(resource)
+            reset_at = self.reset_at.get(resource, 0.0)
+        if remaining is None or remaining >= self.reserve or reset_at <= time.time():
+            return
+        when = time.strftime("%H:%M UTC", time.gmtime(reset_at))
+        raise BudgetExhausted(
+            f"GitHub {resource} budget down to {remaining} (reserve {self.reserve})",
+            source=SOURCE,
+            item=item,
+            hint=f"stopped cleanly; rerun after the reset at {when} to resume",
+        )
+
+
+class GithubClient:
+    """Counted, budgeted, retried REST and GraphQL calls to one GitHub (or GHE) instance."""
+
+    def __init__(
+        self,
+        config: GithubConfig,
+        token: str,
+        *,
+        verify: bool | str = True,
+        retry: RetryPolicy | None = None,
+        budget_reserve: int = 100,
+        seconds_between_writes: float | None = None,
+    ) -> None:
+        register_secret(token)
+        self.base_url = config.url.rstrip("/")
+        self.graphql_url = config.graphql_url or graphql_url_for(self.base_url)
+        self.policy = retry or RetryPolicy()
+        self.budget = Budget(budget_reserve)
+        self.seconds_between_writes = (
+            config.seconds_between_writes if seconds_between_writes is None else seconds_between_writes
+        )
+        self.requests = 0
+        self.reads = 0
+        self.writes = 0
+        self._last_write = 0.0
+        self._gh = Github(
+            auth=Auth.Token(token),
+            base_url=self.base_url,
+            per_page=100,
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,  # paced by pace_write(), which knows our config
+            timeout=max(1, math.ceil(config.timeout_s)),
+            verify=verify,
+        )
+        self._http = httpx.Client(
+            headers={"Authorization": f"bearer {token}", "Accept": "application/json"},
+            timeout=config.timeout_s,
+            verify=verify,
+            event_hooks={"request": [self._count_graphql]},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+        self._gh.close()
+
+    # -- counting and pacing -------------------------------------------------------------------
+
+    def _count(self, write: bool) -> None:
+        self.requests += 1
+        if write:
+            self.writes += 1
+        else:
+            self.reads += 1
+
+    def _count_graphql(self, request: httpx.Request) -> None:
+        # Every GraphQL POST passes this hook (retries too); mutations count as writes.
+        try:
+            query = str(json.loads(request.content).get("query", ""))
+        except ValueError:
+            query = ""
+        self._count(write=query.lstrip().startswith("mutation"))
+
+    def pace_write(self) -> None:
+        """Sleep so that mutating requests are at least ``seconds_between_writes`` apart."""
+        wait = self._last_write + self.seconds_between_writes - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last_write = time.monotonic()
+
+    # -- REST ----------------------------------------------------------------------------------
+
+    def rest(
+        self,
+        verb: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        item: str | None = None,
+        accept: tuple[int, ...] = (),
+    ) -> Response:
+        """Send one REST request (retried when transient); statuses >= 400 not in ``accept`` raise.
+
+        ``url`` is a path under the base URL (``/repos/o/r/issues``) or an absolute URL on the same
+        host (a ``link`` header's next URL).
+        """
+        self._check_same_host(url)
+        return call_with_retry(
+            lambda: self._rest_once(verb, url, params, body, headers, item, accept), self.policy
+        )
+
+    def _rest_once(
+        self,
+        verb: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        headers: Mapping[str, str] | None,
+        item: str | None,
+        accept: tuple[int, ...],
+    ) -> Response:
+        self.budget.check("core", item=item)
+        write = verb != "GET"
+        if write:
+            self.pace_write()
+        self._count(write)
+        try:
+            status, raw_headers, text = self._gh.requester.requestJson(
+                verb, url, dict(params or {}), dict(headers or {}), body
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise TransientError(
+                f"cannot reach GitHub at {self.base_url}: {type(exc).__name__}",
+                source=SOURCE,
+                item=item,
+                hint="check github.url and the network",
+            ) from None
+        response_headers = {str(k).lower(): str(v) for k, v in raw_headers.items()}
+        self.budget.update(response_headers, "core")
+        data = _decode(text)
+        if status >= 400 and status not in accept:
+            raise self._error(status, data, response_headers, item)
+        return Response(status, response_headers, data)
+
+    def _check_same_host(self, url: str) -> None:
+        if url.startswith("/"):
+            return
+        base = httpx.URL(self.base_url)
+        target = httpx.URL(url)
+        if (target.host, target.port) != (base.host, base.port):
+            raise RemoteRefused(
+                f"GitHub pointed to another host ({target.host})",
+                source=SOURCE,
+                hint="check github.url; roadsync only follows links on the configured host",
+            )
+
+    def _error(self, status: int, data: Any, headers: Mapping[str, str], item: str | None) -> TrackerError:
+        message = data.get("message", "") if isinstance(data, dict) else ""
+        error = classify(
+            status,
+            f"GitHub answered {message or 'an error'}",
+            source=SOURCE,
+            headers=headers,
+            item=item,
+            hint=_HINTS.get(status),
+        )
+        return self._budget_if_long_wait(error, headers, item)
+
+    def _budget_if_long_wait(
+        self, error: TrackerError, headers: Mapping[str, str], item: str | None
+    ) -> TrackerError:
+        # A spent primary budget that refills later than the retry policy would wait is not worth
+        # sleeping for: stop cleanly (exit 4) and let the next run resume.
+        if not isinstance(error, RateLimited) or headers.get("x-ratelimit-remaining") != "0":
+            return error
+        if error.reset_at is not None and error.reset_at - time.time() > self.policy.max_wait_s:
+            when = time.strftime("%H:%M UTC", time.gmtime(error.reset_at))
+            return BudgetExhausted(
+                "GitHub rate limit spent", source=SOURCE, item=item, hint=f"rerun after the reset at {when}"
+            )
+        return error
+
+    # -- GraphQL -------------------------------------------------------------------------------
+
+    def graphql(self, query: str, variables: Mapping[str, Any], *, item: str | None = None) -> GraphqlResult:
+        """POST one GraphQL document (retried when transient) and return data plus errors.
+
+        Top-level failures raise: HTTP errors, and errors that leave no ``data`` (classified by the
+        error ``type``: ``RATE_LIMITED``, ``NOT_FOUND``, ``FORBIDDEN``...). Errors with partial data
+        (one aliased mutation of several failed) come back for the caller to map by ``path``.
+        """
+        return call_with_retry(lambda: self._graphql_once(query, variables, item), self.policy)
+
+    def _graphql_once(self, query: str, variables: Mapping[str, Any], item: str | None) -> GraphqlResult:
+        self.budget.check("graphql", item=item)
+        if query.lstrip().startswith("mutation"):
+            self.pace_write()
+        try:
+            response = self._http.post(self.graphql_url, json={"query": query, "variables": dict(variables)})
+        except httpx.TransportError as exc:
+            raise TransientError(
+                f"cannot reach GitHub GraphQL at {self.graphql_url}: {type(exc).__name__}",
+                source=SOURCE,
+                item=item,
+                hint="check github.url / github.graphql_url and the network",
+            ) from None
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        self.budget.update(headers, "graphql")
+        payload = _decode(response.text)
+        if response.status_code >= 400:
+            raise self._error(response.status_code, payload, headers, item)
+        if not isinstance(payload, dict):
+            raise RemoteRefused("GitHub GraphQL answered without JSON", source=SOURCE, item=item)
+        data = payload.get("data") or {}
+        errors = list(payload.get("errors") or [])
+        if errors and (not data or all(v is None for v in data.values())):
+            raise self._budget_if_long_wait(graphql_error(errors[0], headers, item), headers, item)
+        return GraphqlResult(data, errors)
+
+
+def graphql_error(error: Mapping[str, Any], headers: Mapping[str, str], item: str | None) -> TrackerError:
+    """The roadsync error for one GraphQL error object (HTTP 200 with ``errors[]``)."""
+    kind = str(error.get("type") or "")
+    message = scrub(f"GitHub GraphQL: {error.get('message', kind or 'error')}")
+    cls = _GRAPHQL_ERRORS.get(kind, RemoteRefused)
+    if cls is RateLimited:
+        reset = headers.get("x-ratelimit-reset")
+        reset_at = float(reset) if reset and reset.isdigit() else None
+        return RateLimited(message, source=SOURCE, item=item, reset_at=reset_at)
+    hint = {
+        AuthError: "the token lacks access (Projects need a PAT or App token with project scope)",
+        NotFoundError: "check github.project (owner, number, owner_type) and the token's access",
+    }.get(cls)
+    return cls(message, source=SOURCE, item=item, hint=hint)
+
+
+def _decode(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

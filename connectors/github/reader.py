@@ -1,0 +1,271 @@
+"""Read GitHub issues (and the configured Projects v2 board) into :class:`~connectors.model.Item`.
+
+Listing a scope (``owner/repo``) is ``GET /repos/{o}/{r}/issues?state=…&sort=updated&direction=asc
+&per_page=100[&since=…]``, following the ``link`` header's ``rel="next"`` (the API's own last-page
+signal; never page length). Pull requests are skipped unless ``include_pull_requests``.
+
+Conditional requests: the first page goes out with ``If-None-Match`` carrying the ETag stored for
+that exact URL (:class:`EtagStore`). A ``304`` means nothing in the scope changed: the scope yields
+no REST items, and GitHub does not charge the primary budget for it. So that a no-change run costs
+one request per scope, **the URL must be identical across runs when nothing changed**: ``since``
+must come from the pull cursor derived from the data (the newest ``updated`` seen, minus the
+overlap), which only moves when something changed, never from the clock. The ETag is stored only
+after every page of the scope was read, so a run stopped half-way (budget, failure) cannot make the
+next run skip the pages it missed.
+
+Parents come from each issue's ``parent_issue_url`` (no extra request). Only where a server does
+not send that key (older GitHub Enterprise) does the reader list ``/issues/{n}/sub_issues`` for the
+issues fetched this run whose ``sub_issues_summary.total > 0``: one request per such parent (per 100
+children), and it then holds the scope's items until the end to set their parents.
+
+Projects v2: with ``config.project`` set, the board is read once per reader (one GraphQL request
+per 100 board items, the only reads beyond one per scope on a no-change run) and its values merged
+into the Items by key. A board value cannot bump the issue's ``updated_at``, so for board items the
+REST listing did not return, the reader asks ``previous(key)`` (the mirror's stored Item) and yields
+that Item with fresh board values when they differ; the mirror compares and counts it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from connectors.github import graphql as documents
+from connectors.github.client import GithubClient, Response
+from connectors.github.convert import (
+    BoardItem,
+    ProjectSnapshot,
+    apply_board_item,
+    board_item_from_node,
+    compile_key_pattern,
+    item_from_issue,
+    project_fields_from_nodes,
+)
+from connectors.model import Item
+from connectors.retry import RetryPolicy
+from roadsync.config_model import GithubConfig
+from roadsync.errors import ConfigError, NotFoundError, RemoteRefused, TrackerError
+
+__all__ = ["EtagStore", "GithubReader", "PreviousItem", "next_link"]
+
+PreviousItem = Callable[[str], "Item | None"]
+
+
+class EtagStore(Protocol):
+    """Where ETags of first list pages live between runs (the mirror; adapter: ``get=mirror.etag``,
+    ``set=mirror.set_etag``)."""
+
+    def get(self, url: str) -> str | None: ...
+
+    def set(self, url: str, etag: str) -> None: ...
+
+
+def next_link(headers: Mapping[str, str]) -> str | None:
+    """The ``rel="next"`` URL of a ``link`` header, or ``None`` on the last page."""
+    for part in headers.get("link", "").split(","):
+        url, _, params = part.partition(";")
+        if 'rel="next"' in params.replace(" ", ""):
+            return url.strip().strip("<>")
+    return None
+
+
+class GithubReader:
+    """Reader of one GitHub configuration: ``scopes()``, ``fetch_items()``, ``read_project()``."""
+
+    source = "github"
+
+    def __init__(
+        self,
+        config: GithubConfig,
+        token: str,
+        *,
+        verify: bool | str = True,
+        etags: EtagStore | None = None,
+        previous: PreviousItem | None = None,
+        retry: RetryPolicy | None = None,
+        budget_reserve: int = 100,
+    ) -> None:
+        self.config = config
+        self.client = GithubClient(config, token, verify=verify, retry=retry, budget_reserve=budget_reserve)
+        self.etags = etags
+        self.previous = previous
+        self.key_pattern = compile_key_pattern(config.key_pattern)
+        self._board: ProjectSnapshot | None = None
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests made so far (REST and GraphQL, 304s included)."""
+        return self.client.requests
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- scopes --------------------------------------------------------------------------------
+
+    def scopes(self) -> list[str]:
+        """``config.repos``, or the org's (non-archived) repos kept by the include/exclude globs."""
+        if self.config.repos:
+            return list(self.config.repos)
+        if not self.config.org:
+            raise ConfigError("github needs `repos` or `org`", hint="set github.repos or github.org")
+        names = [
+            str(repo["full_name"])
+            for page in self._pages(f"/orgs/{self.config.org}/repos?per_page=100&type=all", self.config.org)
+            for repo in page.data or ()
+            if not repo.get("archived")
+        ]
+        return sorted(name for name in names if self._in_scope(name))
+
+    def _in_scope(self, full_name: str) -> bool:
+        def hits(patterns: list[str]) -> bool:
+            short = full_name.split("/", 1)[1]
+            return any(fnmatch.fnmatchcase(full_name if "/" in p else short, p) for p in patterns)
+
+        return hits(self.config.include) and not hits(self.config.exclude)
+
+    def _pages(self, first: str, item: str, headers: Mapping[str, str] | None = None) -> Iterator[Response]:
+        url: str | None = first
+        visited: set[str] = set()
+        while url:
+            if url in visited:
+                raise RemoteRefused(f"GitHub repeated a page link ({url})", source="github", item=item)
+            visited.add(url)
+            response = self.client.rest("GET", url, headers=headers, item=item, accept=(304,))
+            yield response
+            if response.status == 304:
+                return
+            headers = None
+            url = next_link(response.headers)
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def list_url(self, scope: str, since: str | None) -> str:
+        """The first-page URL of a scope's listing (also the ETag key, prefixed by the base URL)."""
+        params: dict[str, Any] = {"state": self.config.state, "sort": "updated", "direction": "asc"}
+        if self.config.labels:
+            params["labels"] = ",".join(self.config.labels)
+        if since:
+            params["since"] = since
+        params["per_page"] = 100
+        return f"/repos/{scope}/issues?{urlencode(params)}"
+
+    def fetch_items(self, scope: str, since: str | None) -> Iterator[Item]:
+        """Items of ``scope`` updated at or after ``since`` (all when ``None``), oldest update first."""
+        board = self.read_project()
+        first = self.list_url(scope, since)
+        etag_key = self.client.base_url + first
+        stored = self.etags.get(etag_key) if self.etags else None
+        seen: set[str] = set()
+        held: list[tuple[Item, Mapping[str, Any]]] = []  # only for servers without parent_issue_url
+        first_page: Response | None = None
+        try:
+            for page in self._pages(first, scope, {"If-None-Match": stored} if stored else None):
+                first_page = first_page or page
+                for raw in page.data or () if page.status == 200 else ():
+                    item = self._convert(raw, scope, board)
+                    if item is None:
+                        continue
+                    seen.add(item.key)
+                    if "parent_issue_url" in raw:
+                        yield item
+                    else:
+                        held.append((item, raw))
+        except TrackerError:
+            yield from (item for item, _ in held)
+            raise
+        yield from self._with_sub_issue_parents(scope, held)
+        yield from self._board_only_changes(scope, board, seen)
+        etag = first_page.headers.get("etag") if first_page and first_page.status == 200 else None
+        if self.etags and etag:
+            self.etags.set(etag_key, etag)
+
+    def _convert(self, raw: Mapping[str, Any], scope: str, board: ProjectSnapshot | None) -> Item | None:
+        if "pull_request" in raw and not self.config.include_pull_requests:
+            return None
+        key = f"{scope}#{raw['number']}"
+        return item_from_issue(
+            raw,
+            repo=scope,
+            key_pattern=self.key_pattern,
+            board_item=board.items.get(key) if board else None,
+            estimate_field=self.config.estimate_field,
+        )
+
+    def _with_sub_issue_parents(
+        self, scope: str, held: list[tuple[Item, Mapping[str, Any]]]
+    ) -> Iterator[Item]:
+        parents: dict[str, str] = {}
+        for item, raw in held:
+            if int((raw.get("sub_issues_summary") or {}).get("total") or 0) > 0:
+                url = f"/repos/{scope}/issues/{raw['number']}/sub_issues?per_page=100"
+                for page in self._pages(url, item.key):
+                    for child in page.data or ():
+                        parents[f"{scope}#{child['number']}"] = item.key
+        for item, _ in held:
+            yield replace(item, parent=parents.get(item.key, item.parent))
+
+    def _board_only_changes(
+        self, scope: str, board: ProjectSnapshot | None, seen: set[str]
+    ) -> Iterator[Item]:
+        if board is None or self.previous is None:
+            return
+        for key, board_item in board.items.items():
+            if key in seen or key.rsplit("#", 1)[0] != scope:
+                continue
+            before = self.previous(key)
+            if before is None:
+                continue
+            after = apply_board_item(before, board_item, estimate_field=self.config.estimate_field)
+            if after != before:
+                yield after
+
+    # -- Projects v2 ---------------------------------------------------------------------------
+
+    def read_project(self, *, refresh: bool = False) -> ProjectSnapshot | None:
+        """The configured board (ids, fields, options, items by key), read once per reader."""
+        if self.config.project is None:
+            return None
+        if self._board is None or refresh:
+            self._board = read_project(self.client, self.config)
+        return self._board
+
+
+def read_project(client: GithubClient, config: GithubConfig) -> ProjectSnapshot:
+    """Read the configured Projects v2 board: ceil(items / 100) GraphQL requests (at least 1)."""
+    project = config.project
+    assert project is not None
+    owner_field = "organization" if project.owner_type == "organization" else "user"
+    query = documents.PROJECT_ORG_QUERY if owner_field == "organization" else documents.PROJECT_USER_QUERY
+    where = f"project {project.owner}/{project.number}"
+    result = client.graphql(
+        query, {"owner": project.owner, "number": project.number, "after": None}, item=where
+    )
+    board = (result.data.get(owner_field) or {}).get("projectV2")
+    if not board:
+        raise NotFoundError(
+            f"GitHub Projects board {project.owner} #{project.number} not found",
+            source="github",
+            item=where,
+            hint="check github.project owner, number and owner_type, and the token's project scope",
+        )
+    items: dict[str, BoardItem] = {}
+    connection: Mapping[str, Any] = board["items"]
+    while True:
+        for node in connection.get("nodes") or ():
+            pair = board_item_from_node(node)
+            if pair:
+                items[pair[0]] = pair[1]
+        info = connection.get("pageInfo") or {}
+        if not info.get("hasNextPage"):
+            break
+        page = client.graphql(
+            documents.PROJECT_ITEMS_QUERY,
+            {"project": board["id"], "after": info.get("endCursor")},
+            item=where,
+        )
+        connection = (page.data.get("node") or {}).get("items") or {}
+    fields = project_fields_from_nodes(list((board.get("fields") or {}).get("nodes") or ()))
+    return ProjectSnapshot(str(board["id"]), fields, items)
