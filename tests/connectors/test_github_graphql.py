@@ -1,0 +1,57 @@
+"""Every GraphQL document roadsync sends validates against GitHub's published schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import graphql
+import pytest
+
+from connectors.github import graphql as documents
+from connectors.github.client import graphql_url_for
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / ".." / "shared" / "api" / "github-graphql.schema.graphql"
+
+
+@pytest.fixture(scope="module")
+def schema() -> graphql.GraphQLSchema:
+    if not SCHEMA_PATH.exists():
+        pytest.skip("../shared/api/github-graphql.schema.graphql is not available")
+    return graphql.build_schema(SCHEMA_PATH.read_text(), assume_valid=True)
+
+
+@pytest.mark.parametrize(
+    "name", ["PROJECT_ORG_QUERY", "PROJECT_USER_QUERY", "PROJECT_ITEMS_QUERY", "ADD_ITEM_MUTATION"]
+)
+def test_constant_documents_validate(schema: graphql.GraphQLSchema, name: str) -> None:
+    """The board queries and the add-item mutation are valid GitHub GraphQL."""
+    assert graphql.validate(schema, graphql.parse(getattr(documents, name))) == []
+
+
+def test_batched_field_updates_validate(schema: graphql.GraphQLSchema) -> None:
+    """A full batch mixing every value kind and clears is one valid document with one alias each."""
+    kinds: list[documents.Kind] = ["singleSelectOptionId", "text", "number", "date"]
+    updates = [
+        documents.FieldUpdate(f"PVTI_{n}", f"PVTF_{n}", kinds[n % 4], None if n % 5 == 0 else "v")
+        for n in range(documents.BATCH_SIZE)
+    ]
+    document, variables = documents.field_updates_mutation("PVT_1", updates)
+    assert graphql.validate(schema, graphql.parse(document)) == []
+    assert (
+        document.count("updateProjectV2ItemFieldValue") + document.count("clearProjectV2ItemFieldValue") == 20
+    )
+    assert variables["v1"] == {"text": "v"} and "v0" not in variables
+
+
+@pytest.mark.parametrize(
+    ("base", "url"),
+    [
+        ("https://api.github.com", "https://api.github.com/graphql"),
+        ("https://ghe.example/api/v3", "https://ghe.example/api/graphql"),
+        ("https://ghe.example/api/v3/", "https://ghe.example/api/graphql"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/graphql"),
+    ],
+)
+def test_graphql_url_for(base: str, url: str) -> None:
+    """The GraphQL endpoint follows from the REST base URL, GitHub Enterprise included."""
+    assert graphql_url_for(base) == url
