@@ -22,7 +22,7 @@ No I/O here; every function takes decoded JSON and returns frozen data. Decision
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -200,7 +200,7 @@ def _status_category(state: str, labels: tuple[str, ...], board_status: str | No
 # -- Projects v2 (GraphQL) ---------------------------------------------------------------------
 
 
-def project_fields_from_nodes(nodes: list[Mapping[str, Any] | None]) -> dict[str, ProjectField]:
+def project_fields_from_nodes(nodes: Sequence[Mapping[str, Any] | None]) -> dict[str, ProjectField]:
     """Board fields by name from ``fields(first:100){nodes{…}}`` (unknown node kinds skipped)."""
     fields: dict[str, ProjectField] = {}
     for node in nodes:

@@ -202,7 +202,7 @@ def test_board_item_from_draft_is_none() -> None:
 
 def test_project_fields_from_nodes() -> None:
     """Board fields are keyed by name with their options name -> id; empty nodes are skipped."""
-    nodes = [
+    nodes: list[dict[str, Any] | None] = [
         {
             "id": "PVTSSF_1",
             "name": "Priority",
