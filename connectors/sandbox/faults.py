@@ -1,0 +1,351 @@
+"""Fault injection for the sandbox trackers: a pure ASGI middleware in front of each emulator.
+
+Faults are deterministic for a seed: every tracker draws from its own ``random.Random(seed)``
+in request order, so the same requests against the same settings meet the same faults.
+Settings are shared by both trackers (one :class:`FaultState`) and can change at run time
+(``POST /_sandbox/faults``); changing any setting restarts the random sequences and the
+write counter.
+
+Kinds of fault, checked in this order for every request (the control API is never faulted):
+
+* ``latency_ms``: sleep before the request is handled.
+* ``drop_rate``: the connection is dropped mid-response (headers and part of the body are
+  sent, then the socket closes); the tracker never sees the request.
+* ``rate``: an error answer instead of the tracker's: 429 (with integer ``Retry-After`` and
+  the tracker's rate-limit headers and body), 502 or 503, chosen evenly.
+* ``secondary_rate`` (GitHub only): a secondary-limit 403 without ``retry-after``.
+* ``fail_write``: the k-th write (1-based, counted over both trackers since the setting was
+  made) answers 502, either before the tracker applies it or, with
+  ``fail_write_after_apply``, after (the change is stored, the client sees a failure: the
+  case that breeds duplicates). One-shot.
+
+Writes are POST/PUT/PATCH/DELETE except read-only POSTs (Jira searches, approximate count,
+bulk fetches; GitHub GraphQL documents without a mutation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+__all__ = ["FaultSettings", "FaultState", "FaultsMiddleware", "default_github_limits", "is_write_request"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Tracker = Literal["jira", "github"]
+Decision = Literal["pass", "drop", "429", "502", "503", "secondary", "fail_before", "fail_after"]
+
+CONTROL_PREFIX = "/_sandbox"
+_JIRA_READ_POSTS = re.compile(
+    r"/(search|search/jql|search/approximate-count|issue/bulkfetch|changelog/bulkfetch|jql/parse)/?$"
+)
+_MUTATION = re.compile(r"\bmutation\b")
+_DROP_LOG = "ASGI callable returned without completing response."
+
+SECONDARY_MESSAGE = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+    "If you reach out to GitHub Support for help, please include the request ID."
+)
+SECONDARY_DOCS = (
+    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+)
+
+
+@dataclass(frozen=True)
+class FaultSettings:
+    """What to inject; all off by default. ``fail_write`` is 1-based (``None`` = never)."""
+
+    rate: float = 0.0
+    latency_ms: int = 0
+    drop_rate: float = 0.0
+    secondary_rate: float = 0.0
+    fail_write: int | None = None
+    fail_write_after_apply: bool = False
+    retry_after_s: int = 1
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def updated(self, changes: Mapping[str, Any]) -> FaultSettings:
+        """A copy with ``changes`` applied; unknown keys or out-of-range values raise ValueError."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown fault setting(s): {', '.join(unknown)}")
+        new = dataclasses.replace(self, **dict(changes))
+        new.check()
+        return new
+
+    def check(self) -> None:
+        for name in ("rate", "drop_rate", "secondary_rate"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
+                raise ValueError(f"{name} must be a number between 0 and 1")
+        for name in ("latency_ms", "retry_after_s", "seed"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer")
+        if self.fail_write is not None and (
+            not isinstance(self.fail_write, int) or isinstance(self.fail_write, bool) or self.fail_write < 1
+        ):
+            raise ValueError("fail_write must be a positive integer or null")
+        if not isinstance(self.fail_write_after_apply, bool):
+            raise ValueError("fail_write_after_apply must be true or false")
+
+
+class FaultState:
+    """The fault settings both trackers share, their random sequences and the write counter."""
+
+    def __init__(self, settings: FaultSettings | None = None) -> None:
+        self._lock = threading.Lock()
+        self._settings = settings or FaultSettings()
+        self._settings.check()
+        self._restart()
+        self.injected: dict[str, int] = {}
+
+    def _restart(self) -> None:
+        seed = self._settings.seed
+        self._rngs: dict[str, random.Random] = {t: random.Random(seed) for t in ("jira", "github")}
+        self._writes = 0
+        self._write_failed = False
+
+    @property
+    def settings(self) -> FaultSettings:
+        with self._lock:
+            return self._settings
+
+    def update(self, **changes: Any) -> FaultSettings:
+        """Change some settings (the rest stay); restarts the random sequences."""
+        with self._lock:
+            self._settings = self._settings.updated(changes)
+            self._restart()
+            return self._settings
+
+    def decide(self, tracker: Tracker, *, write: bool) -> Decision:
+        """The fault (or ``"pass"``) for the next request of ``tracker``."""
+        with self._lock:
+            decision = self._draw(tracker, write)
+            if decision != "pass":
+                self.injected[decision] = self.injected.get(decision, 0) + 1
+            return decision
+
+    def _draw(self, tracker: Tracker, write: bool) -> Decision:
+        s, rng = self._settings, self._rngs[tracker]
+        # Always draw the same numbers per request, so one setting does not shift another's sequence.
+        drop, error, kind, secondary = rng.random(), rng.random(), rng.random(), rng.random()
+        if drop < s.drop_rate:
+            return "drop"
+        if error < s.rate:
+            return "429" if kind < 1 / 3 else "502" if kind < 2 / 3 else "503"
+        if tracker == "github" and secondary < s.secondary_rate:
+            return "secondary"
+        if write and s.fail_write is not None and not self._write_failed:
+            self._writes += 1
+            if self._writes == s.fail_write:
+                self._write_failed = True
+                return "fail_after" if s.fail_write_after_apply else "fail_before"
+        return "pass"
+
+
+def is_write_request(tracker: Tracker, method: str, path: str, body: bytes) -> bool:
+    """Whether a request may change tracker state (read-only POSTs are reads)."""
+    if method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return False
+    if method != "POST":
+        return True
+    if tracker == "jira":
+        return not _JIRA_READ_POSTS.search(path)
+    if path.rstrip("/").endswith("/graphql"):
+        return _graphql_is_mutation(body)
+    return True
+
+
+def _graphql_is_mutation(body: bytes) -> bool:
+    try:
+        document = json.loads(body or b"{}")
+        query = document.get("query", "") if isinstance(document, dict) else ""
+    except ValueError:
+        return False
+    if not isinstance(query, str) or not _MUTATION.search(query):
+        return False
+    from graphql import OperationType, parse
+    from graphql.error import GraphQLError
+    from graphql.language import OperationDefinitionNode
+
+    try:
+        parsed = parse(query)
+    except GraphQLError:
+        return True  # cannot tell; the word is there
+    return any(
+        isinstance(d, OperationDefinitionNode) and d.operation == OperationType.MUTATION
+        for d in parsed.definitions
+    )
+
+
+class _DropLogFilter(logging.Filter):
+    """Keeps uvicorn from logging an error for each connection we drop on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != _DROP_LOG
+
+
+logging.getLogger("uvicorn.error").addFilter(_DropLogFilter())
+
+
+class FaultsMiddleware:
+    """Wraps one tracker's ASGI app and injects the faults of the shared :class:`FaultState`.
+
+    ``ratelimit_headers`` gives the tracker's current rate-limit headers (GitHub's budget) for
+    injected limit answers; ``flavor`` picks Jira Cloud or Data Center rate-limit headers.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        state: FaultState,
+        tracker: Tracker,
+        *,
+        flavor: str = "cloud",
+        ratelimit_headers: Callable[[], dict[str, str]] | None = None,
+    ) -> None:
+        self.app = app
+        self.state = state
+        self.tracker: Tracker = tracker
+        self.flavor = flavor
+        self.ratelimit_headers = ratelimit_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path", "").startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        settings = self.state.settings
+        if settings.latency_ms:
+            await asyncio.sleep(settings.latency_ms / 1000)
+        method = scope.get("method", "GET")
+        body, receive = await _buffer_body(receive) if method == "POST" else (b"", receive)
+        write = is_write_request(self.tracker, method, scope.get("path", ""), body)
+        decision = self.state.decide(self.tracker, write=write)
+        if decision == "pass":
+            await self.app(scope, receive, send)
+        elif decision == "drop":
+            await _drop(send)
+        elif decision == "fail_after":
+            await self.app(scope, receive, _discard)
+            await self._answer(send, "502", settings)
+        else:
+            await self._answer(send, decision, settings)
+
+    async def _answer(self, send: Send, decision: Decision, settings: FaultSettings) -> None:
+        kind: Decision = "502" if decision == "fail_before" else decision
+        status, headers, body = (
+            _jira_answer(kind, settings, self.flavor)
+            if self.tracker == "jira"
+            else _github_answer(kind, settings, self.ratelimit_headers)
+        )
+        raw = json.dumps(body).encode()
+        headers = {**headers, "content-type": "application/json", "content-length": str(len(raw))}
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": raw})
+
+
+async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
+    """Reads the whole request body and returns it with a ``receive`` that replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _drop(send: Send) -> None:
+    # Promise a body we never finish: uvicorn closes the socket when the app returns.
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b'{"partial": ', "more_body": True})
+
+
+async def _discard(message: Message) -> None:
+    return None
+
+
+def _jira_answer(
+    kind: Decision, settings: FaultSettings, flavor: str
+) -> tuple[int, dict[str, str], dict[str, Any]]:
+    retry_after = str(settings.retry_after_s)
+    if kind == "429":
+        reset = (datetime.now(timezone.utc) + timedelta(seconds=settings.retry_after_s)).strftime(
+            "%Y-%m-%dT%H:%MZ"
+        )
+        headers = {"Retry-After": retry_after, "X-RateLimit-Limit": "350", "X-RateLimit-Remaining": "0"}
+        if flavor == "datacenter":
+            headers |= {"X-RateLimit-Interval-Seconds": "1", "X-RateLimit-FillRate": "10"}
+        else:
+            headers |= {"X-RateLimit-Reset": reset, "RateLimit-Reason": "jira-burst-based"}
+        return 429, headers, {"errorMessages": ["Rate limit exceeded."], "errors": {}}
+    if kind == "503":
+        return 503, {"Retry-After": retry_after}, {"errorMessages": ["Service Unavailable"], "errors": {}}
+    return 502, {}, {"errorMessages": ["Bad Gateway"], "errors": {}}
+
+
+def _github_answer(
+    kind: Decision, settings: FaultSettings, ratelimit: Callable[[], dict[str, str]] | None
+) -> tuple[int, dict[str, str], dict[str, Any]]:
+    limits = ratelimit() if ratelimit else default_github_limits()
+    secondary = {"message": SECONDARY_MESSAGE, "documentation_url": SECONDARY_DOCS}
+    if kind == "429":
+        return 429, {**limits, "retry-after": str(settings.retry_after_s)}, secondary
+    if kind == "secondary":
+        return 403, limits, secondary
+    if kind == "503":
+        return 503, {}, {"message": "Service Unavailable"}
+    return 502, {}, {"message": "Server Error"}
+
+
+def default_github_limits() -> dict[str, str]:
+    reset = int(time.time()) + 3600
+    return {
+        "x-ratelimit-limit": "5000",
+        "x-ratelimit-remaining": "4999",
+        "x-ratelimit-used": "1",
+        "x-ratelimit-reset": str(reset),
+        "x-ratelimit-resource": "core",
+    }
