@@ -159,6 +159,17 @@ class Mirror:
         row = self.conn.execute("SELECT data FROM items WHERE key = ?", (key,)).fetchone()
         return Item.from_dict(json.loads(row[0])) if row else None
 
+    def known_links(self, key: str, updated: str) -> tuple[str, ...] | None:
+        """The links mirrored for ``key`` if its copy has this ``updated`` time, else ``None``.
+
+        The Jira reader's ``known_links`` hook: an issue unchanged since the last pull reuses its
+        remote links instead of costing one request.
+        """
+        row = self.conn.execute("SELECT updated, data FROM items WHERE key = ?", (key,)).fetchone()
+        if row is None or not updated or row[0] != updated:
+            return None
+        return tuple(json.loads(row[1]).get("links") or ())
+
     def count(self, source: str | None = None) -> int:
         """How many items the mirror holds (of ``source`` if given)."""
         if source is None:

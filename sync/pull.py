@@ -1,0 +1,451 @@
+"""Refresh the mirror from the trackers: incremental by cursor, with a periodic full refresh.
+
+For each configured source and each of its scopes (Jira project, GitHub repo)::
+
+    cursor = mirror.cursor(source, scope)
+    full   = --full, or no cursor yet, or the last full refresh is older than run.full_refresh_hours
+    since  = None if full else cursor.since - run.overlap_minutes
+    items  = reader.fetch_items(scope, since)      stored in batches as they arrive
+    full   -> items of the scope not seen are removed (deleted, transferred, out of scope)
+    commit the cursor, atomically with the removal, only after the scope finished
+
+**The cursor rule.** The new cursor is ``min(now, max(updated of the items seen))``, where
+``now`` is the time the pull started; when a pull sees no item it keeps the previous cursor
+(or ``now`` on a first, empty, full pull). Why this is safe:
+
+- An item edited *during* the pull has ``updated >= start``, and the cursor is never above the
+  start, so the next pull reads it even when this pull read its old version.
+- ``max(updated seen)`` is the tracker's own clock, so a local clock running ahead of the
+  tracker cannot push the cursor past items the tracker has not stamped yet; ``now`` caps it
+  when the tracker's clock runs ahead. The overlap window covers what is left (clock skew, JQL's
+  minute resolution, items committed out of order).
+- The cursor never moves back (an item re-yielded with an old ``updated``, e.g. a Projects
+  board value change, cannot rewind it): the previous cursor was safe for everything changed
+  since the previous pull started, so keeping it stays safe.
+- A quiet scope keeps its cursor, so the next request is the same URL and GitHub answers a
+  conditional request with a free 304.
+
+A reader that fails with a :class:`~roadsync.errors.TrackerError` (a spent budget included)
+marks its source failed: what was fetched stays in the mirror, the failed scope's cursor is not
+moved (the next run resumes from the old one, losing nothing), the other sources still run,
+and the result is incomplete (exit 4).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from connectors.model import Item
+from roadsync.errors import AuthError, BudgetExhausted, TrackerError
+from sync.logs import event
+from sync.mirror import Mirror
+from sync.state import iso_utc, open_state
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sync.config import Settings
+
+__all__ = [
+    "IncrementalEtags",
+    "PullResult",
+    "Reader",
+    "ScopePull",
+    "SourcePull",
+    "build_readers",
+    "close_readers",
+    "next_cursor",
+    "parse_time",
+    "pull",
+    "pull_into",
+    "wants_full",
+]
+
+BATCH = 1000
+"""Items stored per transaction while a scope is read: bounded memory, progress kept on a crash."""
+
+Progress = Callable[[str, str, int], None]
+"""``progress(source, scope, items_read_so_far)``, called as items arrive."""
+
+
+class Reader(Protocol):
+    """What pull needs from a connector (docs/architecture.md)."""
+
+    @property
+    def source(self) -> str: ...
+
+    def scopes(self) -> list[str]: ...
+
+    def fetch_items(self, scope: str, since: str | None) -> Iterator[Item]: ...
+
+    @property
+    def requests(self) -> int: ...
+
+
+@dataclass
+class ScopePull:
+    """One scope's pull: whether it was full, what was read, and the cursor committed (if any)."""
+
+    scope: str
+    full: bool
+    since: str | None
+    fetched: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    cursor: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {name: value for name, value in asdict(self).items() if name != "scope"}
+        return data if self.error is not None else {k: v for k, v in data.items() if k != "error"}
+
+
+@dataclass
+class SourcePull:
+    """One source's pull: fetched (new or changed items), total in the mirror, requests made."""
+
+    source: str
+    fetched: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    total: int = 0
+    requests: int = 0
+    scopes: list[ScopePull] = field(default_factory=list)
+    error: str | None = None
+    budget_exhausted: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    @property
+    def full(self) -> bool:
+        return bool(self.scopes) and all(scope.full for scope in self.scopes)
+
+    def to_json(self) -> dict[str, Any]:
+        """``fetched``, ``total``, ``requests`` (the contract) plus detail; ``error`` when it failed."""
+        data: dict[str, Any] = {"fetched": self.fetched, "total": self.total, "requests": self.requests}
+        data.update(unchanged=self.unchanged, removed=self.removed, full=self.full)
+        data["scopes"] = {scope.scope: scope.to_json() for scope in self.scopes}
+        return data if self.error is None else {**data, "error": self.error}
+
+
+@dataclass
+class PullResult:
+    """Every source's pull. ``complete`` is False when any source failed (exit 4)."""
+
+    sources: dict[str, SourcePull] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not any(source.failed for source in self.sources.values())
+
+    @property
+    def incomplete(self) -> bool:
+        return not self.complete
+
+    @property
+    def fetched(self) -> int:
+        return sum(source.fetched for source in self.sources.values())
+
+    @property
+    def exit_code(self) -> int:
+        """0 done; 4 when a source failed but the rest was processed, or a budget ran out;
+        1 when every source failed for another reason (nothing was processed)."""
+        failed = [source for source in self.sources.values() if source.failed]
+        if not failed:
+            return 0
+        if len(failed) == len(self.sources) and not any(source.budget_exhausted for source in failed):
+            return 1
+        return 4
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sources": {name: source.to_json() for name, source in self.sources.items()},
+            "complete": self.complete,
+        }
+
+
+def parse_time(value: str) -> datetime | None:
+    """An ISO timestamp (``...Z``, ``+00:00``, ``+0000``, fractions) as aware UTC; ``None`` if unreadable."""
+    text = value.strip()
+    if not text:
+        return None
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    elif len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
+        text = f"{text[:-2]}:{text[-2:]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def wants_full(cursor_since: str | None, last_full: str | None, now: datetime, refresh_hours: float) -> bool:
+    """Whether a scope needs a full refresh: never pulled, never fully, or the last full one too old."""
+    if cursor_since is None or last_full is None:
+        return True
+    last = parse_time(last_full)
+    return last is None or now - last >= timedelta(hours=refresh_hours)
+
+
+def next_cursor(previous: str | None, newest_seen: datetime | None, now: datetime) -> str:
+    """The cursor to commit after a successful scope pull (see the module docstring); never moves back."""
+    before = parse_time(previous) if previous else None
+    if newest_seen is None:
+        return iso_utc(before or now)
+    candidate = min(now, newest_seen)
+    return iso_utc(max(candidate, before) if before else candidate)
+
+
+def _since(cursor_since: str, overlap_minutes: float) -> str | None:
+    moment = parse_time(cursor_since)
+    return iso_utc(moment - timedelta(minutes=overlap_minutes)) if moment else None
+
+
+def pull(
+    settings: Settings,
+    *,
+    full: bool = False,
+    now: datetime,
+    readers: Sequence[Reader] | None = None,
+    progress: Progress | None = None,
+    mirror: Mirror | None = None,
+) -> PullResult:
+    """Refresh the mirror (``mirror``, else the one in ``settings.state_dir``) from every configured source.
+
+    ``now`` is the pull's start time (aware; naive is taken as UTC). ``readers`` default to
+    :func:`build_readers` (closed afterwards). Tracker errors are caught per source and reported
+    in the result; anything else (a config error, a bug) propagates. The caller holds the run lock.
+    """
+    target = open_state(settings.state_dir)[0] if mirror is None else mirror
+    try:
+        active = build_readers(settings, target) if readers is None else readers
+        try:
+            _drop_unconfigured_sources(settings, target)
+            run = settings.model.run
+            return pull_into(target, active, full=full, now=now, overlap_minutes=run.overlap_minutes,
+                             full_refresh_hours=run.full_refresh_hours, progress=progress)  # fmt: skip
+        finally:
+            if readers is None:
+                close_readers(active)
+    finally:
+        if mirror is None:
+            target.conn.close()
+
+
+def pull_into(
+    mirror: Mirror,
+    readers: Iterable[Reader],
+    *,
+    full: bool = False,
+    now: datetime,
+    overlap_minutes: float = 5.0,
+    full_refresh_hours: float = 24.0,
+    progress: Progress | None = None,
+) -> PullResult:
+    """Pull every reader's scopes into ``mirror`` (the engine behind :func:`pull`)."""
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    result = PullResult()
+    for reader in readers:
+        puller = _SourcePuller(mirror, reader, now, overlap_minutes, full_refresh_hours, progress)
+        result.sources[reader.source] = puller.run(force_full=full)
+    return result
+
+
+class _SourcePuller:
+    """Pulls the scopes of one reader; catches its tracker errors into the SourcePull."""
+
+    def __init__(
+        self,
+        mirror: Mirror,
+        reader: Reader,
+        now: datetime,
+        overlap_minutes: float,
+        full_refresh_hours: float,
+        progress: Progress | None,
+    ) -> None:
+        self.mirror = mirror
+        self.reader = reader
+        self.now = now
+        self.overlap_minutes = overlap_minutes
+        self.full_refresh_hours = full_refresh_hours
+        self.progress = progress
+        self.outcome = SourcePull(reader.source)
+
+    def run(self, *, force_full: bool) -> SourcePull:
+        source = self.reader.source
+        requests_before = self.reader.requests
+        try:
+            scopes = self.reader.scopes()
+            self.mirror.remove_scopes_except(source, scopes)
+            for scope in scopes:
+                self._pull_scope(scope, force_full)
+        except TrackerError as exc:
+            self._fail(exc)
+        self.outcome.requests = self.reader.requests - requests_before
+        self.outcome.total = self.mirror.count(source)
+        done = self.outcome
+        level = logging.WARNING if done.failed else logging.INFO
+        event("pull.source", level, source=source, fetched=done.fetched, total=done.total,
+              requests=done.requests, failed=done.failed)  # fmt: skip
+        return done
+
+    def _pull_scope(self, scope: str, force_full: bool) -> bool:
+        """Pull one scope; False when it failed (its cursor unmoved). Auth errors end the source."""
+        source = self.reader.source
+        cursor = self.mirror.cursor(source, scope)
+        previous = cursor.since if cursor else None
+        last_full = cursor.last_full if cursor else None
+        full = force_full or wants_full(previous, last_full, self.now, self.full_refresh_hours)
+        since = None if full or previous is None else _since(previous, self.overlap_minutes)
+        full = full or since is None
+        record = ScopePull(scope, full=full, since=since)
+        self.outcome.scopes.append(record)
+        try:
+            seen, newest = self._read(scope, since, record)
+        except (AuthError, BudgetExhausted):
+            raise
+        except TrackerError as exc:
+            record.error = exc.one_line()
+            self._fail(exc)
+            return False
+        self._finish(record, seen, next_cursor(previous, newest, self.now))
+        return True
+
+    def _read(self, scope: str, since: str | None, record: ScopePull) -> tuple[set[str], datetime | None]:
+        seen: set[str] = set()
+        newest: datetime | None = None
+        batch: list[Item] = []
+        try:
+            for item in self.reader.fetch_items(scope, since):
+                seen.add(item.key)
+                stamp = parse_time(item.updated)
+                if stamp is not None and (newest is None or stamp > newest):
+                    newest = stamp
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    self._store(batch, record)
+                if self.progress is not None:
+                    self.progress(self.reader.source, scope, len(seen))
+        except TrackerError as exc:
+            record.error = exc.one_line()
+            raise
+        finally:
+            # Whatever was read before a failure is kept: the cursor does not move, so the
+            # next run re-reads it without counting it again.
+            self._store(batch, record)
+        return seen, newest
+
+    def _store(self, batch: list[Item], record: ScopePull) -> None:
+        if not batch:
+            return
+        fetched, unchanged = self.mirror.upsert(batch)
+        batch.clear()
+        record.fetched += fetched
+        record.unchanged += unchanged
+        self.outcome.fetched += fetched
+        self.outcome.unchanged += unchanged
+
+    def _finish(self, record: ScopePull, seen: set[str], cursor: str) -> None:
+        source = self.reader.source
+        with self.mirror.transaction():
+            if record.full:
+                record.removed = self.mirror.remove_missing(source, record.scope, seen)
+                self.outcome.removed += record.removed
+            self.mirror.commit_cursor(
+                source, record.scope, cursor, full_at=iso_utc(self.now) if record.full else None
+            )
+        record.cursor = cursor
+        event("pull.scope", source=source, scope=record.scope, **record.to_json())
+
+    def _fail(self, exc: TrackerError) -> None:
+        if self.outcome.error is None:
+            self.outcome.error = exc.one_line()
+        if isinstance(exc, BudgetExhausted):
+            self.outcome.budget_exhausted = True
+
+
+def _drop_unconfigured_sources(settings: Settings, mirror: Mirror) -> None:
+    # The mirror holds every item *in scope*: a source removed from the config leaves it.
+    for source, section in (("jira", settings.model.jira), ("github", settings.model.github)):
+        if section is None:
+            mirror.remove_scopes_except(source, ())
+
+
+def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:
+    """One reader per configured source, built from the settings (tokens are read here)."""
+    from connectors.github.reader import GithubReader
+    from connectors.jira.reader import JiraReader
+
+    run = settings.model.run
+    verify: bool | str = str(settings.resolve(run.ca_bundle)) if run.ca_bundle else True
+    readers: list[Reader] = []
+    if settings.model.jira is not None:
+        jira = JiraReader(
+            settings.model.jira,
+            settings.jira_token(),
+            verify=verify,
+            managed_fields=_managed_jira_fields(settings),
+            known_links=mirror.known_links,
+        )
+        readers.append(jira)
+    if settings.model.github is not None:
+        github = GithubReader(
+            settings.model.github,
+            settings.github_token(),
+            verify=verify,
+            etags=IncrementalEtags(mirror),
+            previous=mirror.get,
+            budget_reserve=run.budget_reserve,
+        )
+        readers.append(github)
+    return readers
+
+
+class IncrementalEtags:
+    """The mirror's ETags as the GitHub reader's store, for incremental listings only.
+
+    A 304 makes the reader yield nothing for the scope. On a full refresh (a listing without
+    ``since``) that would look like "every item is gone" and empty the scope, so full listings
+    never send a stored ETag: a full refresh always re-reads the scope.
+    """
+
+    def __init__(self, mirror: Mirror) -> None:
+        self.mirror = mirror
+
+    def get(self, url: str) -> str | None:
+        return self.mirror.etag(url) if _incremental(url) else None
+
+    def set(self, url: str, etag: str) -> None:
+        if _incremental(url):
+            self.mirror.set_etag(url, etag)
+
+
+def _incremental(url: str) -> bool:
+    return "since" in parse_qs(urlsplit(url).query)
+
+
+def _managed_jira_fields(settings: Settings) -> list[str]:
+    """Names of the Jira custom fields that managed fields live in (the reader resolves their ids)."""
+    fields = settings.model.fields
+    names: list[str] = []
+    for managed in (fields.priority, fields.theme, fields.alignment):
+        target = managed.jira if managed is not None else None
+        if target is not None and target.target == "field" and target.field:
+            names.append(target.field)
+    return names
+
+
+def close_readers(readers: Iterable[Reader]) -> None:
+    """Close the readers' HTTP sessions (those that have ``close``)."""
+    for reader in readers:
+        close = getattr(reader, "close", None)
+        if callable(close):
+            close()
