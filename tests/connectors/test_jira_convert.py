@@ -238,7 +238,7 @@ def test_github_key_from_url(url: str, expected: str | None) -> None:
 
 def test_remote_links_are_deduplicated_and_sorted() -> None:
     """Only GitHub issue URLs among remote links count, once each, sorted."""
-    links = [
+    links: list[dict[str, Any]] = [
         {"object": {"url": "https://github.com/acme/web/issues/9"}},
         {"object": {"url": "https://wiki.example.com/x"}},
         {"object": {"url": "https://github.com/acme/api/issues/1"}},
