@@ -22,6 +22,7 @@ import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -89,15 +90,26 @@ class JiraReader:
         self.managed_fields = tuple(dict.fromkeys(managed_fields))
         self.remote_links = remote_links
         self.known_links = known_links
-        self.client = JiraClient(config, token, verify=verify, retry=retry)
+        self._connect: Callable[[], JiraClient] = partial(
+            JiraClient, config, token, verify=verify, retry=retry
+        )
+        self._client: JiraClient | None = None
         self._field_ids: FieldIds | None = None
         self._zone: ZoneInfo | None = None
         self._zone_known = False
 
     @property
+    def client(self) -> JiraClient:
+        """The connected site; connecting (serverInfo) waits for the first use, so building a
+        reader never touches the network and a failing site fails inside its own pull."""
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    @property
     def requests(self) -> int:
         """HTTP requests this reader has sent (retries included)."""
-        return self.client.counter.reads + self.client.counter.writes
+        return self._client.counter.reads + self._client.counter.writes if self._client else 0
 
     @property
     def flavor(self) -> Flavor:

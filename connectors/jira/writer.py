@@ -18,8 +18,9 @@ spent rate-limit budget raise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from connectors.jira.client import JiraClient
@@ -66,14 +67,24 @@ class JiraWriter:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.targets = dict(targets)
-        self.client = JiraClient(config, token, verify=verify, retry=retry)
+        self._connect: Callable[[], JiraClient] = partial(
+            JiraClient, config, token, verify=verify, retry=retry
+        )
+        self._client: JiraClient | None = None
         self._priorities: list[str] | None = None
         self._fields: dict[str, dict[str, Any]] | None = None
 
     @property
+    def client(self) -> JiraClient:
+        """The connected site, connected on first use (a plan with no Jira writes costs nothing)."""
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    @property
     def requests(self) -> int:
         """HTTP requests this writer has sent (lookups and writes, retries included)."""
-        return self.client.counter.reads + self.client.counter.writes
+        return self._client.counter.reads + self._client.counter.writes if self._client else 0
 
     def write(self, item: Item, changes: Sequence[FieldChange]) -> list[WriteOutcome]:
         """Apply ``changes`` to ``item`` in one PUT; one outcome per change, in order."""
