@@ -293,16 +293,21 @@ class GithubClient:
 
     # -- GraphQL -------------------------------------------------------------------------------
 
-    def graphql(self, query: str, variables: Mapping[str, Any], *, item: str | None = None) -> GraphqlResult:
+    def graphql(
+        self, query: str, variables: Mapping[str, Any], *, item: str | None = None, partial: bool = False
+    ) -> GraphqlResult:
         """POST one GraphQL document (retried when transient) and return data plus errors.
 
-        Top-level failures raise: HTTP errors, and errors that leave no ``data`` (classified by the
-        error ``type``: ``RATE_LIMITED``, ``NOT_FOUND``, ``FORBIDDEN``...). Errors with partial data
-        (one aliased mutation of several failed) come back for the caller to map by ``path``.
+        Failures raise: HTTP errors, and any ``errors[]`` (classified by the first error's ``type``:
+        ``RATE_LIMITED``, ``NOT_FOUND``, ``FORBIDDEN``...). With ``partial=True`` errors next to
+        some data (one aliased mutation of several failed) come back for the caller to map by
+        ``path``; only errors that leave no data raise.
         """
-        return call_with_retry(lambda: self._graphql_once(query, variables, item), self.policy)
+        return call_with_retry(lambda: self._graphql_once(query, variables, item, partial), self.policy)
 
-    def _graphql_once(self, query: str, variables: Mapping[str, Any], item: str | None) -> GraphqlResult:
+    def _graphql_once(
+        self, query: str, variables: Mapping[str, Any], item: str | None, partial: bool
+    ) -> GraphqlResult:
         self.budget.check("graphql", item=item)
         if query.lstrip().startswith("mutation"):
             self.pace_write()
@@ -324,7 +329,7 @@ class GithubClient:
             raise RemoteRefused("GitHub GraphQL answered without JSON", source=SOURCE, item=item)
         data = payload.get("data") or {}
         errors = list(payload.get("errors") or [])
-        if errors and (not data or all(v is None for v in data.values())):
+        if errors and (not partial or not data or all(v is None for v in data.values())):
             raise self._budget_if_long_wait(graphql_error(errors[0], headers, item), headers, item)
         return GraphqlResult(data, errors)
 

@@ -243,7 +243,7 @@ class GithubWriter:
     def _send_batch(self, batch: list[tuple[FieldChange, documents.FieldUpdate]]) -> list[WriteOutcome]:
         board = self._snapshot()
         document, variables = documents.field_updates_mutation(board.project_id, [u for _, u in batch])
-        result = self.client.graphql(document, variables)
+        result = self.client.graphql(document, variables, partial=True)
         failures = {
             str((error.get("path") or [""])[0]): str(error.get("message") or "refused")
             for error in result.errors

@@ -1,0 +1,242 @@
+"""GithubWriter against the GitHub emulator over real sockets, through PyGithub and httpx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from connectors.github.reader import GithubReader
+from connectors.github.writer import GithubWriter, label_colour
+from connectors.model import Item
+from connectors.retry import RetryPolicy
+from connectors.sandbox.common import RunningServer, Stats, serve_app
+from connectors.sandbox.github import GithubStore, create_github_app
+from roadsync.changes import FieldChange
+from roadsync.config_model import FieldTarget, GithubConfig, GithubProjectConfig
+from roadsync.errors import AuthError
+
+TOKEN = "ghp_writer_test_token_0123456789"
+FAST = RetryPolicy(attempts=2, base_s=0.01, max_wait_s=0.05)
+ODD = ["🚀 launch", "needs review, urgent", "area: ui/web"]
+TARGETS = {
+    "priority": FieldTarget(target="label", prefix="priority/"),
+    "theme": FieldTarget(target="project", field="Theme"),
+    "alignment": FieldTarget(target="issue_type"),
+}
+
+
+def fixture() -> dict[str, Any]:
+    issues: list[dict[str, Any]] = [
+        {
+            "repo": "web",
+            "number": 1,
+            "title": "Odd labels",
+            "labels": [*ODD, "priority/P2", "theme/a: b, c 🚀"],
+        },
+        {"repo": "web", "number": 2, "title": "Typed", "type": "Bug", "labels": ["priority/P1"]},
+        {"repo": "web", "number": 3, "title": "Off the board"},
+    ]
+    issues += [{"repo": "web", "number": n, "title": f"bulk {n}"} for n in range(10, 35)]
+    return {
+        "owner": "acme",
+        "repos": [{"name": "web"}],
+        "issue_types": ["Bug", "Feature", "Task"],
+        "issues": issues,
+        "project": {
+            "number": 1,
+            "title": "Roadmap",
+            "fields": [
+                {"name": "Theme", "type": "single_select", "options": ["checkout", "growth"]},
+                {"name": "Estimate", "type": "number"},
+                {"name": "Notes", "type": "text"},
+            ],
+            "items": [
+                {"issue": "acme/web#1", "values": {"Theme": "growth", "Notes": "keep"}},
+                *({"issue": f"acme/web#{n}", "values": {}} for n in range(10, 35)),
+            ],
+        },
+    }
+
+
+class Sandbox:
+    def __init__(self) -> None:
+        self.store = GithubStore.from_fixture(fixture())  # type: ignore[arg-type]
+        self.stats = Stats()
+        self.server: RunningServer = serve_app(create_github_app(self.store, stats=self.stats, token=TOKEN))
+        self.config = GithubConfig(
+            url=self.server.url,
+            repos=["acme/web"],
+            seconds_between_writes=0,
+            project=GithubProjectConfig(owner="acme", number=1),
+        )
+
+    def items(self) -> dict[str, Item]:
+        reader = GithubReader(self.config, TOKEN, retry=FAST)
+        return {item.key: item for item in reader.fetch_items("acme/web", None)}
+
+    def writer(self, targets: dict[str, FieldTarget] = TARGETS, token: str = TOKEN) -> GithubWriter:
+        return GithubWriter(self.config, token, targets, retry=FAST, seconds_between_writes=0)
+
+    def labels(self, key: str) -> list[str]:
+        issue = self.store.get(key)
+        assert issue is not None
+        return sorted(issue.labels)
+
+    def board_value(self, key: str, field_name: str) -> Any:
+        issue = self.store.get(key)
+        assert issue is not None
+        project = self.store.projects[0]
+        field = project.field_by_name(field_name)
+        assert field is not None
+        item = project.by_issue.get(issue.node_id)
+        value = item.values.get(field.id) if item else None
+        return field.option_name(value) if field.data_type == "SINGLE_SELECT" and value else value
+
+    def writes(self) -> int:
+        return self.stats.snapshot()["github"]["writes"]
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    box = Sandbox()
+    yield box
+    box.server.stop()
+
+
+def test_label_swap_leaves_other_labels_alone(sandbox: Sandbox) -> None:
+    """Swapping managed labels removes and adds only them; emoji, commas, colons and spaces survive."""
+    item = sandbox.items()["acme/web#1"]
+    targets = {**TARGETS, "theme": FieldTarget(target="label", prefix="theme/")}
+    outcomes = sandbox.writer(targets).write(
+        item,
+        [
+            FieldChange("acme/web#1", "priority", "priority/P2", "priority/P1"),
+            FieldChange("acme/web#1", "theme", "theme/a: b, c 🚀", "theme/new one"),
+        ],
+    )
+    assert [o.status for o in outcomes] == ["applied", "applied"]
+    assert sandbox.labels("acme/web#1") == sorted([*ODD, "priority/P1", "theme/new one"])
+    repo = sandbox.store.repo("acme/web")
+    assert repo is not None
+    created = sandbox.store.find_label(repo, "priority/P1")
+    assert created is not None and created.color == label_colour("priority/")
+
+
+def test_label_adds_go_in_one_request_and_creates_are_idempotent(sandbox: Sandbox) -> None:
+    """One POST adds all of an item's labels; a label created meanwhile (422 already_exists) is fine."""
+    item = sandbox.items()["acme/web#3"]
+    writer = sandbox.writer(
+        {"priority": FieldTarget(target="label", prefix="p/"), "theme": TARGETS["priority"]}
+    )
+    writer._repo_labels["acme/web"] = set()  # stale view: the label below exists on GitHub already
+    repo = sandbox.store.repo("acme/web")
+    assert repo is not None
+    sandbox.store.create_label(repo, "p/x")
+    outcomes = writer.write(
+        item,
+        [FieldChange(item.key, "priority", None, "p/x"), FieldChange(item.key, "theme", None, "priority/P0")],
+    )
+    assert [o.status for o in outcomes] == ["applied", "applied"]
+    assert sandbox.labels("acme/web#3") == ["p/x", "priority/P0"]
+    assert writer.requests == 3  # create p/x (422), create priority/P0, one POST of both labels
+
+
+def test_no_op_changes_send_nothing(sandbox: Sandbox) -> None:
+    """Changes the item already shows are skipped without a single request."""
+    item = sandbox.items()["acme/web#2"]
+    writer = sandbox.writer()
+    before = sandbox.writes()
+    outcomes = writer.write(
+        item,
+        [
+            FieldChange(item.key, "priority", None, "priority/P1"),
+            FieldChange(item.key, "alignment", "Bug", "Bug"),
+        ],
+    )
+    assert [o.status for o in outcomes] == ["skipped", "skipped"]
+    assert writer.requests == 0 and sandbox.writes() == before
+
+
+def test_issue_type_is_patched(sandbox: Sandbox) -> None:
+    """An issue_type change is one PATCH that sets the type by name."""
+    item = sandbox.items()["acme/web#2"]
+    writer = sandbox.writer()
+    outcomes = writer.write(item, [FieldChange(item.key, "alignment", "Bug", "Feature")])
+    assert [o.status for o in outcomes] == ["applied"]
+    issue = sandbox.store.get("acme/web#2")
+    assert issue is not None and issue.type == "Feature" and writer.requests == 1
+
+
+def test_board_fields_are_set_by_option_id_text_number_and_cleared(sandbox: Sandbox) -> None:
+    """Single-select, text and number board fields are written (and cleared) in one batched document."""
+    item = sandbox.items()["acme/web#1"]
+    targets = {
+        "theme": FieldTarget(target="project", field="Theme"),
+        "priority": FieldTarget(target="project", field="Estimate"),
+        "alignment": FieldTarget(target="project", field="Notes"),
+    }
+    writer = sandbox.writer(targets)
+    changes = [
+        FieldChange(item.key, "theme", "growth", "checkout"),
+        FieldChange(item.key, "priority", None, "5"),
+        FieldChange(item.key, "alignment", "keep", None),
+    ]
+    assert writer.write(item, changes) == []
+    outcomes = writer.flush()
+    assert [o.status for o in outcomes] == ["applied"] * 3
+    assert sandbox.board_value("acme/web#1", "Theme") == "checkout"
+    assert sandbox.board_value("acme/web#1", "Estimate") == 5.0
+    assert sandbox.board_value("acme/web#1", "Notes") is None
+    assert writer.requests == 2  # one board read, one mutation document
+
+
+def test_board_updates_are_batched_as_aliased_mutations(sandbox: Sandbox) -> None:
+    """25 board updates go out as two documents (20 + 5 aliased mutations)."""
+    items = sandbox.items()
+    writer = sandbox.writer()
+    outcomes = []
+    before = sandbox.writes()
+    for n in range(10, 35):
+        key = f"acme/web#{n}"
+        outcomes += writer.write(items[key], [FieldChange(key, "theme", None, "growth")])
+    outcomes += writer.flush()
+    assert len(outcomes) == 25 and {o.status for o in outcomes} == {"applied"}
+    assert sandbox.writes() - before == 2
+    assert all(sandbox.board_value(f"acme/web#{n}", "Theme") == "growth" for n in range(10, 35))
+
+
+def test_missing_board_item_is_added_first(sandbox: Sandbox) -> None:
+    """An issue not on the board is added, then its field is set."""
+    item = sandbox.items()["acme/web#3"]
+    writer = sandbox.writer()
+    writer.write(item, [FieldChange(item.key, "theme", None, "checkout")])
+    assert [o.status for o in writer.flush()] == ["applied"]
+    assert sandbox.board_value("acme/web#3", "Theme") == "checkout"
+
+
+def test_unknown_option_fails_only_that_change(sandbox: Sandbox) -> None:
+    """A board option that does not exist is a failed outcome; the item's other changes go through."""
+    item = sandbox.items()["acme/web#1"]
+    writer = sandbox.writer()
+    outcomes = writer.write(
+        item,
+        [
+            FieldChange(item.key, "theme", "growth", "no-such-theme"),
+            FieldChange(item.key, "priority", "priority/P2", "priority/P3"),
+        ],
+    )
+    outcomes += writer.flush()
+    by_field = {o.change.field: o for o in outcomes}
+    assert by_field["theme"].status == "failed" and "no-such-theme" in (by_field["theme"].error or "")
+    assert by_field["priority"].status == "applied"
+
+
+def test_bad_token_raises_auth_error(sandbox: Sandbox) -> None:
+    """A wrong token stops the writer with AuthError instead of failing change by change."""
+    item = sandbox.items()["acme/web#2"]
+    writer = sandbox.writer(token="ghp_wrong_token_abcdef")
+    with pytest.raises(AuthError) as caught:
+        writer.write(item, [FieldChange(item.key, "alignment", "Bug", "Task")])
+    assert "ghp_wrong" not in caught.value.one_line()
