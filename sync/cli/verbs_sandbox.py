@@ -22,15 +22,27 @@ from sync.cli.common import global_options, state_of
 @global_options
 @click.option("--seed", "seed", default="demo", show_default=True, help="'demo' or a fixture JSON file.")
 @click.option(
-    "--jira-flavor", "jira_flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True
+    "--jira-flavor",
+    "jira_flavor",
+    type=click.Choice(["cloud", "datacenter"]),
+    default="cloud",
+    show_default=True,
 )
-@click.option("--latency-ms", "latency_ms", type=click.IntRange(min=0), default=0, help="Added to every request.")
 @click.option(
-    "--fault-rate", "fault_rate", type=click.FloatRange(0, 1), default=0.0, help="Share of 429/502/503 answers."
+    "--latency-ms", "latency_ms", type=click.IntRange(min=0), default=0, help="Added to every request."
+)
+@click.option(
+    "--fault-rate",
+    "fault_rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of 429/502/503 answers.",
 )
 @click.option("--fault-seed", "fault_seed", type=click.IntRange(min=0), default=0, help="Seed of the faults.")
 @click.option("--jira-token", "jira_token", default=None, help="Jira token to accept (default: random).")
-@click.option("--github-token", "github_token", default=None, help="GitHub token to accept (default: random).")
+@click.option(
+    "--github-token", "github_token", default=None, help="GitHub token to accept (default: random)."
+)
 @click.option(
     "--write-config",
     "write_config",
@@ -39,10 +51,14 @@ from sync.cli.common import global_options, state_of
     help="Write a roadsync config for this sandbox here.",
 )
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print one JSON line when ready.")
-@click.option("--jira-port", "jira_port", type=click.IntRange(0, 65535), default=0, help="Default: ephemeral.")
-@click.option("--github-port", "github_port", type=click.IntRange(0, 65535), default=0, help="Default: ephemeral.")
+@click.option(
+    "--jira-port", "jira_port", type=click.IntRange(0, 65535), default=0, help="Default: ephemeral."
+)
+@click.option(
+    "--github-port", "github_port", type=click.IntRange(0, 65535), default=0, help="Default: ephemeral."
+)
 @click.pass_context
-def sandbox_command(ctx: click.Context, **options: Any) -> None:
+def sandbox_command(ctx: click.Context, /, **options: Any) -> None:
     """Serve the sandbox Jira and GitHub on loopback for people to explore.
 
     Runs until SIGTERM or Ctrl-C. With --json it prints one JSON line once both trackers
