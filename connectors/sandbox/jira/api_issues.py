@@ -1,0 +1,298 @@
+"""Issue endpoints: GET/PUT/POST issue, editmeta, changelog, properties, remote links, and the
+Cloud bulk fetches (``issue/bulkfetch``, ``changelog/bulkfetch``)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from starlette.responses import Response
+
+from .errors import JiraApiError
+from .model import Flavor, JiraIssue
+from .render import select_fields
+from .routing import Ctx, Handler, json_response
+
+__all__ = ["ROUTES"]
+
+_MULTI_OPS = ["add", "set", "remove"]
+
+
+def _expand(raw: Any) -> set[str]:
+    items = raw if isinstance(raw, list) else [raw] if raw else []
+    return {part.strip() for item in items if isinstance(item, str) for part in item.split(",")}
+
+
+def get_issue(ctx: Ctx, key: str) -> Response:
+    issue = ctx.visible_issue(key)
+    included, excluded = select_fields(ctx.query.getlist("fields"), "*all")
+    expand = _expand(ctx.query.getlist("expand"))
+    return json_response(
+        ctx.render.issue(
+            issue, ctx.lookup, included=included, excluded=excluded, changelog="changelog" in expand
+        )
+    )
+
+
+def _require_edit(ctx: Ctx, issue: JiraIssue) -> None:
+    if not ctx.grant.can_edit(issue.project):
+        raise JiraApiError(400, ["You do not have permission to edit issues in this project."])
+
+
+def edit_issue(ctx: Ctx, key: str) -> Response:
+    """PUT: 204, or 200 with the issue when ``returnIssue=true``; ``updated`` and the write
+    counter move only when something changed."""
+    issue = ctx.visible_issue(key)
+    for flag in ("overrideScreenSecurity", "overrideEditableFlag"):
+        if ctx.query.get(flag, "false").lower() == "true":
+            raise JiraApiError(403, [f"You do not have the permission to use {flag}."])
+    if not isinstance(ctx.body, dict):
+        raise JiraApiError(400, ["No content to map due to end-of-input"])
+    _require_edit(ctx, issue)
+    ctx.wrote = ctx.store.edit(issue.key, ctx.body, api_version=ctx.version, author=ctx.grant.display_name)
+    if ctx.query.get("returnIssue", "false").lower() == "true":
+        return json_response(ctx.render.issue(issue, ctx.lookup))
+    return Response(status_code=204, headers=json_response(None).headers)
+
+
+def create_issue(ctx: Ctx) -> Response:
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    fields = body.get("fields")
+    if not isinstance(fields, dict):
+        raise JiraApiError(400, ["No content to map due to end-of-input"])
+    project = (fields.get("project") or {}).get("key") or ""
+    if project and not ctx.grant.can_edit(str(project).upper()):
+        raise JiraApiError(
+            400, [], {"project": "You do not have permission to create issues in this project."}
+        )
+    issue = ctx.store.create(fields, api_version=ctx.version, author=ctx.grant.display_name)
+    ctx.wrote = True
+    return json_response(
+        {"id": str(issue.id), "key": issue.key, "self": f"{ctx.render.api}/issue/{issue.id}"}, 201
+    )
+
+
+def editmeta(ctx: Ctx, key: str) -> Response:
+    """The fields a caller may edit with their operations and allowed values (empty without
+    edit permission, as Jira does)."""
+    issue = ctx.visible_issue(key)
+    if not ctx.grant.can_edit(issue.project):
+        return json_response({"fields": {}})
+    render, catalog = ctx.render, ctx.store.catalog
+    project = catalog.projects[issue.project]
+    meta: dict[str, Any] = {
+        "summary": _meta(
+            "summary", "Summary", {"type": "string", "system": "summary"}, ["set"], required=True
+        ),
+        "description": _meta(
+            "description", "Description", {"type": "string", "system": "description"}, ["set"]
+        ),
+        "labels": _meta(
+            "labels",
+            "Labels",
+            {"type": "array", "items": "string", "system": "labels"},
+            _MULTI_OPS,
+            autoCompleteUrl=f"{render.api}/jql/autocompletedata/suggestions?fieldName=labels&fieldValue=",
+        ),
+        "priority": _meta(
+            "priority",
+            "Priority",
+            {"type": "priority", "system": "priority"},
+            ["set"],
+            allowedValues=[render.priority(p) for p in catalog.priorities],
+        ),
+        "components": _meta(
+            "components",
+            "Components",
+            {"type": "array", "items": "component", "system": "components"},
+            _MULTI_OPS,
+            allowedValues=[render.component(project, n) for n in project.components],
+        ),
+        "assignee": _meta("assignee", "Assignee", {"type": "user", "system": "assignee"}, ["set"]),
+    }
+    kind = catalog.issue_type(issue.type)
+    if catalog.flavor == "cloud" or (kind is not None and kind.subtask):
+        meta["parent"] = _meta("parent", "Parent", {"type": "issuelink", "system": "parent"}, ["set"])
+    for custom in catalog.custom_fields:
+        extra: dict[str, Any] = {}
+        if custom.kind == "select":
+            extra["allowedValues"] = [render.field_value(custom, o.value) for o in custom.options]
+        ops = _MULTI_OPS if custom.kind == "labels" else ["set"]
+        meta[custom.id] = _meta(custom.id, custom.name, render.schema(custom), ops, **extra)
+    return json_response({"fields": meta})
+
+
+def _meta(
+    key: str, name: str, schema: dict[str, Any], ops: list[str], *, required: bool = False, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "required": required,
+        "schema": schema,
+        "name": name,
+        "key": key,
+        "operations": ops,
+        "hasDefaultValue": False,
+        **extra,
+    }
+
+
+def changelog(ctx: Ctx, key: str) -> Response:
+    issue = ctx.visible_issue(key)
+    start = ctx.int_param("startAt", 0)
+    size = min(ctx.int_param("maxResults", 100), 100) or 100
+    chunk = issue.changelog[start : start + size]
+    last = start + len(chunk) >= len(issue.changelog)
+    path = f"{ctx.render.api}/issue/{issue.key}/changelog"
+    body: dict[str, Any] = {
+        "self": f"{path}?startAt={start}&maxResults={size}",
+        "maxResults": size,
+        "startAt": start,
+        "total": len(issue.changelog),
+        "isLast": last,
+        "values": [ctx.render.changelog_entry(g) for g in chunk],
+    }
+    if not last:
+        body["nextPage"] = f"{path}?startAt={start + size}&maxResults={size}"
+    return json_response(body)
+
+
+def get_property(ctx: Ctx, key: str, prop: str) -> Response:
+    issue = ctx.visible_issue(key)
+    if prop not in issue.properties:
+        raise JiraApiError(404, [f"The property with key '{prop}' does not exist."])
+    return json_response({"key": prop, "value": issue.properties[prop]})
+
+
+def list_properties(ctx: Ctx, key: str) -> Response:
+    issue = ctx.visible_issue(key)
+    keys = [{"self": f"{ctx.render.api}/issue/{issue.id}/properties/{k}", "key": k} for k in issue.properties]
+    return json_response({"keys": keys})
+
+
+def put_property(ctx: Ctx, key: str, prop: str) -> Response:
+    issue = ctx.visible_issue(key)
+    if not ctx.grant.can_edit(issue.project):
+        raise JiraApiError(403, ["You do not have permission to edit this issue."])
+    if ctx.body is None:
+        raise JiraApiError(400, ["The property value must be valid JSON."])
+    existed = prop in issue.properties
+    ctx.wrote = ctx.store.set_property(issue.key, prop, ctx.body)
+    return Response(status_code=200 if existed else 201, headers=json_response(None).headers)
+
+
+def _link_json(ctx: Ctx, issue: JiraIssue, link: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": link.id,
+        "self": f"{ctx.render.api}/issue/{issue.key}/remotelink/{link.id}",
+        "application": {},
+        "object": {"url": link.url, "title": link.title},
+    }
+    if link.global_id:
+        body["globalId"] = link.global_id
+    if link.relationship:
+        body["relationship"] = link.relationship
+    return body
+
+
+def get_remote_links(ctx: Ctx, key: str) -> Response:
+    issue = ctx.visible_issue(key)
+    return json_response([_link_json(ctx, issue, link) for link in issue.remote_links])
+
+
+def add_remote_link(ctx: Ctx, key: str) -> Response:
+    """201 with {id, self} for a new link; 200 when ``globalId`` names an existing one."""
+    issue = ctx.visible_issue(key)
+    if not ctx.grant.can_edit(issue.project):
+        raise JiraApiError(403, ["You do not have permission to link issues in this project."])
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    raw_obj = body.get("object")
+    obj: dict[str, Any] = raw_obj if isinstance(raw_obj, dict) else {}
+    errors = {name: f"'{name}' is required." for name in ("url", "title") if not obj.get(name)}
+    if errors:
+        raise JiraApiError(400, [], errors)
+    link, created = ctx.store.add_remote_link(
+        issue.key,
+        str(obj["url"]),
+        str(obj["title"]),
+        global_id=body.get("globalId"),
+        relationship=body.get("relationship"),
+    )
+    ctx.wrote = True
+    return json_response(
+        {"id": link.id, "self": _link_json(ctx, issue, link)["self"]}, 201 if created else 200
+    )
+
+
+def bulk_fetch(ctx: Ctx) -> Response:
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    refs = body.get("issueIdsOrKeys") or []
+    if not isinstance(refs, list) or not 1 <= len(refs) <= 100:
+        raise JiraApiError(400, ["issueIdsOrKeys must contain between 1 and 100 issue ids or keys."])
+    included, excluded = select_fields(body.get("fields") or None, "*navigable")
+    found = {i.id: i for i in (ctx.lookup(str(r)) for r in refs) if i is not None}
+    issues = [
+        ctx.render.issue(
+            found[i],
+            ctx.lookup,
+            included=included,
+            excluded=excluded,
+            changelog="changelog" in _expand(body.get("expand")),
+        )
+        for i in sorted(found)
+    ]
+    return json_response({"expand": "schema,names", "issues": issues, "issueErrors": []})
+
+
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+def _offset(token: Any) -> int:
+    if token in (None, ""):
+        return 0
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(str(token).encode()))["o"])
+    except (ValueError, KeyError, TypeError):
+        raise JiraApiError(400, ["The nextPageToken is invalid."]) from None
+
+
+def bulk_changelog(ctx: Ctx) -> Response:
+    """Changelogs of many issues, optionally only items of ``fieldIds``, paged by history."""
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    refs, field_ids = body.get("issueIdsOrKeys") or [], body.get("fieldIds") or []
+    if not isinstance(refs, list) or not 1 <= len(refs) <= 1000 or len(field_ids) > 10:
+        raise JiraApiError(400, ["issueIdsOrKeys must hold 1 to 1000 entries and fieldIds at most 10."])
+    size = min(ctx.int_param("maxResults", 1000, body), 10000) or 1000
+    pairs = []
+    for issue in (i for i in (ctx.lookup(str(r)) for r in refs) if i is not None):
+        for group in issue.changelog:
+            entry = ctx.render.changelog_entry(group)
+            entry["items"] = [it for it in entry["items"] if not field_ids or it["fieldId"] in field_ids]
+            if entry["items"]:
+                pairs.append((str(issue.id), entry))
+    start = _offset(body.get("nextPageToken"))
+    chunk = pairs[start : start + size]
+    logs: dict[str, list[dict[str, Any]]] = {}
+    for issue_id, entry in chunk:
+        logs.setdefault(issue_id, []).append(entry)
+    out: dict[str, Any] = {"issueChangeLogs": [{"issueId": k, "changeHistories": v} for k, v in logs.items()]}
+    if start + size < len(pairs):
+        out["nextPageToken"] = _token(start + size)
+    return json_response(out)
+
+
+ROUTES: list[tuple[str, list[str], Handler, tuple[Flavor, ...] | None]] = [
+    ("/issue/bulkfetch", ["POST"], bulk_fetch, ("cloud",)),
+    ("/changelog/bulkfetch", ["POST"], bulk_changelog, ("cloud",)),
+    ("/issue", ["POST"], create_issue, None),
+    ("/issue/{key}", ["GET"], get_issue, None),
+    ("/issue/{key}", ["PUT"], edit_issue, None),
+    ("/issue/{key}/editmeta", ["GET"], editmeta, None),
+    ("/issue/{key}/changelog", ["GET"], changelog, None),
+    ("/issue/{key}/properties", ["GET"], list_properties, None),
+    ("/issue/{key}/properties/{prop}", ["GET"], get_property, None),
+    ("/issue/{key}/properties/{prop}", ["PUT"], put_property, None),
+    ("/issue/{key}/remotelink", ["GET"], get_remote_links, None),
+    ("/issue/{key}/remotelink", ["POST"], add_remote_link, None),
+]
