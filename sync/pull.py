@@ -24,6 +24,10 @@ For each configured source and each of its scopes (Jira project, GitHub repo)::
   since the previous pull started, so keeping it stays safe.
 - A quiet scope keeps its cursor, so the next request is the same URL and GitHub answers a
   conditional request with a free 304.
+- When an item seen is stamped at or after the start, someone edited the scope while it was
+  paged, and offset paging may have skipped an item whose position shifted. Such a pass is
+  ``unstable``: the cursor stays where it was and a full refresh removes nothing (and is
+  repeated next run), so the skipped item is read next time rather than lost or dropped.
 
 A reader that fails with a :class:`~roadsync.errors.TrackerError` (a spent budget included)
 marks its source failed: what was fetched stays in the mirror, the failed scope's cursor is not
@@ -99,6 +103,7 @@ class ScopePull:
     removed: int = 0
     cursor: str | None = None
     error: str | None = None
+    unstable: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = {name: value for name, value in asdict(self).items() if name != "scope"}
@@ -316,7 +321,10 @@ class _SourcePuller:
             record.error = exc.one_line()
             self._fail(exc)
             return False
-        self._finish(record, seen, next_cursor(previous, newest, self.now))
+        # An item stamped at or after the start was edited while we paged: offset paging may have
+        # skipped a neighbour whose position shifted, so nothing is concluded from this pass.
+        record.unstable = newest is not None and newest >= self.now
+        self._finish(record, seen, previous if record.unstable else next_cursor(previous, newest, self.now))
         return True
 
     def _read(self, scope: str, since: str | None, record: ScopePull) -> tuple[set[str], datetime | None]:
@@ -353,15 +361,16 @@ class _SourcePuller:
         self.outcome.fetched += fetched
         self.outcome.unchanged += unchanged
 
-    def _finish(self, record: ScopePull, seen: set[str], cursor: str) -> None:
+    def _finish(self, record: ScopePull, seen: set[str], cursor: str | None) -> None:
         source = self.reader.source
+        settled = record.full and not record.unstable
         with self.mirror.transaction():
-            if record.full:
+            if settled:
                 record.removed = self.mirror.remove_missing(source, record.scope, seen)
                 self.outcome.removed += record.removed
-            self.mirror.commit_cursor(
-                source, record.scope, cursor, full_at=iso_utc(self.now) if record.full else None
-            )
+            if cursor is not None:
+                full_at = iso_utc(self.now) if settled else None
+                self.mirror.commit_cursor(source, record.scope, cursor, full_at=full_at)
         record.cursor = cursor
         event("pull.scope", source=source, scope=record.scope, **record.to_json())
 
