@@ -284,6 +284,9 @@ def check(config: Source, roadmap: Source | None, today: date) -> Checked:
     out.extend(_check_sources(config, config_data))
     out.extend(_check_fields(config, parts, levels))
     out.extend(_check_run(config, parts))
+    if "jira" not in config_data and "github" not in config_data:
+        result.warnings.append(f"{config.path}: no [jira] or [github] section, so there is nothing to read; "
+                               "add one (see config.example.toml)")
     if not out:
         merged = {k: v for k, v in config_data.items() if k != "themes"}
         merged["themes"] = (roadmap_data if roadmap is not None else config_data).get("themes", [])

@@ -315,7 +315,7 @@ def test_missing_token_file_is_a_config_error(tmp_path: Path) -> None:
 def test_past_retire_after_is_a_warning_not_an_error(tmp_path: Path) -> None:
     """An active theme past its retire_after date loads, with a warning naming the key."""
     config = tmp_path / "c.toml"
-    config.write_text(theme("a", "retire_after = 2024-01-31"))
+    config.write_text(GITHUB + theme("a", "retire_after = 2024-01-31"))
     assert load_settings(config, env={}, today=date(2024, 1, 31)).warnings == ()
     warnings = load_settings(config, env={}, today=date(2024, 2, 1)).warnings
     assert len(warnings) == 1 and "themes[0].retire_after" in warnings[0] and "has passed" in warnings[0]

@@ -96,3 +96,12 @@ def test_missing_config_says_how_to_create_one(
     code, out, err = run(["validate"], capsys)
     assert code == 78 and out == ""
     assert "roadsync.toml not found" in err and "roadsync init" in err and "config.example.toml" in err
+
+
+def test_config_without_trackers_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A config with no tracker section is valid but warns that there is nothing to read."""
+    config = tmp_path / "c.toml"
+    config.write_text('[[themes]]\nid = "a"\nname = "A"\npriority = "P0"\n')
+    code, out, err = run(["validate", "--config", str(config)], capsys)
+    assert code == 0 and out == "ok: 1 theme, sources: none\n"
+    assert "no [jira] or [github] section" in err
