@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -243,7 +243,9 @@ class JiraReader:
         """
         if not since:
             return None
-        moment = datetime.strptime(since.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z")
+        moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
         zone = self._user_zone()
         local = moment.astimezone(zone) if zone else moment - UNKNOWN_ZONE_WIDENING
         return local.strftime("%Y-%m-%d %H:%M")

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from connectors.jira import JiraReader, JiraWriter
+from connectors.jira import Flavor, JiraReader, JiraWriter
 from connectors.retry import RetryPolicy
 from connectors.sandbox.common import Stats, serve_app
 from connectors.sandbox.faults import FaultSettings, FaultsMiddleware, FaultState
@@ -19,8 +19,10 @@ from tests.connectors.test_jira_reader import EMAIL, TOKEN, Site, numbered_issue
 
 
 @contextmanager
-def faulty_jira(flavor: str, settings: FaultSettings, issues: int = 12) -> Iterator[tuple[Site, FaultState]]:
-    store = JiraStore.from_fixture(site_fixture(numbered_issues(issues)), flavor=flavor)  # type: ignore[arg-type]
+def faulty_jira(
+    flavor: Flavor, settings: FaultSettings, issues: int = 12
+) -> Iterator[tuple[Site, FaultState]]:
+    store = JiraStore.from_fixture(site_fixture(numbered_issues(issues)), flavor=flavor)
     stats = Stats()
     state = FaultState(settings)
     app = create_jira_app(store, stats=stats, email=EMAIL, token=TOKEN, flavor=flavor)
@@ -32,7 +34,7 @@ def faulty_jira(flavor: str, settings: FaultSettings, issues: int = 12) -> Itera
 
 
 @pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
-def test_transient_faults_are_retried_and_nothing_is_lost(flavor: str) -> None:
+def test_transient_faults_are_retried_and_nothing_is_lost(flavor: Flavor) -> None:
     """With a third of requests failing (429/502/503), a full pull still returns every issue once."""
     settings = FaultSettings(rate=0.3, retry_after_s=0, seed=7)
     with faulty_jira(flavor, settings) as (site, state):

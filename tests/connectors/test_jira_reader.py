@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from connectors.jira import JiraReader
+from connectors.jira import Flavor, JiraReader
 from connectors.retry import RetryPolicy
 from connectors.sandbox.common import RunningServer, Stats, serve_app
 from connectors.sandbox.fixture import JiraFixture, JiraIssueFixture
@@ -23,7 +23,7 @@ EMAIL = "bot@example.com"
 TOKEN = "sandbox-jira-token-123"
 PAGE = 5
 FAST = RetryPolicy(attempts=2, base_s=0.01, max_wait_s=0.05)
-FLAVORS = ["cloud", "datacenter"]
+FLAVORS: list[Flavor] = ["cloud", "datacenter"]
 BASE_TIME = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 
@@ -32,7 +32,7 @@ class Site:
     url: str
     store: Any
     stats: Stats
-    flavor: str
+    flavor: Flavor
 
     def config(self, **overrides: Any) -> JiraConfig:
         auth = "basic" if self.flavor == "cloud" else "bearer"
@@ -81,9 +81,9 @@ def site_fixture(issues: list[JiraIssueFixture]) -> JiraFixture:
 
 
 @contextmanager
-def serve_jira(fixture: JiraFixture, flavor: str, *, clock: Any = None) -> Iterator[Site]:
+def serve_jira(fixture: JiraFixture, flavor: Flavor, *, clock: Any = None) -> Iterator[Site]:
     """One emulated Jira site on a loopback port, stopped afterwards."""
-    store = JiraStore.from_fixture(fixture, flavor=flavor, clock=clock)  # type: ignore[arg-type]
+    store = JiraStore.from_fixture(fixture, flavor=flavor, clock=clock)
     stats = Stats()
     app = create_jira_app(store, stats=stats, email=EMAIL, token=TOKEN, flavor=flavor)
     server: RunningServer = serve_app(app)
@@ -99,7 +99,7 @@ def fixed_clock() -> datetime:
 
 @pytest.mark.parametrize("flavor", FLAVORS)
 @pytest.mark.parametrize("count", [0, 1, PAGE, PAGE + 1])
-def test_full_pull_pages_and_costs_exactly_the_formula(flavor: str, count: int) -> None:
+def test_full_pull_pages_and_costs_exactly_the_formula(flavor: Flavor, count: int) -> None:
     """A full pull of N issues in order at 1 serverInfo + 1 /field + max(1, ceil(N/page))."""
     with serve_jira(site_fixture(numbered_issues(count)), flavor) as site:
         reader = site.reader(remote_links=False)
@@ -111,7 +111,7 @@ def test_full_pull_pages_and_costs_exactly_the_formula(flavor: str, count: int) 
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_remote_links_cost_one_lookup_per_issue_unless_known(flavor: str) -> None:
+def test_remote_links_cost_one_lookup_per_issue_unless_known(flavor: Flavor) -> None:
     """GitHub remote links become Item.links (a GET per issue); known links of unchanged issues are reused."""
     issues = numbered_issues(3)
     issues[0]["remote_links"] = ["https://github.com/acme/web/issues/4", "https://example.com/doc"]
@@ -131,11 +131,11 @@ def test_remote_links_cost_one_lookup_per_issue_unless_known(flavor: str) -> Non
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_since_returns_only_issues_updated_from_that_minute(flavor: str) -> None:
+def test_since_returns_only_issues_updated_from_that_minute(flavor: Flavor) -> None:
     """An incremental pull asks for `updated >= since` (floored to the minute) and sees a later edit."""
     with serve_jira(site_fixture(numbered_issues(6)), flavor, clock=fixed_clock) as site:
         reader = site.reader(remote_links=False)
-        assert [i.key for i in reader.fetch_items("PAY", stamp(4)[:-3] + ":59Z")] == [
+        assert [i.key for i in reader.fetch_items("PAY", stamp(4)[:-4] + ":59Z")] == [
             "PAY-4",
             "PAY-5",
             "PAY-6",
@@ -143,8 +143,12 @@ def test_since_returns_only_issues_updated_from_that_minute(flavor: str) -> None
         site.store.edit_as_person("PAY-2", labels_add=["late"])
         later = [i for i in reader.fetch_items("PAY", stamp(20)) if i.key == "PAY-2"]
         assert [i.labels for i in later] == [("late",)]
+        before = reader.requests
         nothing = list(reader.fetch_items("PAY", fixed_clock().strftime("%Y-%m-%dT%H:%M:%SZ")))
         assert [i.key for i in nothing] == ["PAY-2"]
+        # An incremental pull costs one search page; /field and /myself were paid once per reader.
+        assert reader.requests - before == 1
+        assert reader.requests == 1 + 1 + 1 + 3
 
 
 def hierarchy() -> list[JiraIssueFixture]:
@@ -167,7 +171,7 @@ def hierarchy() -> list[JiraIssueFixture]:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_epics_parents_and_fields_resolve(flavor: str) -> None:
+def test_epics_parents_and_fields_resolve(flavor: Flavor) -> None:
     """Epics, parents (Cloud `parent`, DC Epic Link), estimates and managed fields by name come through."""
     with serve_jira(site_fixture(hierarchy()), flavor) as site:
         reader = site.reader(remote_links=False, managed_fields=["Theme", "Alignment"])
@@ -196,7 +200,7 @@ def test_epics_parents_and_fields_resolve(flavor: str) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_jql_filter_narrows_the_scope(flavor: str) -> None:
+def test_jql_filter_narrows_the_scope(flavor: Flavor) -> None:
     """The configured JQL is ANDed to the project scope."""
     with serve_jira(site_fixture(hierarchy()), flavor) as site:
         reader = site.reader(remote_links=False, config={"jql": 'priority = "High"'})
@@ -204,7 +208,7 @@ def test_jql_filter_narrows_the_scope(flavor: str) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_unknown_project_names_the_project_and_the_fix(flavor: str) -> None:
+def test_unknown_project_names_the_project_and_the_fix(flavor: Flavor) -> None:
     """Pulling a project that does not exist fails with one line naming it and the fix."""
     with serve_jira(site_fixture([]), flavor) as site, pytest.raises(NotFoundError) as caught:
         list(site.reader(remote_links=False).fetch_items("NOPE", None))
@@ -214,7 +218,7 @@ def test_unknown_project_names_the_project_and_the_fix(flavor: str) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_bad_token_names_the_token_variable(flavor: str) -> None:
+def test_bad_token_names_the_token_variable(flavor: Flavor) -> None:
     """A wrong token fails at once (no retries) with the env var to check and no secret in the text."""
     with serve_jira(site_fixture([]), flavor) as site, pytest.raises(AuthError) as caught:
         list(
@@ -229,7 +233,7 @@ def test_bad_token_names_the_token_variable(flavor: str) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_unknown_custom_field_lists_close_names(flavor: str) -> None:
+def test_unknown_custom_field_lists_close_names(flavor: Flavor) -> None:
     """A managed field name the site does not have fails naming it and the close names."""
     with serve_jira(site_fixture([]), flavor) as site, pytest.raises(NotFoundError) as caught:
         list(site.reader(managed_fields=["Themes"]).fetch_items("PAY", None))

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connectors.jira import JiraReader, JiraWriter
+from connectors.jira import Flavor, JiraReader, JiraWriter
 from connectors.model import Item
 from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config_model import FieldTarget
@@ -45,7 +45,7 @@ def writer(site: Site, token: str = TOKEN) -> JiraWriter:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_all_changes_of_an_item_go_in_one_put(flavor: str) -> None:
+def test_all_changes_of_an_item_go_in_one_put(flavor: Flavor) -> None:
     """Priority, a prefixed label and a select field change in one PUT; other labels stay."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-1")
@@ -69,7 +69,7 @@ def test_all_changes_of_an_item_go_in_one_put(flavor: str) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_changes_that_change_nothing_send_nothing(flavor: str) -> None:
+def test_changes_that_change_nothing_send_nothing(flavor: Flavor) -> None:
     """Values already in place are skipped and no request reaches Jira."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-1")
@@ -89,7 +89,7 @@ def test_changes_that_change_nothing_send_nothing(flavor: str) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_label_removal_and_text_number_fields(flavor: str) -> None:
+def test_label_removal_and_text_number_fields(flavor: Flavor) -> None:
     """Clearing a prefixed label removes just it; text and number custom fields are set by name."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-2")
@@ -107,7 +107,7 @@ def test_label_removal_and_text_number_fields(flavor: str) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_unknown_priority_fails_that_change_only(flavor: str) -> None:
+def test_unknown_priority_fails_that_change_only(flavor: Flavor) -> None:
     """An unknown priority name fails its change with the known names; the other change is written."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-1")
@@ -128,7 +128,7 @@ def test_unknown_priority_fails_that_change_only(flavor: str) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_deleted_item_is_skipped_as_gone(flavor: str) -> None:
+def test_deleted_item_is_skipped_as_gone(flavor: Flavor) -> None:
     """Writing to an issue deleted since the pull gives `skipped` outcomes saying the item is gone."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-1")
@@ -139,7 +139,7 @@ def test_deleted_item_is_skipped_as_gone(flavor: str) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_invalid_value_fails_with_jiras_message(flavor: str) -> None:
+def test_invalid_value_fails_with_jiras_message(flavor: Flavor) -> None:
     """A select option Jira refuses (400) fails the item's changes with Jira's own words, no raise."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-1")
