@@ -69,7 +69,8 @@ class Sandbox:
 def start(fx: GithubFixture, budget: int = 5000) -> Sandbox:
     store = GithubStore.from_fixture(fx)
     stats = Stats()
-    grants = {READER: TokenGrant(readable=frozenset({"acme/web"}), writable=frozenset(), scopes="read:org"),
+    grants = {READER: TokenGrant(readable=frozenset({"acme/web"}), writable=frozenset(), projects=False,
+                              scopes="read:org"),
               ACTIONS: TokenGrant(readable=frozenset({"acme/web"}), projects=False, scopes=None)}
     app = create_github_app(store, stats=stats, token=TOKEN, budget=budget, restricted_tokens=grants)
     return Sandbox(store, stats, serve_app(app), app)

@@ -160,7 +160,9 @@ def generate() -> str:
             fields = tuple(f for f in node.fields or () if f.name.value in KEEP[name])
             missing = set(KEEP[name]) - {f.name.value for f in fields}
             assert not missing, f"{name} lacks {missing}"
-            interfaces = tuple(i for i in node.interfaces or () if i.name.value in KEEP)
+            # keep an interface only where the type keeps every field the interface keeps
+            interfaces = tuple(i for i in node.interfaces or ()
+                               if i.name.value in KEEP and set(KEEP[i.name.value]) <= set(KEEP[name]))
             node = type(node)(
                 name=node.name,
                 description=node.description,
