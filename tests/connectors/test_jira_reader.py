@@ -273,3 +273,21 @@ def test_unreachable_host_names_the_url() -> None:
         list(reader.fetch_items("PAY", None))
     assert f"cannot reach {url}" in str(caught.value)
     assert "check jira.url / network" in str(caught.value)
+
+
+def test_datacenter_pages_by_the_servers_cap() -> None:
+    """When Data Center caps maxResults below the configured page size, the reader pages by what it got."""
+    with serve_jira(site_fixture(numbered_issues(1001)), "datacenter") as site:
+        reader = site.reader(remote_links=False, config={"page_size": 5000})
+        assert len(list(reader.fetch_items("PAY", None))) == 1001
+        assert reader.requests == 2 + 2  # the emulator, like many DC sites, serves at most 1000 per page
+
+
+def test_cloud_api_v3_reads_adf_descriptions() -> None:
+    """With api_version 3 on Cloud the reader uses /rest/api/3 and turns ADF descriptions into text."""
+    issues = numbered_issues(1)
+    issues[0]["description"] = "Line one\nLine two"
+    with serve_jira(site_fixture(issues), "cloud") as site:
+        reader = site.reader(remote_links=False, config={"api_version": 3})
+        assert [i.body for i in reader.fetch_items("PAY", None)] == ["Line one\nLine two"]
+        assert reader.client.api_url("search/jql") == f"{site.url}/rest/api/3/search/jql"
