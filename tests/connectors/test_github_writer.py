@@ -112,15 +112,15 @@ def test_label_swap_leaves_other_labels_alone(sandbox: Sandbox) -> None:
     outcomes = sandbox.writer(targets).write(
         item,
         [
-            FieldChange("acme/web#1", "priority", "priority/P2", "priority/P1"),
+            FieldChange("acme/web#1", "priority", "priority/P2", "priority/P0"),
             FieldChange("acme/web#1", "theme", "theme/a: b, c 🚀", "theme/new one"),
         ],
     )
     assert [o.status for o in outcomes] == ["applied", "applied"]
-    assert sandbox.labels("acme/web#1") == sorted([*ODD, "priority/P1", "theme/new one"])
+    assert sandbox.labels("acme/web#1") == sorted([*ODD, "priority/P0", "theme/new one"])
     repo = sandbox.store.repo("acme/web")
     assert repo is not None
-    created = sandbox.store.find_label(repo, "priority/P1")
+    created = sandbox.store.find_label(repo, "priority/P0")
     assert created is not None and created.color == label_colour("priority/")
 
 
