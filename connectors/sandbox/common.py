@@ -62,6 +62,9 @@ class RunningServer:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted sockets inherit this; without it every keep-alive answer waits ~40 ms for a
+        # delayed ACK (Nagle), which made each sandbox request take ~44 ms instead of ~1 ms.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
         self.host = host
         self.port: int = sock.getsockname()[1]
