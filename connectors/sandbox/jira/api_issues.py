@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from .errors import JiraApiError
+from .errors import JiraApiError, rate_limit_headers
 from .model import Flavor, JiraIssue
 from .render import select_fields
 from .routing import Ctx, Handler, json_response
@@ -53,7 +53,7 @@ def edit_issue(ctx: Ctx, key: str) -> Response:
     ctx.wrote = ctx.store.edit(issue.key, ctx.body, api_version=ctx.version, author=ctx.grant.display_name)
     if ctx.query.get("returnIssue", "false").lower() == "true":
         return json_response(ctx.render.issue(issue, ctx.lookup))
-    return Response(status_code=204, headers=json_response(None).headers)
+    return Response(status_code=204, headers=rate_limit_headers())
 
 
 def create_issue(ctx: Ctx) -> Response:
@@ -178,7 +178,7 @@ def put_property(ctx: Ctx, key: str, prop: str) -> Response:
         raise JiraApiError(400, ["The property value must be valid JSON."])
     existed = prop in issue.properties
     ctx.wrote = ctx.store.set_property(issue.key, prop, ctx.body)
-    return Response(status_code=200 if existed else 201, headers=json_response(None).headers)
+    return Response(status_code=200 if existed else 201, headers=rate_limit_headers())
 
 
 def _link_json(ctx: Ctx, issue: JiraIssue, link: Any) -> dict[str, Any]:
