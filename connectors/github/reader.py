@@ -157,7 +157,7 @@ class GithubReader:
         board = self.read_project()
         first = self.list_url(scope, since)
         etag_key = self.client.base_url + first
-        stored = self.etags.get(etag_key) if self.etags else None
+        stored = self.etags.get(etag_key) if self.etags is not None else None
         seen: set[str] = set()
         held: list[tuple[Item, Mapping[str, Any]]] = []  # only for servers without parent_issue_url
         first_page: Response | None = None
@@ -179,7 +179,7 @@ class GithubReader:
         yield from self._with_sub_issue_parents(scope, held)
         yield from self._board_only_changes(scope, board, seen)
         etag = first_page.headers.get("etag") if first_page and first_page.status == 200 else None
-        if self.etags and etag:
+        if self.etags is not None and etag:
             self.etags.set(etag_key, etag)
 
     def _convert(self, raw: Mapping[str, Any], scope: str, board: ProjectSnapshot | None) -> Item | None:
