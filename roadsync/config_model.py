@@ -83,6 +83,7 @@ class JiraConfig(Strict):
     page_size: int = Field(default=100, ge=1, le=5000)
     key_pattern: str = r"\b[A-Z][A-Z0-9_]+-\d+\b"
     estimate_field: str | None = "Story Points"
+    remote_links: bool = False
     epic_link_field: str | None = None
     timeout_s: float = Field(default=30.0, gt=0)
 

@@ -75,6 +75,12 @@ class Settings:
         """A path from the config, resolved against the config file's folder."""
         return (self.folder / Path(relative).expanduser()).resolve()
 
+    def tls_verify(self) -> bool | str:
+        """What HTTPS clients verify against: the configured CA bundle (corporate proxies) or the
+        default trust store. Verification is never turned off."""
+        bundle = self.model.run.ca_bundle
+        return str(self.resolve(bundle)) if bundle else True
+
     def jira_token(self) -> str:
         """The Jira token from ``jira.token_file`` or the variable named by ``jira.token_env``."""
         jira = self.model.jira

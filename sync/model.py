@@ -112,3 +112,33 @@ class Plan:
         document = self.canonical()
         document["checksum"] = self.checksum
         return document
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> Plan:
+        """Read a plan written by :meth:`to_json`; raises ``ValueError`` when the checksum
+        does not match (the file was edited after review, or is not a roadsync plan)."""
+        try:
+            plan = cls.build(
+                (FieldChange(**c) for c in document["changes"]),
+                (DriftFinding(**d) for d in document.get("drift", [])),
+                (_assignment(a) for a in document.get("assignments", [])),
+                seen=document.get("seen", {}),
+                summary=document.get("summary", {}),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a roadsync plan ({exc})") from exc
+        if plan.checksum != document.get("checksum"):
+            raise ValueError("checksum mismatch: the plan was changed after it was computed")
+        return plan
+
+
+def _assignment(data: Mapping[str, Any]) -> Assignment:
+    return Assignment(
+        item=data["item"],
+        theme=data.get("theme"),
+        alignment=data["alignment"],
+        step=data["step"],
+        rule=data.get("rule"),
+        reason=data.get("reason", ""),
+        secondary=tuple(data.get("secondary", ())),
+    )

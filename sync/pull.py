@@ -394,7 +394,7 @@ def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:
     from connectors.jira.reader import JiraReader
 
     run = settings.model.run
-    verify: bool | str = str(settings.resolve(run.ca_bundle)) if run.ca_bundle else True
+    verify = settings.tls_verify()
     readers: list[Reader] = []
     if settings.model.jira is not None:
         jira = JiraReader(
@@ -402,6 +402,7 @@ def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:
             settings.jira_token(),
             verify=verify,
             managed_fields=_managed_jira_fields(settings),
+            remote_links=settings.model.jira.remote_links,
             known_links=mirror.known_links,
         )
         readers.append(jira)

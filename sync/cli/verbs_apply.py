@@ -1,24 +1,60 @@
-"""``roadsync apply``."""
+"""``roadsync apply [PLAN]``: write a reviewed plan (or a fresh one) to the trackers."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from sync.cli import cli
-from sync.cli.common import NotBuilt, global_options, state_of
+from sync.cli.common import EXIT_ERROR, emit, global_options, state_of
 
 
 @cli.command("apply")
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--max-changes", type=click.IntRange(min=0), help="Refuse a plan with more changes than this.")
+@click.option("--force", is_flag=True, help="Apply even when the plan is larger than the change guard.")
 @global_options
 @click.pass_context
-def apply_command(ctx: click.Context, **options: Any) -> None:
+def apply_command(ctx: click.Context, /, **options: Any) -> None:
     """Write a plan to the trackers; refuses stale or oversized plans.
+
+    With PLAN_FILE (from 'roadsync plan --out'), applies exactly that reviewed plan, after
+    checking that no item it touches changed since. Without it, plans afresh and applies.
+    Values a person changed are never overwritten; one outcome per change; exit 1 if any failed.
 
     \b
     Example:
       roadsync apply plan.json --config roadsync.toml
     """
-    state_of(ctx, options)
-    raise NotBuilt("apply")
+    state = state_of(ctx, options)
+    from sync.cli.session import exit_code, load, progress_bar
+    from sync.logs import event
+    from sync.render import render
+    from sync.runner import load_plan_file, open_session
+
+    settings = load(state)
+    reviewed = load_plan_file(options["plan_file"]) if options["plan_file"] else None
+    with open_session(settings) as session:
+        with progress_bar("pulling") as progress:
+            pulled = session.pull(progress=progress)
+        plan = reviewed if reviewed is not None else session.plan()
+        with progress_bar("applying", total=len(plan.changes)) as progress:
+            applied = session.apply(
+                plan,
+                max_changes=options["max_changes"],
+                force=options["force"],
+                check_staleness=reviewed is not None,
+                progress=progress,
+            )
+        report = session.report(plan, pulled, applied)
+    event(
+        "apply.done",
+        applied=applied.count("applied"),
+        failed=applied.failed,
+        skipped=applied.count("skipped"),
+    )
+    document = applied.to_json() | {"checksum": plan.checksum, "sources": report.sources}
+    emit(state, render(report, state.format, json_document=document))
+    ctx.exit(EXIT_ERROR if applied.failed else exit_code(pulled))

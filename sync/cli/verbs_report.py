@@ -1,4 +1,4 @@
-"""``roadsync report``."""
+"""``roadsync report``: pull, map and report drift; nothing is written."""
 
 from __future__ import annotations
 
@@ -7,18 +7,40 @@ from typing import Any
 import click
 
 from sync.cli import cli
-from sync.cli.common import NotBuilt, global_options, state_of
+from sync.cli.common import emit, global_options, state_of
 
 
 @cli.command("report")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    metavar="KINDS",
+    help="Exit 3 when drift of these kinds is found (comma list, or 'all').",
+)
+@click.option("--offline", is_flag=True, help="Report from the local mirror, without pulling.")
+@click.option("--only", "only", multiple=True, metavar="KEY", help="Report only these items (repeatable).")
 @global_options
 @click.pass_context
-def report_command(ctx: click.Context, **options: Any) -> None:
+def report_command(ctx: click.Context, /, **options: Any) -> None:
     """Pull, map and report drift; nothing is written.
 
     \b
     Example:
-      roadsync report --config roadsync.toml --fail-on unaligned,retired_theme
+      roadsync report --config roadsync.toml --fail-on unaligned,retired_theme --format markdown
     """
-    state_of(ctx, options)
-    raise NotBuilt("report")
+    state = state_of(ctx, options)
+    from sync.cli.session import exit_code, fail_on_kinds, load, progress_bar
+    from sync.render import render
+    from sync.runner import open_session
+
+    settings = load(state)
+    fail_on = fail_on_kinds(options["fail_on"], settings)
+    offline = options["offline"]
+    with open_session(settings, lock=not offline) as session:
+        pulled = None
+        if not offline:
+            with progress_bar("pulling") as progress:
+                pulled = session.pull(progress=progress)
+        report = session.report(session.plan(only=set(options["only"]) or None), pulled)
+    emit(state, render(report, state.format))
+    ctx.exit(exit_code(pulled, report, fail_on))

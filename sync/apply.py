@@ -1,0 +1,178 @@
+"""Apply does only apply: a plan and writers in, one outcome per change out.
+
+It never re-plans and never decides what to write. Per change: journal the intent (fsynced),
+send it through the item's tracker writer, record the value roadsync now owns, journal the
+outcome. A per-item failure is an outcome, not an exception: apply keeps going. Guards (the
+change limit, a stale plan) are checked before anything is sent.
+
+:func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
+outcome is checked against the freshly pulled item and recorded as applied (the tracker holds
+the intended value, so roadsync owns it) or not applied.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from connectors.model import Item
+from roadsync.changes import FieldChange, WriteOutcome
+from roadsync.config_model import FieldsConfig
+from roadsync.errors import RoadsyncError, scrub
+from sync.fields import current_value
+from sync.journal import Journal
+from sync.model import Plan
+from sync.plan import target_for
+from sync.state import State
+
+__all__ = [
+    "ApplyResult",
+    "PlanRefused",
+    "Writer",
+    "apply_plan",
+    "change_limit",
+    "check_fresh",
+    "check_guard",
+    "reconcile_uncertain",
+]
+
+
+class PlanRefused(RoadsyncError):
+    """The plan is refused before anything is written (too large, or stale)."""
+
+    exit_code = 1
+
+
+class Writer(Protocol):
+    def write(self, item: Item, changes: Sequence[FieldChange]) -> list[WriteOutcome]: ...
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    outcomes: tuple[WriteOutcome, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applied": self.count("applied"),
+            "skipped": self.count("skipped"),
+            "failed": self.failed,
+            "outcomes": [outcome.to_dict() for outcome in self.outcomes],
+        }
+
+
+def change_limit(managed_items: int, max_changes: int | None, share: float) -> int:
+    """The change guard: an explicit ``run.max_changes``, else a share of the managed items
+    (never below 25, so a small backlog's first sync is not refused)."""
+    if max_changes is not None:
+        return max_changes
+    return max(25, math.ceil(managed_items * share))
+
+
+def check_guard(plan: Plan, limit: int, *, force: bool) -> None:
+    if len(plan.changes) > limit and not force:
+        raise PlanRefused(
+            f"the plan has {len(plan.changes)} changes, more than the guard allows ({limit})",
+            hint="review it with 'roadsync plan', then rerun with --force or --max-changes N",
+        )
+
+
+def check_fresh(plan: Plan, items: Mapping[str, Item]) -> None:
+    """Refuse a plan whose touched items changed (or vanished) since it was computed."""
+    stale = sorted(
+        key for key, updated in plan.seen.items() if key in items and items[key].updated != updated
+    )
+    if stale:
+        shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        raise PlanRefused(
+            f"the plan is stale: {shown} changed since it was computed",
+            hint="run 'roadsync plan' again and review the new plan",
+        )
+
+
+def _apply_item(
+    item: Item, changes: Sequence[FieldChange], writer: Writer, journal: Journal, run_id: str
+) -> tuple[list[WriteOutcome], dict[tuple[str, str], str]]:
+    entries = {(c.item, c.field): journal.intent(c, run_id) for c in changes}
+    try:
+        outcomes = writer.write(item, changes)
+    except RoadsyncError:
+        raise
+    except Exception as exc:  # a writer bug must not lose the rest of the run
+        message = scrub(f"{type(exc).__name__}: {exc}")
+        outcomes = [WriteOutcome(c, "failed", message) for c in changes]
+    return outcomes, entries
+
+
+def apply_plan(
+    plan: Plan,
+    items: Mapping[str, Item],
+    writers: Mapping[str, Writer],
+    state: State,
+    journal: Journal,
+    run_id: str,
+    progress: Callable[[int], None] | None = None,
+) -> ApplyResult:
+    """Send every change of ``plan``, item by item; returns one outcome per change."""
+    by_item: dict[str, list[FieldChange]] = defaultdict(list)
+    for change in plan.changes:
+        by_item[change.item].append(change)
+    results: list[WriteOutcome] = []
+    for key, changes in by_item.items():
+        item = items.get(key)
+        writer = writers.get(item.source) if item else None
+        if item is None or writer is None:
+            why = "item no longer in scope" if item is None else f"no writer for {item.source}"
+            results.extend(WriteOutcome(c, "skipped", why) for c in changes)
+            continue
+        outcomes, entries = _apply_item(item, changes, writer, journal, run_id)
+        results.extend(_settle(outcomes, entries, state, journal))
+        if progress:
+            progress(len(changes))
+    for writer in writers.values():
+        flush = getattr(writer, "flush", None)
+        if callable(flush):
+            results.extend(_settle(flush(), {}, state, journal))
+    return ApplyResult(tuple(results))
+
+
+def _settle(
+    outcomes: Sequence[WriteOutcome], entries: dict[tuple[str, str], str], state: State, journal: Journal
+) -> list[WriteOutcome]:
+    for outcome in outcomes:
+        change = outcome.change
+        if outcome.status == "applied":
+            state.record_written(change.item, change.field, change.new)
+        entry = entries.get((change.item, change.field))
+        if entry is not None:
+            journal.done(entry, outcome.status, outcome.error)
+    return list(outcomes)
+
+
+def reconcile_uncertain(
+    journal: Journal, items: Mapping[str, Item], fields: FieldsConfig, state: State
+) -> int:
+    """Resolve intents a killed run left without an outcome; returns how many were resolved."""
+    resolved = 0
+    for entry in journal.uncertain():
+        item = items.get(str(entry.get("item")))
+        field = str(entry.get("field"))
+        found = target_for(fields, field, item) if item else None
+        if item is None or found is None:
+            journal.resolve(str(entry["entry"]), "skipped", "item or field no longer managed")
+        elif current_value(item, found[1]).value == entry.get("after"):
+            state.record_written(item.key, field, entry.get("after"))
+            journal.resolve(str(entry["entry"]), "applied", "verified after an interrupted run")
+        else:
+            journal.resolve(str(entry["entry"]), "failed", "not applied: interrupted run, verified")
+        resolved += 1
+    return resolved

@@ -1,0 +1,66 @@
+"""What the tracker-facing verbs share: load settings, open a session, show progress, exit."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sync.cli.common import EXIT_DRIFT, EXIT_INCOMPLETE, CliState
+from sync.config import Settings, find_config_path, load_settings
+from sync.logs import event
+from sync.model import DRIFT_KINDS
+from sync.pull import PullResult
+from sync.report import Report
+
+__all__ = ["exit_code", "fail_on_kinds", "load", "progress_bar"]
+
+
+def load(state: CliState) -> Settings:
+    """The validated settings of ``--config`` (or the default); warnings go to the log."""
+    settings = load_settings(find_config_path(state.config))
+    for warning in settings.warnings:
+        event("config.warning", detail=warning)
+    return settings
+
+
+def fail_on_kinds(value: str | None, settings: Settings | None = None) -> set[str]:
+    """Parse ``--fail-on unaligned,retired_theme`` (``all`` = every kind); unknown kinds are usage errors."""
+    from roadsync.errors import UsageError
+
+    raw = value if value is not None else ",".join(settings.model.run.fail_on) if settings else ""
+    kinds = {part.strip() for part in raw.split(",") if part.strip()}
+    if "all" in kinds:
+        return set(DRIFT_KINDS)
+    unknown = sorted(kinds - set(DRIFT_KINDS))
+    if unknown:
+        raise UsageError(
+            f"unknown drift kind(s) for --fail-on: {', '.join(unknown)}",
+            hint=f"use any of: {', '.join(DRIFT_KINDS)}, or all",
+        )
+    return kinds
+
+
+def exit_code(
+    pulled: PullResult | None, report: Report | None = None, fail_on: set[str] | None = None
+) -> int:
+    """4 when a source failed, else 3 when drift that ``--fail-on`` names was found, else 0."""
+    if pulled is not None and pulled.incomplete:
+        return EXIT_INCOMPLETE
+    if report is not None and fail_on and any(d.kind in fail_on for d in report.plan.drift):
+        return EXIT_DRIFT
+    return 0
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None = None) -> Iterator[Any]:
+    """A rich progress bar on a terminal; ``None`` (no output at all) when piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n=1: progress.advance(task, n)

@@ -1,0 +1,202 @@
+"""Drift: what the report shows. Pure functions over items, assignments, roadmap and ownership.
+
+Each kind of design.md's table is one small function; :func:`find_drift` runs them all.
+Item-level findings concern open items only; theme-level findings (``empty_theme``,
+``allocation``) have ``item=None`` and the theme id. Drift describes the state found before
+apply: a ``priority_mismatch`` that the plan fixes is listed here and gone from the next report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from connectors.model import Item
+from mappings.assignment import Assignment
+from mappings.coverage import coverage
+from mappings.roadmap import Roadmap
+from roadsync.config_model import FieldsConfig
+from sync.fields import MANAGED_FIELDS, current_value, to_native, to_roadmap
+from sync.model import DriftFinding
+from sync.plan import Written, desired_value, target_for
+
+__all__ = ["DriftInput", "find_drift"]
+
+
+@dataclass(frozen=True)
+class DriftInput:
+    items: Sequence[Item]
+    assignments: Mapping[str, Assignment]
+    roadmap: Roadmap
+    fields: FieldsConfig
+    written: Written
+
+    def open_items(self) -> Iterator[tuple[Item, Assignment]]:
+        for item in self.items:
+            if item.is_open:
+                yield item, self.assignments[item.key]
+
+
+def _unaligned(data: DriftInput) -> Iterator[DriftFinding]:
+    for item, assignment in data.open_items():
+        if assignment.theme is None:
+            yield DriftFinding(
+                "unaligned", item.key, None, f"open {item.kind} matches no theme: {item.title}"
+            )
+
+
+def _theme_status(data: DriftInput) -> Iterator[DriftFinding]:
+    for item, assignment in data.open_items():
+        theme = data.roadmap.resolve(assignment.theme) if assignment.theme else None
+        if theme is not None and theme.status in ("retired", "paused"):
+            when = f" (retired after {theme.retire_after})" if theme.retire_after else ""
+            yield DriftFinding(
+                f"{theme.status}_theme", item.key, theme.id, f"open work on {theme.status} theme{when}"
+            )
+
+
+def _priority_mismatch(data: DriftInput) -> Iterator[DriftFinding]:
+    for item, assignment in data.open_items():
+        found = target_for(data.fields, "priority", item)
+        theme = data.roadmap.resolve(assignment.theme) if assignment.theme else None
+        if found is None or theme is None:
+            continue
+        managed_here, level = desired_value("priority", assignment, theme, data.fields)
+        want = to_native("priority", found[1], level)
+        have = current_value(item, found[1]).value
+        if managed_here and want != have:
+            yield DriftFinding(
+                "priority_mismatch",
+                item.key,
+                theme.id,
+                f"priority is {have or 'empty'}, roadmap says {want} ({level} from theme {theme.id})",
+            )
+
+
+def _manual_override(data: DriftInput) -> Iterator[DriftFinding]:
+    for item, assignment in data.open_items():
+        for name in MANAGED_FIELDS:
+            found = target_for(data.fields, name, item)
+            if found is None:
+                continue
+            current = current_value(item, found[1])
+            if current.ambiguous:
+                yield DriftFinding(
+                    "manual_override",
+                    item.key,
+                    assignment.theme,
+                    f"{name}: several values by hand ({', '.join(current.ambiguous)}); not written",
+                )
+                continue
+            if (item.key, name) not in data.written:
+                continue
+            last = data.written[(item.key, name)]
+            if current.value != last:
+                kept = "overwritten (override = true)" if found[0].override else "kept"
+                yield DriftFinding(
+                    "manual_override",
+                    item.key,
+                    assignment.theme,
+                    f"{name} changed by hand from {last or 'empty'} to {current.value or 'empty'}; {kept}",
+                )
+
+
+def _unknown_theme(data: DriftInput) -> Iterator[DriftFinding]:
+    for item, assignment in data.open_items():
+        if assignment.unknown_pin:
+            yield DriftFinding(
+                "unknown_theme",
+                item.key,
+                None,
+                f"carries theme tag '{assignment.unknown_pin}' that the roadmap does not define",
+            )
+
+
+def _parent_mismatch(data: DriftInput) -> Iterator[DriftFinding]:
+    for item, assignment in data.open_items():
+        parent = data.assignments.get(item.parent or "")
+        if assignment.step not in ("rule", "pin") or parent is None or parent.theme is None:
+            continue
+        if assignment.theme != parent.theme:
+            yield DriftFinding(
+                "parent_mismatch",
+                item.key,
+                assignment.theme,
+                f"theme {assignment.theme} differs from its parent {item.parent}'s theme {parent.theme}",
+            )
+
+
+def _priority_level(data: DriftInput, item: Item) -> str | None:
+    found = target_for(data.fields, "priority", item)
+    if found is None:
+        return None
+    return to_roadmap("priority", found[1], current_value(item, found[1]).value)
+
+
+def _cross_tracker(data: DriftInput) -> Iterator[DriftFinding]:
+    by_key = {item.key: item for item in data.items}
+    for item, assignment in data.open_items():
+        for link in item.links:
+            other = by_key.get(link)
+            if other is None or other.source == item.source:
+                continue
+            theirs = data.assignments[other.key]
+            if assignment.theme and theirs.theme and assignment.theme != theirs.theme:
+                yield DriftFinding(
+                    "cross_tracker",
+                    item.key,
+                    assignment.theme,
+                    f"theme {assignment.theme} here, {theirs.theme} on linked {other.key}",
+                )
+                continue
+            mine, yours = _priority_level(data, item), _priority_level(data, other)
+            if (
+                mine
+                and yours
+                and mine != yours
+                and mine in data.roadmap.levels
+                and yours in data.roadmap.levels
+            ):
+                yield DriftFinding(
+                    "cross_tracker",
+                    item.key,
+                    assignment.theme,
+                    f"priority {mine} here, {yours} on linked {other.key}",
+                )
+
+
+def _theme_level(data: DriftInput) -> Iterator[DriftFinding]:
+    tolerance = data.roadmap.allocation_tolerance
+    for row in coverage(data.items, data.assignments, data.roadmap):
+        theme = data.roadmap.resolve(row.id) if row.id else None
+        if theme is None:
+            continue
+        if theme.status == "active" and theme.horizon == "now" and row.open_items == 0:
+            yield DriftFinding(
+                "empty_theme", None, theme.id, "active 'now' theme with no open work behind it"
+            )
+        target = theme.target_share
+        if theme.status == "active" and target is not None and abs(row.share - target) > tolerance:
+            yield DriftFinding(
+                "allocation",
+                None,
+                theme.id,
+                f"share of open work {row.share:.0%} vs target {target:.0%} (tolerance {tolerance:.0%})",
+            )
+
+
+RULES: tuple[Callable[[DriftInput], Iterator[DriftFinding]], ...] = (
+    _unaligned,
+    _theme_status,
+    _priority_mismatch,
+    _manual_override,
+    _unknown_theme,
+    _parent_mismatch,
+    _cross_tracker,
+    _theme_level,
+)
+
+
+def find_drift(data: DriftInput) -> list[DriftFinding]:
+    """Every drift finding, in rule order (the plan sorts them)."""
+    return [finding for rule in RULES for finding in rule(data)]

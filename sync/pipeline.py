@@ -1,0 +1,69 @@
+"""Pins, mapping, changes and drift composed into one pure step: :func:`make_plan`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from connectors.model import Item
+from mappings.assignment import Assignment
+from mappings.engine import assign
+from mappings.roadmap import Roadmap
+from roadsync.config_model import FieldsConfig
+from sync.drift import DriftInput, find_drift
+from sync.model import DRIFT_KINDS, DriftFinding, Plan
+from sync.plan import Written, compute_pins, plan_changes
+
+__all__ = ["make_plan", "summarize"]
+
+
+def summarize(
+    items: Sequence[Item], assignments: dict[str, Assignment], changes: int, drift: Sequence[DriftFinding]
+) -> dict[str, Any]:
+    """Headline figures: items, open items, aligned share, changes, drift by kind."""
+    open_items = [item for item in items if item.is_open]
+    aligned = sum(1 for item in open_items if assignments[item.key].theme is not None)
+    by_kind = Counter(finding.kind for finding in drift)
+    by_source = Counter(item.source for item in items)
+    return {
+        "items": len(items),
+        "open_items": len(open_items),
+        "aligned_items": aligned,
+        "aligned_share": round(aligned / len(open_items), 4) if open_items else 1.0,
+        "changes": changes,
+        "drift": len(drift),
+        "drift_by_kind": {kind: by_kind.get(kind, 0) for kind in DRIFT_KINDS},
+        "items_by_source": dict(sorted(by_source.items())),
+    }
+
+
+def make_plan(
+    items: Sequence[Item],
+    roadmap: Roadmap,
+    fields: FieldsConfig,
+    written: Written,
+    *,
+    only: Collection[str] | None = None,
+) -> Plan:
+    """The whole plan for these items: every assignment, the changes to write, the drift found.
+
+    ``only`` restricts changes and item-level drift to those keys (the Action's ``issues``
+    trigger); mapping still sees every item, so parents and links still count, and the plan
+    carries every item's assignment (reports compute coverage from them).
+    """
+    pins = compute_pins(items, fields, written)
+    assignments = assign(items, roadmap, pins)
+    changes = plan_changes(items, assignments, roadmap, fields, written, only=only)
+    drift = find_drift(DriftInput(items, assignments, roadmap, fields, written))
+    if only is not None:
+        drift = [d for d in drift if d.item is None or d.item in only]
+    touched = {change.item for change in changes}
+    seen = {item.key: item.updated for item in items if item.key in touched}
+    return Plan.build(
+        changes,
+        drift,
+        assignments.values(),
+        seen=seen,
+        summary=summarize(items, assignments, len(changes), drift),
+    )

@@ -1,0 +1,168 @@
+"""The report: one object that every renderer (table, JSON, Markdown, HTML) takes.
+
+Computing happens here and in the planner; rendering lives in :mod:`sync.render`. The JSON
+form is a documented, versioned schema (``schema: "roadsync.report/1"``) with stable ordering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.model import Item
+from mappings.coverage import ThemeCoverage, coverage
+from mappings.roadmap import Roadmap
+from sync.model import DRIFT_KINDS, DriftFinding, Plan
+
+__all__ = ["SCHEMA", "ItemRef", "Report", "build_report"]
+
+SCHEMA = "roadsync.report/1"
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """What a report needs to show and link an item."""
+
+    key: str
+    source: str
+    title: str
+    url: str
+    status: str
+    is_open: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "source": self.source,
+            "title": self.title,
+            "url": self.url,
+            "status": self.status,
+            "open": self.is_open,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a person or a CI job reads after a run.
+
+    ``applied`` is the apply outcome summary when the run wrote (``sync``), else ``None``;
+    ``sources`` is the pull summary per source (fetched/total/requests/error).
+    """
+
+    generated_at: str
+    plan: Plan
+    themes: tuple[ThemeCoverage, ...]
+    items: Mapping[str, ItemRef]
+    sources: Mapping[str, Any] = field(default_factory=dict)
+    applied: Mapping[str, Any] | None = None
+    title: str = "roadsync report"
+
+    @property
+    def drift_by_kind(self) -> dict[str, int]:
+        counts: dict[str, int] = dict(self.plan.summary.get("drift_by_kind", {}))
+        return counts
+
+    # -- views for the renderers (pure, derived from the fields above) -------------------------
+
+    @property
+    def drift_total(self) -> int:
+        """The total number of drift findings (the Markdown headline's ``Drift: N``)."""
+        return len(self.plan.drift)
+
+    @property
+    def drift_counts(self) -> dict[str, int]:
+        """Findings per kind, every known kind in design order (zeros kept), then unknown kinds."""
+        counts = {kind: 0 for kind in DRIFT_KINDS}
+        for finding in self.plan.drift:
+            counts[finding.kind] = counts.get(finding.kind, 0) + 1
+        return counts
+
+    def findings_by_kind(self) -> dict[str, tuple[DriftFinding, ...]]:
+        """Findings grouped by kind, kinds in design order, only kinds that have findings."""
+        groups: dict[str, list[DriftFinding]] = {}
+        for finding in self.plan.drift:
+            groups.setdefault(finding.kind, []).append(finding)
+        order = [kind for kind in DRIFT_KINDS if kind in groups] + sorted(set(groups) - set(DRIFT_KINDS))
+        return {kind: tuple(groups[kind]) for kind in order}
+
+    @property
+    def changes_applied(self) -> int:
+        """Changes written by this run (0 when the run did not apply)."""
+        return int(self.applied.get("applied", 0)) if self.applied is not None else 0
+
+    @property
+    def changes_pending(self) -> int:
+        """Changes still to write: the whole plan before apply, the failed ones after it."""
+        if self.applied is None:
+            return len(self.plan.changes)
+        return int(self.applied.get("failed", 0))
+
+    @property
+    def theme_names(self) -> dict[str, str]:
+        """Theme id -> name, for every roadmap theme."""
+        return {row.id: row.name for row in self.themes if row.id is not None}
+
+    def theme_label(self, theme_id: str | None) -> str:
+        """``checkout (One-click checkout)``; an id the roadmap does not know stays bare."""
+        if theme_id is None:
+            return "unaligned"
+        name = self.theme_names.get(theme_id)
+        return f"{theme_id} ({name})" if name and name != theme_id else theme_id
+
+    @property
+    def off_target_themes(self) -> frozenset[str]:
+        """Themes with an ``allocation`` finding: share of open work off target beyond tolerance."""
+        return frozenset(d.theme for d in self.plan.drift if d.kind == "allocation" and d.theme)
+
+    @property
+    def unaligned_items(self) -> tuple[ItemRef, ...]:
+        """Open items that map to no theme, by key."""
+        keys = sorted(a.item for a in self.plan.assignments if a.theme is None)
+        return tuple(self.items[k] for k in keys if k in self.items and self.items[k].is_open)
+
+    def to_json(self) -> dict[str, Any]:
+        referenced = sorted(
+            {c.item for c in self.plan.changes}
+            | {d.item for d in self.plan.drift if d.item}
+            | {a.item for a in self.plan.assignments}
+        )
+        return {
+            "schema": SCHEMA,
+            "title": self.title,
+            "generated_at": self.generated_at,
+            "summary": dict(self.plan.summary),
+            "sources": {name: self.sources[name] for name in sorted(self.sources)},
+            "themes": [row.to_dict() for row in self.themes],
+            "drift": [d.to_dict() for d in self.plan.drift],
+            "changes": [c.to_dict() for c in self.plan.changes],
+            "assignments": [a.to_dict() for a in self.plan.assignments],
+            "items": {key: self.items[key].to_dict() for key in referenced if key in self.items},
+            "applied": dict(self.applied) if self.applied is not None else None,
+            "checksum": self.plan.checksum,
+        }
+
+
+def build_report(
+    plan: Plan,
+    items: Sequence[Item],
+    roadmap: Roadmap,
+    *,
+    generated_at: str,
+    sources: Mapping[str, Any] | None = None,
+    applied: Mapping[str, Any] | None = None,
+) -> Report:
+    """Assemble the report of a plan; the plan carries every item's assignment."""
+    by_key = {a.item: a for a in plan.assignments}
+    refs = {
+        item.key: ItemRef(item.key, item.source, item.title, item.url, item.status, item.is_open)
+        for item in items
+    }
+    return Report(
+        generated_at=generated_at,
+        plan=plan,
+        themes=tuple(coverage(items, by_key, roadmap)),
+        items=refs,
+        sources=dict(sources or {}),
+        applied=applied,
+    )

@@ -1,0 +1,166 @@
+"""The thin I/O around the pure planner: open the state, pull, plan, apply, report.
+
+Verbs call these in a fixed order; nothing here decides what to write (the planner does) or
+how to write it (the connectors do).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from connectors.model import Item
+from roadsync.config_model import FieldTarget
+from roadsync.errors import UsageError
+from sync.apply import (
+    ApplyResult,
+    Writer,
+    apply_plan,
+    change_limit,
+    check_fresh,
+    check_guard,
+    reconcile_uncertain,
+)
+from sync.config import Settings
+from sync.fields import MANAGED_FIELDS
+from sync.journal import JOURNAL_FILE, Journal, new_run_id
+from sync.lock import run_lock
+from sync.mirror import Mirror
+from sync.model import Plan
+from sync.pipeline import make_plan
+from sync.pull import PullResult, pull
+from sync.report import Report, build_report
+from sync.state import State, iso_utc, open_state
+
+__all__ = ["Session", "build_writers", "load_plan_file", "open_session"]
+
+
+@dataclass
+class Session:
+    """One run: settings, the state file's parts, the journal, a run id."""
+
+    settings: Settings
+    mirror: Mirror
+    state: State
+    journal: Journal
+    run_id: str
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def pull(self, *, full: bool = False, progress: Any = None) -> PullResult:
+        result = pull(self.settings, full=full, now=self.now(), mirror=self.mirror, progress=progress)
+        reconcile_uncertain(self.journal, self.items_by_key(), self.settings.model.fields, self.state)
+        return result
+
+    def items(self) -> list[Item]:
+        return self.mirror.items()
+
+    def items_by_key(self) -> dict[str, Item]:
+        return {item.key: item for item in self.mirror.items()}
+
+    def plan(self, only: Collection[str] | None = None) -> Plan:
+        written = {key: record.value for key, record in self.state.all_written().items()}
+        model = self.settings.model
+        return make_plan(self.items(), self.settings.roadmap, model.fields, written, only=only)
+
+    def report(self, plan: Plan, pulled: PullResult | None, applied: ApplyResult | None = None) -> Report:
+        return build_report(
+            plan,
+            self.items(),
+            self.settings.roadmap,
+            generated_at=iso_utc(self.now()),
+            sources=pulled.to_json()["sources"] if pulled else {},
+            applied={k: v for k, v in applied.to_json().items() if k != "outcomes"} if applied else None,
+        )
+
+    def change_limit(self, max_changes: int | None) -> int:
+        run = self.settings.model.run
+        managed = sum(1 for item in self.items() if item.is_open)
+        return change_limit(
+            managed, max_changes if max_changes is not None else run.max_changes, run.max_changes_share
+        )
+
+    def apply(
+        self,
+        plan: Plan,
+        *,
+        max_changes: int | None = None,
+        force: bool = False,
+        check_staleness: bool = False,
+        progress: Any = None,
+    ) -> ApplyResult:
+        """Guard, then write; ``check_staleness`` for a plan computed in an earlier run."""
+        items = self.items_by_key()
+        if check_staleness:
+            check_fresh(plan, items)
+        check_guard(plan, self.change_limit(max_changes), force=force)
+        if not plan.changes:
+            return ApplyResult(())
+        writers = build_writers(self.settings)
+        return apply_plan(plan, items, writers, self.state, self.journal, self.run_id, progress=progress)
+
+
+@contextmanager
+def open_session(settings: Settings, *, lock: bool = True) -> Iterator[Session]:
+    """Open the state file (and take the run lock for runs that pull or write)."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    if lock:
+        with run_lock(settings.state_dir):
+            yield _session(settings)
+    else:
+        yield _session(settings)
+
+
+def _session(settings: Settings) -> Session:
+    mirror, state = open_state(settings.state_dir)
+    return Session(settings, mirror, state, Journal(settings.state_dir / JOURNAL_FILE), new_run_id())
+
+
+def _targets(settings: Settings, source: str) -> dict[str, FieldTarget]:
+    targets: dict[str, FieldTarget] = {}
+    for name in MANAGED_FIELDS:
+        managed = getattr(settings.model.fields, name)
+        target = getattr(managed, source, None) if managed is not None else None
+        if target is not None:
+            targets[name] = target
+    return targets
+
+
+def build_writers(settings: Settings) -> dict[str, Writer]:
+    """One writer per configured tracker."""
+    writers: dict[str, Writer] = {}
+    model = settings.model
+    verify = settings.tls_verify()
+    if model.jira is not None:
+        from connectors.jira.writer import JiraWriter
+
+        writers["jira"] = JiraWriter(
+            model.jira, settings.jira_token(), _targets(settings, "jira"), verify=verify
+        )
+    if model.github is not None:
+        from connectors.github.writer import GithubWriter
+
+        writers["github"] = GithubWriter(
+            model.github, settings.github_token(), _targets(settings, "github"), verify=verify
+        )
+    return writers
+
+
+def load_plan_file(path: Path) -> Plan:
+    """A plan written by ``roadsync plan --out``; a clear usage error when it is not one."""
+    try:
+        return Plan.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise UsageError(
+            f"plan file {path} does not exist", hint="write one with 'roadsync plan --out'"
+        ) from exc
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise UsageError(
+            f"{path} is not a usable plan: {exc}", hint="run 'roadsync plan --out' again"
+        ) from exc
