@@ -45,6 +45,7 @@ def private_user_json(base: str, login: str, name: str) -> dict[str, Any]:
         "public_gists": 0, "followers": 0, "following": 0, "created_at": "2020-01-01T00:00:00Z",
         "updated_at": "2020-01-01T00:00:00Z", "private_gists": 0, "total_private_repos": 0,
         "owned_private_repos": 0, "disk_usage": 0, "collaborators": 0, "two_factor_authentication": True,
+        "user_view_type": "private",  # the account's own view (the OpenAPI discriminator)
     }
 
 
@@ -120,6 +121,10 @@ def issue_json(base: str, repo: Repo, issue: Issue, types: dict[str, IssueType])
         "reactions": {"url": f"{url}/reactions", "total_count": 0, "+1": 0, "-1": 0, "laugh": 0,
                       "hooray": 0, "confused": 0, "heart": 0, "rocket": 0, "eyes": 0},
     }
+    if issue.state_reason is None:
+        # GitHub sends null here, but the official description's enum does not allow null; leaving
+        # the key out satisfies the description and reads the same in every client
+        del body["state_reason"]
     if issue.pull_request:
         html = f"{base}/{repo.full_name}/pull/{issue.number}"
         body["pull_request"] = {"url": f"{api}/pulls/{issue.number}", "html_url": html,

@@ -33,7 +33,8 @@ query($id: ID!, $after: String) {
     nodes { id type
       content { ... on Issue { id number title repository { nameWithOwner } } }
       fieldValues(first: 20) { nodes {
-        ... on ProjectV2ItemFieldSingleSelectValue { name optionId field { ... on ProjectV2FieldCommon { name } } }
+        ... on ProjectV2ItemFieldSingleSelectValue {
+          name optionId field { ... on ProjectV2FieldCommon { name } } }
         ... on ProjectV2ItemFieldNumberValue { number field { ... on ProjectV2FieldCommon { name } } }
         ... on ProjectV2ItemFieldTextValue { text field { ... on ProjectV2FieldCommon { name } } }
         ... on ProjectV2ItemFieldDateValue { date field { ... on ProjectV2FieldCommon { name } } } } } } } } }
@@ -118,7 +119,8 @@ def test_aliased_mutations_update_several_fields_in_one_document(sandbox: Sandbo
     p0 = fields["Priority"]["options"][0]["id"]
     document = f"""mutation {{
       a: updateProjectV2ItemFieldValue(input: {{projectId: "{project['id']}", itemId: "{item}",
-         fieldId: "{fields['Priority']['id']}", value: {{singleSelectOptionId: "{p0}"}}}}) {{ projectV2Item {{ id }} }}
+         fieldId: "{fields['Priority']['id']}", value: {{singleSelectOptionId: "{p0}"}}}}) {{
+         projectV2Item {{ id }} }}
       b: updateProjectV2ItemFieldValue(input: {{projectId: "{project['id']}", itemId: "{item}",
          fieldId: "{fields['Notes']['id']}", value: {{text: "hello, world"}}}}) {{ projectV2Item {{ id }} }}
       c: updateProjectV2ItemFieldValue(input: {{projectId: "{project['id']}", itemId: "{item}",
@@ -142,7 +144,8 @@ def test_adding_an_item_already_on_the_board_returns_its_id_and_is_no_write(sand
     """addProjectV2ItemById for content already on the board returns the existing item id."""
     project = fields_of(sandbox)
     issue = sandbox.store.get("acme/web#1").node_id  # type: ignore[union-attr]
-    existing = post(sandbox, ISSUE_ITEMS).json()["data"]["repository"]["issue"]["projectItems"]["nodes"][0]["id"]
+    issue_side = post(sandbox, ISSUE_ITEMS).json()["data"]["repository"]["issue"]
+    existing = issue_side["projectItems"]["nodes"][0]["id"]
     writes = sandbox.stats.github.writes
     assert add(sandbox, project["id"], issue) == existing
     assert sandbox.stats.github.writes == writes
@@ -170,8 +173,9 @@ def test_unknown_project_is_a_not_found_error_on_http_200(sandbox: Sandbox) -> N
 def test_connections_require_first_or_last_within_1_to_100(sandbox: Sandbox) -> None:
     """A connection without ``first``/``last``, or asking more than 100, is an error naming the connection."""
     pid = fields_of(sandbox)["id"]
-    missing = post(sandbox, f'query {{ node(id: "{pid}") {{ ... on ProjectV2 {{ items {{ nodes {{ id }} }} }} }} }}')
-    too_many = post(sandbox, f'query {{ node(id: "{pid}") {{ ... on ProjectV2 {{ items(first: 101) {{ nodes {{ id }} }} }} }} }}')
+    shape = 'query {{ node(id: "%s") {{ ... on ProjectV2 {{ items%s {{ nodes {{ id }} }} }} }} }}'
+    missing = post(sandbox, (shape % (pid, "")).format())
+    too_many = post(sandbox, (shape % (pid, "(first: 101)")).format())
     assert missing.json()["errors"][0]["type"] == "MISSING_PAGINATION_BOUNDARIES"
     assert "`items`" in missing.json()["errors"][0]["message"]
     assert too_many.json()["errors"][0]["type"] == "EXCESSIVE_PAGINATION"
@@ -200,7 +204,8 @@ def test_tokens_without_project_access_get_github_errors(sandbox: Sandbox) -> No
     """A GITHUB_TOKEN-like grant gets FORBIDDEN, a classic token without project scope INSUFFICIENT_SCOPES."""
     actions = post(sandbox, PROJECT_FIELDS, {"login": "acme", "number": 1}, token=ACTIONS).json()
     reader = post(sandbox, PROJECT_FIELDS, {"login": "acme", "number": 1}, token=READER).json()
-    assert actions["errors"][0]["type"] == "FORBIDDEN" and actions["data"]["organization"]["projectV2"] is None
+    assert actions["errors"][0]["type"] == "FORBIDDEN"
+    assert actions["data"]["organization"]["projectV2"] is None
     assert reader["errors"][0]["type"] == "INSUFFICIENT_SCOPES"
 
 

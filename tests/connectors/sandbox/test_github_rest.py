@@ -146,7 +146,7 @@ def test_odd_label_names_round_trip_through_add_remove_and_replace(sandbox: Sand
 
 
 def test_label_add_accepts_an_object_a_bare_array_and_a_string(sandbox: Sandbox) -> None:
-    """POST labels takes ``{"labels": [...]}``, a bare array or a bare string and returns all labels on the issue."""
+    """POST labels takes ``{"labels": [...]}``, a bare array or a string; answers all labels."""
     with sandbox.http() as http:
         for body, expected in (({"labels": ["a"]}, ["a"]), (["b"], ["a", "b"]), ("c", ["a", "b", "c"])):
             answer = http.post("/repos/acme/web/issues/2/labels", json=body)
@@ -242,7 +242,8 @@ def test_if_none_match_gets_304_without_charging_the_budget(sandbox: Sandbox) ->
         sandbox.store.edit_as_person("acme/web#1", title="Changed")
         changed = http.get("/repos/acme/web/issues/1", headers={"If-None-Match": first.headers["etag"]})
         assert changed.status_code == 200
-        assert int(changed.headers["x-ratelimit-remaining"]) == int(first.headers["x-ratelimit-remaining"]) - 1
+        left = int(first.headers["x-ratelimit-remaining"])
+        assert int(changed.headers["x-ratelimit-remaining"]) == left - 1
 
 
 def test_rate_limit_headers_count_down_and_rate_limit_endpoint_is_free(sandbox: Sandbox) -> None:
@@ -258,7 +259,9 @@ def test_rate_limit_headers_count_down_and_rate_limit_endpoint_is_free(sandbox: 
 
 
 def test_exhausted_primary_budget_answers_403_rate_limit(sandbox: Sandbox) -> None:
-    """With the budget spent, requests get 403 ``API rate limit exceeded`` and ``x-ratelimit-remaining: 0``."""
+    """With the budget spent, requests get 403 ``API rate limit exceeded`` and ``x-ratelimit-remaining: 0``.
+
+    The issue read is refused before it runs, so nothing is served past the budget."""
     sandbox.app.state.ratelimit.set_budget(5000, remaining=1)
     repo = sandbox.gh().get_repo("acme/web")
     with pytest.raises(github.RateLimitExceededException) as caught:
@@ -294,7 +297,7 @@ def test_bad_or_missing_token_is_401_bad_credentials(sandbox: Sandbox) -> None:
 
 
 def test_restricted_tokens_see_what_github_shows_them(sandbox: Sandbox) -> None:
-    """A read-only token reads public repos, gets 404 on private ones and 403 on writes; scopes are reported."""
+    """A read-only token reads public repos, gets 404 on private ones, 403 on writes, and reports scopes."""
     gh = sandbox.gh(READER)
     repo = gh.get_repo("acme/web")
     assert repo.permissions.push is False and repo.permissions.pull is True
@@ -311,7 +314,7 @@ def test_restricted_tokens_see_what_github_shows_them(sandbox: Sandbox) -> None:
 
 
 def test_stats_count_reads_and_state_changing_writes(sandbox: Sandbox) -> None:
-    """Reads and writes are counted once per request; a label add that changes nothing is a read-shaped write."""
+    """Each request counts once; a label add that changes nothing counts as a read, not a write."""
     repo = sandbox.gh().get_repo("acme/web")
     issue = repo.get_issue(2)
     issue.add_to_labels("ui")
