@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -240,3 +241,14 @@ def test_bad_token_raises_auth_error(sandbox: Sandbox) -> None:
     with pytest.raises(AuthError) as caught:
         writer.write(item, [FieldChange(item.key, "alignment", "Bug", "Task")])
     assert "ghp_wrong" not in caught.value.one_line()
+
+
+def test_writes_are_paced(sandbox: Sandbox) -> None:
+    """Mutating requests are at least seconds_between_writes apart; reads are not held back."""
+    items = sandbox.items()
+    writer = GithubWriter(sandbox.config, TOKEN, TARGETS, retry=FAST, seconds_between_writes=0.2)
+    started = time.monotonic()
+    for key in ("acme/web#2", "acme/web#3"):
+        writer.write(items[key], [FieldChange(key, "alignment", items[key].issue_type, "Task")])
+    assert time.monotonic() - started >= 0.2
+    assert writer.client.writes == 2
