@@ -241,7 +241,7 @@ def bulk_fetch(ctx: Ctx) -> Response:
         )
         for i in sorted(found)
     ]
-    return json_response({"expand": "schema,names", "issues": issues, "issueErrors": []})
+    return json_response({"issues": issues, "issueErrors": []})
 
 
 def _token(offset: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -15,8 +16,8 @@ from tests.connectors.sandbox.test_jira_client import EMAIL, TOKEN, make_fixture
 
 GONE = {
     "errorMessages": [
-        "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration "
-        "guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
+        "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+        "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
     ],
     "errors": {},
 }
@@ -58,24 +59,40 @@ def test_enhanced_search_is_absent_on_datacenter(datacenter: tuple[RunningServer
 
 def test_post_body_with_nulls_and_empty_lists(cloud: tuple[RunningServer, JiraStore, Stats]) -> None:
     """The POST body the jira library sends (``expand: null``, ``reconcileIssues: []``) is accepted."""
-    body = {"jql": "project = PAY ORDER BY key", "fields": ["summary", "labels"], "expand": None,
-            "properties": None, "reconcileIssues": [], "maxResults": 3}
+    body = {
+        "jql": "project = PAY ORDER BY key",
+        "fields": ["summary", "labels"],
+        "expand": None,
+        "properties": None,
+        "reconcileIssues": [],
+        "maxResults": 3,
+    }
     with http(cloud[0]) as web:
         page = web.post("/rest/api/2/search/jql", json=body).json()
-        rest = web.post("/rest/api/2/search/jql", json={**body, "nextPageToken": page["nextPageToken"]}).json()
+        rest = web.post(
+            "/rest/api/2/search/jql", json={**body, "nextPageToken": page["nextPageToken"]}
+        ).json()
     assert "total" not in page and page["isLast"] is False
     assert [i["key"] for i in page["issues"]] == ["PAY-1", "PAY-2", "PAY-3"]
     assert set(page["issues"][1]["fields"]) == {"summary", "labels"}
-    assert [i["key"] for i in rest["issues"]] == ["PAY-4"] and rest["isLast"] is True and "nextPageToken" not in rest
+    assert (
+        [i["key"] for i in rest["issues"]] == ["PAY-4"]
+        and rest["isLast"] is True
+        and "nextPageToken" not in rest
+    )
 
 
 def test_fields_as_repeated_keys_and_comma_string(cloud: tuple[RunningServer, JiraStore, Stats]) -> None:
     """``fields`` works as repeated query keys and as a comma list; the default is id only."""
     with http(cloud[0]) as web:
         repeated = web.get("/rest/api/2/search/jql?jql=key=PAY-2&fields=summary&fields=priority").json()
-        comma = web.get("/rest/api/2/search/jql", params={"jql": "key=PAY-2", "fields": "summary,priority"}).json()
+        comma = web.get(
+            "/rest/api/2/search/jql", params={"jql": "key=PAY-2", "fields": "summary,priority"}
+        ).json()
         default = web.get("/rest/api/2/search/jql", params={"jql": "key=PAY-2"}).json()
-    assert set(repeated["issues"][0]["fields"]) == set(comma["issues"][0]["fields"]) == {"summary", "priority"}
+    assert (
+        set(repeated["issues"][0]["fields"]) == set(comma["issues"][0]["fields"]) == {"summary", "priority"}
+    )
     assert default["issues"][0]["fields"] == {} and default["issues"][0]["id"]
 
 
@@ -92,12 +109,14 @@ def test_unbounded_jql_is_400(cloud: tuple[RunningServer, JiraStore, Stats]) -> 
 def test_max_results_caps(cloud: tuple[RunningServer, JiraStore, Stats]) -> None:
     """Cloud pages hold at most 100 issues with fields, 5000 with only ids."""
     extra: list[JiraIssueFixture] = [{"key": f"E0-{n}", "summary": "s"} for n in range(1, 131)]
-    with running_jira("cloud", make_fixture(extra)) as (server, _store, _):
-        with http(server) as web:
-            full = web.get("/rest/api/3/search/jql", params={"jql": "project = E0", "fields": "summary",
-                                                             "maxResults": 500}).json()
-            ids = web.get("/rest/api/3/search/jql", params={"jql": "project = E0", "fields": "id",
-                                                            "maxResults": 500}).json()
+    with running_jira("cloud", make_fixture(extra)) as (server, _store, _), http(server) as web:
+        full = web.get(
+            "/rest/api/3/search/jql",
+            params={"jql": "project = E0", "fields": "summary", "maxResults": 500},
+        ).json()
+        ids = web.get(
+            "/rest/api/3/search/jql", params={"jql": "project = E0", "fields": "id", "maxResults": 500}
+        ).json()
     assert (len(full["issues"]), full["isLast"]) == (100, False)
     assert (len(ids["issues"]), ids["isLast"]) == (130, True)
 
@@ -118,7 +137,11 @@ def test_auth_schemes_and_401_shape(cloud: tuple[RunningServer, JiraStore, Stats
 def test_rate_limit_headers_everywhere(cloud: tuple[RunningServer, JiraStore, Stats]) -> None:
     """Every answer, errors included, carries X-RateLimit-Limit and -Remaining."""
     with http(cloud[0]) as web:
-        for answer in (web.get("/rest/api/2/myself"), web.get("/rest/api/2/issue/NOPE-1"), web.get("/nothing")):
+        for answer in (
+            web.get("/rest/api/2/myself"),
+            web.get("/rest/api/2/issue/NOPE-1"),
+            web.get("/nothing"),
+        ):
             assert int(answer.headers["X-RateLimit-Limit"]) >= int(answer.headers["X-RateLimit-Remaining"])
 
 
@@ -145,10 +168,21 @@ def test_self_urls_follow_host_and_version(cloud: tuple[RunningServer, JiraStore
 def test_put_return_issue_and_create(cloud: tuple[RunningServer, JiraStore, Stats]) -> None:
     """PUT with returnIssue answers 200 with the issue; POST creates with 201 {id, key, self}."""
     with http(cloud[0]) as web:
-        edited = web.put("/rest/api/2/issue/PAY-4?returnIssue=true&notifyUsers=false",
-                         json={"fields": {"summary": "new"}, "update": {}})
-        created = web.post("/rest/api/2/issue", json={"fields": {
-            "project": {"key": "PAY"}, "issuetype": {"name": "Task"}, "summary": "made", "labels": ["x"]}})
+        edited = web.put(
+            "/rest/api/2/issue/PAY-4?returnIssue=true&notifyUsers=false",
+            json={"fields": {"summary": "new"}, "update": {}},
+        )
+        created = web.post(
+            "/rest/api/2/issue",
+            json={
+                "fields": {
+                    "project": {"key": "PAY"},
+                    "issuetype": {"name": "Task"},
+                    "summary": "made",
+                    "labels": ["x"],
+                }
+            },
+        )
         fetched = web.get(f"/rest/api/2/issue/{created.json()['key']}").json()
     assert (edited.status_code, edited.json()["fields"]["summary"]) == (200, "new")
     assert (created.status_code, created.json()["key"]) == (201, "PAY-5")
@@ -160,11 +194,16 @@ def test_bulk_fetch_and_bulk_changelog(cloud: tuple[RunningServer, JiraStore, St
     server, store, _ = cloud
     store.edit_as_person("PAY-2", priority="Low", labels_add=["z"])
     with http(server) as web:
-        bulk = web.post("/rest/api/2/issue/bulkfetch", json={"issueIdsOrKeys": ["PAY-2", "PAY-1", "NOPE-9"],
-                                                             "fields": ["summary"]}).json()
-        logs = web.post("/rest/api/2/changelog/bulkfetch", json={"issueIdsOrKeys": ["PAY-2"],
-                                                                 "fieldIds": ["priority"]}).json()
-        too_many = web.post("/rest/api/2/issue/bulkfetch", json={"issueIdsOrKeys": [f"E6-{i}" for i in range(101)]})
+        bulk = web.post(
+            "/rest/api/2/issue/bulkfetch",
+            json={"issueIdsOrKeys": ["PAY-2", "PAY-1", "NOPE-9"], "fields": ["summary"]},
+        ).json()
+        logs = web.post(
+            "/rest/api/2/changelog/bulkfetch", json={"issueIdsOrKeys": ["PAY-2"], "fieldIds": ["priority"]}
+        ).json()
+        too_many = web.post(
+            "/rest/api/2/issue/bulkfetch", json={"issueIdsOrKeys": [f"E6-{i}" for i in range(101)]}
+        )
     assert [i["key"] for i in bulk["issues"]] == ["PAY-1", "PAY-2"]
     (history,) = logs["issueChangeLogs"][0]["changeHistories"]
     assert [i["fieldId"] for i in history["items"]] == ["priority"]
@@ -177,10 +216,14 @@ def test_properties_and_remote_links(cloud: tuple[RunningServer, JiraStore, Stat
     with http(server) as web:
         assert web.put("/rest/api/2/issue/PAY-1/properties/roadsync", json={"theme": "t"}).status_code == 201
         assert web.put("/rest/api/2/issue/PAY-1/properties/roadsync", json={"theme": "t"}).status_code == 200
-        assert web.get("/rest/api/2/issue/PAY-1/properties/roadsync").json() == {"key": "roadsync",
-                                                                                 "value": {"theme": "t"}}
-        link = web.post("/rest/api/2/issue/PAY-1/remotelink",
-                        json={"object": {"url": "https://github.com/acme/web/issues/4", "title": "acme/web#4"}})
+        assert web.get("/rest/api/2/issue/PAY-1/properties/roadsync").json() == {
+            "key": "roadsync",
+            "value": {"theme": "t"},
+        }
+        link = web.post(
+            "/rest/api/2/issue/PAY-1/remotelink",
+            json={"object": {"url": "https://github.com/acme/web/issues/4", "title": "acme/web#4"}},
+        )
         links = web.get("/rest/api/2/issue/PAY-1/remotelink").json()
     assert link.status_code == 201 and links[0]["object"]["url"].endswith("/issues/4")
     assert stats.snapshot()["jira"]["writes"] == 2
@@ -192,9 +235,13 @@ def test_restricted_token_permissions_and_search(cloud: tuple[RunningServer, Jir
         keys = [p["key"] for p in web.get("/rest/api/2/project").json()]
         found = web.get("/rest/api/2/search/jql", params={"jql": "key in (E1-1)"}).json()
         hidden = web.get("/rest/api/2/search/jql", params={"jql": "project = PAY"})
-        perms = web.get("/rest/api/2/mypermissions", params={"projectKey": "E1",
-                                                             "permissions": "BROWSE_PROJECTS,EDIT_ISSUES"}).json()
-        other = web.get("/rest/api/2/mypermissions", params={"projectKey": "PAY", "permissions": "EDIT_ISSUES"})
+        perms = web.get(
+            "/rest/api/2/mypermissions",
+            params={"projectKey": "E1", "permissions": "BROWSE_PROJECTS,EDIT_ISSUES"},
+        ).json()
+        other = web.get(
+            "/rest/api/2/mypermissions", params={"projectKey": "PAY", "permissions": "EDIT_ISSUES"}
+        )
     assert keys == ["E1"] and [i["key"] for i in found["issues"]] == ["E1-1"]
     assert hidden.status_code == 400
     assert perms["permissions"]["EDIT_ISSUES"]["havePermission"] is True
@@ -203,13 +250,18 @@ def test_restricted_token_permissions_and_search(cloud: tuple[RunningServer, Jir
 
 def test_ten_thousand_issues_page_fast() -> None:
     """Paging 10k issues at 100 per page stays fast because the filtered key list is cached."""
-    extra: list[JiraIssueFixture] = [{"key": f"E0-{n}", "summary": f"s{n}", "labels": ["bulk"]}
-                                     for n in range(1, 10_001)]
+    extra: list[JiraIssueFixture] = [
+        {"key": f"E0-{n}", "summary": f"s{n}", "labels": ["bulk"]} for n in range(1, 10_001)
+    ]
     with running_jira("cloud", make_fixture(extra)) as (server, _store, _), http(server) as web:
         started, token, seen = time.monotonic(), None, 0
         while True:
-            params = {"jql": "project = E0 AND labels = bulk ORDER BY key", "fields": "summary,labels",
-                      "maxResults": 100, **({"nextPageToken": token} if token else {})}
+            params: dict[str, Any] = {
+                "jql": "project = E0 AND labels = bulk ORDER BY key",
+                "fields": "summary,labels",
+                "maxResults": 100,
+                **({"nextPageToken": token} if token else {}),
+            }
             page = web.get("/rest/api/2/search/jql", params=params).json()
             seen += len(page["issues"])
             token = page.get("nextPageToken")

@@ -33,7 +33,7 @@ def search(jql: str, flavor: str = "cloud") -> list[str]:
         ("PROJECT = pay and TYPE in (Bug, Sub-task)", ["PAY-3", "PAY-4"]),
         ("project = PAY AND statusCategory = Done", ["PAY-3"]),
         ("project = PAY AND statusCategory != Done", ["PAY-1", "PAY-2", "PAY-4"]),
-        ("project = PAY AND statusCategory in (indeterminate, \"To Do\")", ["PAY-1", "PAY-2", "PAY-4"]),
+        ('project = PAY AND statusCategory in (indeterminate, "To Do")', ["PAY-1", "PAY-2", "PAY-4"]),
         ('project = PAY AND status = "In Progress"', ["PAY-1"]),
         ("parent = PAY-1", ["PAY-2"]),
         ("parent in (PAY-1, PAY-2)", ["PAY-2", "PAY-3"]),
