@@ -164,25 +164,30 @@ def _inherited(by_key: Mapping[str, Item], own: Mapping[str, _Decision]) -> dict
     return memo
 
 
-def _chain(key: str, decider: str, by_key: Mapping[str, Item]) -> list[str]:
-    """Keys from ``key``'s parent up to ``decider`` (inclusive)."""
-    chain: list[str] = []
+_VIA_SHOWN = 4  # intermediate keys a reason names; explain() gives the whole chain
+
+
+def _via(key: str, decider: str, by_key: Mapping[str, Item]) -> list[str]:
+    """Up to _VIA_SHOWN keys between ``key`` and ``decider`` (then "…"): O(1) per item."""
+    via: list[str] = []
     current = by_key[key].parent
-    while current is not None and current != decider and len(chain) < len(by_key):
-        chain.append(current)
+    while current is not None and current != decider:
+        if len(via) == _VIA_SHOWN:
+            via.append("…")
+            break
+        via.append(current)
         current = by_key[current].parent
-    chain.append(decider)
-    return chain
+    return via
 
 
 def _from_parent(
     key: str, decider: str, by_key: Mapping[str, Item], own: Mapping[str, _Decision]
 ) -> _Decision:
     source = own[decider]
-    chain = _chain(key, decider, by_key)
-    noun = "epic" if by_key[decider].kind == "epic" else "parent" if len(chain) == 1 else "ancestor"
-    via = f" via {' → '.join(chain[:-1])}" if len(chain) > 1 else ""
-    reason = f"inherited theme `{source.theme.id}` from {noun} {decider}{via} ({source.reason})"
+    via = _via(key, decider, by_key)
+    noun = "epic" if by_key[decider].kind == "epic" else "ancestor" if via else "parent"
+    through = f" via {' → '.join(via)}" if via else ""
+    reason = f"inherited theme `{source.theme.id}` from {noun} {decider}{through} ({source.reason})"
     return _Decision(source.theme, "parent", f"parent:{decider}", reason)
 
 
