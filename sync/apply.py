@@ -99,18 +99,14 @@ def check_fresh(plan: Plan, items: Mapping[str, Item]) -> None:
         )
 
 
-def _apply_item(
-    item: Item, changes: Sequence[FieldChange], writer: Writer, journal: Journal, run_id: str
-) -> tuple[list[WriteOutcome], dict[tuple[str, str], str]]:
-    entries = {(c.item, c.field): journal.intent(c, run_id) for c in changes}
+def _send(item: Item, changes: Sequence[FieldChange], writer: Writer) -> list[WriteOutcome]:
     try:
-        outcomes = writer.write(item, changes)
+        return writer.write(item, changes)
     except RoadsyncError:
         raise
     except Exception as exc:  # a writer bug must not lose the rest of the run
         message = scrub(f"{type(exc).__name__}: {exc}")
-        outcomes = [WriteOutcome(c, "failed", message) for c in changes]
-    return outcomes, entries
+        return [WriteOutcome(c, "failed", message) for c in changes]
 
 
 def apply_plan(
@@ -122,10 +118,15 @@ def apply_plan(
     run_id: str,
     progress: Callable[[int], None] | None = None,
 ) -> ApplyResult:
-    """Send every change of ``plan``, item by item; returns one outcome per change."""
+    """Send every change of ``plan``, item by item; returns one outcome per change.
+
+    A writer may hold changes back to batch them (GitHub Projects mutations) and hand their
+    outcomes over from ``flush()``; their journal intents stay open until then.
+    """
     by_item: dict[str, list[FieldChange]] = defaultdict(list)
     for change in plan.changes:
         by_item[change.item].append(change)
+    open_entries: dict[tuple[str, str], str] = {}
     results: list[WriteOutcome] = []
     for key, changes in by_item.items():
         item = items.get(key)
@@ -134,25 +135,26 @@ def apply_plan(
             why = "item no longer in scope" if item is None else f"no writer for {item.source}"
             results.extend(WriteOutcome(c, "skipped", why) for c in changes)
             continue
-        outcomes, entries = _apply_item(item, changes, writer, journal, run_id)
-        results.extend(_settle(outcomes, entries, state, journal))
+        open_entries.update({(c.item, c.field): journal.intent(c, run_id) for c in changes})
+        results.extend(_settle(_send(item, changes, writer), open_entries, state, journal))
         if progress:
             progress(len(changes))
     for writer in writers.values():
         flush = getattr(writer, "flush", None)
         if callable(flush):
-            results.extend(_settle(flush(), {}, state, journal))
+            results.extend(_settle(flush(), open_entries, state, journal))
     return ApplyResult(tuple(results))
 
 
 def _settle(
-    outcomes: Sequence[WriteOutcome], entries: dict[tuple[str, str], str], state: State, journal: Journal
+    outcomes: Sequence[WriteOutcome], open_entries: dict[tuple[str, str], str], state: State, journal: Journal
 ) -> list[WriteOutcome]:
+    """Record what roadsync now owns and close the journal entries of these outcomes."""
     for outcome in outcomes:
         change = outcome.change
         if outcome.status == "applied":
             state.record_written(change.item, change.field, change.new)
-        entry = entries.get((change.item, change.field))
+        entry = open_entries.pop((change.item, change.field), None)
         if entry is not None:
             journal.done(entry, outcome.status, outcome.error)
     return list(outcomes)

@@ -1,21 +1,25 @@
 """``roadsync demo``: the whole loop against the sandbox's demo company, in one process.
 
-Starts the sandbox trackers seeded with the demo company, writes their config into a demo
-folder, then runs pull -> plan -> apply -> report exactly as a user's cron job would, plus a
-second plan to show that the first sync converged. Writes the reports (HTML, Markdown, JSON)
-into the folder. Only the sandbox is ever written to.
+Starts the sandbox trackers seeded with the demo company and writes their config into a demo
+folder. Then, exactly as a user's cron job would: the first sync (pull -> plan -> apply);
+a person changes a priority that roadsync had just set; a second run pulls and plans again.
+The second run plans nothing (the sync converged, and the person's value is kept) and reports
+the drift that is left, ``manual_override`` included. Reports (HTML, Markdown, JSON) of the
+second run and the first sync's plan go into the folder. Only the sandbox is ever written to.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from connectors.sandbox.server import start_sandbox
+from connectors.sandbox.server import Sandbox, start_sandbox
 from sync.config import load_settings
+from sync.model import Plan
 from sync.render import render
 from sync.runner import open_session
 
@@ -35,6 +39,7 @@ class DemoResult:
     failed: int
     drift_by_kind: dict[str, int]
     second_plan_changes: int
+    person_edit: str | None
     requests: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
@@ -49,6 +54,7 @@ class DemoResult:
             "drift_by_kind": self.drift_by_kind,
             "drift": sum(self.drift_by_kind.values()),
             "second_plan_changes": self.second_plan_changes,
+            "person_edit": self.person_edit,
             "sandbox_requests": self.requests,
         }
 
@@ -66,10 +72,12 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
             pulled = session.pull(full=True)
             plan = session.plan()
             applied = session.apply(plan)
-            report = session.report(plan, pulled, applied)
+        (folder / "first-sync-plan.json").write_text(json.dumps(plan.to_json(), indent=2), encoding="utf-8")
+        person_edit = _a_person_edits(sandbox, plan)
         with open_session(settings) as session:
-            session.pull()
+            pulled = session.pull()
             second = session.plan()
+            report = session.report(second, pulled, applied)
         paths = {
             fmt: folder / f"report.{ext}"
             for fmt, ext in (("html", "html"), ("markdown", "md"), ("json", "json"))
@@ -88,5 +96,15 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
             failed=applied.failed,
             drift_by_kind={k: v for k, v in report.drift_by_kind.items() if v},
             second_plan_changes=len(second.changes),
+            person_edit=person_edit,
             requests=sandbox.stats(),
         )
+
+
+def _a_person_edits(sandbox: Sandbox, plan: Plan) -> str | None:
+    """Pat, a product owner, lowers a Jira priority that the first sync had just raised."""
+    for change in plan.changes:
+        if change.field == "priority" and "#" not in change.item and change.new != "Lowest":
+            sandbox.jira_store.edit_as_person(change.item, priority="Lowest", author="Pat Person")
+            return f"{change.item}: priority {change.new} -> Lowest by Pat Person"
+    return None

@@ -33,6 +33,7 @@ from sync.lock import run_lock
 from sync.mirror import Mirror
 from sync.model import Plan
 from sync.pipeline import make_plan
+from sync.plan import compute_pins
 from sync.pull import PullResult, pull
 from sync.report import Report, build_report
 from sync.state import State, iso_utc, open_state
@@ -64,10 +65,15 @@ class Session:
     def items_by_key(self) -> dict[str, Item]:
         return {item.key: item for item in self.mirror.items()}
 
+    def written(self) -> dict[tuple[str, str], str | None]:
+        return {key: record.value for key, record in self.state.all_written().items()}
+
+    def pins(self, items: list[Item]) -> dict[str, str]:
+        return compute_pins(items, self.settings.model.fields, self.written())
+
     def plan(self, only: Collection[str] | None = None) -> Plan:
-        written = {key: record.value for key, record in self.state.all_written().items()}
         model = self.settings.model
-        return make_plan(self.items(), self.settings.roadmap, model.fields, written, only=only)
+        return make_plan(self.items(), self.settings.roadmap, model.fields, self.written(), only=only)
 
     def report(self, plan: Plan, pulled: PullResult | None, applied: ApplyResult | None = None) -> Report:
         return build_report(

@@ -26,7 +26,8 @@ from sync.cli.common import EXIT_ERROR, emit, global_options, state_of
 def demo_command(ctx: click.Context, /, **options: Any) -> None:
     """Run plan -> apply -> report against sandbox trackers seeded with a sample company.
 
-    Prints where the HTML report is. Nothing leaves this machine: the trackers are loopback emulators, started and stopped here.
+    Prints where the HTML report is. Nothing leaves this machine: the trackers are
+    loopback emulators, started and stopped here.
 
     \b
     Example:
@@ -49,6 +50,7 @@ def demo_command(ctx: click.Context, /, **options: Any) -> None:
                     f"  plan:    {result.changes_planned} field changes (priority, theme, alignment)",
                     f"  apply:   {result.applied} applied, {result.failed} failed",
                     f"  drift:   {sum(result.drift_by_kind.values())} findings ({drift})",
+                    f"  person:  {result.person_edit or 'no edit'} (kept, reported as manual_override)",
                     f"  re-plan: {result.second_plan_changes} changes pending after the sync (converged)"
                     if result.second_plan_changes == 0
                     else f"  re-plan: {result.second_plan_changes} changes still pending",

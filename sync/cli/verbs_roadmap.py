@@ -1,4 +1,4 @@
-"""``roadsync roadmap``."""
+"""``roadsync roadmap``: the roadmap with coverage per theme, from the local mirror."""
 
 from __future__ import annotations
 
@@ -7,18 +7,34 @@ from typing import Any
 import click
 
 from sync.cli import cli
-from sync.cli.common import NotBuilt, global_options, state_of
+from sync.cli.common import emit, global_options, state_of
 
 
 @cli.command("roadmap")
 @global_options
 @click.pass_context
 def roadmap_command(ctx: click.Context, /, **options: Any) -> None:
-    """Render the roadmap with coverage per theme.
+    """Render the roadmap with coverage per theme (open items, estimate, share vs target).
+
+    Reads the local mirror, so run 'roadsync pull' first for fresh figures; no network.
 
     \b
     Example:
       roadsync roadmap --config roadsync.toml
+      roadsync roadmap --format json
     """
-    state_of(ctx, options)
-    raise NotBuilt("roadmap")
+    state = state_of(ctx, options)
+    from mappings.coverage import coverage
+    from mappings.engine import assign
+    from sync.cli.session import load
+    from sync.render.explain import render_roadmap
+    from sync.runner import open_session
+
+    settings = load(state)
+    with open_session(settings, lock=False) as session:
+        items = session.items()
+        rows = coverage(items, assign(items, settings.roadmap, session.pins(items)), settings.roadmap)
+    if state.format == "json":
+        emit(state, {"themes": [row.to_dict() for row in rows], "items": len(items)})
+    else:
+        emit(state, render_roadmap(rows, markdown=state.format == "markdown"))
