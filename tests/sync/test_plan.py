@@ -43,8 +43,15 @@ ALIGNED = Assignment("PAY-1", "checkout", "aligned", "rule", "theme:checkout/blo
 UNALIGNED = Assignment("PAY-1", None, "unaligned", "none", None, "")
 
 
-def change(field: str, old: str | None, new: str | None, why: str, rule: str | None = "theme:checkout/block:1",
-           value: str | None = None, source: str = "label matched") -> FieldChange:
+def change(
+    field: str,
+    old: str | None,
+    new: str | None,
+    why: str,
+    rule: str | None = "theme:checkout/block:1",
+    value: str | None = None,
+    source: str = "label matched",
+) -> FieldChange:
     return FieldChange("PAY-1", field, old, new, f"{field} {value or new} from {source} ({why})", rule)
 
 
@@ -88,8 +95,10 @@ CASES = [
         ALIGNED,
         "fill",
         {},
-        [change("theme", None, "theme/checkout", "field was empty", value="checkout"),
-         change("alignment", None, "aligned", "field was empty")],
+        [
+            change("theme", None, "theme/checkout", "field was empty", value="checkout"),
+            change("alignment", None, "aligned", "field was empty"),
+        ],
     ),
     Case("report: never writes", item(), ALIGNED, "report", {}, []),
     Case(
@@ -141,7 +150,14 @@ CASES = [
         {("PAY-1", "theme"): "theme/old", ("PAY-1", "alignment"): "aligned"},
         [
             FieldChange("PAY-1", "theme", "theme/old", None, f"theme none from no theme ({OWN})", None),
-            FieldChange("PAY-1", "alignment", "aligned", "unaligned", f"alignment unaligned from no theme ({OWN})", None),
+            FieldChange(
+                "PAY-1",
+                "alignment",
+                "aligned",
+                "unaligned",
+                f"alignment unaligned from no theme ({OWN})",
+                None,
+            ),
         ],
     ),
     Case(
@@ -166,7 +182,16 @@ CASES = [
         Assignment("PAY-1", "legacy", "retired", "pin", "pin:theme/legacy", "pinned"),
         "enforce",
         {},
-        [FieldChange("PAY-1", "alignment", None, "retired", f"alignment retired from pinned ({TAKE})", "pin:theme/legacy")],
+        [
+            FieldChange(
+                "PAY-1",
+                "alignment",
+                None,
+                "retired",
+                f"alignment retired from pinned ({TAKE})",
+                "pin:theme/legacy",
+            )
+        ],
     ),
     Case(
         "unknown pin: theme field not touched",
@@ -196,7 +221,11 @@ def test_pins_are_theme_tags_roadsync_did_not_write() -> None:
         item(key="PAY-5", labels=("theme/checkout",)),
     ]
     written = {("PAY-3", "theme"): "theme/checkout", ("PAY-5", "theme"): "theme/search"}
-    assert compute_pins(items, fields(), written) == {"PAY-1": "checkout", "PAY-2": "pay", "PAY-5": "checkout"}
+    assert compute_pins(items, fields(), written) == {
+        "PAY-1": "checkout",
+        "PAY-2": "pay",
+        "PAY-5": "checkout",
+    }
 
 
 def test_values_map_roadmap_levels_to_native_names() -> None:

@@ -77,7 +77,9 @@ def test_labels_nobody_manages_are_never_touched(demo: Any, run: Run) -> None:
         jira = {k: set(demo.jira_store.get(k).labels) for k in _keys(demo, "jira")}
         github = {k: set(demo.github_store.get(k).labels) for k in _keys(demo, "github")}
         both = jira | github
-        return {k: {label for label in v if not label.startswith(("theme:", "theme/"))} for k, v in both.items()}
+        return {
+            k: {label for label in v if not label.startswith(("theme:", "theme/"))} for k, v in both.items()
+        }
 
     before = unmanaged()
     code, report = run("sync")
@@ -109,7 +111,9 @@ def test_retired_theme_work_is_reported_not_deleted(demo: Any, run: Run) -> None
         item = finding["item"]
         store = demo.github_store if "#" in item else demo.jira_store
         labels = store.get(item).labels
-        assert not any(c["item"] == item and c["field"] == "theme" and c["new"] is None for c in report["changes"])
+        assert not any(
+            c["item"] == item and c["field"] == "theme" and c["new"] is None for c in report["changes"]
+        )
         tag = f"theme/{finding['theme']}" if "#" in item else f"theme:{finding['theme']}"
         assert tag in labels or not any(label.startswith(("theme/", "theme:")) for label in labels)
 
@@ -118,6 +122,7 @@ def test_a_stale_plan_is_refused(demo: Any, run: Run, tmp_path: Path) -> None:
     """apply refuses a reviewed plan when an item it touches changed since, and writes nothing."""
     plan_file = tmp_path / "plan.json"
     code, planned = run("plan", "--out", str(plan_file))
+    assert code == 0
     target = next(c["item"] for c in planned["changes"] if "#" not in c["item"])
     demo.jira_store.edit_as_person(target, labels_add=["touched-by-pat"])
     demo.reset_stats()
