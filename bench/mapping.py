@@ -115,28 +115,39 @@ def _peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def run(items: int = 100_000, themes: int = 200) -> dict[str, Any]:
-    """Map ``items`` synthetic items against ``themes`` themes; print and return the figures."""
+def run(items: int = 100_000, themes: int = 200, repeat: int = 3) -> dict[str, Any]:
+    """Map ``items`` synthetic items against ``themes`` themes; print and return the figures.
+
+    The first run includes compiling the roadmap (``cold_seconds``); ``seconds`` is the best
+    of ``repeat`` runs, the usual way to read a benchmark on a machine shared with others.
+    """
     backlog = make_items(items)
     roadmap = make_roadmap(themes, backlog)
     pins = {item.key: f"old-{n % themes}" for n, item in enumerate(backlog[::997])}
     rss_before = _peak_rss_mb()
-    started = time.perf_counter()
-    result = assign(backlog, roadmap, pins)
-    seconds = time.perf_counter() - started
+    timings: list[float] = []
+    runs = max(1, repeat)
+    for n in range(runs):
+        started = time.perf_counter()
+        result = assign(backlog, roadmap, pins)
+        timings.append(time.perf_counter() - started)
+        if n < runs - 1:
+            del result  # keep one result alive at a time, so peak RSS reads like one run
+    seconds = min(timings)
     steps: dict[str, int] = {}
     for assignment in result.values():
         steps[assignment.step] = steps.get(assignment.step, 0) + 1
     figures: dict[str, Any] = {
         "items": items, "themes": themes, "seconds": round(seconds, 3),
-        "items_per_s": round(items / seconds) if seconds else None,
+        "cold_seconds": round(timings[0], 3), "items_per_s": round(items / seconds) if seconds else None,
         "peak_rss_mb": round(_peak_rss_mb(), 1), "rss_before_mapping_mb": round(rss_before, 1),
         "steps": dict(sorted(steps.items())),
     }  # fmt: skip
     print(
-        f"mapping: {items} items x {themes} themes in {seconds:.3f} s "
-        f"({figures['items_per_s']} items/s), peak RSS {figures['peak_rss_mb']} MB "
-        f"({figures['rss_before_mapping_mb']} MB before mapping); steps {figures['steps']}"
+        f"mapping: {items} items x {themes} themes in {seconds:.3f} s best of {len(timings)} "
+        f"(first run {figures['cold_seconds']:.3f} s), {figures['items_per_s']} items/s, "
+        f"peak RSS {figures['peak_rss_mb']} MB ({figures['rss_before_mapping_mb']} MB before mapping); "
+        f"steps {figures['steps']}"
     )
     return figures
 
@@ -145,8 +156,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--themes", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    run(args.items, args.themes)
+    run(args.items, args.themes, args.repeat)
 
 
 if __name__ == "__main__":

@@ -223,17 +223,21 @@ class Rule:
     theme: Theme
     block: int
     conditions: tuple[Condition, ...]
-    checks: tuple[Check, ...] = field(default=(), compare=False, repr=False)
+    rest: tuple[Check, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "checks", tuple(condition.check for condition in self.conditions))
+        object.__setattr__(self, "rest", tuple(condition.check for condition in self.conditions[1:]))
 
     def matches(self, facts: ItemFacts) -> bool:
         """All conditions hold (a block without conditions matches nothing)."""
-        for check in self.checks:
+        return bool(self.conditions) and self.conditions[0].check(facts) and self.matches_rest(facts)
+
+    def matches_rest(self, facts: ItemFacts) -> bool:
+        """All conditions but the first hold: for candidates, whose first the index proved."""
+        for check in self.rest:  # noqa: SIM110 - a plain loop beats all(<genexpr>) on the hot path
             if not check(facts):
                 return False
-        return bool(self.checks)
+        return True
 
     def reason(self, facts: ItemFacts) -> str:
         """``label `checkout` matched theme `checkout`, block 1`` (for a rule that matched)."""
@@ -262,11 +266,10 @@ class _PatternSet:
             self._match = raw.Match if raw is not None and hasattr(raw, "Match") else pattern_set.Match
 
     def hits(self, text: str) -> Sequence[int]:
-        """Positions of the patterns found in ``text``, ascending."""
+        """Positions of the patterns found in ``text`` (in no particular order)."""
         if self._set is None:
             return ()
-        found = self._match(text.encode())
-        return sorted(found) if found else ()
+        return self._match(text.encode()) or ()
 
 
 def _options() -> Any:
@@ -412,9 +415,13 @@ class Matcher:
         return lineage
 
     def matching(self, facts: ItemFacts) -> list[Rule]:
-        """Every rule that matches the item, in precedence order."""
+        """Every rule that matches the item, in precedence order.
+
+        A candidate came from the index entry of its first condition, which therefore holds
+        (index and check compare the same folded values): only the rest is evaluated.
+        """
         rules = self.ruleset.rules
-        return [rules[n] for n in self.candidates(facts) if rules[n].matches(facts)]
+        return [rules[n] for n in self.candidates(facts) if rules[n].matches_rest(facts)]
 
     def candidates(self, facts: ItemFacts) -> list[int]:
         """Rule numbers the index offers for this item (a superset of the matches), ascending.
@@ -444,7 +451,7 @@ class Matcher:
             found.extend(self._status.get(item.status_category, ()))
             found.extend(self._status.get(item.status.casefold(), ()))
         if self._above and item.parent:
-            found.extend(self._hits_above(item.parent, facts))
+            found.extend(self._hits_above(item.parent, facts.ancestry))
         self._regex_candidates(facts, found)
         return sorted(set(found)) if found else found
 
@@ -458,19 +465,24 @@ class Matcher:
             for position in facts.text_hits:
                 found.extend(bucket.get(position, ()))
 
-    def _hits_above(self, parent: str, facts: ItemFacts) -> tuple[int, ...]:
-        """Rules filed under any ancestor (cached per parent: siblings share their ancestry)."""
-        cached = self._ancestry_hits.get(parent)
+    def _hits_above(self, parent: str, ancestry: Ancestry) -> tuple[int, ...]:
+        """Rules filed under any ancestor, cached per parent (siblings share their ancestry).
+
+        An item on a parent cycle has an ancestry of its own (without itself): not cached.
+        """
+        shared = ancestry is self._lineage.get(parent)
+        cached = self._ancestry_hits.get(parent) if shared else None
         if cached is None:
-            lineage = facts.ancestry
             index = self.ruleset.index
             found: list[int] = []
-            for name, keys in (("epics", lineage.epics_folded), ("parents", lineage.folded)):
+            for name, keys in (("epics", ancestry.epics_folded), ("parents", ancestry.folded)):
                 bucket = index.get(name)
                 if bucket:
                     for key in keys:
                         found.extend(bucket.get(key, ()))
-            cached = self._ancestry_hits[parent] = tuple(found)
+            cached = tuple(found)
+            if shared:
+                self._ancestry_hits[parent] = cached
         return cached
 
 

@@ -248,3 +248,17 @@ def test_long_parent_chain_is_linear() -> None:
     items = [jira("PAY-0", labels=("checkout",)), *chain]
     result = assign(items, THEMES)
     assert {a.rule for k, a in result.items() if k != "PAY-0"} == {"parent:PAY-0"}
+
+
+def test_assignments_are_ordinary_frozen_objects() -> None:
+    """What assign returns equals, hashes and prints like an Assignment built the usual way."""
+    made = assign([jira("PAY-1", labels=("checkout",))], THEMES)["PAY-1"]
+    usual = Assignment("PAY-1", "checkout", "aligned", "rule", "theme:checkout/block:1", CHECKOUT_RULE)
+    assert (made, hash(made), repr(made)) == (usual, hash(usual), repr(usual))
+    assert made.to_dict() == usual.to_dict()
+    try:
+        made.theme = "other"  # type: ignore[misc]
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("assignment is mutable")
