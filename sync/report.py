@@ -121,6 +121,16 @@ class Report:
         keys = sorted(a.item for a in self.plan.assignments if a.theme is None)
         return tuple(self.items[k] for k in keys if k in self.items and self.items[k].is_open)
 
+    @property
+    def alignment_counts(self) -> dict[str, int]:
+        """Open items per alignment value (aligned, inherited, paused, retired, unaligned)."""
+        counts = dict.fromkeys(("aligned", "inherited", "paused", "retired", "unaligned"), 0)
+        for assignment in self.plan.assignments:
+            ref = self.items.get(assignment.item)
+            if ref is not None and ref.is_open:
+                counts[assignment.alignment] = counts.get(assignment.alignment, 0) + 1
+        return counts
+
     def to_json(self) -> dict[str, Any]:
         referenced = sorted(
             {c.item for c in self.plan.changes}

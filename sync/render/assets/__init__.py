@@ -1,0 +1,1 @@
+"""Static files the HTML report inlines (CSS, JS): package data, read at render time."""

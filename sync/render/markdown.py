@@ -1,0 +1,223 @@
+"""The report as GitHub-flavoured Markdown: the Action's job summary and PR comments.
+
+Pure: report in, str out. The document opens with the line ``Drift: N`` (scripts read it),
+then a summary, the roadmap with theme ids and names, drift grouped by kind (long lists fold
+into ``<details>``), and the plan. It never grows beyond ``max_bytes`` (UTF-8): GitHub
+refuses job summaries over 1 MiB. When rows must go, whole rows are dropped (never cut
+mid-row), every section keeps its heading and count, and an explicit notice says how many
+findings and changes are not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from mappings.coverage import ThemeCoverage
+from roadsync.changes import FieldChange
+from sync.model import DriftFinding
+from sync.render._format import percent, points, safe_url, value
+from sync.report import Report
+
+__all__ = ["FOLD_AFTER", "MAX_BYTES", "render_markdown"]
+
+MAX_BYTES = 1_000_000
+# Lists longer than this fold into a collapsible <details> block.
+FOLD_AFTER = 10
+# Room kept for the closing notice: generous for any count with up to 20 digits.
+_NOTICE_ROOM = 256
+
+
+@dataclass
+class _Section:
+    """A heading, rows that may be dropped from the end, and a closing part."""
+
+    head: str
+    rows: list[str]
+    foot: str
+    noun: str  # "findings" | "changes" | "themes": what a dropped row counts as
+    dropped: int = field(default=0)
+
+    def fixed_size(self) -> int:
+        return _size(self.head) + _size(self.foot) + _size(_more_line(10**12))
+
+
+def render_markdown(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
+    """The report as Markdown of at most ``max_bytes`` UTF-8 bytes (raises ``ValueError`` when
+    even the headings cannot fit, which only a tiny limit causes)."""
+    top = _top(report)
+    sections = [_roadmap(report), *_drift_sections(report), _changes(report)]
+    reserve = _size(top) + sum(section.fixed_size() for section in sections) + _NOTICE_ROOM
+    if reserve > max_bytes:
+        raise ValueError(f"max_bytes={max_bytes} cannot hold the report's headings ({reserve} bytes)")
+    budget = max_bytes - reserve
+    parts = [top]
+    for section in sections:
+        kept: list[str] = []
+        for index, row in enumerate(section.rows):
+            if _size(row) > budget:
+                section.dropped = len(section.rows) - index
+                break
+            budget -= _size(row)
+            kept.append(row)
+        more = _more_line(section.dropped) if section.dropped else ""
+        parts.append(section.head + "".join(kept) + more + section.foot)
+    parts.append(_notice(sections))
+    return "".join(parts)
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _more_line(count: int) -> str:
+    return f"\n_… {count} more not shown._\n"
+
+
+def _notice(sections: list[_Section]) -> str:
+    lines = []
+    for noun in ("findings", "changes", "themes"):
+        dropped = sum(s.dropped for s in sections if s.noun == noun)
+        if dropped:
+            lines.append(f"> … {dropped} more {noun} not shown; see the JSON/HTML report.\n")
+    return ("\n" + "".join(lines)) if lines else ""
+
+
+# -- escaping ----------------------------------------------------------------------------------
+
+# `@` too: a title that names @someone must not ping them from a PR comment.
+_MARKDOWN_SPECIAL = "\\`*_[]|~#@"
+
+
+def text(raw: str) -> str:
+    """User text made inert in a table cell: HTML escaped, Markdown punctuation escaped, one line."""
+    escaped = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in escaped)
+    return " ".join(escaped.split())
+
+
+def code(raw: str) -> str:
+    """A value shown as code (theme ids, field values); backticks and pipes cannot break out."""
+    cleaned = " ".join(raw.split()).replace("`", "'").replace("|", "\\|")
+    return f"`{cleaned}`" if cleaned else ""
+
+
+def _link(report: Report, key: str) -> str:
+    ref = report.items.get(key)
+    url = safe_url(ref.url) if ref is not None else None
+    if url is None:
+        return text(key)
+    # Parentheses and spaces would end the link target early.
+    target = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"[{text(key)}]({target})"
+
+
+def _theme(report: Report, theme_id: str | None) -> str:
+    if theme_id is None:
+        return "—"
+    name = report.theme_names.get(theme_id)
+    return code(theme_id) + (f" {text(name)}" if name and name != theme_id else "")
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cell or " " for cell in cells) + " |\n"
+
+
+# -- sections ----------------------------------------------------------------------------------
+
+
+def _top(report: Report) -> str:
+    summary = report.plan.summary
+    applied = report.applied
+    lines = [
+        f"Drift: {report.drift_total}\n",
+        f"\n## {text(report.title)}\n",
+        f"\n_Generated {text(report.generated_at)}._\n\n",
+        "| Summary | |\n",
+        "| --- | ---: |\n",
+        _row(["Items", str(summary.get("items", len(report.items)))]),
+        _row(["Open items", str(summary.get("open_items", 0))]),
+        _row(["Aligned share of open items", percent(summary.get("aligned_share"))]),
+        _row(["Changes pending", str(report.changes_pending)]),
+    ]
+    if applied is not None:
+        skipped, failed = applied.get("skipped", 0), applied.get("failed", 0)
+        detail = f"{report.changes_applied} ({skipped} skipped, {failed} failed)"
+        lines.append(_row(["Changes applied", detail]))
+    lines.append(_row(["Drift findings", f"**{report.drift_total}**"]))
+    found = [(kind, n) for kind, n in report.drift_counts.items() if n]
+    if found:
+        lines += ["\n| Drift kind | Findings |\n", "| --- | ---: |\n"]
+        lines += [_row([code(kind), str(n)]) for kind, n in found]
+    return "".join(lines)
+
+
+def _roadmap(report: Report) -> _Section:
+    head = (
+        "\n### Roadmap\n\n"
+        "| Theme | Name | Priority | Horizon | Status | Open items | Share | Target | Δ |\n"
+        "| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: |\n"
+    )
+    return _Section(head, [_theme_row(report, row) for row in report.themes], "", "themes")
+
+
+def _theme_row(report: Report, row: ThemeCoverage) -> str:
+    off = row.id is not None and row.id in report.off_target_themes
+    delta = points(row.delta)
+    return _row([
+        code(row.id) if row.id else "—",
+        text(row.name) if row.id else "_unaligned_",
+        row.priority or "—", row.horizon or "—", row.status or "—",
+        str(row.open_items), percent(row.share), percent(row.target_share),
+        f"**{delta}**" if off else delta,
+    ])  # fmt: skip
+
+
+def _drift_sections(report: Report) -> Iterator[_Section]:
+    groups = report.findings_by_kind()
+    if not groups:
+        yield _Section("\n### Drift\n\nNo drift found.\n", [], "", "findings")
+        return
+    yield _Section("\n### Drift\n", [], "", "findings")
+    for kind, findings in groups.items():
+        theme_level = all(f.item is None for f in findings)
+        header = "| Theme | Finding |\n| --- | --- |\n" if theme_level else (
+            "| Item | Title | Theme | Finding |\n| --- | --- | --- | --- |\n"
+        )  # fmt: skip
+        rows = [_finding_row(report, f, theme_level) for f in findings]
+        title = f"\n#### {code(kind)} ({len(findings)})\n\n"
+        if len(findings) > FOLD_AFTER:
+            head = f"{title}<details><summary>{len(findings)} findings</summary>\n\n{header}"
+            yield _Section(head, rows, "\n</details>\n", "findings")
+        else:
+            yield _Section(title + header, rows, "", "findings")
+
+
+def _finding_row(report: Report, finding: DriftFinding, theme_level: bool) -> str:
+    if theme_level:
+        return _row([_theme(report, finding.theme), text(finding.detail)])
+    ref = report.items.get(finding.item or "")
+    subject = _link(report, finding.item) if finding.item else "—"
+    title = text(ref.title) if ref is not None else ""
+    return _row([subject, title, _theme(report, finding.theme), text(finding.detail)])
+
+
+def _changes(report: Report) -> _Section:
+    count = len(report.plan.changes)
+    verb = "applied" if report.applied is not None else "planned"
+    if not count:
+        return _Section(f"\n### Changes\n\nNo changes {verb}.\n", [], "", "changes")
+    header = "| Item | Field | Old | New | Rule |\n| --- | --- | --- | --- | --- |\n"
+    rows = [_change_row(report, change) for change in report.plan.changes]
+    title = f"\n### Changes ({count} {verb})\n\n"
+    if count > FOLD_AFTER:
+        head = f"{title}<details><summary>{count} changes</summary>\n\n{header}"
+        return _Section(head, rows, "\n</details>\n", "changes")
+    return _Section(title + header, rows, "", "changes")
+
+
+def _change_row(report: Report, change: FieldChange) -> str:
+    return _row([
+        _link(report, change.item), code(change.field),
+        code(value(change.old)), code(value(change.new)), code(change.rule or "—"),
+    ])  # fmt: skip

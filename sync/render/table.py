@@ -1,0 +1,157 @@
+"""The report for a terminal (rich): headline, roadmap table, top drift per kind, the plan.
+
+Pure: report in, str out. Without colour the output is plain text at a fixed width, so it is
+the same on every machine (golden tests, logs, pipes); with colour it uses styles and
+clickable links and fits the terminal. User content is passed as :class:`rich.text.Text`, so
+a title like ``[bold]`` is printed as written, never read as markup.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from mappings.coverage import ThemeCoverage
+from sync.model import DriftFinding
+from sync.render._format import TOP_PER_KIND, percent, points, safe_url, share_vs_target, value
+from sync.report import Report
+
+__all__ = ["PLAIN_WIDTH", "render_table"]
+
+PLAIN_WIDTH = 120
+
+
+def render_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
+    """The report as terminal text; ``color`` for a TTY (the caller decides, e.g. with
+    ``sys.stdout.isatty()``). ``width`` defaults to 120 plain, the terminal's width in colour."""
+    if width is None:
+        width = shutil.get_terminal_size((PLAIN_WIDTH, 40)).columns if color else PLAIN_WIDTH
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+        soft_wrap=False,
+    )
+    # Plain text prints the links out; a colour terminal makes the item keys clickable instead.
+    for part in (_headline(report), _roadmap(report), _drift(report, links=not color), _plan(report)):
+        console.print(part)
+        console.print()
+    # Padding spaces at line ends are noise in files and diffs.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines()) + "\n"
+
+
+def _headline(report: Report) -> RenderableType:
+    summary = report.plan.summary
+    title = Text.assemble((report.title, "bold"), ("  ·  generated " + report.generated_at, "dim"))
+    figures = Text.assemble(
+        ("Items ", "dim"), (f"{summary.get('items', len(report.items))}", "bold"),
+        (f" ({summary.get('open_items', 0)} open)", "dim"),
+        ("   Aligned ", "dim"), (percent(summary.get("aligned_share")), "bold"),
+        ("   Changes ", "dim"), (f"{report.changes_pending} pending", "bold"),
+        (f", {report.changes_applied} applied" if report.applied is not None else "", "bold"),
+        ("   Drift ", "dim"), (str(report.drift_total), "bold red" if report.drift_total else "bold green"),
+    )  # fmt: skip
+    found = [(kind, n) for kind, n in report.drift_counts.items() if n]
+    by_kind = Text("Drift by kind: ", style="dim")
+    by_kind.append(" · ".join(f"{kind} {n}" for kind, n in found) if found else "none")
+    return Group(title, figures, by_kind)
+
+
+def _roadmap(report: Report) -> RenderableType:
+    table = Table(title="Roadmap", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False, show_edge=False)  # fmt: skip
+    table.add_column("Theme", no_wrap=True)
+    table.add_column("Name", overflow="ellipsis", max_width=36)
+    for header in ("Priority", "Horizon", "Status"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("Open", justify="right", no_wrap=True)
+    table.add_column("Share / target", justify="right", no_wrap=True)
+    table.add_column("Δ", justify="right", no_wrap=True)
+    for row in report.themes:
+        table.add_row(*_theme_cells(report, row))
+    return table
+
+
+def _theme_cells(report: Report, row: ThemeCoverage) -> list[RenderableType]:
+    off = row.id is not None and row.id in report.off_target_themes
+    status_style = {"active": "", "paused": "yellow", "retired": "red"}.get(row.status or "", "dim")
+    return [
+        Text(row.id or "—", style="bold" if row.id else "dim"),
+        Text(row.name, style="" if row.id else "italic dim"),
+        Text(row.priority or "—"),
+        Text(row.horizon or "—"),
+        Text(row.status or "—", style=status_style),
+        Text(str(row.open_items)),
+        Text(share_vs_target(row), style="yellow" if off else ""),
+        Text(points(row.delta), style="yellow" if off else "dim"),
+    ]
+
+
+def _drift(report: Report, *, links: bool) -> RenderableType:
+    groups = report.findings_by_kind()
+    if not groups:
+        return Text.assemble(("Drift", "bold"), "\nNo drift found.")
+    table = Table(title=f"Drift (top {TOP_PER_KIND} per kind)", title_justify="left", title_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)  # fmt: skip
+    table.add_column("Kind", no_wrap=True, style="yellow")
+    table.add_column("Item", no_wrap=True)
+    table.add_column("Finding", overflow="fold", ratio=1)
+    for kind, findings in groups.items():
+        for index, finding in enumerate(findings[:TOP_PER_KIND]):
+            label = f"{kind} ({len(findings)})" if index == 0 else ""
+            table.add_row(
+                Text(label), _finding_subject(report, finding), _finding_text(report, finding, links)
+            )
+        if len(findings) > TOP_PER_KIND:
+            more = Text(f"… {len(findings) - TOP_PER_KIND} more not shown", style="dim")
+            table.add_row(Text(""), Text(""), more)
+        table.add_section()
+    return table
+
+
+def _finding_subject(report: Report, finding: DriftFinding) -> Text:
+    if finding.item is None:
+        return Text(f"theme {finding.theme or '?'}", style="bold")
+    ref = report.items.get(finding.item)
+    url = safe_url(ref.url) if ref is not None else None
+    return Text(finding.item, style=Style(bold=True, link=url) if url else "bold")
+
+
+def _finding_text(report: Report, finding: DriftFinding, links: bool) -> Text:
+    text = Text(finding.detail)
+    ref = report.items.get(finding.item) if finding.item else None
+    url = safe_url(ref.url) if ref is not None else None
+    if links and url:
+        text.append("\n" + url, style="dim")
+    return text
+
+
+def _plan(report: Report) -> RenderableType:
+    done = " (applied)" if report.applied is not None else ""
+    if not report.plan.changes:
+        return Text.assemble((f"Plan{done}", "bold"), "\nNothing to change.")
+    table = Table(title=f"Plan{done}: {len(report.plan.changes)} changes", title_justify="left",
+                  title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)  # fmt: skip
+    table.add_column("Item", no_wrap=True)
+    table.add_column("Field", no_wrap=True)
+    table.add_column("Old → New", overflow="fold")
+    table.add_column("Rule", overflow="fold", style="dim")
+    for change in report.plan.changes:
+        ref = report.items.get(change.item)
+        url = safe_url(ref.url) if ref is not None else None
+        move = Text.assemble((value(change.old), "red"), " → ", (value(change.new), "green"))
+        table.add_row(Text(change.item, style=Style(link=url) if url else ""), Text(change.field), move,
+                      Text(change.rule or "—"))  # fmt: skip
+    return table
