@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -66,7 +65,10 @@ def test_human_summary_has_a_curl_line(tmp_path: Path) -> None:
     proc = _start("--seed", "demo", "--jira-token", "tok-1234")
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(16)]
+        lines: list[str] = []
+        while not lines or "/user" not in lines[-1]:  # the last line of the summary
+            lines.append(proc.stdout.readline())
+            assert lines[-1], "the sandbox ended before its summary"
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=15)
     finally:
