@@ -16,6 +16,7 @@ Tokens are random unless given, so no run depends on a fixed secret.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -65,9 +66,12 @@ class Sandbox:
         jira_email: str,
         jira_port: int = 0,
         github_port: int = 0,
+        restricted_tokens: Mapping[str, Any] | None = None,
     ) -> None:
         from connectors.sandbox.github import GithubStore, create_github_app
         from connectors.sandbox.jira import JiraStore, create_jira_app
+
+        jira_grants, github_grants = _split_grants(restricted_tokens or {})
 
         self.fixture = fixture
         self.demo = demo
@@ -81,9 +85,16 @@ class Sandbox:
         self.jira_store = JiraStore.from_fixture(fixture.get("jira", {}), flavor=jira_flavor)
         self.github_store = GithubStore.from_fixture(fixture.get("github", {}))
         jira_app = create_jira_app(
-            self.jira_store, stats=self.stats_counters, email=jira_email, token=jira_token, flavor=jira_flavor
+            self.jira_store,
+            stats=self.stats_counters,
+            email=jira_email,
+            token=jira_token,
+            flavor=jira_flavor,
+            restricted_tokens=jira_grants,
         )
-        self.github_app = create_github_app(self.github_store, stats=self.stats_counters, token=github_token)
+        self.github_app = create_github_app(
+            self.github_store, stats=self.stats_counters, token=github_token, restricted_tokens=github_grants
+        )
         control = Control(self.stats_counters, self.faults, self._issues, self._set_budget)
         control_app = create_control_app(control)
         self._servers: list[RunningServer] = []
@@ -228,6 +239,19 @@ class Sandbox:
         self.stop()
 
 
+def _split_grants(grants: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Route each restricted token to the emulator its grant type belongs to."""
+    from connectors.sandbox.github import TokenGrant as GithubGrant
+    from connectors.sandbox.jira import TokenGrant as JiraGrant
+
+    jira = {t: g for t, g in grants.items() if isinstance(g, JiraGrant)}
+    github = {t: g for t, g in grants.items() if isinstance(g, GithubGrant)}
+    odd = set(grants) - set(jira) - set(github)
+    if odd:
+        raise ValueError("restricted_tokens values must be Jira or GitHub sandbox TokenGrant objects")
+    return jira, github
+
+
 def start_sandbox(
     seed: Seed = "demo",
     *,
@@ -240,8 +264,15 @@ def start_sandbox(
     jira_email: str = "roadsync-bot@example.com",
     jira_port: int = 0,
     github_port: int = 0,
+    restricted_tokens: Mapping[str, Any] | None = None,
 ) -> Sandbox:
-    """Seed both trackers and serve them on loopback; returns once both accept connections."""
+    """Seed both trackers and serve them on loopback; returns once both accept connections.
+
+    ``restricted_tokens`` maps extra tokens to a grant: a Jira ``TokenGrant``
+    (:mod:`connectors.sandbox.jira`: browse/edit per project) or a GitHub ``TokenGrant``
+    (:mod:`connectors.sandbox.github`: readable/writable repos, projects, scopes); each goes to
+    its tracker.
+    """
     if jira_flavor not in ("cloud", "datacenter"):
         raise ValueError(f"unknown Jira flavor {jira_flavor!r} (cloud or datacenter)")
     fixture, demo = resolve_seed(seed)
@@ -251,6 +282,8 @@ def start_sandbox(
     github_token = github_token or secrets.token_hex(20)
     register_secret(jira_token)
     register_secret(github_token)
+    for token in restricted_tokens or {}:
+        register_secret(token)
     return Sandbox(
         fixture,
         demo=demo,
@@ -261,4 +294,5 @@ def start_sandbox(
         jira_email=jira_email,
         jira_port=jira_port,
         github_port=github_port,
+        restricted_tokens=restricted_tokens,
     )
