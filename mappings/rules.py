@@ -34,18 +34,16 @@ primary theme; the themes of later matching rules are the secondary themes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import re2
 
 from connectors.model import Item
+from mappings.matcher import EMPTY, MAX_DEPTH, Ancestry, ItemFacts, Matcher, fold
 from mappings.roadmap import MatchBlock, Roadmap, Theme
 from roadsync.errors import ConfigError
-
-MAX_DEPTH = 100
-"""How many levels up ``parents``/``epics`` conditions look (GitHub nests sub-issues 8 deep)."""
 
 # Exact conditions first, most selective first: the index picks the first one a block has.
 CONDITIONS: tuple[str, ...] = (
@@ -66,123 +64,6 @@ __all__ = [
 ]
 
 
-def _fold(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(map(str.casefold, values))
-
-
-_NOTHING: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Ancestry:
-    """An item's ancestors, nearest first; ``epics`` are those that are (or may be) epics."""
-
-    keys: tuple[str, ...] = ()
-    epics: tuple[str, ...] = ()
-    folded: frozenset[str] = _NOTHING
-    epics_folded: frozenset[str] = _NOTHING
-
-    @classmethod
-    def walk(cls, parent: str, by_key: Mapping[str, Item], exclude: str | None = None) -> Ancestry:
-        """Walk up from ``parent`` (included) at most MAX_DEPTH levels, stopping at a cycle."""
-        seen = {exclude, parent}
-        keys = [parent]
-        node = by_key.get(parent)
-        epics = [parent] if node is None or node.kind == "epic" else []
-        while node is not None and node.parent and node.parent not in seen and len(keys) < MAX_DEPTH:
-            seen.add(node.parent)
-            keys.append(node.parent)
-            node = by_key.get(node.parent)
-            if node is None or node.kind == "epic":
-                epics.append(keys[-1])
-        return cls(tuple(keys), tuple(epics), _fold(keys), _fold(epics))
-
-
-_NO_ANCESTRY = Ancestry()
-
-
-class ItemFacts:
-    """The normalized values of one item that conditions look at, each computed on first use.
-
-    ``None`` marks a value not computed yet: items that no rule could match cost almost nothing.
-    """
-
-    __slots__ = ("_ancestry", "_components", "_labels", "_text_hits", "_title_hits", "item", "matcher")
-
-    def __init__(self, item: Item, matcher: Matcher) -> None:
-        self.item = item
-        self.matcher = matcher
-        self._labels: frozenset[str] | None = None
-        self._components: frozenset[str] | None = None
-        self._ancestry: Ancestry | None = None
-        self._title_hits: Sequence[int] | None = None
-        self._text_hits: Sequence[int] | None = None
-
-    @property
-    def labels(self) -> frozenset[str]:
-        if self._labels is None:
-            self._labels = _fold(self.item.labels) if self.item.labels else _NOTHING
-        return self._labels
-
-    @property
-    def components(self) -> frozenset[str]:
-        if self._components is None:
-            self._components = _fold(self.item.components) if self.item.components else _NOTHING
-        return self._components
-
-    @property
-    def key(self) -> str:
-        return self.item.key.casefold()
-
-    @property
-    def repo(self) -> str | None:
-        return self.item.scope.casefold() if self.item.source == "github" else None
-
-    @property
-    def project(self) -> str | None:
-        return self.item.scope.casefold() if self.item.source == "jira" else None
-
-    @property
-    def types(self) -> frozenset[str]:
-        return frozenset((self.item.kind, (self.item.issue_type or self.item.kind).casefold()))
-
-    @property
-    def status(self) -> frozenset[str]:
-        return frozenset((self.item.status.casefold(), self.item.status_category))
-
-    @property
-    def ancestry(self) -> Ancestry:
-        if self._ancestry is None:
-            self._ancestry = self.matcher.ancestry(self.item)
-        return self._ancestry
-
-    @property
-    def ancestors(self) -> tuple[str, ...]:
-        """Ancestor keys, nearest first (the parent key counts even when it is not in the set)."""
-        return self.ancestry.keys
-
-    @property
-    def epics(self) -> tuple[str, ...]:
-        """Ancestor keys that are epics, or whose kind is unknown (outside the item set)."""
-        return self.ancestry.epics
-
-    @property
-    def title_hits(self) -> Sequence[int]:
-        if self._title_hits is None:
-            self._title_hits = self.matcher.ruleset.titles.hits(self.item.title)
-        return self._title_hits
-
-    @property
-    def text_hits(self) -> Sequence[int]:
-        if self._text_hits is None:
-            self._text_hits = self.matcher.ruleset.texts.hits(self.text)
-        return self._text_hits
-
-    @property
-    def text(self) -> str:
-        return f"{self.item.title}\n{self.item.body}" if self.item.body else self.item.title
-
-
 Check = Callable[[ItemFacts], bool]
 Actual = Callable[[ItemFacts], tuple[str, ...]]
 
@@ -196,10 +77,10 @@ class Condition:
     check: Check
     actual: Actual
     noun: str
-    wanted: frozenset[str] = field(default=_NOTHING, compare=False, repr=False)
+    wanted: frozenset[str] = field(default=EMPTY, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "wanted", _fold(self.expected))
+        object.__setattr__(self, "wanted", fold(self.expected))
 
     def describe(self, facts: ItemFacts) -> str:
         """The reason fragment for people: ``label `checkout```, ``title matching `^Pay```.
@@ -383,109 +264,6 @@ class Ruleset:
         return Matcher(self, by_key)
 
 
-class Matcher:
-    """Evaluates the rules for the items of one set; ancestry is cached per parent key."""
-
-    def __init__(self, ruleset: Ruleset, by_key: Mapping[str, Item]) -> None:
-        self.ruleset = ruleset
-        self.by_key = by_key
-        self._lineage: dict[str, Ancestry] = {}
-        self._ancestry_hits: dict[str, tuple[int, ...]] = {}
-        index = ruleset.index
-        self._labels, self._components = index.get("labels"), index.get("components")
-        self._keys = index.get("keys")
-        self._repos, self._projects = index.get("repos"), index.get("projects")
-        self._types, self._status = index.get("issue_types"), index.get("status")
-        self._above = bool(index.get("epics") or index.get("parents"))
-        self._by_title, self._by_text = index.get("title"), index.get("text")
-
-    def facts(self, item: Item) -> ItemFacts:
-        return ItemFacts(item, self)
-
-    def ancestry(self, item: Item) -> Ancestry:
-        """The item's ancestors (cached per parent; an item on a cycle is not its own ancestor)."""
-        parent = item.parent
-        if not parent:
-            return _NO_ANCESTRY
-        lineage = self._lineage.get(parent)
-        if lineage is None:
-            lineage = self._lineage[parent] = Ancestry.walk(parent, self.by_key)
-        if item.key in lineage.keys:
-            return Ancestry.walk(parent, self.by_key, exclude=item.key)
-        return lineage
-
-    def matching(self, facts: ItemFacts) -> list[Rule]:
-        """Every rule that matches the item, in precedence order.
-
-        A candidate came from the index entry of its first condition, which therefore holds
-        (index and check compare the same folded values): only the rest is evaluated.
-        """
-        rules = self.ruleset.rules
-        return [rules[n] for n in self.candidates(facts) if rules[n].matches_rest(facts)]
-
-    def candidates(self, facts: ItemFacts) -> list[int]:
-        """Rule numbers the index offers for this item (a superset of the matches), ascending.
-
-        The hot path of mapping: written out flat, one dictionary probe per item value.
-        """
-        item = facts.item
-        found: list[int] = []
-        bucket = self._labels
-        if bucket is not None:
-            for value in item.labels:
-                found.extend(bucket.get(value.casefold(), ()))
-        bucket = self._components
-        if bucket is not None:
-            for value in item.components:
-                found.extend(bucket.get(value.casefold(), ()))
-        if self._keys is not None:
-            found.extend(self._keys.get(item.key.casefold(), ()))
-        bucket = self._repos if item.source == "github" else self._projects
-        if bucket is not None:
-            found.extend(bucket.get(item.scope.casefold(), ()))
-        if self._types is not None:
-            found.extend(self._types.get(item.kind, ()))
-            if item.issue_type:
-                found.extend(self._types.get(item.issue_type.casefold(), ()))
-        if self._status is not None:
-            found.extend(self._status.get(item.status_category, ()))
-            found.extend(self._status.get(item.status.casefold(), ()))
-        if self._above and item.parent:
-            found.extend(self._hits_above(item.parent, facts.ancestry))
-        self._regex_candidates(facts, found)
-        return sorted(set(found)) if found else found
-
-    def _regex_candidates(self, facts: ItemFacts, found: list[int]) -> None:
-        if self._by_title is not None:
-            bucket = self._by_title
-            for position in facts.title_hits:
-                found.extend(bucket.get(position, ()))
-        if self._by_text is not None:
-            bucket = self._by_text
-            for position in facts.text_hits:
-                found.extend(bucket.get(position, ()))
-
-    def _hits_above(self, parent: str, ancestry: Ancestry) -> tuple[int, ...]:
-        """Rules filed under any ancestor, cached per parent (siblings share their ancestry).
-
-        An item on a parent cycle has an ancestry of its own (without itself): not cached.
-        """
-        shared = ancestry is self._lineage.get(parent)
-        cached = self._ancestry_hits.get(parent) if shared else None
-        if cached is None:
-            index = self.ruleset.index
-            found: list[int] = []
-            for name, keys in (("epics", ancestry.epics_folded), ("parents", ancestry.folded)):
-                bucket = index.get(name)
-                if bucket:
-                    for key in keys:
-                        found.extend(bucket.get(key, ()))
-            cached = tuple(found)
-            if shared:
-                self._ancestry_hits[parent] = cached
-        return cached
-
-
 def _precedence(roadmap: Roadmap) -> list[Theme]:
     return sorted(roadmap.themes, key=lambda t: (roadmap.rank(t.priority), t.order, t.id))
 
@@ -508,7 +286,7 @@ def compile_roadmap(roadmap: Roadmap) -> Ruleset:
                 first = conditions[0]
                 bucket = index.setdefault(first.name, {})
                 # a regex is filed under its position in the set, which is the last one added
-                where = (len(patterns[first.name]) - 1,) if first.name in patterns else _fold(first.expected)
+                where = (len(patterns[first.name]) - 1,) if first.name in patterns else fold(first.expected)
                 for value in where:
                     bucket.setdefault(value, []).append(len(rules))
             rules.append(Rule(rule_id, theme, number, conditions))
@@ -527,4 +305,4 @@ def _condition(name: str, block: MatchBlock, where: str, patterns: dict[str, lis
         return Condition(name, (value,), check, _ACTUAL[name], _NOUN[name])
     if not value:
         return None
-    return Condition(name, tuple(value), _CHECK[name](_fold(value)), _ACTUAL[name], _NOUN[name])
+    return Condition(name, tuple(value), _CHECK[name](fold(value)), _ACTUAL[name], _NOUN[name])
