@@ -29,27 +29,49 @@ from roadsync.errors import (
 
 T = TypeVar("T")
 
-__all__ = ["RetryPolicy", "call_with_retry", "classify", "retry_after_seconds"]
+__all__ = ["RATE_LIMIT_MIN_WAIT_S", "RetryPolicy", "call_with_retry", "classify", "retry_after_seconds"]
 
 MAX_WAIT_S = 120.0
 
 
-class RetryPolicy:
-    """How many attempts and how long to wait at most; tests shrink ``base_s`` and ``max_wait_s``."""
+# GitHub: a secondary rate limit without ``retry-after`` (and with budget left) means "wait at
+# least one minute, then back off exponentially".
+RATE_LIMIT_MIN_WAIT_S = 60.0
 
-    def __init__(self, attempts: int = 5, base_s: float = 0.5, max_wait_s: float = MAX_WAIT_S) -> None:
+
+class RetryPolicy:
+    """How many attempts and how long to wait at most.
+
+    The wait before another attempt is the server's advice when it gives one: ``Retry-After``
+    first, else the rate-limit reset time of a spent budget, else (a rate limit with no advice,
+    GitHub's secondary limits) at least :data:`RATE_LIMIT_MIN_WAIT_S`; other transient errors
+    back off exponentially from ``base_s``. Every wait is capped at ``max_wait_s`` and then
+    multiplied by ``scale``: the test knob (``run.retry_scale``) that shrinks real sleeps
+    without changing any decision. Production leaves it at 1.
+    """
+
+    def __init__(
+        self, attempts: int = 5, base_s: float = 0.5, max_wait_s: float = MAX_WAIT_S, scale: float = 1.0
+    ) -> None:
         self.attempts = attempts
         self.base_s = base_s
         self.max_wait_s = max_wait_s
+        self.scale = scale
 
     def wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        backoff = self.base_s * float(2 ** (state.attempt_number - 1))
-        if isinstance(exc, RateLimited) and exc.reset_at is not None:
-            backoff = max(backoff, exc.reset_at - time.time() + 1)
+        return self.wait_for(exc, state.attempt_number)
+
+    def wait_for(self, exc: BaseException | None, attempt: int) -> float:
+        """Seconds to sleep after ``attempt`` (1-based) failed with ``exc``."""
+        backoff = self.base_s * float(2 ** (attempt - 1))
         if isinstance(exc, TransientError) and exc.retry_after is not None:
             backoff = max(exc.retry_after, 0.0)
-        return float(min(backoff, self.max_wait_s))
+        elif isinstance(exc, RateLimited) and exc.reset_at is not None:
+            backoff = max(backoff, exc.reset_at - time.time() + 1)
+        elif isinstance(exc, RateLimited):
+            backoff = max(backoff, RATE_LIMIT_MIN_WAIT_S)
+        return float(min(backoff, self.max_wait_s)) * self.scale
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -81,7 +103,10 @@ def classify(
         status == 403 and (retry_after is not None or remaining == "0" or "rate limit" in message.lower())
     )
     if limited:
-        reset_at = float(reset) if reset and reset.replace(".", "", 1).isdigit() else None
+        # The reset time matters only when the primary budget is spent; a secondary limit's
+        # headers carry the primary reset too (an hour away), which is not when to retry.
+        spent = remaining == "0" and reset is not None and reset.replace(".", "", 1).isdigit()
+        reset_at = float(reset) if spent and reset is not None else None
         return RateLimited(
             message, source=source, item=item, status=status, retry_after=retry_after, reset_at=reset_at
         )

@@ -150,6 +150,9 @@ class RunConfig(Strict):
     full_refresh_hours: float = Field(default=24.0, gt=0)
     overlap_minutes: float = Field(default=5.0, ge=0)
     budget_reserve: int = Field(default=100, ge=0)
+    # Multiplies every retry sleep (Retry-After, the secondary-limit minute, backoff) without
+    # changing what is retried: a test knob (ROADSYNC_RUN__RETRY_SCALE); leave it at 1.
+    retry_scale: float = Field(default=1.0, gt=0, le=1)
     allow_insecure_http: bool = False
     ca_bundle: str | None = None
     fail_on: list[str] = []

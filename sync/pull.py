@@ -392,15 +392,18 @@ def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:
     """One reader per configured source, built from the settings (tokens are read here)."""
     from connectors.github.reader import GithubReader
     from connectors.jira.reader import JiraReader
+    from connectors.retry import RetryPolicy
 
     run = settings.model.run
     verify = settings.tls_verify()
+    retry = RetryPolicy(scale=run.retry_scale)
     readers: list[Reader] = []
     if settings.model.jira is not None:
         jira = JiraReader(
             settings.model.jira,
             settings.jira_token(),
             verify=verify,
+            retry=retry,
             managed_fields=_managed_jira_fields(settings),
             remote_links=settings.model.jira.remote_links,
             known_links=mirror.known_links,
@@ -411,6 +414,7 @@ def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:
             settings.model.github,
             settings.github_token(),
             verify=verify,
+            retry=retry,
             etags=IncrementalEtags(mirror),
             previous=mirror.get,
             budget_reserve=run.budget_reserve,

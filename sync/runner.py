@@ -140,20 +140,28 @@ def _targets(settings: Settings, source: str) -> dict[str, FieldTarget]:
 
 def build_writers(settings: Settings) -> dict[str, Writer]:
     """One writer per configured tracker."""
+    from connectors.retry import RetryPolicy
+
     writers: dict[str, Writer] = {}
     model = settings.model
     verify = settings.tls_verify()
+    retry = RetryPolicy(scale=model.run.retry_scale)
     if model.jira is not None:
         from connectors.jira.writer import JiraWriter
 
         writers["jira"] = JiraWriter(
-            model.jira, settings.jira_token(), _targets(settings, "jira"), verify=verify
+            model.jira, settings.jira_token(), _targets(settings, "jira"), verify=verify, retry=retry
         )
     if model.github is not None:
         from connectors.github.writer import GithubWriter
 
         writers["github"] = GithubWriter(
-            model.github, settings.github_token(), _targets(settings, "github"), verify=verify
+            model.github,
+            settings.github_token(),
+            _targets(settings, "github"),
+            verify=verify,
+            retry=retry,
+            budget_reserve=model.run.budget_reserve,
         )
     return writers
 

@@ -341,7 +341,8 @@ def graphql_error(error: Mapping[str, Any], headers: Mapping[str, str], item: st
     cls = _GRAPHQL_ERRORS.get(kind, RemoteRefused)
     if cls is RateLimited:
         reset = headers.get("x-ratelimit-reset")
-        reset_at = float(reset) if reset and reset.isdigit() else None
+        spent = headers.get("x-ratelimit-remaining") == "0"
+        reset_at = float(reset) if spent and reset and reset.isdigit() else None
         return RateLimited(message, source=SOURCE, item=item, reset_at=reset_at)
     hint = {
         AuthError: "the token lacks access (Projects need a PAT or App token with project scope)",
