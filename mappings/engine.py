@@ -102,17 +102,18 @@ def _own_decisions(
     for key, item in by_key.items():
         facts = matcher.facts(item)
         matched = matcher.matching(facts)
-        tag = pins.get(key)
-        pinned = roadmap.resolve(tag) if tag else None
-        if tag and pinned is None:
-            unknown[key] = tag
-        if pinned is not None and tag is not None:
-            own[key] = _pin(pinned, tag)
-        elif matched:
-            own[key] = _Decision(matched[0].theme, "rule", matched[0].id, matched[0].reason(facts))
+        tag = pins.get(key) if pins else None
+        if tag:
+            pinned = roadmap.resolve(tag)
+            if pinned is None:
+                unknown[key] = tag
+            else:
+                own[key] = _pin(pinned, tag)
         if matched:
-            first = own[key].theme.id
-            secondary[key] = _themes_after(matched, first)
+            if key not in own:
+                own[key] = _Decision(matched[0].theme, "rule", matched[0].id, matched[0].reason(facts))
+            if len(matched) > 1 or matched[0].theme is not own[key].theme:
+                secondary[key] = _themes_after(matched, own[key].theme.id)
     return own, secondary, unknown
 
 
@@ -139,8 +140,8 @@ def _inherited(by_key: Mapping[str, Item], own: Mapping[str, _Decision]) -> dict
     linear time; a walk that comes back to a key on its own path is a cycle: nothing.
     """
     memo: dict[str, str | None] = {}
-    for start in by_key:
-        if start in own or start in memo:
+    for start, item in by_key.items():
+        if item.parent is None or start in own or start in memo:
             continue
         path: list[str] = []
         on_path: set[str] = set()

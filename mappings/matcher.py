@@ -209,7 +209,7 @@ class Matcher:
         if self._above and item.parent:
             found.extend(self._hits_above(item.parent, facts.ancestry))
         self._regex_candidates(facts, found)
-        return sorted(set(found)) if found else found
+        return sorted(set(found)) if len(found) > 1 else found
 
     def _regex_candidates(self, facts: ItemFacts, found: list[int]) -> None:
         if self._by_title is not None:
