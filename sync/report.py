@@ -132,6 +132,9 @@ class Report:
         return counts
 
     def to_json(self) -> dict[str, Any]:
+        """The ``roadsync.report/1`` document (docs/report-schema.md): fixed key order, lists in
+        the plan's sorted order, themes in roadmap order, ``items`` and ``sources`` by key.
+        New fields may be added within version 1; renaming or removing one bumps the version."""
         referenced = sorted(
             {c.item for c in self.plan.changes}
             | {d.item for d in self.plan.drift if d.item}

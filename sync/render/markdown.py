@@ -36,7 +36,12 @@ class _Section:
     rows: list[str]
     foot: str
     noun: str  # "findings" | "changes" | "themes": what a dropped row counts as
-    dropped: int = field(default=0)
+    kept: int = field(default=0)
+    full: bool = field(default=False)  # a row did not fit: keep no more rows of this section
+
+    @property
+    def dropped(self) -> int:
+        return len(self.rows) - self.kept
 
     def fixed_size(self) -> int:
         return _size(self.head) + _size(self.foot) + _size(_more_line(10**12))
@@ -51,19 +56,31 @@ def render_markdown(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     if reserve > max_bytes:
         raise ValueError(f"max_bytes={max_bytes} cannot hold the report's headings ({reserve} bytes)")
     budget = max_bytes - reserve
+    # Two passes so one huge kind cannot starve the others: first every section's first
+    # FOLD_AFTER rows, then the rest in document order.
+    for limit in (FOLD_AFTER, None):
+        for section in sections:
+            budget = _keep_rows(section, budget, limit)
     parts = [top]
     for section in sections:
-        kept: list[str] = []
-        for index, row in enumerate(section.rows):
-            if _size(row) > budget:
-                section.dropped = len(section.rows) - index
-                break
-            budget -= _size(row)
-            kept.append(row)
         more = _more_line(section.dropped) if section.dropped else ""
-        parts.append(section.head + "".join(kept) + more + section.foot)
+        parts.append(section.head + "".join(section.rows[: section.kept]) + more + section.foot)
     parts.append(_notice(sections))
     return "".join(parts)
+
+
+def _keep_rows(section: _Section, budget: int, limit: int | None) -> int:
+    """Keep more of the section's rows (up to ``limit``) while they fit; returns the budget left."""
+    end = len(section.rows) if limit is None else min(limit, len(section.rows))
+    while not section.full and section.kept < end:
+        size = _size(section.rows[section.kept])
+        if size > budget:
+            # Stop here for good: a later, smaller row must not jump the queue.
+            section.full = True
+            break
+        budget -= size
+        section.kept += 1
+    return budget
 
 
 def _size(text: str) -> int:
@@ -204,12 +221,13 @@ def _finding_row(report: Report, finding: DriftFinding, theme_level: bool) -> st
 
 def _changes(report: Report) -> _Section:
     count = len(report.plan.changes)
-    verb = "applied" if report.applied is not None else "planned"
     if not count:
-        return _Section(f"\n### Changes\n\nNo changes {verb}.\n", [], "", "changes")
+        nothing = "\n### Changes\n\nNo changes: the trackers already match the roadmap.\n"
+        return _Section(nothing, [], "", "changes")
     header = "| Item | Field | Old | New | Rule |\n| --- | --- | --- | --- | --- |\n"
     rows = [_change_row(report, change) for change in report.plan.changes]
-    title = f"\n### Changes ({count} {verb})\n\n"
+    done = f": {report.changes_applied} applied" if report.applied is not None else " planned"
+    title = f"\n### Changes ({count}{done})\n\n"
     if count > FOLD_AFTER:
         head = f"{title}<details><summary>{count} changes</summary>\n\n{header}"
         return _Section(head, rows, "\n</details>\n", "changes")

@@ -1,0 +1,69 @@
+"""The terminal report: plain and stable off a terminal, styled with links on one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from sync.model import DriftFinding
+from sync.render import render
+from sync.render.table import PLAIN_WIDTH, render_table
+from sync.report import Report
+from tests.sync.test_render_golden import sample_report
+
+ANSI = re.compile(r"\x1b\[")
+HYPERLINK = "\x1b]8;"
+
+
+def test_plain_output_has_no_escape_codes_and_a_fixed_width() -> None:
+    """Without colour there are no ANSI codes and no line is wider than the fixed width."""
+    text = render_table(sample_report())
+    assert not ANSI.search(text) and HYPERLINK not in text
+    assert max(len(line) for line in text.splitlines()) <= PLAIN_WIDTH
+    assert all(line == line.rstrip() for line in text.splitlines())
+
+
+def test_the_dispatcher_renders_plain_tables() -> None:
+    """``render(report, "table")`` is the plain rendering (what goes to files and pipes)."""
+    report = sample_report()
+    assert render(report, "table") == render_table(report, color=False)
+
+
+def test_colour_output_styles_and_links_item_keys() -> None:
+    """With colour the output carries ANSI styles and clickable links to items."""
+    text = render_table(sample_report(), color=True, width=140)
+    assert ANSI.search(text)
+    assert HYPERLINK in text and "https://acme.atlassian.net/browse/PAY-8" in text
+
+
+def test_headline_counts_items_changes_and_drift() -> None:
+    """The headline states items, aligned share, pending changes and drift by kind."""
+    report = sample_report()
+    head = "\n".join(render_table(report).splitlines()[:4])
+    assert "Items 14 (13 open)" in head
+    assert "Aligned 77%" in head
+    assert f"Changes {len(report.plan.changes)} pending" in head
+    assert f"Drift {len(report.plan.drift)}" in head
+    assert "unaligned 3" in head and "allocation 1" in head
+
+
+def test_top_five_per_kind_then_a_count_of_the_rest() -> None:
+    """A kind with more than five findings shows five and says how many more there are."""
+    base = sample_report()
+    extra = tuple(DriftFinding("unaligned", f"PAY-{n}", None, f"finding {n}") for n in range(100, 108))
+    plan = replace(base.plan, drift=base.plan.drift + extra)
+    text = render_table(Report(base.generated_at, plan, base.themes, base.items))
+    assert "unaligned (11)" in text
+    assert "… 6 more not shown" in text
+    assert "finding 100" in text and "finding 107" not in text
+
+
+def test_markup_in_titles_is_printed_as_written() -> None:
+    """A finding or theme name with rich markup ([bold], [link=...]) is shown literally, never interpreted."""
+    base = sample_report()
+    themes = tuple(replace(row, name="[bold red]Loud[/] [link=https://evil]x[/link]") for row in base.themes)
+    drift = (DriftFinding("unaligned", "PAY-8", None, "[blink]detail[/blink]"),)
+    report = Report(base.generated_at, replace(base.plan, drift=drift), themes, base.items)
+    text = render_table(report)
+    assert "[blink]detail[/blink]" in text
+    assert "[bold red]Loud[/]" in text

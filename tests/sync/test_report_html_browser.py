@@ -1,0 +1,115 @@
+"""The HTML report in a real browser: headless Chromium (Debian's ``chromium``) loads the file.
+
+Checks the DOM after the page's scripts ran (one bar per theme, counts equal to the JSON,
+tables made sortable, a header click sorts), and saves a screenshot to
+``artifacts/report-1280.png`` at the repo root for people to look at. CI installs chromium
+(``.ci/run``); there, a missing browser fails the test. Elsewhere it skips with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sync.render.html import render_html
+from tests.sync.test_render_golden import sample_report
+from tests.sync.test_render_html import Elements
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+TIMEOUT = 90
+
+# Clicks the "Open items" header of the coverage table twice (descending), then records the order.
+CLICK_SORT = """<script>
+(function () {
+  var table = document.getElementById("coverage");
+  var header = table.tHead.rows[0].cells[5];
+  header.click(); header.click();
+  var order = Array.prototype.map.call(table.tBodies[0].rows, function (r) {
+    return r.cells[5].textContent;
+  });
+  document.body.setAttribute("data-sorted-open", order.join(","));
+  document.body.setAttribute("data-sort-state", header.getAttribute("aria-sort"));
+})();
+</script>
+</body>"""
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if found is None:
+        message = "chromium is not installed (apt-get install chromium); the HTML report cannot be checked"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI: {message}")
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[list[str]]:
+    """The chromium command line, headless and offline, with a throwaway profile."""
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    yield [
+        _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+        "--hide-scrollbars", f"--user-data-dir={profile}",
+    ]  # fmt: skip
+
+
+def _run(command: list[str]) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    assert done.returncode == 0, f"chromium failed ({done.returncode}): {done.stderr[-2000:]}"
+    return done.stdout
+
+
+def test_dom_after_scripts_matches_the_json(browser: list[str], tmp_path: Path) -> None:
+    """In Chromium the page shows one bar per theme and the JSON's open items and drift counts."""
+    report = sample_report()
+    document = report.to_json()
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html(report), encoding="utf-8")
+    dom = Elements(_run([*browser, "--dump-dom", page_file.as_uri()]))
+
+    bars = dom.find("rect", data_theme="*")
+    themes = [row for row in document["themes"] if row["id"] is not None]
+    assert [bar["data-theme"] for bar in bars] == [row["id"] for row in themes]
+    assert [int(str(bar["data-open"])) for bar in bars] == [row["open_items"] for row in themes]
+    kinds = {str(li["data-kind"]): int(str(li["data-count"])) for li in dom.find("li", data_count="*")
+             if li.get("data-kind")}  # fmt: skip
+    assert kinds == document["summary"]["drift_by_kind"]
+    rows = {str(tr["data-theme-row"]): int(str(tr["data-open"])) for tr in dom.find("tr", data_theme_row="*")}
+    assert rows == {row["id"] or "": row["open_items"] for row in document["themes"]}
+    assert len(dom.find("table", data_sortable_ready="true")) == 4  # the sorting script ran
+
+
+def test_clicking_a_header_sorts_the_table(browser: list[str], tmp_path: Path) -> None:
+    """Two clicks on "Open items" sort the coverage table by open items, descending."""
+    report = sample_report()
+    page_file = tmp_path / "sort.html"
+    page_file.write_text(render_html(report).replace("</body>", CLICK_SORT), encoding="utf-8")
+    dom = Elements(_run([*browser, "--dump-dom", page_file.as_uri()]))
+    body = dom.find("body")[0]
+    expected = sorted((row.open_items for row in report.themes), reverse=True)
+    assert body["data-sorted-open"] == ",".join(str(n) for n in expected)
+    assert body["data-sort-state"] == "descending"
+
+
+def test_screenshot_is_saved_as_an_artifact(browser: list[str], tmp_path: Path) -> None:
+    """A 1280-pixel-wide screenshot of the report lands in artifacts/ as a PNG."""
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html(sample_report()), encoding="utf-8")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report-1280.png"
+    shot.unlink(missing_ok=True)
+    _run([*browser, f"--screenshot={shot}", "--window-size=1280,2000", page_file.as_uri()])
+    (ARTIFACTS / "report.html").write_text(page_file.read_text(encoding="utf-8"), encoding="utf-8")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[16:20], "big") == 1280  # IHDR width
+    assert len(data) > 50_000  # a rendered page, not a blank one
