@@ -14,6 +14,10 @@ Kinds of fault, checked in this order for every request (the control API is neve
 * ``rate``: an error answer instead of the tracker's: 429 (with integer ``Retry-After`` and
   the tracker's rate-limit headers and body), 502 or 503, chosen evenly.
 * ``secondary_rate`` (GitHub only): a secondary-limit 403 without ``retry-after``.
+* ``graphql_error_rate`` (GitHub GraphQL only): HTTP 200 with ``errors[]`` of type
+  ``graphql_error_type`` (``RATE_LIMITED``: budget headers at 0 that refill after
+  ``retry_after_s``; ``NOT_FOUND``) and ``data: null``; the tracker never sees the request.
+* ``conflict_rate`` (Jira writes only): 409 Conflict before the tracker applies the write.
 * ``fail_write``: the k-th write (1-based, counted over both trackers since the setting was
   made) answers 502, either before the tracker applies it or, with
   ``fail_write_after_apply``, after (the change is stored, the client sees a failure: the
@@ -46,7 +50,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Tracker = Literal["jira", "github"]
-Decision = Literal["pass", "drop", "429", "502", "503", "secondary", "fail_before", "fail_after"]
+Decision = Literal[
+    "pass", "drop", "429", "502", "503", "secondary", "graphql_error", "conflict", "fail_before", "fail_after"
+]
+GRAPHQL_ERROR_TYPES = ("RATE_LIMITED", "NOT_FOUND")
 
 CONTROL_PREFIX = "/_sandbox"
 _JIRA_READ_POSTS = re.compile(
@@ -76,6 +83,9 @@ class FaultSettings:
     fail_write_after_apply: bool = False
     retry_after_s: int = 1
     seed: int = 0
+    graphql_error_rate: float = 0.0
+    graphql_error_type: str = "RATE_LIMITED"
+    conflict_rate: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -91,7 +101,7 @@ class FaultSettings:
         return new
 
     def check(self) -> None:
-        for name in ("rate", "drop_rate", "secondary_rate"):
+        for name in ("rate", "drop_rate", "secondary_rate", "graphql_error_rate", "conflict_rate"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
                 raise ValueError(f"{name} must be a number between 0 and 1")
@@ -103,6 +113,8 @@ class FaultSettings:
             not isinstance(self.fail_write, int) or isinstance(self.fail_write, bool) or self.fail_write < 1
         ):
             raise ValueError("fail_write must be a positive integer or null")
+        if self.graphql_error_type not in GRAPHQL_ERROR_TYPES:
+            raise ValueError(f"graphql_error_type must be one of {', '.join(GRAPHQL_ERROR_TYPES)}")
         if not isinstance(self.fail_write_after_apply, bool):
             raise ValueError("fail_write_after_apply must be true or false")
 
@@ -120,6 +132,8 @@ class FaultState:
     def _restart(self) -> None:
         seed = self._settings.seed
         self._rngs: dict[str, random.Random] = {t: random.Random(seed) for t in ("jira", "github")}
+        # The later fault kinds draw from their own sequences, so adding them shifted no seed's faults.
+        self._extra: dict[str, random.Random] = {t: random.Random(seed + 1) for t in ("jira", "github")}
         self._writes = 0
         self._write_failed = False
 
@@ -135,24 +149,29 @@ class FaultState:
             self._restart()
             return self._settings
 
-    def decide(self, tracker: Tracker, *, write: bool) -> Decision:
+    def decide(self, tracker: Tracker, *, write: bool, graphql: bool = False) -> Decision:
         """The fault (or ``"pass"``) for the next request of ``tracker``."""
         with self._lock:
-            decision = self._draw(tracker, write)
+            decision = self._draw(tracker, write, graphql)
             if decision != "pass":
                 self.injected[decision] = self.injected.get(decision, 0) + 1
             return decision
 
-    def _draw(self, tracker: Tracker, write: bool) -> Decision:
+    def _draw(self, tracker: Tracker, write: bool, graphql: bool = False) -> Decision:
         s, rng = self._settings, self._rngs[tracker]
         # Always draw the same numbers per request, so one setting does not shift another's sequence.
         drop, error, kind, secondary = rng.random(), rng.random(), rng.random(), rng.random()
+        extra = self._extra[tracker].random()
         if drop < s.drop_rate:
             return "drop"
         if error < s.rate:
             return "429" if kind < 1 / 3 else "502" if kind < 2 / 3 else "503"
         if tracker == "github" and secondary < s.secondary_rate:
             return "secondary"
+        if tracker == "github" and graphql and extra < s.graphql_error_rate:
+            return "graphql_error"
+        if tracker == "jira" and write and extra < s.conflict_rate:
+            return "conflict"
         if write and s.fail_write is not None and not self._write_failed:
             self._writes += 1
             if self._writes == s.fail_write:
@@ -237,8 +256,10 @@ class FaultsMiddleware:
             await asyncio.sleep(settings.latency_ms / 1000)
         method = scope.get("method", "GET")
         body, receive = await _buffer_body(receive) if method == "POST" else (b"", receive)
-        write = is_write_request(self.tracker, method, scope.get("path", ""), body)
-        decision = self.state.decide(self.tracker, write=write)
+        path = scope.get("path", "")
+        write = is_write_request(self.tracker, method, path, body)
+        graphql = method == "POST" and path.rstrip("/").endswith("/graphql")
+        decision = self.state.decide(self.tracker, write=write, graphql=graphql)
         if decision == "pass":
             await self.app(scope, receive, send)
         elif decision == "drop":
@@ -323,6 +344,8 @@ def _jira_answer(
         return 429, headers, {"errorMessages": ["Rate limit exceeded."], "errors": {}}
     if kind == "503":
         return 503, {"Retry-After": retry_after}, {"errorMessages": ["Service Unavailable"], "errors": {}}
+    if kind == "conflict":
+        return 409, {}, {"errorMessages": ["The issue was updated by someone else. Try again."], "errors": {}}
     return 502, {}, {"errorMessages": ["Bad Gateway"], "errors": {}}
 
 
@@ -335,9 +358,25 @@ def _github_answer(
         return 429, {**limits, "retry-after": str(settings.retry_after_s)}, secondary
     if kind == "secondary":
         return 403, limits, secondary
+    if kind == "graphql_error":
+        return _graphql_error(settings, limits)
     if kind == "503":
         return 503, {}, {"message": "Service Unavailable"}
     return 502, {}, {"message": "Server Error"}
+
+
+def _graphql_error(
+    settings: FaultSettings, limits: dict[str, str]
+) -> tuple[int, dict[str, str], dict[str, Any]]:
+    kind = settings.graphql_error_type
+    if kind == "RATE_LIMITED":
+        reset = str(int(time.time()) + settings.retry_after_s)
+        limits = {**limits, "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset,
+                  "x-ratelimit-resource": "graphql"}
+        message = "API rate limit exceeded for user ID 1."
+    else:
+        message = "Could not resolve to a node with the global id of 'PVT_unknown'."
+    return 200, limits, {"data": None, "errors": [{"type": kind, "path": ["node"], "message": message}]}
 
 
 def default_github_limits() -> dict[str, str]:
