@@ -12,10 +12,12 @@ the intended value, so roadsync owns it) or not applied.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connectors.model import Item
@@ -118,32 +120,93 @@ def apply_plan(
     run_id: str,
     progress: Callable[[int], None] | None = None,
 ) -> ApplyResult:
-    """Send every change of ``plan``, item by item; returns one outcome per change.
+    """Send every change of ``plan``, item by item; returns one outcome per change (plan order).
 
     A writer may hold changes back to batch them (GitHub Projects mutations) and hand their
-    outcomes over from ``flush()``; their journal intents stay open until then.
+    outcomes over from ``flush()``; their journal intents stay open until then. A writer with a
+    ``concurrency`` attribute above 1 (Jira: writes to different issues are independent) gets up
+    to that many items in flight at once; one item's changes always go in one call, so two writes
+    to the same item never overlap. Journal, state and progress stay on this thread.
     """
     by_item: dict[str, list[FieldChange]] = defaultdict(list)
     for change in plan.changes:
         by_item[change.item].append(change)
-    open_entries: dict[tuple[str, str], str] = {}
-    results: list[WriteOutcome] = []
+    settled: dict[str, list[WriteOutcome]] = {}
+    work: dict[str, list[tuple[Item, list[FieldChange]]]] = defaultdict(list)
     for key, changes in by_item.items():
         item = items.get(key)
         writer = writers.get(item.source) if item else None
         if item is None or writer is None:
             why = "item no longer in scope" if item is None else f"no writer for {item.source}"
-            results.extend(WriteOutcome(c, "skipped", why) for c in changes)
-            continue
-        open_entries.update({(c.item, c.field): journal.intent(c, run_id) for c in changes})
-        results.extend(_settle(_send(item, changes, writer), open_entries, state, journal))
-        if progress:
-            progress(len(changes))
+            settled[key] = [WriteOutcome(c, "skipped", why) for c in changes]
+        else:
+            work[item.source].append((item, changes))
+    sink = _Sink(state, journal, run_id, settled, progress)
+    for source, batch in work.items():
+        _write_all(batch, writers[source], sink)
+    flushed: list[WriteOutcome] = []
     for writer in writers.values():
         flush = getattr(writer, "flush", None)
         if callable(flush):
-            results.extend(_settle(flush(), open_entries, state, journal))
-    return ApplyResult(tuple(results))
+            flushed.extend(sink.settle(flush()))
+    results = [outcome for key in by_item for outcome in settled.get(key, ())]
+    return ApplyResult(tuple(results + flushed))
+
+
+@dataclass
+class _Sink:
+    """Where outcomes go (on the calling thread): journal entries closed, ownership recorded."""
+
+    state: State
+    journal: Journal
+    run_id: str
+    settled: dict[str, list[WriteOutcome]]
+    progress: Callable[[int], None] | None
+    open_entries: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def intend(self, changes: Sequence[FieldChange]) -> None:
+        self.open_entries.update({(c.item, c.field): self.journal.intent(c, self.run_id) for c in changes})
+
+    def settle(self, outcomes: Sequence[WriteOutcome]) -> list[WriteOutcome]:
+        return _settle(outcomes, self.open_entries, self.state, self.journal)
+
+    def done(self, item: Item, changes: Sequence[FieldChange], outcomes: Sequence[WriteOutcome]) -> None:
+        self.settled[item.key] = self.settle(outcomes)
+        if self.progress:
+            self.progress(len(changes))
+
+
+def _write_all(batch: list[tuple[Item, list[FieldChange]]], writer: Writer, sink: _Sink) -> None:
+    """Write ``batch`` (one tracker's items) sequentially or with the writer's concurrency."""
+    width = max(1, int(getattr(writer, "concurrency", 1)))
+    queue = iter(batch)
+    if width > 1:
+        # The first item alone, so the writer connects and does its one-time lookups once.
+        for item, changes in itertools.islice(queue, 1):
+            sink.intend(changes)
+            sink.done(item, changes, _send(item, changes, writer))
+    if width == 1:
+        for item, changes in queue:
+            sink.intend(changes)
+            sink.done(item, changes, _send(item, changes, writer))
+        return
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="roadsync-write") as pool:
+        running: dict[Future[list[WriteOutcome]], tuple[Item, list[FieldChange]]] = {}
+        for item, changes in queue:
+            if len(running) >= width:
+                _collect(running, sink, FIRST_COMPLETED)
+            sink.intend(changes)
+            running[pool.submit(_send, item, changes, writer)] = (item, changes)
+        _collect(running, sink, ALL_COMPLETED)
+
+
+def _collect(
+    running: dict[Future[list[WriteOutcome]], tuple[Item, list[FieldChange]]], sink: _Sink, when: str
+) -> None:
+    finished, _ = wait(running, return_when=when)
+    for future in finished:
+        item, changes = running.pop(future)
+        sink.done(item, changes, future.result())  # a RoadsyncError (401, spent budget) ends the run
 
 
 def _settle(

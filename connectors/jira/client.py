@@ -10,9 +10,10 @@ library's own error text (which prints request headers) never leaves this module
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
@@ -41,17 +42,29 @@ SOURCE = "jira"
 
 @dataclass
 class RequestCounter:
-    """HTTP requests sent (retries included): GET/HEAD are reads, everything else writes."""
+    """HTTP requests sent (retries included): GET/HEAD are reads, everything else writes.
+
+    Safe across threads (a writer may send to different issues at once); :meth:`thread_writes`
+    counts the calling thread's writes only, so a per-call delta stays exact under concurrency."""
 
     reads: int = 0
     writes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
-        if (response.request.method or "GET").upper() in ("GET", "HEAD"):
-            self.reads += 1
-        else:
-            self.writes += 1
+        write = (response.request.method or "GET").upper() not in ("GET", "HEAD")
+        with self._lock:
+            if write:
+                self.writes += 1
+            else:
+                self.reads += 1
+        if write:
+            self._local.writes = self.thread_writes() + 1
         return response
+
+    def thread_writes(self) -> int:
+        return int(getattr(self._local, "writes", 0))
 
 
 class JiraClient:

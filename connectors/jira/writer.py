@@ -18,6 +18,7 @@ spent rate-limit budget raise.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -55,7 +56,14 @@ class _Refused(Exception):
 
 
 class JiraWriter:
-    """Writes managed field values to Jira issues; ``targets`` maps a managed field to its target."""
+    """Writes managed field values to Jira issues; ``targets`` maps a managed field to its target.
+
+    Thread-safe for different items: apply sends up to :attr:`concurrency` items at once (Jira
+    serves concurrent edits of different issues; roadsync never sends two to the same issue).
+    """
+
+    concurrency = 8
+    """Items in flight at once (bounded: a site's per-user concurrency limit is not published)."""
 
     def __init__(
         self,
@@ -73,12 +81,15 @@ class JiraWriter:
         self._client: JiraClient | None = None
         self._priorities: list[str] | None = None
         self._fields: dict[str, dict[str, Any]] | None = None
+        self._once = threading.RLock()  # connect and look up once, whichever thread asks first
 
     @property
     def client(self) -> JiraClient:
         """The connected site, connected on first use (a plan with no Jira writes costs nothing)."""
         if self._client is None:
-            self._client = self._connect()
+            with self._once:
+                if self._client is None:
+                    self._client = self._connect()
         return self._client
 
     @property
@@ -175,19 +186,20 @@ class JiraWriter:
     # -- sending --------------------------------------------------------------------------
 
     def _send(self, item: Item, body: _Body) -> dict[FieldChange, WriteOutcome]:
-        before = self.client.counter.writes
+        counter = self.client.counter
+        before = counter.thread_writes()
         try:
             self.client.put(f"issue/{item.key}", body.json(), item=item.key)
         except (BudgetExhausted, AuthError) as exc:
             if isinstance(exc, BudgetExhausted) or exc.status == 401:
                 raise
-            return self._outcomes(body, "failed", exc.one_line(), self.client.counter.writes - before)
+            return self._outcomes(body, "failed", exc.one_line(), counter.thread_writes() - before)
         except NotFoundError as exc:
             gone = f"item gone: {item.key} no longer exists or the token cannot see it (HTTP {exc.status})"
-            return self._outcomes(body, "skipped", gone, self.client.counter.writes - before)
+            return self._outcomes(body, "skipped", gone, counter.thread_writes() - before)
         except TrackerError as exc:
-            return self._outcomes(body, "failed", exc.one_line(), self.client.counter.writes - before)
-        return self._outcomes(body, "applied", None, self.client.counter.writes - before)
+            return self._outcomes(body, "failed", exc.one_line(), counter.thread_writes() - before)
+        return self._outcomes(body, "applied", None, counter.thread_writes() - before)
 
     @staticmethod
     def _outcomes(
@@ -203,14 +215,16 @@ class JiraWriter:
 
     def priorities(self) -> list[str]:
         """The site's priority names, from one ``/priority`` call."""
-        if self._priorities is None:
-            answer = self.client.get("priority") or []
-            self._priorities = [str(p["name"]) for p in answer if isinstance(p, dict) and p.get("name")]
-        return self._priorities
+        with self._once:
+            if self._priorities is None:
+                answer = self.client.get("priority") or []
+                self._priorities = [str(p["name"]) for p in answer if isinstance(p, dict) and p.get("name")]
+            return self._priorities
 
     def custom_fields(self) -> dict[str, dict[str, Any]]:
         """The site's fields by name, from one ``/field`` call."""
-        if self._fields is None:
-            answer = self.client.get("field") or []
-            self._fields = {str(f["name"]): f for f in answer if isinstance(f, dict) and f.get("name")}
-        return self._fields
+        with self._once:
+            if self._fields is None:
+                answer = self.client.get("field") or []
+                self._fields = {str(f["name"]): f for f in answer if isinstance(f, dict) and f.get("name")}
+            return self._fields
