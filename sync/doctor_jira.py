@@ -60,11 +60,11 @@ def jira_checks(settings: Settings, token: str) -> list[Check]:
                                                               retry=DOCTOR_RETRY), fix=_token_fix(config))
     if client is None:
         return probe.checks
-    _flavour(probe, client, config)
     me = probe.guard("authenticated", lambda: _raw_get(client, "myself"), fix=_token_fix(config))
     if me is None:
         return probe.checks
     _whoami(probe, me.json())
+    _flavour(probe, client, config)
     projects = _projects(probe, client, config, settings)
     _priorities(probe, client, settings, projects)
     _custom_fields(probe, client, settings, projects)
