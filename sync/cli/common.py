@@ -55,6 +55,11 @@ class CliState:
     debug: bool = False
     log_format: str = "text"
 
+    @property
+    def color(self) -> bool:
+        """Colour and links only for a person at a terminal, never into a file or a pipe."""
+        return self.output is None and sys.stdout.isatty()
+
     def merged(self, options: dict[str, object]) -> CliState:
         changes: dict[str, Any] = {k: v for k, v in options.items() if v is not None and v is not False}
         if options.get("debug"):

@@ -56,5 +56,5 @@ def apply_command(ctx: click.Context, /, **options: Any) -> None:
         skipped=applied.count("skipped"),
     )
     document = applied.to_json() | {"checksum": plan.checksum, "sources": report.sources}
-    emit(state, render(report, state.format, json_document=document))
+    emit(state, render(report, state.format, json_document=document, color=state.color))
     ctx.exit(EXIT_ERROR if applied.failed else exit_code(pulled))

@@ -52,7 +52,7 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
         options["out"].parent.mkdir(parents=True, exist_ok=True)
         options["out"].write_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
     event("plan.computed", changes=len(plan.changes), drift=len(plan.drift), checksum=plan.checksum[:12])
-    emit(state, render(report, state.format, json_document=document))
+    emit(state, render(report, state.format, json_document=document, color=state.color))
     code = exit_code(pulled)
     if code == 0 and options["detailed_exitcode"] and plan.changes:
         code = EXIT_PENDING

@@ -42,5 +42,5 @@ def report_command(ctx: click.Context, /, **options: Any) -> None:
             with progress_bar("pulling") as progress:
                 pulled = session.pull(progress=progress)
         report = session.report(session.plan(only=set(options["only"]) or None), pulled)
-    emit(state, render(report, state.format))
+    emit(state, render(report, state.format, color=state.color))
     ctx.exit(exit_code(pulled, report, fail_on))

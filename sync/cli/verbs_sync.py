@@ -51,5 +51,5 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
         failed=applied.failed,
         drift=len(plan.drift),
     )
-    emit(state, render(report, state.format))
+    emit(state, render(report, state.format, color=state.color))
     ctx.exit(EXIT_ERROR if applied.failed else exit_code(pulled, report, fail_on))

@@ -29,14 +29,18 @@ def _renderer(fmt: str) -> Callable[[Report], str]:
         from sync.render.html import render_html
 
         return render_html
-    from sync.render.table import render_table
-
-    return render_table
+    raise ValueError(f"unknown format {fmt!r}")
 
 
-def render(report: Report, fmt: str, *, json_document: dict[str, Any] | None = None) -> str:
+def render(
+    report: Report, fmt: str, *, json_document: dict[str, Any] | None = None, color: bool = False
+) -> str:
     """The report in ``fmt``; for ``json``, ``json_document`` replaces the report's own JSON
-    (``plan --format json`` prints the plan document)."""
+    (``plan --format json`` prints the plan document). ``color`` only affects the table."""
     if fmt == "json":
         return render_json(json_document if json_document is not None else report.to_json())
+    if fmt == "table":
+        from sync.render.table import render_table
+
+        return render_table(report, color=color)
     return _renderer(fmt)(report)
