@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -42,3 +43,16 @@ class Assignment:
             "reason": self.reason,
             "secondary": list(self.secondary),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Assignment:
+        """Read back what :meth:`to_dict` wrote (a plan or report file)."""
+        return cls(
+            item=data["item"],
+            theme=data.get("theme"),
+            alignment=data["alignment"],
+            step=data["step"],
+            rule=data.get("rule"),
+            reason=data.get("reason", ""),
+            secondary=tuple(data.get("secondary", ())),
+        )

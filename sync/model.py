@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from mappings.assignment import Assignment
 from roadsync.changes import FieldChange
@@ -24,18 +24,7 @@ DriftKind = Literal[
     "parent_mismatch",
     "unknown_theme",
 ]
-DRIFT_KINDS: tuple[str, ...] = (
-    "unaligned",
-    "priority_mismatch",
-    "manual_override",
-    "retired_theme",
-    "paused_theme",
-    "empty_theme",
-    "allocation",
-    "cross_tracker",
-    "parent_mismatch",
-    "unknown_theme",
-)
+DRIFT_KINDS: tuple[str, ...] = get_args(DriftKind)
 
 __all__ = ["DRIFT_KINDS", "DriftFinding", "DriftKind", "FieldChange", "ManagedFieldName", "Plan"]
 
@@ -121,7 +110,7 @@ class Plan:
             plan = cls.build(
                 (FieldChange(**c) for c in document["changes"]),
                 (DriftFinding(**d) for d in document.get("drift", [])),
-                (_assignment(a) for a in document.get("assignments", [])),
+                (Assignment.from_dict(a) for a in document.get("assignments", [])),
                 seen=document.get("seen", {}),
                 summary=document.get("summary", {}),
             )
@@ -131,14 +120,3 @@ class Plan:
             raise ValueError("checksum mismatch: the plan was changed after it was computed")
         return plan
 
-
-def _assignment(data: Mapping[str, Any]) -> Assignment:
-    return Assignment(
-        item=data["item"],
-        theme=data.get("theme"),
-        alignment=data["alignment"],
-        step=data["step"],
-        rule=data.get("rule"),
-        reason=data.get("reason", ""),
-        secondary=tuple(data.get("secondary", ())),
-    )
