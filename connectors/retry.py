@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
+import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from roadsync.errors import (
@@ -29,9 +30,18 @@ from roadsync.errors import (
 
 T = TypeVar("T")
 
-__all__ = ["RATE_LIMIT_MIN_WAIT_S", "RetryPolicy", "call_with_retry", "classify", "retry_after_seconds"]
+__all__ = ["DROPPED_CONNECTION", "RATE_LIMIT_MIN_WAIT_S", "RetryPolicy", "call_with_retry", "classify", "retry_after_seconds"]
 
 MAX_WAIT_S = 120.0
+
+# What ``requests`` raises when the connection fails or breaks: refused or reset, and also a
+# response cut off mid-body (ChunkedEncodingError: "Connection broken: IncompleteRead"), which
+# is not a ConnectionError subclass. All are transient.
+DROPPED_CONNECTION: tuple[type[Exception], ...] = (
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 # GitHub: a secondary rate limit without ``retry-after`` (and with budget left) means "wait at

@@ -34,7 +34,7 @@ import httpx
 import requests
 from github import Auth, Github
 
-from connectors.retry import RetryPolicy, call_with_retry, classify
+from connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify
 from roadsync.config_model import GithubConfig
 from roadsync.errors import (
     AuthError,
@@ -239,7 +239,7 @@ class GithubClient:
             status, raw_headers, text = self._gh.requester.requestJson(
                 verb, url, dict(params or {}), dict(headers or {}), body
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (*DROPPED_CONNECTION, requests.Timeout) as exc:
             raise TransientError(
                 f"cannot reach GitHub at {self.base_url}: {type(exc).__name__}",
                 source=SOURCE,

@@ -20,7 +20,7 @@ import requests
 from jira import JIRA, JIRAError
 
 from connectors.jira.convert import Flavor
-from connectors.retry import RetryPolicy, call_with_retry, classify
+from connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify
 from roadsync.config_model import JiraConfig
 from roadsync.errors import (
     AuthError,
@@ -141,7 +141,7 @@ class JiraClient:
                 item=item or scope,
                 hint="retry later or raise jira.timeout_s",
             )
-        if isinstance(exc, requests.ConnectionError):
+        if isinstance(exc, DROPPED_CONNECTION):
             return TransientError(
                 f"cannot reach {self.site_url}",
                 source=SOURCE,
