@@ -30,7 +30,14 @@ from roadsync.errors import (
 
 T = TypeVar("T")
 
-__all__ = ["DROPPED_CONNECTION", "RATE_LIMIT_MIN_WAIT_S", "RetryPolicy", "call_with_retry", "classify", "retry_after_seconds"]
+__all__ = [
+    "DROPPED_CONNECTION",
+    "RATE_LIMIT_MIN_WAIT_S",
+    "RetryPolicy",
+    "call_with_retry",
+    "classify",
+    "retry_after_seconds",
+]
 
 MAX_WAIT_S = 120.0
 
