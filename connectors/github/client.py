@@ -51,6 +51,7 @@ from roadsync.errors import (
 __all__ = ["Budget", "GithubClient", "GraphqlResult", "Response", "graphql_url_for"]
 
 SOURCE = "github"
+_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.Timeout, *DROPPED_CONNECTION)
 _GRAPHQL_ERRORS: Mapping[str, type[TrackerError]] = {
     "RATE_LIMITED": RateLimited,
     "NOT_FOUND": NotFoundError,
@@ -239,7 +240,7 @@ class GithubClient:
             status, raw_headers, text = self._gh.requester.requestJson(
                 verb, url, dict(params or {}), dict(headers or {}), body
             )
-        except (*DROPPED_CONNECTION, requests.Timeout) as exc:
+        except _TRANSPORT_ERRORS as exc:
             raise TransientError(
                 f"cannot reach GitHub at {self.base_url}: {type(exc).__name__}",
                 source=SOURCE,
