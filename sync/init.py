@@ -112,6 +112,7 @@ class GithubFound:
     board: Board | None = None
     boards: list[tuple[int, str]] = field(default_factory=list)
     board_problem: str | None = None
+    board_owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ def _discover_github(options: InitOptions, items: list[Item]) -> GithubFound:
 
 
 def _discover_boards(client: GithubClient, found: GithubFound, owner: str, number: int | None) -> None:
+    found.board_owner = owner
     try:
         listing = client.graphql(_BOARDS_QUERY, {"owner": owner})
         nodes = ((listing.data.get("organization") or {}).get("projectsV2") or {}).get("nodes") or ()

@@ -101,7 +101,7 @@ def _github_section(github: GithubFound) -> list[str]:
     elif github.boards:
         listed = ", ".join(f"#{n} {t}" for n, t in github.boards)
         lines += [f"# Projects boards found: {listed}. To use one, add:",
-                  "# [github.project]", f"# owner = {_q(github.org or '')}",
+                  "# [github.project]", f"# owner = {_q(github.board_owner or '')}",
                   f"# number = {github.boards[0][0]}", ""]
     return lines
 
