@@ -1,0 +1,102 @@
+"""``python -m bench``: roadsync against the floor and a naive script, on the sandbox trackers.
+
+::
+
+    python -m bench                      # 10k items; prints a Markdown table, writes bench/RESULTS.md
+    python -m bench --quick --json       # 2k items, under two minutes, one JSON line
+    python -m bench --tiny --json        # 250 items, seconds (the smoke test)
+    python -m bench --latency-ms 30 --pacing-s 1.0
+
+Scenario A (first full sync), B (no-op re-run), C (1% edited by people) run on one sandbox; the
+naive script runs on a fresh sandbox with identical data, and both end states are compared.
+Mapping (bench/mapping.py) and the 100k-item mirror's memory run in child processes so their
+peak RSS is theirs alone. See bench/floor.py for how the floor is computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.report import NOTES, markdown, summary
+from bench.scenarios import SIZES, make_fixture, run_naive_baseline, run_roadsync
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def _child(code: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter; its last stdout line is a JSON document."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument("--quick", action="store_true", help="2k items (under two minutes)")
+    parser.add_argument("--tiny", action="store_true", help="250 items (seconds; for the smoke test)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line instead of the table")
+    parser.add_argument("--latency-ms", type=int, default=30, help="injected latency per request")
+    pacing = "GitHub seconds_between_writes for roadsync, the naive script and the floor"
+    parser.add_argument("--pacing-s", type=float, default=0.0, help=pacing)
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md at any size")
+    args = parser.parse_args(argv)
+    name = "tiny" if args.tiny else "quick" if args.quick else "full"
+    size = SIZES[name]
+    fixture = make_fixture(size)
+    with tempfile.TemporaryDirectory(prefix="roadsync-bench-") as folder:
+        base = Path(folder)
+        runs = run_roadsync(
+            size, fixture, latency_ms=args.latency_ms, pacing_s=args.pacing_s, folder=base / "roadsync"
+        )
+        ours = runs["A"].detail.pop("end_state")
+        naive, same = None, None
+        if not args.no_naive:
+            naive, theirs = run_naive_baseline(
+                fixture, latency_ms=args.latency_ms, pacing_s=args.pacing_s, folder=base / "naive"
+            )
+            same = ours == theirs
+    extra = {
+        "bench_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "mapping": _child(
+            "import json, bench.mapping as m; "
+            f"print(json.dumps(m.run({size.mapping_items}, {size.mapping_themes})))"
+        ),
+        "mirror": _child(
+            "import json; from bench.scenarios import mirror_memory; "
+            f"print(json.dumps(mirror_memory({size.mirror_items})))"
+        ),
+    }
+    doc = summary(size, runs, naive, same, extra, latency_ms=args.latency_ms, pacing_s=args.pacing_s)
+    doc["size"] = name
+    if args.json:
+        print(json.dumps(doc, sort_keys=True))
+    else:
+        print(markdown(doc))
+    if name == "full" or args.write:
+        RESULTS.write_text(_results_md(doc, argv), encoding="utf-8")
+    return 0
+
+
+def _results_md(doc: dict[str, Any], argv: list[str] | None) -> str:
+    command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    return (
+        "# roadsync benchmark results\n\n"
+        f"Command: `{command.strip()}` (2-core machine, sandbox trackers on loopback).\n\n"
+        f"{markdown(doc)}\n{NOTES}\n"
+        "## Raw figures\n\n```json\n" + json.dumps(doc, indent=1, sort_keys=True) + "\n```\n"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

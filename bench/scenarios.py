@@ -1,0 +1,290 @@
+"""The benchmark scenarios: roadsync's first sync (A), a no-op re-run (B), an incremental run (C).
+
+Every scenario runs against the sandbox trackers with injected latency, through the product's own
+session (:func:`sync.runner.open_session`: pull, plan, apply), exactly as ``roadsync sync`` does.
+Requests are counted by the sandbox (what the trackers saw), wall time by ``perf_counter``.
+
+The data is :func:`connectors.sandbox.demo.generate_fixture` (items spread over projects and
+repositories, one Projects v2 board) with its roadmap (theme ``tN`` matches label ``area-N``) and
+the demo's managed fields (Jira priority / ``theme:`` label / Alignment field; GitHub ``theme/``
+label / board Priority and Alignment).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.floor import Change
+from connectors.sandbox.demo_scale import SCALE_THEMES, scale_roadmap_toml
+from connectors.sandbox.fixture import Fixture
+from connectors.sandbox.sandbox_config import DEMO_FIELDS_TOML, config_toml
+from connectors.sandbox.server import Sandbox, start_sandbox
+
+__all__ = ["SIZES", "Measured", "Size", "edit_items", "make_fixture", "run_roadsync", "write_config"]
+
+_OPEN_AND_MAPPED = 0.75 * 0.9
+"""generate_fixture only makes open (3 in 4) and mapped (9 in 10) items stale."""
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big one benchmark run is."""
+
+    jira_items: int
+    github_items: int
+    projects: int = 2
+    repos: int = 5
+    change_share: float = 0.2
+    edit_share: float = 0.01
+    mapping_items: int = 100_000
+    mapping_themes: int = 200
+    mirror_items: int = 100_000
+
+    @property
+    def items(self) -> int:
+        return self.jira_items + self.github_items
+
+
+SIZES = {
+    "full": Size(6000, 4000),
+    "quick": Size(600, 400, mapping_items=50_000, mirror_items=20_000),
+    "tiny": Size(150, 100, mapping_items=5_000, mapping_themes=50, mirror_items=2_000),
+}
+
+
+@dataclass
+class Measured:
+    """One run of one scenario: requests the trackers saw, wall time, what the run did."""
+
+    name: str
+    reads: dict[str, int] = field(default_factory=dict)
+    writes: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    changes: int = 0
+    changed_items: int = 0
+    fetched: int = 0
+    failed: int = 0
+    detail: dict[str, Any] = field(default_factory=dict)
+    to_read: dict[str, int] = field(default_factory=dict, repr=False)
+    plan_changes: list[Change] = field(default_factory=list, repr=False)
+
+    @property
+    def requests(self) -> int:
+        return sum(self.reads.values()) + sum(self.writes.values())
+
+    @property
+    def total_writes(self) -> int:
+        return sum(self.writes.values())
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in asdict(self).items() if k not in ("to_read", "plan_changes")}
+        data.update(requests=self.requests, total_writes=self.total_writes)
+        return data
+
+
+def make_fixture(size: Size, seed: int = 9) -> Fixture:
+    """The benchmark data: ``size.change_share`` of *all* items carry a stale managed value."""
+    from connectors.sandbox.demo import generate_fixture
+
+    share = min(1.0, size.change_share / _OPEN_AND_MAPPED)
+    return generate_fixture(
+        size.jira_items, size.github_items, seed=seed, repos=size.repos, projects=size.projects,
+        change_share=share,
+    )  # fmt: skip
+
+
+def write_config(sandbox: Sandbox, folder: Path, pacing_s: float) -> Path:
+    """A roadsync config for ``sandbox``: the scale roadmap, the demo's managed fields, GitHub
+    writes paced ``pacing_s`` apart, state in ``folder``."""
+    connection = config_toml(sandbox, with_roadmap=False).replace(
+        "seconds_between_writes = 0", f"seconds_between_writes = {pacing_s}"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "roadsync.toml"
+    path.write_text(f"{scale_roadmap_toml()}\n{connection}\n{DEMO_FIELDS_TOML}", encoding="utf-8")
+    return path
+
+
+def updated_stamps(sandbox: Sandbox) -> dict[str, tuple[str, str]]:
+    """Every item's scope (``jira:PA``, ``github:acme/repo-0``) and ``updated`` stamp, from the stores."""
+    stamps = {
+        issue.key: (f"jira:{issue.project}", str(issue.updated)) for issue in sandbox.jira_store.issues()
+    }
+    owner = sandbox.github_owner
+    for repo in sandbox.github_store.repos.values():
+        for number, issue in repo.issues.items():
+            stamps[f"{owner}/{repo.name}#{number}"] = (f"github:{owner}/{repo.name}", issue.updated_at)
+    return stamps
+
+
+def _to_read(before: dict[str, tuple[str, str]] | None, now: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """Items per scope a run must read: all on a first run, else those updated since ``before``."""
+    counts = {scope: 0 for scope, _ in now.values()}
+    for key, (scope, stamp) in now.items():
+        if before is None or before.get(key, ("", ""))[1] != stamp:
+            counts[scope] += 1
+    return counts
+
+
+def _measure(
+    name: str, sandbox: Sandbox, run: Callable[[Measured], None], since: dict[str, tuple[str, str]] | None
+) -> Measured:
+    measured = Measured(name)
+    measured.to_read = _to_read(since, updated_stamps(sandbox))
+    sandbox.reset_stats()
+    started = time.perf_counter()
+    run(measured)
+    measured.seconds = round(time.perf_counter() - started, 3)
+    stats = sandbox.stats()
+    measured.reads = {tracker: stats[tracker]["reads"] for tracker in ("jira", "github")}
+    measured.writes = {tracker: stats[tracker]["writes"] for tracker in ("jira", "github")}
+    return measured
+
+
+def _sync_once(config: Path, measured: Measured) -> None:
+    """What ``roadsync sync --force`` does: pull (incremental unless first), plan, apply."""
+    from sync.config import load_settings
+    from sync.runner import open_session
+
+    settings = load_settings(config)
+    with open_session(settings) as session:
+        pulled = session.pull()
+        plan = session.plan()
+        applied = session.apply(plan, force=True)
+    measured.fetched = pulled.fetched
+    fields = settings.model.fields
+    for change in plan.changes:
+        source = "github" if "#" in change.item else "jira"
+        target = getattr(getattr(fields, change.field), source)
+        measured.plan_changes.append(Change(change.item, source, target.target, change.old, change.new))
+    measured.changes = len(plan.changes)
+    measured.changed_items = len({change.item for change in plan.changes})
+    measured.failed = applied.failed
+    measured.detail = {
+        "pull": {name: {"requests": s.requests, "fetched": s.fetched, "scopes": len(s.scopes)}
+                 for name, s in pulled.sources.items()},
+        "applied": applied.count("applied"),
+    }  # fmt: skip
+
+
+def edit_items(sandbox: Sandbox, share: float, seed: int = 5) -> list[str]:
+    """A person edits ``share`` of the items through the stores: the keys edited.
+
+    Items with an ``area-N`` label move to ``area-N+1`` and lose their theme tag (so the roadmap's
+    theme, the theme label and the priority follow: real changes to plan); the others get an
+    unrelated label."""
+    rng = random.Random(seed)
+    jira = {issue.key: list(issue.labels) for issue in sandbox.jira_store.issues()}
+    owner = sandbox.github_owner
+    github = {
+        f"{owner}/{repo.name}#{number}": list(issue.labels)
+        for repo in sandbox.github_store.repos.values()
+        for number, issue in repo.issues.items()
+    }
+    edited = []
+    for store, labels in ((sandbox.jira_store, jira), (sandbox.github_store, github)):
+        for key in rng.sample(sorted(labels), max(1, math.ceil(len(labels) * share))):
+            adds, removes = _moved_area(labels[key])
+            store.edit_as_person(key, labels_add=adds, labels_remove=removes)
+            edited.append(key)
+    return edited
+
+
+def _moved_area(labels: list[str]) -> tuple[list[str], list[str]]:
+    area = next((label for label in labels if label.startswith("area-")), None)
+    if area is None:
+        return ["touched-by-person"], []
+    tags = [label for label in labels if label.startswith(("theme:", "theme/"))]
+    return [f"area-{(int(area[5:]) + 1) % SCALE_THEMES}"], [area, *tags]
+
+
+def run_roadsync(
+    size: Size, fixture: Fixture, *, latency_ms: int, pacing_s: float, folder: Path
+) -> dict[str, Measured]:
+    """Scenarios A (first full sync), B (no-op re-run), C (after people edited ``edit_share``)."""
+    results: dict[str, Measured] = {}
+    with start_sandbox(dict(fixture), latency_ms=latency_ms) as sandbox:
+        config = write_config(sandbox, folder, pacing_s)
+        _env(sandbox)
+        stamps = updated_stamps(sandbox)
+        results["A"] = _measure("A", sandbox, lambda m: _sync_once(config, m), None)
+        sandbox.set_faults(latency_ms=0)
+        results["A"].detail["end_state"] = end_state(sandbox, folder / "verify")
+        sandbox.set_faults(latency_ms=latency_ms)
+        results["B"] = _measure("B", sandbox, lambda m: _sync_once(config, m), stamps)
+        after_b = updated_stamps(sandbox)
+        edited = edit_items(sandbox, size.edit_share)
+        results["C"] = _measure("C", sandbox, lambda m: _sync_once(config, m), after_b)
+        results["C"].detail["edited"] = len(edited)
+    return results
+
+
+def _env(sandbox: Sandbox) -> None:
+    import os
+
+    os.environ.update(sandbox.env())
+
+
+def end_state(sandbox: Sandbox, folder: Path) -> dict[str, tuple[Any, ...]]:
+    """Every item's managed values (priority, labels, custom/board fields) read by a full pull."""
+    from sync.config import load_settings
+    from sync.runner import open_session
+
+    config = write_config(sandbox, folder, 0.0)
+    with open_session(load_settings(config)) as session:
+        session.pull(full=True)
+        items = session.items()
+    return {
+        item.key: (item.priority, tuple(sorted(item.labels)), tuple(sorted(item.fields.items())))
+        for item in items
+    }
+
+
+def run_naive_baseline(
+    fixture: Fixture, *, latency_ms: int, pacing_s: float, folder: Path
+) -> tuple[Measured, dict[str, tuple[Any, ...]]]:
+    """The naive script on a fresh sandbox with the same data; its measure and the end state."""
+    from bench.naive import run_naive
+
+    with start_sandbox(dict(fixture), latency_ms=latency_ms) as sandbox:
+        _env(sandbox)
+        measured = _measure(
+            "naive", sandbox, lambda m: run_naive(sandbox, scale_roadmap_toml(), pacing_s), None
+        )
+        sandbox.set_faults(latency_ms=0)
+        return measured, end_state(sandbox, folder)
+
+
+def mirror_memory(items: int, themes: int = 200) -> dict[str, Any]:
+    """Peak RSS of a run with ``items`` in the mirror: store them, load them back, map them.
+
+    Meant for a fresh process (``python -m bench --mirror-rss N``), so the figure is that run's
+    alone and not the sandbox's (which shares the benchmark's process)."""
+    import tempfile
+
+    from bench.mapping import _peak_rss_mb, make_items, make_roadmap
+    from mappings.engine import assign
+    from sync.state import open_state
+
+    with tempfile.TemporaryDirectory() as folder:
+        mirror, _ = open_state(Path(folder))
+        backlog = make_items(items)
+        roadmap = make_roadmap(themes, backlog)
+        for start in range(0, items, 1000):
+            mirror.upsert(backlog[start : start + 1000])
+        del backlog
+        started = time.perf_counter()
+        loaded = mirror.items()
+        assignments = assign(loaded, roadmap)
+        seconds = time.perf_counter() - started
+        mirror.conn.close()
+    return {
+        "items": len(loaded), "assigned": len(assignments), "load_and_map_s": round(seconds, 3),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }  # fmt: skip
