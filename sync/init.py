@@ -31,6 +31,7 @@ from sync.doctor import DOCTOR_RETRY
 from sync.doctor_github import board_query
 
 __all__ = [
+    "BOARDS_QUERY",
     "SAMPLE",
     "Board",
     "Discovery",
@@ -49,7 +50,7 @@ MAX_THEMES = 6
 # GitHub's default labels describe kinds of work, not strategy; they make poor themes.
 _GENERIC_LABELS = {"bug", "documentation", "duplicate", "enhancement", "good first issue", "help wanted",
                    "invalid", "question", "wontfix", "dependencies", "chore", "task", "feature"}
-_BOARDS_QUERY = """
+BOARDS_QUERY = """
 query RoadsyncInitBoards($owner: String!) {
   organization(login: $owner) { projectsV2(first: 20) { nodes { number title } } }
 }
@@ -218,7 +219,7 @@ def _discover_github(options: InitOptions, items: list[Item]) -> GithubFound:
 def _discover_boards(client: GithubClient, found: GithubFound, owner: str, number: int | None) -> None:
     found.board_owner = owner
     try:
-        listing = client.graphql(_BOARDS_QUERY, {"owner": owner})
+        listing = client.graphql(BOARDS_QUERY, {"owner": owner})
         nodes = ((listing.data.get("organization") or {}).get("projectsV2") or {}).get("nodes") or ()
         found.boards = [(int(n["number"]), str(n.get("title") or "")) for n in nodes if n]
     except RoadsyncError as exc:

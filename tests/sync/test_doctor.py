@@ -195,3 +195,16 @@ def test_table_shows_failures_with_their_fix(sandbox_factory: Any, doctor: Docto
     line = next(line for line in text.splitlines() if "project NOPE" in line)
     assert "FAIL" in line and "fix: fix jira.projects" in text and "1 check failed" in text
     assert sandbox.jira_token not in text and sandbox.github_token not in text
+
+
+def test_board_documents_are_valid_against_githubs_official_schema() -> None:
+    """The doctor's and init's GraphQL documents validate against GitHub's published schema."""
+    import graphql
+
+    from sync.doctor_github import BOARD_QUERY
+    from sync.init import BOARDS_QUERY
+
+    official = Path(__file__).resolve().parents[2].parent / "shared" / "api" / "github-graphql.schema.graphql"
+    schema = graphql.build_schema(official.read_text(encoding="utf-8"), assume_valid=True)
+    for document in [*BOARD_QUERY.values(), BOARDS_QUERY]:
+        assert graphql.validate(schema, graphql.parse(document)) == [], document
