@@ -8,7 +8,9 @@ exit code; a traceback only with ``--debug``.
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable, Sequence
 
 import click
 
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    say = _error_line(json_lines=_log_format(args) == "json")
     try:
         code = cli.main(args=args, prog_name="roadsync", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -89,27 +92,54 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_USAGE
     except click.UsageError as exc:
         hint = f" (see 'roadsync {exc.ctx.info_name} --help')" if exc.ctx and exc.ctx.parent else ""
-        click.echo(f"roadsync: usage error: {exc.format_message()}{hint}", err=True)
-        code = EXIT_USAGE
+        code = say(f"usage error: {exc.format_message()}{hint}", EXIT_USAGE)
     except click.exceptions.Abort:
-        click.echo("roadsync: aborted", err=True)
-        code = 130
+        code = say("aborted", 130)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except RoadsyncError as exc:
         if debug:
             raise
-        click.echo(f"roadsync: {exc.one_line()}", err=True)
-        for problem in getattr(exc, "problems", []):
-            click.echo(f"  {problem}", err=True)
-        code = exc.exit_code
+        code = say(exc.one_line(), exc.exit_code, [str(p) for p in getattr(exc, "problems", [])])
     except KeyboardInterrupt:
-        click.echo("roadsync: interrupted", err=True)
-        code = 130
+        code = say("interrupted", 130)
     except Exception as exc:  # the last line of defence: one line, no traceback
         if debug:
             raise
-        click.echo(f"roadsync: unexpected error: {scrub(f'{type(exc).__name__}: {exc}')} "
-                   "(rerun with --debug for details, and please report it)", err=True)
-        code = 1
+        code = say(f"unexpected error: {scrub(f'{type(exc).__name__}: {exc}')} "
+                   "(rerun with --debug for details, and please report it)", 1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _log_format(args: list[str]) -> str:
+    """The ``--log-format`` the command line asks for (the last one wins), before click parses it."""
+    found = "text"
+    for index, arg in enumerate(args):
+        if arg == "--log-format" and index + 1 < len(args):
+            found = args[index + 1]
+        elif arg.startswith("--log-format="):
+            found = arg.split("=", 1)[1]
+    return found
+
+
+def _error_line(*, json_lines: bool) -> Callable[..., int]:
+    """A function that reports a run's final error on stderr and returns its exit code: one text
+    line (plus one per problem), or with ``--log-format json`` one ``run.failed`` JSON line, so
+    that every stderr line of a cron run parses as JSON."""
+
+    def say(message: str, code: int, problems: Sequence[str] = ()) -> int:
+        if json_lines:
+            from sync.logs import configure_logging, event
+
+            configure_logging(log_format="json")
+            kv: dict[str, object] = {"error": message, "exit_code": code}
+            if problems:
+                kv["problems"] = list(problems)
+            event("run.failed", logging.ERROR, **kv)
+        else:
+            click.echo(f"roadsync: {message}", err=True)
+            for problem in problems:
+                click.echo(f"  {problem}", err=True)
+        return code
+
+    return say
