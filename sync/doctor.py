@@ -135,12 +135,14 @@ def writes_needed(settings: Settings, source: str) -> bool:
 def needed_values(settings: Settings, name: str, target: FieldTarget) -> list[str]:
     """The tracker-native values the plan may write for managed field ``name``, in roadmap order.
 
-    priority: every priority level (and, for Jira's built-in priority, every name in the map,
+    priority: the levels that active themes use (only they get priority writes) and
+    ``unaligned_priority`` (and, for Jira's built-in priority, every name in the map,
     Highest..Lowest by default); theme: every theme id; alignment: the five alignment values.
     All mapped through ``target.values`` (and a label target's prefix).
     """
     if name == "priority":
-        roadmap_values = list(settings.roadmap.levels)
+        used = {theme.priority for theme in settings.roadmap.themes if theme.status == "active"}
+        roadmap_values = [level for level in settings.roadmap.levels if level in used]
         if settings.model.fields.unaligned_priority:
             roadmap_values.append(settings.model.fields.unaligned_priority)
     elif name == "theme":
