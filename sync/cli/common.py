@@ -12,8 +12,6 @@ from typing import Any, TypeVar
 
 import click
 
-from roadsync.errors import RoadsyncError
-
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_PENDING = 2
@@ -38,7 +36,6 @@ __all__ = [
     "EXIT_USAGE",
     "FORMATS",
     "CliState",
-    "NotBuilt",
     "emit",
     "global_options",
     "state_of",
@@ -135,9 +132,3 @@ def emit(state: CliState, document: str | dict[str, Any]) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
 
-
-class NotBuilt(RoadsyncError):
-    """A verb whose feature is not built yet: says so plainly, exit 1."""
-
-    def __init__(self, verb: str) -> None:
-        super().__init__(f"'roadsync {verb}' is not built yet", hint="see the README for what works today")
