@@ -38,7 +38,7 @@ from connectors.model import Item
 from connectors.retry import RetryPolicy
 from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
 from roadsync.config_model import FieldTarget, GithubConfig
-from roadsync.errors import AuthError, BudgetExhausted, RemoteRefused, TrackerError
+from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, RemoteRefused, TrackerError
 
 __all__ = ["GithubWriter", "label_colour"]
 
@@ -137,6 +137,9 @@ class GithubWriter:
             return run(changes)
         except (AuthError, BudgetExhausted):
             raise
+        except NotFoundError as exc:
+            # Deleted or transferred since it was read: nothing to write to, as in the Jira writer.
+            return [WriteOutcome(change, "skipped", _gone(change, exc)) for change in changes]
         except TrackerError as exc:
             return [_failed(change, exc.one_line()) for change in changes]
 
@@ -300,6 +303,10 @@ def _value(field: ProjectField, new: str | None) -> str | float | None:
         except ValueError:
             raise _Failed(f"{new!r} is not a number for board field {field.name!r} [source github]") from None
     return new
+
+
+def _gone(change: FieldChange, exc: NotFoundError) -> str:
+    return f"item gone: {change.item} no longer exists, moved, or the token cannot see it ({exc.message})"
 
 
 def _failed(change: FieldChange, error: str) -> WriteOutcome:
