@@ -281,5 +281,9 @@ def test_a_jira_issue_moved_after_the_plan_is_skipped(
 ) -> None:
     """A Jira issue moved to another project since the plan is skipped, not written through its old key."""
     s = scenario()
-    _, applied, _ = _apply_after(s, tmp_path, lambda sb: sb.jira_store.move("CORE-5", "PAY") and None)
+
+    def move(sb: Sandbox) -> None:
+        sb.jira_store.move("CORE-5", "PAY")
+
+    _, applied, _ = _apply_after(s, tmp_path, move)
     assert _statuses(applied, ["CORE-5"])["CORE-5"] == {"skipped"}
