@@ -12,6 +12,7 @@ idempotent (e.g. by checking whether the label already exists first).
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
@@ -37,6 +38,7 @@ __all__ = [
     "call_with_retry",
     "classify",
     "retry_after_seconds",
+    "tls_failure",
 ]
 
 MAX_WAIT_S = 120.0
@@ -54,6 +56,27 @@ DROPPED_CONNECTION: tuple[type[Exception], ...] = (
 # GitHub: a secondary rate limit without ``retry-after`` (and with budget left) means "wait at
 # least one minute, then back off exponentially".
 RATE_LIMIT_MIN_WAIT_S = 60.0
+
+
+def tls_failure(exc: BaseException, url: str, *, source: str) -> TrackerError | None:
+    """The error for a failed TLS handshake (untrusted certificate), else ``None``.
+
+    ``requests`` raises its SSLError as a ConnectionError and httpx wraps ``ssl`` errors in
+    ConnectError, so without this a proxy's certificate reads as "cannot reach" and is retried.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (ssl.SSLError, requests.exceptions.SSLError)):
+            verify_failed = "CERTIFICATE_VERIFY_FAILED" in str(seen)
+            reason = "certificate not trusted" if verify_failed else "handshake failed"
+            return RemoteRefused(
+                f"TLS verification failed for {url} ({reason})",
+                source=source,
+                hint="if a corporate proxy or private CA signs it, set run.ca_bundle to that CA's PEM file",
+            )
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = seen.__cause__ or seen.__context__ or nested
+    return None
 
 
 class RetryPolicy:

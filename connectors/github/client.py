@@ -34,7 +34,7 @@ import httpx
 import requests
 from github import Auth, Github
 
-from connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify
+from connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
 from roadsync.config_model import GithubConfig
 from roadsync.errors import (
     AuthError,
@@ -241,7 +241,7 @@ class GithubClient:
                 verb, url, dict(params or {}), dict(headers or {}), body
             )
         except _TRANSPORT_ERRORS as exc:
-            raise TransientError(
+            raise tls_failure(exc, self.base_url, source=SOURCE) or TransientError(
                 f"cannot reach GitHub at {self.base_url}: {type(exc).__name__}",
                 source=SOURCE,
                 item=item,
@@ -315,7 +315,7 @@ class GithubClient:
         try:
             response = self._http.post(self.graphql_url, json={"query": query, "variables": dict(variables)})
         except httpx.TransportError as exc:
-            raise TransientError(
+            raise tls_failure(exc, self.graphql_url, source=SOURCE) or TransientError(
                 f"cannot reach GitHub GraphQL at {self.graphql_url}: {type(exc).__name__}",
                 source=SOURCE,
                 item=item,

@@ -20,7 +20,7 @@ import requests
 from jira import JIRA, JIRAError
 
 from connectors.jira.convert import Flavor
-from connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify
+from connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
 from roadsync.config_model import JiraConfig
 from roadsync.errors import (
     AuthError,
@@ -134,6 +134,9 @@ class JiraClient:
         """The roadsync error for a library/``requests`` exception: one scrubbed line with the fix."""
         if isinstance(exc, JIRAError):
             return self._http_error(exc, scope=scope, item=item)
+        tls = tls_failure(exc, self.site_url, source=SOURCE)
+        if tls is not None:
+            return tls
         if isinstance(exc, requests.Timeout):
             return TransientError(
                 f"Jira did not answer within {self.config.timeout_s:g}s",
