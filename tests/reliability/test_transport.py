@@ -1,4 +1,4 @@
-"""Transport safety: plain http only to loopback unless allowed; TLS verified, a CA bundle reaches the clients."""
+"""Transport safety: plain http only to loopback unless allowed; TLS verified; a CA bundle reaches clients."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from connectors.sandbox.jira import JiraStore, create_jira_app
 from tests.reliability.harness import run_cli, small_fixture
 
 TOKEN = "jira-tls-token-5f1c0a9e"
+LOOPBACK = ipaddress.ip_address("127.0.0.1")
 
 
 def _config(folder: Path, url: str, run: str = "") -> Path:
@@ -40,7 +41,8 @@ def test_plain_http_to_a_remote_host_is_refused_unless_allowed(url: str, tmp_pat
     """validate exits 78 naming https for a non-loopback http:// URL, and 0 with allow_insecure_http."""
     code, _, err = run_cli(_config(tmp_path, url), "validate", env={}, fmt="table")
     assert code == 78 and "https" in err and "Traceback" not in err
-    code, _, err = run_cli(_config(tmp_path, url, "allow_insecure_http = true"), "validate", env={}, fmt="table")
+    allowed = _config(tmp_path, url, "allow_insecure_http = true")
+    code, _, err = run_cli(allowed, "validate", env={}, fmt="table")
     assert code == 0, err
 
 
@@ -52,8 +54,9 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
         x509.CertificateBuilder()
         .subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(LOOPBACK)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -85,7 +88,9 @@ def https_jira(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     thread.join(timeout=5)
 
 
-def test_tls_is_verified_and_a_ca_bundle_reaches_the_clients(https_jira: tuple[str, Path], tmp_path: Path) -> None:
+def test_tls_is_verified_and_a_ca_bundle_reaches_the_clients(
+    https_jira: tuple[str, Path], tmp_path: Path
+) -> None:
     """A self-signed tracker fails with one TLS line without run.ca_bundle, and pulls with it."""
     url, cert = https_jira
     env = {"RS_TLS_TOKEN": TOKEN}
