@@ -32,12 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mappings.assignment import Assignment
-from mappings.coverage import ThemeCoverage
-from roadsync.changes import FieldChange
 from roadsync.errors import ConfigError, UsageError, register_secret
-from sync.model import DriftFinding, Plan
-from sync.report import ItemRef, Report
+from sync.report import Report
 
 __all__ = [
     "MODES",
@@ -164,39 +160,9 @@ def verb_command(inputs: ActionInputs, files: RunFiles) -> list[str]:
 
 
 def report_from_json(document: Mapping[str, Any]) -> Report:
-    """Rebuild the :class:`Report` that ``--format json`` wrote (schema ``roadsync.report/1``),
-    so the Markdown shows the very run the JSON describes."""
-    plan = Plan.build(
-        (FieldChange(**change) for change in document.get("changes", [])),
-        (DriftFinding(**finding) for finding in document.get("drift", [])),
-        (_assignment(data) for data in document.get("assignments", [])),
-        summary=document.get("summary", {}),
-    )
-    items = {
-        key: ItemRef(ref["key"], ref["source"], ref["title"], ref["url"], ref["status"], bool(ref["open"]))
-        for key, ref in document.get("items", {}).items()
-    }
-    return Report(
-        generated_at=document.get("generated_at", ""),
-        plan=plan,
-        themes=tuple(ThemeCoverage(**row) for row in document.get("themes", [])),
-        items=items,
-        sources=dict(document.get("sources", {})),
-        applied=document.get("applied"),
-        title=document.get("title", "roadsync report"),
-    )
-
-
-def _assignment(data: Mapping[str, Any]) -> Assignment:
-    return Assignment(
-        item=data["item"],
-        theme=data.get("theme"),
-        alignment=data["alignment"],
-        step=data["step"],
-        rule=data.get("rule"),
-        reason=data.get("reason", ""),
-        secondary=tuple(data.get("secondary", ())),
-    )
+    """Rebuild the :class:`Report` that ``--format json`` wrote, so the Markdown shows the very
+    run the JSON describes."""
+    return Report.from_json(document)
 
 
 def fit_summary(text: str, limit: int = SUMMARY_LIMIT) -> str:

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.model import Item
+from mappings.assignment import Assignment
 from mappings.coverage import ThemeCoverage, coverage
 from mappings.roadmap import Roadmap
+from roadsync.changes import FieldChange
 from sync.model import DRIFT_KINDS, DriftFinding, Plan
 
 __all__ = ["SCHEMA", "ItemRef", "Report", "build_report"]
@@ -130,6 +132,32 @@ class Report:
             if ref is not None and ref.is_open:
                 counts[assignment.alignment] = counts.get(assignment.alignment, 0) + 1
         return counts
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> Report:
+        """Rebuild a report from what :meth:`to_json` wrote (schema ``roadsync.report/1``).
+
+        The plan's ``seen`` map is not part of a report, so the rebuilt plan's checksum differs.
+        """
+        plan = Plan.build(
+            (FieldChange(**change) for change in document.get("changes", [])),
+            (DriftFinding(**finding) for finding in document.get("drift", [])),
+            (Assignment.from_dict(data) for data in document.get("assignments", [])),
+            summary=document.get("summary", {}),
+        )
+        items = {
+            key: ItemRef(r["key"], r["source"], r["title"], r["url"], r["status"], bool(r["open"]))
+            for key, r in document.get("items", {}).items()
+        }
+        return cls(
+            generated_at=document.get("generated_at", ""),
+            plan=plan,
+            themes=tuple(ThemeCoverage(**row) for row in document.get("themes", [])),
+            items=items,
+            sources=dict(document.get("sources", {})),
+            applied=document.get("applied"),
+            title=document.get("title", "roadsync report"),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The ``roadsync.report/1`` document (docs/report-schema.md): fixed key order, lists in
