@@ -234,15 +234,24 @@ def _parse(path: Path, what: str) -> tuple[Source | None, str | None]:
         found = _LINE_RE.search(str(exc))
         where = f"{path}:{found.group(1)}" if found else str(path)
         return None, f"{where}: TOML syntax error: {exc}; fix the syntax (strings need quotes, tables [name])"
+    except RecursionError:  # tomllib parses nested arrays/tables recursively
+        return None, f"{path}: {what} file nests arrays or tables too deeply to read; flatten it"
     return Source(path=path, text=text, data=data), None
 
 
 def _read_source(path: Path, what: str) -> Source:
     source, problem = _parse(path, what)
     if source is None:
-        hint = _CREATE_HINT if not path.exists() else "fix the line below"
+        hint = _CREATE_HINT if not _exists(path) else "fix the line below"
         raise ConfigError(f"{path}: the {what} cannot be loaded", problems=[problem or ""], hint=hint)
     return source
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name longer than the file system allows (ENAMETOOLONG) cannot exist
+        return False
 
 
 def _roadmap_source(config: Source) -> tuple[Source | None, str | None]:
@@ -251,7 +260,7 @@ def _roadmap_source(config: Source) -> tuple[Source | None, str | None]:
         return None, None  # absent, or a wrong type that the schema check reports
     path = config.path.parent / Path(name).expanduser()
     source, problem = _parse(path, "roadmap")
-    if source is None and not path.exists():
+    if source is None and not _exists(path):
         problem = config.problem(("roadmap",), f"roadmap file {path} not found; create it or fix the path "
                                  "(relative paths resolve against the config file's folder)")
     return source, problem
