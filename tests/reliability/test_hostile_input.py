@@ -36,7 +36,7 @@ def _toml_value(value: Any) -> str:
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    return value.isoformat()  # a date
+    return str(value.isoformat())  # a date
 
 
 NESTED = st.recursive(
