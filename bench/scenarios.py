@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench.floor import Change
 from connectors.sandbox.demo_scale import SCALE_THEMES, scale_roadmap_toml
 from connectors.sandbox.fixture import Fixture
@@ -254,6 +256,11 @@ def run_naive_baseline(
 
     with start_sandbox(dict(fixture), latency_ms=latency_ms) as sandbox:
         _env(sandbox)
+        # At 10k items the naive script needs more than GitHub's 5,000 requests an hour; lift the
+        # sandbox budget (through its control API) so it can finish, and report what it spent.
+        httpx.post(
+            f"{sandbox.control_url}/github/budget", json={"limit": 10_000_000, "remaining": 10_000_000}
+        ).raise_for_status()
         measured = _measure(
             "naive", sandbox, lambda m: run_naive(sandbox, scale_roadmap_toml(), pacing_s), None
         )
