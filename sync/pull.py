@@ -42,12 +42,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qs, urlsplit
 
 from connectors.model import Item
 from roadsync.errors import AuthError, BudgetExhausted, TrackerError
 from sync.logs import event
 from sync.mirror import Mirror
+from sync.sources import build_readers, close_readers
 from sync.state import iso_utc, open_state
 
 if TYPE_CHECKING:
@@ -56,13 +56,10 @@ if TYPE_CHECKING:
     from sync.config import Settings
 
 __all__ = [
-    "IncrementalEtags",
     "PullResult",
     "Reader",
     "ScopePull",
     "SourcePull",
-    "build_readers",
-    "close_readers",
     "next_cursor",
     "parse_time",
     "pull",
@@ -386,80 +383,3 @@ def _drop_unconfigured_sources(settings: Settings, mirror: Mirror) -> None:
     for source, section in (("jira", settings.model.jira), ("github", settings.model.github)):
         if section is None:
             mirror.remove_scopes_except(source, ())
-
-
-def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:
-    """One reader per configured source, built from the settings (tokens are read here)."""
-    from connectors.github.reader import GithubReader
-    from connectors.jira.reader import JiraReader
-    from connectors.retry import RetryPolicy
-
-    run = settings.model.run
-    verify = settings.tls_verify()
-    retry = RetryPolicy(scale=run.retry_scale)
-    readers: list[Reader] = []
-    if settings.model.jira is not None:
-        jira = JiraReader(
-            settings.model.jira,
-            settings.jira_token(),
-            verify=verify,
-            retry=retry,
-            managed_fields=_managed_jira_fields(settings),
-            remote_links=settings.model.jira.remote_links,
-            known_links=mirror.known_links,
-        )
-        readers.append(jira)
-    if settings.model.github is not None:
-        github = GithubReader(
-            settings.model.github,
-            settings.github_token(),
-            verify=verify,
-            retry=retry,
-            etags=IncrementalEtags(mirror),
-            previous=mirror.get,
-            budget_reserve=run.budget_reserve,
-        )
-        readers.append(github)
-    return readers
-
-
-class IncrementalEtags:
-    """The mirror's ETags as the GitHub reader's store, for incremental listings only.
-
-    A 304 makes the reader yield nothing for the scope. On a full refresh (a listing without
-    ``since``) that would look like "every item is gone" and empty the scope, so full listings
-    never send a stored ETag: a full refresh always re-reads the scope.
-    """
-
-    def __init__(self, mirror: Mirror) -> None:
-        self.mirror = mirror
-
-    def get(self, url: str) -> str | None:
-        return self.mirror.etag(url) if _incremental(url) else None
-
-    def set(self, url: str, etag: str) -> None:
-        if _incremental(url):
-            self.mirror.set_etag(url, etag)
-
-
-def _incremental(url: str) -> bool:
-    return "since" in parse_qs(urlsplit(url).query)
-
-
-def _managed_jira_fields(settings: Settings) -> list[str]:
-    """Names of the Jira custom fields that managed fields live in (the reader resolves their ids)."""
-    fields = settings.model.fields
-    names: list[str] = []
-    for managed in (fields.priority, fields.theme, fields.alignment):
-        target = managed.jira if managed is not None else None
-        if target is not None and target.target == "field" and target.field:
-            names.append(target.field)
-    return names
-
-
-def close_readers(readers: Iterable[Reader]) -> None:
-    """Close the readers' HTTP sessions (those that have ``close``)."""
-    for reader in readers:
-        close = getattr(reader, "close", None)
-        if callable(close):
-            close()

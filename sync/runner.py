@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from connectors.model import Item
-from roadsync.config_model import FieldTarget
 from roadsync.errors import UsageError
 from sync.apply import (
     ApplyResult,
-    Writer,
     apply_plan,
     change_limit,
     check_fresh,
@@ -27,7 +25,6 @@ from sync.apply import (
     reconcile_uncertain,
 )
 from sync.config import Settings
-from sync.fields import MANAGED_FIELDS
 from sync.journal import JOURNAL_FILE, Journal, new_run_id
 from sync.lock import run_lock
 from sync.mirror import Mirror
@@ -36,9 +33,10 @@ from sync.pipeline import make_plan
 from sync.plan import compute_pins
 from sync.pull import PullResult, pull
 from sync.report import Report, build_report
+from sync.sources import build_writers
 from sync.state import State, iso_utc, open_state
 
-__all__ = ["Session", "build_writers", "load_plan_file", "open_session"]
+__all__ = ["Session", "load_plan_file", "open_session"]
 
 
 @dataclass
@@ -126,44 +124,6 @@ def open_session(settings: Settings, *, lock: bool = True) -> Iterator[Session]:
 def _session(settings: Settings) -> Session:
     mirror, state = open_state(settings.state_dir)
     return Session(settings, mirror, state, Journal(settings.state_dir / JOURNAL_FILE), new_run_id())
-
-
-def _targets(settings: Settings, source: str) -> dict[str, FieldTarget]:
-    targets: dict[str, FieldTarget] = {}
-    for name in MANAGED_FIELDS:
-        managed = getattr(settings.model.fields, name)
-        target = getattr(managed, source, None) if managed is not None else None
-        if target is not None:
-            targets[name] = target
-    return targets
-
-
-def build_writers(settings: Settings) -> dict[str, Writer]:
-    """One writer per configured tracker."""
-    from connectors.retry import RetryPolicy
-
-    writers: dict[str, Writer] = {}
-    model = settings.model
-    verify = settings.tls_verify()
-    retry = RetryPolicy(scale=model.run.retry_scale)
-    if model.jira is not None:
-        from connectors.jira.writer import JiraWriter
-
-        writers["jira"] = JiraWriter(
-            model.jira, settings.jira_token(), _targets(settings, "jira"), verify=verify, retry=retry
-        )
-    if model.github is not None:
-        from connectors.github.writer import GithubWriter
-
-        writers["github"] = GithubWriter(
-            model.github,
-            settings.github_token(),
-            _targets(settings, "github"),
-            verify=verify,
-            retry=retry,
-            budget_reserve=model.run.budget_reserve,
-        )
-    return writers
 
 
 def load_plan_file(path: Path) -> Plan:
