@@ -50,6 +50,12 @@ MIGRATIONS: tuple[str, ...] = (
         body TEXT
     )
     """,
+    # 2: an item's tracker id, so an issue moved to another project or repository (new key,
+    # same id) replaces its old key instead of lingering under it until the next full refresh.
+    """
+    ALTER TABLE items ADD COLUMN native_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX items_by_native_id ON items (source, native_id)
+    """,
 )
 
 # SQLite's default limit on host parameters is 999 in old builds; stay well under it.
@@ -124,18 +130,24 @@ class Mirror:
         """Store ``items``; return ``(fetched, unchanged)``.
 
         ``fetched`` counts items that were new or differ from the mirror's copy; ``unchanged``
-        those identical to it. An item given twice counts once (the last copy wins).
+        those identical to it. An item given twice counts once (the last copy wins). An item
+        that moved (same tracker id under a new key) drops its old key.
         """
         rows = {
-            item.key: (item.key, item.source, item.scope, item.updated, item_json(item)) for item in items
+            item.key: (item.key, item.source, item.scope, item.updated, item_json(item), item.native_id)
+            for item in items
         }
         if not rows:
             return 0, 0
         with self.transaction():
+            self.conn.executemany(
+                "DELETE FROM items WHERE source = ? AND native_id = ? AND native_id != '' AND key != ?",
+                [(row[1], row[5], row[0]) for row in rows.values() if row[5]],
+            )
             cursor = self.conn.executemany(
-                "INSERT INTO items (key, source, scope, updated, data) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO items (key, source, scope, updated, data, native_id) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET source = excluded.source, scope = excluded.scope, "
-                "updated = excluded.updated, data = excluded.data "
+                "updated = excluded.updated, data = excluded.data, native_id = excluded.native_id "
                 "WHERE items.data IS NOT excluded.data",
                 list(rows.values()),
             )

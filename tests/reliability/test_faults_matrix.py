@@ -275,7 +275,6 @@ def test_items_deleted_or_transferred_after_the_plan_are_skipped_and_reported(
     assert theme and theme[0]["status"] == "skipped" and "gone" in theme[0]["error"]
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: Jira redirects a moved issue's old key (see docs)")
 def test_a_jira_issue_moved_after_the_plan_is_skipped(
     scenario: Callable[..., Scenario], tmp_path: Path
 ) -> None:

@@ -16,7 +16,7 @@ from .edits import apply_values, plan_edit
 from .errors import JiraApiError
 from .jql import parse_jql
 from .jql_eval import EvalContext, compile_query
-from .model import ChangeGroup, Flavor, JiraIssue, RemoteLink, parse_time
+from .model import ChangeGroup, ChangeItem, Flavor, JiraIssue, RemoteLink, parse_time
 
 __all__ = ["JiraStore"]
 
@@ -162,14 +162,15 @@ class JiraStore:
             self._aliases = {old: new for old, new in self._aliases.items() if new != issue.key}
             self._changed()
 
-    def move(self, key: str, new_project: str) -> str:
-        """Move an issue to another project; it gets a new key and the old key keeps resolving."""
+    def move(self, key: str, new_project: str, *, author: str = "Pat Person") -> str:
+        """Move an issue to another project; it gets a new key and the old key keeps resolving.
+        As in Jira, the move is a change: ``updated`` moves and the history records Key and project."""
         with self.lock:
             issue = self.get(key)
             project = self.catalog.project(new_project)
             if project is None:
                 raise KeyError(new_project)
-            old_key = issue.key
+            old_key, old_project = issue.key, issue.project
             del self._issues[old_key]
             del self._by_project[issue.project][old_key]
             issue.key, issue.project = f"{project.key}-{project.next_number}", project.key
@@ -182,6 +183,21 @@ class JiraStore:
                 if other.parent == old_key:
                     other.parent = issue.key
             self._index(issue)
+            now = self._now()
+            issue.updated = now
+            issue.changelog.append(
+                ChangeGroup(
+                    id=self._next_change,
+                    author=author,
+                    created=now,
+                    items=(
+                        ChangeItem("Key", "issuekey", "jira", None, old_key, None, issue.key),
+                        ChangeItem("project", "project", "jira", None, old_project, None, project.key),
+                    ),
+                )
+            )
+            self._next_change += 1
+            self._changed()
             return issue.key
 
     def edit(self, key: str, body: Mapping[str, Any], *, api_version: str, author: str) -> bool:
