@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 Horizon = Literal["now", "next", "later"]
 ThemeStatus = Literal["active", "paused", "retired"]
 Alignment = Literal["aligned", "inherited", "unaligned", "retired", "paused"]
+ALIGNMENTS: tuple[str, ...] = get_args(Alignment)
 
 DEFAULT_LEVELS: tuple[str, ...] = ("P0", "P1", "P2", "P3", "P4")
 
-__all__ = ["DEFAULT_LEVELS", "Alignment", "Horizon", "MatchBlock", "Roadmap", "Theme", "ThemeStatus"]
+__all__ = [
+    "ALIGNMENTS",
+    "DEFAULT_LEVELS",
+    "Alignment",
+    "Horizon",
+    "MatchBlock",
+    "Roadmap",
+    "Theme",
+    "ThemeStatus",
+]
 
 
 @dataclass(frozen=True)

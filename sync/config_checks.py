@@ -16,221 +16,31 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 from urllib.parse import urlsplit
 
 import re2
 from pydantic import BaseModel, ValidationError
 
+from mappings.roadmap import ALIGNMENTS
 from roadsync.config_model import FieldTarget, RoadmapFile, SettingsModel, ThemeModel
+from sync.config_source import (
+    Checked,
+    Loc,
+    Source,
+    key_path,
+    line_index,
+    pydantic_problems,
+    salvage,
+    strip_tokens,
+)
 from sync.model import DRIFT_KINDS
 
-Loc = tuple[str | int, ...]
-
-TOKEN_KEYS = frozenset({"token", "api_token", "password", "secret", "pat"})
-ALIGNMENTS = ("aligned", "inherited", "unaligned", "retired", "paused")
 FAIL_ON_EXTRA = ("all",)
 _TARGETS_BY_TRACKER = {"jira": ("priority", "label", "field"), "github": ("label", "project", "issue_type")}
 
 __all__ = ["Checked", "Loc", "Source", "check", "key_path", "line_index"]
-
-
-def key_path(loc: Loc) -> str:
-    """``("themes", 2, "match", 0, "lables")`` -> ``themes[2].match[0].lables``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-_BARE = r"[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'"
-_DOTTED = rf"(?:{_BARE})(?:\s*\.\s*(?:{_BARE}))*"
-_HEADER_RE = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?\s*(?:#.*)?$")
-_KEY_RE = re.compile(rf"^\s*({_DOTTED})\s*=")
-
-
-def _split_dotted(text: str) -> tuple[str, ...]:
-    return tuple(m.group(0).strip("\"'") for m in re.finditer(_BARE, text))
-
-
-def line_index(text: str) -> dict[Loc, int]:
-    """Map each table header and key of a TOML text to its first line (1-based).
-
-    Arrays of tables get their element index: the second ``[[themes]]`` is ``("themes", 1)``
-    and a ``[[themes.match]]`` below it is ``("themes", 1, "match", 0)``.
-    """
-    index: dict[Loc, int] = {}
-    counts: dict[Loc, int] = {}
-    table: Loc = ()
-    in_string: str | None = None
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if in_string:
-            if in_string in line:
-                in_string = None
-            continue
-        header = _HEADER_RE.match(line)
-        if header:
-            names = _split_dotted(header.group(2))
-            resolved: Loc = ()
-            for name in names[:-1]:
-                resolved = (*resolved, name)
-                if resolved in counts:
-                    resolved = (*resolved, counts[resolved])
-            resolved = (*resolved, names[-1])
-            if header.group(1) == "[[":
-                counts[resolved] = counts.get(resolved, -1) + 1
-                resolved = (*resolved, counts[resolved])
-            table = resolved
-            index.setdefault(table, lineno)
-            continue
-        key = _KEY_RE.match(line)
-        if key:
-            index.setdefault((*table, *_split_dotted(key.group(1))), lineno)
-            rest = line[key.end():]
-            for delim in ('"""', "'''"):
-                if rest.count(delim) == 1:
-                    in_string = delim
-    return index
-
-
-@dataclass
-class Source:
-    """One parsed file: where it is, its data, and which keys the environment set."""
-
-    path: Path
-    text: str
-    data: dict[str, Any]
-    env_vars: dict[Loc, str] = field(default_factory=dict)
-    _index: dict[Loc, int] | None = field(default=None, repr=False)
-
-    def line_of(self, loc: Loc) -> int | None:
-        """The line of ``loc`` or of its nearest parent that the text shows."""
-        if self._index is None:
-            self._index = line_index(self.text)
-        for end in range(len(loc), 0, -1):
-            if loc[:end] in self._index:
-                return self._index[loc[:end]]
-        return None
-
-    def problem(self, loc: Loc, message: str) -> str:
-        for end in range(len(loc), 0, -1):
-            if loc[:end] in self.env_vars:
-                return f"{self.path} (environment {self.env_vars[loc[:end]]}): {key_path(loc)}: {message}"
-        line = self.line_of(loc)
-        where = f"{self.path}:{line}" if line else str(self.path)
-        return f"{where}: {key_path(loc)}: {message}"
-
-
-@dataclass
-class Checked:
-    """What the checks found; ``data`` is the merged, token-free input when there are no problems."""
-
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-# --- pydantic errors in the product's words -------------------------------------------------
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _model_at(model: type[BaseModel], path: Loc) -> type[BaseModel] | None:
-    current: Any = model
-    for part in path:
-        if isinstance(part, int):
-            continue
-        cls = _inner_model(current)
-        if cls is None or part not in cls.model_fields:
-            return None
-        current = cls.model_fields[part].annotation
-    return _inner_model(current)
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean `{close[0]}`?"
-    return f"remove it; known keys here: {', '.join(choices)}"
-
-
-def _explain(error: Any, model: type[BaseModel]) -> str:
-    loc: Loc = tuple(error["loc"])
-    kind, value = error["type"], error.get("input")
-    if kind == "extra_forbidden":
-        parent = _model_at(model, loc[:-1])
-        choices = sorted(parent.model_fields) if parent else []
-        return f"unknown key; {_did_you_mean(str(loc[-1]), choices)}"
-    if kind == "missing":
-        return "required key is missing; add it"
-    if kind == "too_short":
-        return "needs at least one entry; add one (e.g. projects = [\"PAY\"])"
-    shown = f" (got {value!r})" if isinstance(value, str | int | float | bool) else ""
-    return f"{error['msg']}{shown}"
-
-
-def pydantic_problems(src: Source, exc: ValidationError, prefix: Loc, model: type[BaseModel]) -> list[str]:
-    """One problem line per pydantic error, located in ``src`` under ``prefix``."""
-    return [
-        src.problem((*prefix, *error["loc"]), _explain(error, model))
-        for error in exc.errors(include_url=False)
-    ]
-
-
-# --- the orchestration --------------------------------------------------------------------
-
-def _strip_tokens(src: Source, node: Any, loc: Loc, out: list[str]) -> Any:
-    """A copy of ``node`` without token keys; each one found becomes a problem."""
-    if isinstance(node, dict):
-        kept: dict[str, Any] = {}
-        for key, value in node.items():
-            if key.lower() in TOKEN_KEYS:
-                out.append(src.problem((*loc, key), "a token must not be written into the config file; "
-                                       "remove it and set `token_env` (the name of an environment variable "
-                                       "that holds the token) or `token_file` (a file that holds it)"))
-                continue
-            kept[key] = _strip_tokens(src, value, (*loc, key), out)
-        return kept
-    if isinstance(node, list):
-        return [_strip_tokens(src, value, (*loc, i), out) for i, value in enumerate(node)]
-    return node
-
-
-def _without(node: Any, loc: Loc) -> Any:
-    """A copy of ``node`` with the value at ``loc`` removed (its nearest removable parent)."""
-    if not loc or not isinstance(node, dict | list):
-        return node
-    head, rest = loc[0], loc[1:]
-    if isinstance(node, dict) and isinstance(head, str) and head in node:
-        copy = dict(node)
-        if rest and isinstance(copy[head], dict | list):
-            copy[head] = _without(copy[head], rest)
-        else:
-            del copy[head]
-        return copy
-    if isinstance(node, list) and isinstance(head, int) and head < len(node):
-        return [_without(v, rest) if i == head else v for i, v in enumerate(node)]
-    return node
-
-
-def _salvage(model: type[BaseModel], raw: Any, exc: ValidationError) -> BaseModel | None:
-    """The model without the broken keys, so the other checks still see the rest; else None."""
-    for error in exc.errors(include_url=False):
-        raw = _without(raw, tuple(error["loc"]))
-    try:
-        return model.model_validate(raw)
-    except ValidationError:
-        return None
 
 
 def _validate_parts(
@@ -246,7 +56,7 @@ def _validate_parts(
                     themes.append((src, i, ThemeModel.model_validate(raw)))
                 except ValidationError as exc:
                     out.extend(pydantic_problems(src, exc, ("themes", i), ThemeModel))
-                    salvaged = _salvage(ThemeModel, raw, exc)
+                    salvaged = salvage(ThemeModel, raw, exc)
                     if isinstance(salvaged, ThemeModel):
                         themes.append((src, i, salvaged))
             continue
@@ -254,7 +64,7 @@ def _validate_parts(
             parts[key] = getattr(model.model_validate({key: value}), key)
         except ValidationError as exc:
             out.extend(pydantic_problems(src, exc, (), model))
-            salvaged = _salvage(model, {key: value}, exc) if key in model.model_fields else None
+            salvaged = salvage(model, {key: value}, exc) if key in model.model_fields else None
             if salvaged is not None:
                 parts[key] = getattr(salvaged, key)
     return parts, themes
@@ -264,16 +74,21 @@ def check(config: Source, roadmap: Source | None, today: date) -> Checked:
     """Run every check over the config (and its separate roadmap file, if any)."""
     result = Checked()
     out = result.problems
-    config_data = _strip_tokens(config, config.data, (), out)
+    config_data = strip_tokens(config, config.data, (), out)
     parts, themes = _validate_parts(config, config_data, SettingsModel, out)
     roadmap_data: dict[str, Any] = {}
     theme_src = config
     if roadmap is not None:
-        roadmap_data = _strip_tokens(roadmap, roadmap.data, (), out)
+        roadmap_data = strip_tokens(roadmap, roadmap.data, (), out)
         rparts, rthemes = _validate_parts(roadmap, roadmap_data, RoadmapFile, out)
         if "themes" in config_data and "themes" in roadmap_data:
-            out.append(config.problem(("themes",), f"themes are defined here and in {roadmap.path}; "
-                                      "keep them in one place (the roadmap file)"))
+            out.append(
+                config.problem(
+                    ("themes",),
+                    f"themes are defined here and in {roadmap.path}; "
+                    "keep them in one place (the roadmap file)",
+                )
+            )
         for key in ("priority_levels", "allocation_tolerance"):
             if rparts.get(key) is not None:
                 parts[key] = rparts[key]
@@ -285,8 +100,10 @@ def check(config: Source, roadmap: Source | None, today: date) -> Checked:
     out.extend(_check_fields(config, parts, levels))
     out.extend(_check_run(config, parts))
     if "jira" not in config_data and "github" not in config_data:
-        result.warnings.append(f"{config.path}: no [jira] or [github] section, so there is nothing to read; "
-                               "add one (see config.example.toml)")
+        result.warnings.append(
+            f"{config.path}: no [jira] or [github] section, so there is nothing to read; "
+            "add one (see config.example.toml)"
+        )
     if not out:
         merged = {k: v for k, v in config_data.items() if k != "themes"}
         merged["themes"] = (roadmap_data if roadmap is not None else config_data).get("themes", [])
@@ -299,10 +116,10 @@ def check(config: Source, roadmap: Source | None, today: date) -> Checked:
 
 # --- the checks -------------------------------------------------------------------------
 
+
 def _check_levels(src: Source, levels: list[str]) -> Iterator[str]:
     if not levels:
-        yield src.problem(("priority_levels",), "needs at least one level, highest first "
-                          "(e.g. [\"P0\", \"P1\"])")
+        yield src.problem(("priority_levels",), 'needs at least one level, highest first (e.g. ["P0", "P1"])')
     for level in sorted({lv for lv in levels if levels.count(lv) > 1}):
         yield src.problem(("priority_levels",), f"level `{level}` is listed twice; list each level once")
 
@@ -314,8 +131,10 @@ def _regex_problem(pattern: str) -> str | None:
         re2.compile(pattern, options)
     except re2.error as exc:
         reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        return (f"invalid regular expression '{pattern}': {reason}; roadsync uses RE2 syntax "
-                "(no backreferences or lookaround)")
+        return (
+            f"invalid regular expression '{pattern}': {reason}; roadsync uses RE2 syntax "
+            "(no backreferences or lookaround)"
+        )
     return None
 
 
@@ -326,8 +145,13 @@ def _check_themes(
     first_id: dict[str, int] = {}
     for _, i, theme in themes:
         if theme.id in first_id:
-            out.append(src.problem(("themes", i, "id"), f"duplicate theme id `{theme.id}` (also themes"
-                                   f"[{first_id[theme.id]}]); give each theme its own id"))
+            out.append(
+                src.problem(
+                    ("themes", i, "id"),
+                    f"duplicate theme id `{theme.id}` (also themes"
+                    f"[{first_id[theme.id]}]); give each theme its own id",
+                )
+            )
         first_id.setdefault(theme.id, i)
     alias_owner: dict[str, int] = {}
     share = 0.0
@@ -336,13 +160,21 @@ def _check_themes(
         if theme.status != "retired" and theme.target_share is not None:
             share += theme.target_share
         if theme.status == "active" and theme.retire_after is not None and theme.retire_after < today:
-            result.warnings.append(src.problem(
-                ("themes", i, "retire_after"),
-                f"theme `{theme.id}` is active but its retire_after date {theme.retire_after} has passed; "
-                "set status = \"retired\" or move the date"))
+            result.warnings.append(
+                src.problem(
+                    ("themes", i, "retire_after"),
+                    f"theme `{theme.id}` is active but its retire_after date {theme.retire_after} "
+                    'has passed; set status = "retired" or move the date',
+                )
+            )
     if share > 1.0 + 1e-9:
-        out.append(src.problem(("themes",), f"target shares of active and paused themes sum to {share:.2f}, "
-                               "above 1; lower some target_share values"))
+        out.append(
+            src.problem(
+                ("themes",),
+                f"target shares of active and paused themes sum to {share:.2f}, "
+                "above 1; lower some target_share values",
+            )
+        )
 
 
 def _check_one_theme(
@@ -354,21 +186,31 @@ def _check_one_theme(
     alias_owner: dict[str, int],
 ) -> Iterator[str]:
     if theme.priority not in levels:
-        yield src.problem(("themes", i, "priority"), f"unknown priority level `{theme.priority}`; "
-                          f"use one of {', '.join(levels)} (or add it to priority_levels)")
+        yield src.problem(
+            ("themes", i, "priority"),
+            f"unknown priority level `{theme.priority}`; "
+            f"use one of {', '.join(levels)} (or add it to priority_levels)",
+        )
     if theme.status == "retired" and theme.retire_after is None:
-        yield src.problem(("themes", i, "retire_after"), f"theme `{theme.id}` is retired but has no "
-                          "retire_after date; add one (e.g. retire_after = 2025-06-30)")
+        yield src.problem(
+            ("themes", i, "retire_after"),
+            f"theme `{theme.id}` is retired but has no "
+            "retire_after date; add one (e.g. retire_after = 2025-06-30)",
+        )
     for j, alias in enumerate(theme.aliases):
         loc: Loc = ("themes", i, "aliases", j)
         if alias == theme.id:
             yield src.problem(loc, f"alias `{alias}` repeats the theme's own id; remove it")
         elif alias in ids:
-            yield src.problem(loc, f"alias `{alias}` is the id of themes[{ids[alias]}]; "
-                              "an alias must not name another theme")
+            yield src.problem(
+                loc,
+                f"alias `{alias}` is the id of themes[{ids[alias]}]; an alias must not name another theme",
+            )
         elif alias in alias_owner:
-            yield src.problem(loc, f"alias `{alias}` is already an alias of themes[{alias_owner[alias]}]; "
-                              "keep it on one theme")
+            yield src.problem(
+                loc,
+                f"alias `{alias}` is already an alias of themes[{alias_owner[alias]}]; keep it on one theme",
+            )
         alias_owner.setdefault(alias, i)
     for j, block in enumerate(theme.match):
         for key in ("title", "text"):
@@ -383,8 +225,10 @@ def _url_problem(url: str, allow_http: bool) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"`{url}` is not an http(s) URL; write it like https://acme.atlassian.net"
     if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
-        return (f"`{url}` uses plain http to a non-loopback host; use https:// "
-                "(or set run.allow_insecure_http = true on a trusted network)")
+        return (
+            f"`{url}` uses plain http to a non-loopback host; use https:// "
+            "(or set run.allow_insecure_http = true on a trusted network)"
+        )
     return None
 
 
@@ -420,12 +264,14 @@ def _check_sources(src: Source, data: Mapping[str, Any]) -> Iterator[str]:
         return
     repos = github.get("repos")
     if not repos and not github.get("org"):
-        yield src.problem(("github",), "needs `repos` (e.g. repos = [\"acme/web\"]) "
-                          "or `org` (e.g. org = \"acme\")")
+        yield src.problem(
+            ("github",), 'needs `repos` (e.g. repos = ["acme/web"]) or `org` (e.g. org = "acme")'
+        )
     for j, repo in enumerate(repos if isinstance(repos, list) else []):
         if isinstance(repo, str) and not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-            yield src.problem(("github", "repos", j), f"`{repo}` is not a repository; "
-                              "write it as \"owner/name\"")
+            yield src.problem(
+                ("github", "repos", j), f'`{repo}` is not a repository; write it as "owner/name"'
+            )
 
 
 def _check_fields(src: Source, parts: Mapping[str, Any], levels: list[str]) -> Iterator[str]:
@@ -433,8 +279,10 @@ def _check_fields(src: Source, parts: Mapping[str, Any], levels: list[str]) -> I
     if fields is None:
         return
     if fields.unaligned_priority is not None and fields.unaligned_priority not in levels:
-        yield src.problem(("fields", "unaligned_priority"), f"unknown priority level "
-                          f"`{fields.unaligned_priority}`; use one of {', '.join(levels)}")
+        yield src.problem(
+            ("fields", "unaligned_priority"),
+            f"unknown priority level `{fields.unaligned_priority}`; use one of {', '.join(levels)}",
+        )
     for name in ("priority", "theme", "alignment"):
         managed = getattr(fields, name)
         for tracker in ("jira", "github"):
@@ -444,30 +292,43 @@ def _check_fields(src: Source, parts: Mapping[str, Any], levels: list[str]) -> I
 
 
 def _check_target(
-    src: Source, loc: Loc, name: str, tracker: str, target: FieldTarget,
-    parts: Mapping[str, Any], levels: list[str],
+    src: Source,
+    loc: Loc,
+    name: str,
+    tracker: str,
+    target: FieldTarget,
+    parts: Mapping[str, Any],
+    levels: list[str],
 ) -> Iterator[str]:
     allowed = _TARGETS_BY_TRACKER[tracker]
     if target.target not in allowed:
-        yield src.problem((*loc, "target"), f"target `{target.target}` does not exist on {tracker}; "
-                          f"use one of {', '.join(allowed)}")
+        yield src.problem(
+            (*loc, "target"),
+            f"target `{target.target}` does not exist on {tracker}; use one of {', '.join(allowed)}",
+        )
         return
     if target.target == "priority" and name != "priority":
-        yield src.problem((*loc, "target"), "target `priority` (Jira's built-in priority) only fits "
-                          "[fields.priority]; use `label` or `field`")
+        yield src.problem(
+            (*loc, "target"),
+            "target `priority` (Jira's built-in priority) only fits "
+            "[fields.priority]; use `label` or `field`",
+        )
     if target.target == "label" and not target.prefix:
-        yield src.problem((*loc, "prefix"), f"target `label` needs a prefix (e.g. prefix = \"{name}/\")")
+        yield src.problem((*loc, "prefix"), f'target `label` needs a prefix (e.g. prefix = "{name}/")')
     if target.target in ("field", "project") and not target.field:
-        yield src.problem((*loc, "field"), f"target `{target.target}` needs the field's name "
-                          f"(e.g. field = \"{name.capitalize()}\")")
+        yield src.problem(
+            (*loc, "field"),
+            f'target `{target.target}` needs the field\'s name (e.g. field = "{name.capitalize()}")',
+        )
     github = parts.get("github")
     if target.target == "project" and tracker == "github" and github is not None and github.project is None:
         yield src.problem((*loc, "target"), "target `project` needs a [github.project] board; add one")
     known: list[str] = levels if name == "priority" else list(ALIGNMENTS) if name == "alignment" else []
     for key in target.values if known else ():
         if key not in known:
-            yield src.problem((*loc, "values", key), f"`{key}` is not a {name} value; use one of "
-                              f"{', '.join(known)}")
+            yield src.problem(
+                (*loc, "values", key), f"`{key}` is not a {name} value; use one of {', '.join(known)}"
+            )
 
 
 def _check_run(src: Source, parts: Mapping[str, Any]) -> Iterator[str]:

@@ -20,10 +20,10 @@ from typing import Any, Literal
 import httpx
 
 from connectors.retry import RetryPolicy
+from mappings.roadmap import ALIGNMENTS
 from roadsync.config_model import FieldTarget, ManagedField
 from roadsync.errors import ConfigError, RoadsyncError, scrub
 from sync.config import Settings
-from sync.config_checks import ALIGNMENTS
 from sync.fields import JIRA_DEFAULT_PRIORITIES, MANAGED_FIELDS, to_native
 
 __all__ = [

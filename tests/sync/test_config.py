@@ -174,7 +174,7 @@ def test_example_config_validates_with_every_option(capsys: pytest.CaptureFixtur
     from pydantic import BaseModel
 
     from roadsync.config_model import SettingsModel
-    from sync.config_checks import _inner_model
+    from sync.config_source import _inner_model
 
     code, out, err = run_validate(REPO / "config.example.toml", capsys)
     assert code == 0, err
