@@ -233,8 +233,12 @@ class GithubReader:
         return self._board
 
 
-def read_project(client: GithubClient, config: GithubConfig) -> ProjectSnapshot:
-    """Read the configured Projects v2 board: ceil(items / 100) GraphQL requests (at least 1)."""
+def read_project(client: GithubClient, config: GithubConfig, *, items: bool = True) -> ProjectSnapshot:
+    """Read the configured Projects v2 board: ceil(items / 100) GraphQL requests (at least 1).
+
+    With ``items=False`` only the board's id and fields (with their options) are wanted, as a
+    writer needs: one request, and the snapshot's ``items`` holds only the first page.
+    """
     project = config.project
     assert project is not None
     owner_field = "organization" if project.owner_type == "organization" else "user"
@@ -251,15 +255,15 @@ def read_project(client: GithubClient, config: GithubConfig) -> ProjectSnapshot:
             item=where,
             hint="check github.project owner, number and owner_type, and the token's project scope",
         )
-    items: dict[str, BoardItem] = {}
+    found: dict[str, BoardItem] = {}
     connection: Mapping[str, Any] = board["items"]
     while True:
         for node in connection.get("nodes") or ():
             pair = board_item_from_node(node)
             if pair:
-                items[pair[0]] = pair[1]
+                found[pair[0]] = pair[1]
         info = connection.get("pageInfo") or {}
-        if not info.get("hasNextPage"):
+        if not items or not info.get("hasNextPage"):
             break
         page = client.graphql(
             documents.PROJECT_ITEMS_QUERY,
@@ -268,4 +272,4 @@ def read_project(client: GithubClient, config: GithubConfig) -> ProjectSnapshot:
         )
         connection = (page.data.get("node") or {}).get("items") or {}
     fields = project_fields_from_nodes(list((board.get("fields") or {}).get("nodes") or ()))
-    return ProjectSnapshot(str(board["id"]), fields, items)
+    return ProjectSnapshot(str(board["id"]), fields, found)

@@ -219,11 +219,12 @@ class GithubWriter:
         field = board.fields.get(name)
         if field is None or field.data_type not in _KINDS:
             raise _Failed(f"the board has no text/number/date/single-select field {name!r} [source github]")
-        on_board = board.items.get(item.key)
-        current = on_board.values.get(name) if on_board else None
+        # The item carries its board item id and values from the pull that planned this change,
+        # so the writer never re-reads the board's pages (ceil(items / 100) requests).
+        current = item.fields.get(name) if item.project_item_id else None
         if _same(field, current, change.new):
             return None
-        item_id = (on_board.item_id if on_board else None) or self._add_to_board(board, item)
+        item_id = item.project_item_id or self._add_to_board(board, item)
         return documents.FieldUpdate(item_id, field.id, _KINDS[field.data_type], _value(field, change.new))
 
     def _add_to_board(self, board: ProjectSnapshot, item: Item) -> str:
@@ -247,13 +248,17 @@ class GithubWriter:
         board = self._snapshot()
         document, variables = documents.field_updates_mutation(board.project_id, [u for _, u in batch])
         result = self.client.graphql(document, variables, partial=True)
-        failures = {
-            str((error.get("path") or [""])[0]): str(error.get("message") or "refused")
-            for error in result.errors
-        }
+        errors = {str((error.get("path") or [""])[0]): error for error in result.errors}
         outcomes = []
         for n, (change, _) in enumerate(batch):
-            reason = failures.get(f"u{n}") or (None if result.data.get(f"u{n}") else "no result")
+            error = errors.get(f"u{n}")
+            if error is not None and error.get("type") == "NOT_FOUND":
+                # The issue (or its board item) was deleted since the pull: gone, not failed.
+                gone = f"item gone: {change.item} is no longer on the board"
+                outcomes.append(WriteOutcome(change, "skipped", gone))
+                continue
+            reason = str(error.get("message") or "refused") if error else None
+            reason = reason or (None if result.data.get(f"u{n}") else "no result")
             outcomes.append(
                 _failed(change, f"GitHub GraphQL: {reason} [source github, item {change.item}]")
                 if reason
@@ -265,7 +270,7 @@ class GithubWriter:
         if self.config.project is None:
             raise _Failed("github.project is not configured [source github]")
         if self._board is None:
-            self._board = read_project(self.client, self.config)
+            self._board = read_project(self.client, self.config, items=False)
         return self._board
 
 
