@@ -7,6 +7,7 @@ It is frozen; build one with the named converters in ``connectors.jira.convert``
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -18,7 +19,7 @@ StatusCategory = Literal["todo", "in_progress", "done"]
 __all__ = ["Item", "Kind", "Source", "StatusCategory"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """One issue, epic, sub-task (or pull request) from a tracker.
 
@@ -69,8 +70,18 @@ class Item:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Item:
+        """Rebuild an item from :meth:`to_dict`'s document. Short values that repeat across a
+        backlog (source, scope, kind, status, labels...) are interned, so 100k items loaded
+        from the mirror share one copy of each instead of holding 100k."""
         values = dict(data)
+        for name in _INTERNED:
+            value = values.get(name)
+            if isinstance(value, str):
+                values[name] = sys.intern(value)
         for name in ("labels", "components", "links"):
-            values[name] = tuple(values.get(name) or ())
+            values[name] = tuple(sys.intern(v) for v in values.get(name) or ())
         values["fields"] = dict(values.get("fields") or {})
         return cls(**values)
+
+
+_INTERNED = ("source", "scope", "kind", "status", "status_category", "assignee", "priority", "issue_type")

@@ -53,11 +53,27 @@ def test_forget_drops_an_items_records(tmp_path: Path) -> None:
 
 
 def test_open_state_creates_the_file_with_both_parts(tmp_path: Path) -> None:
-    """open_state creates <state_dir>/state.sqlite with mirror and state at schema version 1."""
+    """open_state creates <state_dir>/state.sqlite with mirror and state at their latest schema versions."""
     mirror, _ = open_state(tmp_path / "deep" / "dir")
     assert (tmp_path / "deep" / "dir" / "state.sqlite").is_file()
     versions = dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())
-    assert versions == {"mirror": 1, "state": 1}
+    assert versions == {"mirror": 2, "state": 1}
+
+
+def test_a_version_1_mirror_is_migrated_and_keeps_its_items(tmp_path: Path) -> None:
+    """A state file from before tracker ids were stored keeps its items after migration 2."""
+    from sync.db import connect, migrate
+    from sync.mirror import MIGRATIONS
+
+    conn = connect(tmp_path / "state.sqlite")
+    migrate(conn, "mirror", MIGRATIONS[:1])
+    conn.execute(
+        "INSERT INTO items (key, source, scope, updated, data) VALUES ('PAY-1', 'jira', 'PAY', 't', '{}')"
+    )
+    conn.close()
+    mirror, _ = open_state(tmp_path)
+    assert mirror.conn.execute("SELECT key, native_id FROM items").fetchall() == [("PAY-1", "")]
+    assert dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())["mirror"] == 2
 
 
 def test_newer_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
