@@ -12,11 +12,10 @@ the intended value, so roadsync owns it) or not applied.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -142,8 +141,7 @@ def apply_plan(
         else:
             work[item.source].append((item, changes))
     sink = _Sink(state, journal, run_id, settled, progress)
-    for source, batch in work.items():
-        _write_all(batch, writers[source], sink)
+    _write_lanes([_Lane(batch, writers[source]) for source, batch in work.items()], sink)
     flushed: list[WriteOutcome] = []
     for writer in writers.values():
         flush = getattr(writer, "flush", None)
@@ -176,37 +174,50 @@ class _Sink:
             self.progress(len(changes))
 
 
-def _write_all(batch: list[tuple[Item, list[FieldChange]]], writer: Writer, sink: _Sink) -> None:
-    """Write ``batch`` (one tracker's items) sequentially or with the writer's concurrency."""
-    width = max(1, int(getattr(writer, "concurrency", 1)))
-    queue = iter(batch)
-    if width > 1:
-        # The first item alone, so the writer connects and does its one-time lookups once.
-        for item, changes in itertools.islice(queue, 1):
-            sink.intend(changes)
-            sink.done(item, changes, _send(item, changes, writer))
-    if width == 1:
-        for item, changes in queue:
-            sink.intend(changes)
-            sink.done(item, changes, _send(item, changes, writer))
-        return
-    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="roadsync-write") as pool:
-        running: dict[Future[list[WriteOutcome]], tuple[Item, list[FieldChange]]] = {}
-        for item, changes in queue:
-            if len(running) >= width:
-                _collect(running, sink, FIRST_COMPLETED)
-            sink.intend(changes)
-            running[pool.submit(_send, item, changes, writer)] = (item, changes)
-        _collect(running, sink, ALL_COMPLETED)
+class _Lane:
+    """One tracker's items and its writer: up to ``width`` items in flight (the first alone,
+    so the writer connects and does its one-time lookups once)."""
+
+    def __init__(self, batch: list[tuple[Item, list[FieldChange]]], writer: Writer) -> None:
+        self.queue = iter(batch)
+        self.writer = writer
+        self.width = max(1, int(getattr(writer, "concurrency", 1)))
+        self.running = 0
+        self.warmed = self.width == 1
+        self.pool = ThreadPoolExecutor(max_workers=self.width, thread_name_prefix="roadsync-write")
+
+    def room(self) -> bool:
+        return self.running < (self.width if self.warmed else 1)
 
 
-def _collect(
-    running: dict[Future[list[WriteOutcome]], tuple[Item, list[FieldChange]]], sink: _Sink, when: str
-) -> None:
-    finished, _ = wait(running, return_when=when)
-    for future in finished:
-        item, changes = running.pop(future)
-        sink.done(item, changes, future.result())  # a RoadsyncError (401, spent budget) ends the run
+def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
+    """Write every lane at once: trackers are independent, so a sync waits for the slower one.
+
+    Journal intents, outcomes and ownership records stay on this thread; only the writers'
+    calls run in the lanes' threads. A RoadsyncError from a writer (401, spent budget) ends
+    the run once the writes already in flight have settled.
+    """
+    running: dict[Future[list[WriteOutcome]], tuple[_Lane, Item, list[FieldChange]]] = {}
+    try:
+        while True:
+            for lane in lanes:
+                while lane.room() and (work := next(lane.queue, None)) is not None:
+                    item, changes = work
+                    sink.intend(changes)
+                    running[lane.pool.submit(_send, item, changes, lane.writer)] = (lane, item, changes)
+                    lane.running += 1
+            if not running:
+                return
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                lane, item, changes = running.pop(future)
+                lane.running -= 1
+                lane.warmed = True
+                sink.done(item, changes, future.result())
+    finally:
+        wait(running)
+        for lane in lanes:
+            lane.pool.shutdown(wait=True)
 
 
 def _settle(

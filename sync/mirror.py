@@ -14,13 +14,15 @@ cursor atomically.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.model import Item
 from sync.db import migrate
@@ -101,6 +103,21 @@ def _load_items(documents: Iterable[str]) -> list[Item]:
             gc.enable()
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """Serialize a method on the mirror's lock: sources are pulled in parallel threads that
+    share one SQLite connection, and their readers call back into the mirror (ETags, links)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Mirror, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 class Mirror:
     """The items, cursors and ETags tables of one state file.
 
@@ -110,22 +127,25 @@ class Mirror:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.lock = threading.RLock()
         migrate(conn, "mirror", MIGRATIONS)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one."""
-        if self.conn.in_transaction:
-            yield
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with self.lock:
+            if self.conn.in_transaction:
+                yield
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
+    @_locked
     def upsert(self, items: Iterable[Item]) -> tuple[int, int]:
         """Store ``items``; return ``(fetched, unchanged)``.
 
@@ -156,6 +176,7 @@ class Mirror:
             fetched = max(cursor.rowcount, 0)
         return fetched, len(rows) - fetched
 
+    @_locked
     def items(self, source: str | None = None) -> list[Item]:
         """Every mirrored item (of ``source`` if given), sorted by key."""
         # Rows are streamed, not fetched all at once: holding 100k JSON documents beside the
@@ -166,11 +187,13 @@ class Mirror:
             rows = self.conn.execute("SELECT data FROM items WHERE source = ? ORDER BY key", (source,))
         return _load_items(row[0] for row in rows)
 
+    @_locked
     def get(self, key: str) -> Item | None:
         """The mirrored item with ``key``, or ``None``."""
         row = self.conn.execute("SELECT data FROM items WHERE key = ?", (key,)).fetchone()
         return Item.from_dict(json.loads(row[0])) if row else None
 
+    @_locked
     def known_links(self, key: str, updated: str) -> tuple[str, ...] | None:
         """The links mirrored for ``key`` if its copy has this ``updated`` time, else ``None``.
 
@@ -182,6 +205,7 @@ class Mirror:
             return None
         return tuple(json.loads(row[1]).get("links") or ())
 
+    @_locked
     def count(self, source: str | None = None) -> int:
         """How many items the mirror holds (of ``source`` if given)."""
         if source is None:
@@ -190,11 +214,13 @@ class Mirror:
             row = self.conn.execute("SELECT COUNT(*) FROM items WHERE source = ?", (source,)).fetchone()
         return int(row[0])
 
+    @_locked
     def keys(self, source: str, scope: str) -> set[str]:
         """The keys mirrored for one scope."""
         rows = self.conn.execute("SELECT key FROM items WHERE source = ? AND scope = ?", (source, scope))
         return {row[0] for row in rows}
 
+    @_locked
     def remove_missing(self, source: str, scope: str, seen_keys: Iterable[str]) -> int:
         """After a full refresh of a scope: drop its items not in ``seen_keys``; return how many.
 
@@ -208,6 +234,7 @@ class Mirror:
                 self.conn.execute(f"DELETE FROM items WHERE key IN ({marks})", chunk)
         return len(gone)
 
+    @_locked
     def remove_scopes_except(self, source: str, scopes: Iterable[str]) -> int:
         """Drop items and cursors of ``source`` whose scope is no longer configured; return items dropped."""
         keep = set(scopes)
@@ -227,6 +254,7 @@ class Mirror:
                 self.conn.execute("DELETE FROM cursors WHERE source = ? AND scope = ?", (source, scope))
         return dropped
 
+    @_locked
     def cursor(self, source: str, scope: str) -> Cursor | None:
         """The cursor of one scope, or ``None`` when it was never pulled successfully."""
         row = self.conn.execute(
@@ -234,6 +262,7 @@ class Mirror:
         ).fetchone()
         return Cursor(source, scope, row[0], row[1]) if row else None
 
+    @_locked
     def commit_cursor(
         self, source: str, scope: str, since: str | None, *, full_at: str | None = None
     ) -> None:
@@ -250,16 +279,19 @@ class Mirror:
                 (source, scope, since, full_at),
             )
 
+    @_locked
     def etag(self, url: str) -> str | None:
         """The ETag last stored for ``url`` (GitHub conditional requests), or ``None``."""
         row = self.conn.execute("SELECT etag FROM etags WHERE url = ?", (url,)).fetchone()
         return str(row[0]) if row else None
 
+    @_locked
     def etag_body(self, url: str) -> str | None:
         """The response body stored with ``url``'s ETag (to replay on a 304), or ``None``."""
         row = self.conn.execute("SELECT body FROM etags WHERE url = ?", (url,)).fetchone()
         return str(row[0]) if row and row[0] is not None else None
 
+    @_locked
     def set_etag(self, url: str, etag: str, body: str | None = None) -> None:
         """Remember ``url``'s ETag (and optionally the body it came with)."""
         with self.transaction():

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
@@ -254,10 +255,17 @@ def pull_into(
 ) -> PullResult:
     """Pull every reader's scopes into ``mirror`` (the engine behind :func:`pull`)."""
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
-    result = PullResult()
-    for reader in readers:
-        puller = _SourcePuller(mirror, reader, now, overlap_minutes, full_refresh_hours, progress)
-        result.sources[reader.source] = puller.run(force_full=full)
+    pullers = [
+        _SourcePuller(mirror, reader, now, overlap_minutes, full_refresh_hours, progress)
+        for reader in readers
+    ]
+    # Sources are independent (their own trackers, budgets and cursors), so they are read at the
+    # same time: a sync waits for the slower tracker, not for both. The mirror serializes writes.
+    with ThreadPoolExecutor(max_workers=max(1, len(pullers)), thread_name_prefix="pull") as pool:
+        done = [pool.submit(puller.run, force_full=full) for puller in pullers]
+        result = PullResult()
+        for puller, future in zip(pullers, done, strict=True):
+            result.sources[puller.reader.source] = future.result()
     return result
 
 
