@@ -209,7 +209,8 @@ def _moved_area(labels: list[str]) -> tuple[list[str], list[str]]:
 def run_roadsync(
     size: Size, fixture: Fixture, *, latency_ms: int, pacing_s: float, folder: Path
 ) -> dict[str, Measured]:
-    """Scenarios A (first full sync), B (no-op re-run), C (after people edited ``edit_share``)."""
+    """Scenarios A (first full sync), B (no-op re-run), B2 (a second no-op: the steady state),
+    C (after people edited ``edit_share``)."""
     results: dict[str, Measured] = {}
     with start_sandbox(dict(fixture), latency_ms=latency_ms) as sandbox:
         config = write_config(sandbox, folder, pacing_s)
@@ -221,8 +222,12 @@ def run_roadsync(
         sandbox.set_faults(latency_ms=latency_ms)
         results["B"] = _measure("B", sandbox, lambda m: _sync_once(config, m), stamps)
         after_b = updated_stamps(sandbox)
+        # B re-reads what A wrote (those items changed after A's cursor); B2 is the steady state:
+        # a no-op run when nothing at all changed since the previous one.
+        results["B2"] = _measure("B2", sandbox, lambda m: _sync_once(config, m), after_b)
+        after_b2 = updated_stamps(sandbox)
         edited = edit_items(sandbox, size.edit_share)
-        results["C"] = _measure("C", sandbox, lambda m: _sync_once(config, m), after_b)
+        results["C"] = _measure("C", sandbox, lambda m: _sync_once(config, m), after_b2)
         results["C"].detail["edited"] = len(edited)
     return results
 

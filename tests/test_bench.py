@@ -26,9 +26,9 @@ def test_bench_tiny_json_prints_one_line_with_the_required_keys() -> None:
     assert len(lines) == 1
     doc = json.loads(lines[0])
     assert all(doc[key] is not None for key in REQUIRED), {key: doc.get(key) for key in REQUIRED}
-    assert doc["noop_writes"] == 0
+    assert doc["noop_writes"] == 0 and doc["noop_steady_writes"] == 0
     assert doc["naive_same_end_state"] is True
-    assert set(doc["scenarios"]) == {"A", "B", "C", "naive"}
+    assert set(doc["scenarios"]) == {"A", "B", "B2", "C", "naive"}
 
 
 def test_floor_counts_pages_metadata_and_minimal_writes() -> None:
