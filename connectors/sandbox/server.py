@@ -7,6 +7,7 @@
         sb.info()                # the ``roadsync sandbox --json`` document
         sb.write_config(path)    # a complete roadsync config for this sandbox
         sb.stats(); sb.reset_stats(); sb.set_faults(rate=0.1)
+        sb.recorded("jira")      # with record_requests=True: the requests Jira received
 
 Each tracker runs on its own uvicorn server (ephemeral port unless given) behind the fault
 middleware; the control API (``/_sandbox``) is mounted on both with the same state.
@@ -25,6 +26,7 @@ from connectors.sandbox.common import RunningServer, Stats, serve_app
 from connectors.sandbox.control import Control, create_control_app, with_control
 from connectors.sandbox.faults import FaultSettings, FaultsMiddleware, FaultState, default_github_limits
 from connectors.sandbox.fixture import Fixture
+from connectors.sandbox.recorder import RecordedRequest, RequestRecorder, Tracker
 from connectors.sandbox.sandbox_config import config_toml
 from roadsync.errors import register_secret
 
@@ -67,6 +69,7 @@ class Sandbox:
         jira_port: int = 0,
         github_port: int = 0,
         restricted_tokens: Mapping[str, Any] | None = None,
+        record_requests: bool = False,
     ) -> None:
         from connectors.sandbox.github import GithubStore, create_github_app
         from connectors.sandbox.jira import JiraStore, create_jira_app
@@ -80,6 +83,8 @@ class Sandbox:
         self.jira_token = jira_token
         self.github_token = github_token
         self.config_path: Path | None = None
+        # Only a recording sandbox puts the recorder in the request path (zero cost when off).
+        self.recorder: RequestRecorder | None = RequestRecorder() if record_requests else None
         self.stats_counters = Stats()
         self.faults = FaultState(faults)
         self.jira_store = JiraStore.from_fixture(fixture.get("jira", {}), flavor=jira_flavor)
@@ -100,10 +105,12 @@ class Sandbox:
         self._servers: list[RunningServer] = []
         try:
             jira_front = FaultsMiddleware(jira_app, self.faults, "jira", flavor=jira_flavor)
+            jira_front = self._recording(jira_front, "jira")
             self._servers.append(serve_app(with_control(jira_front, control_app), port=jira_port))
             github_front = FaultsMiddleware(
                 self.github_app, self.faults, "github", ratelimit_headers=self._github_limits
             )
+            github_front = self._recording(github_front, "github")
             self._servers.append(serve_app(with_control(github_front, control_app), port=github_port))
         except BaseException:
             self.stop()
@@ -181,6 +188,18 @@ class Sandbox:
         limiter.set_budget(core.limit if limit is None else limit, remaining)
         core = limiter.budgets["core"]
         return {"limit": int(core.limit), "remaining": int(core.remaining)}
+
+    # -- recorded requests ------------------------------------------------------------------------
+
+    def _recording(self, app: Any, tracker: Tracker) -> Any:
+        return app if self.recorder is None else self.recorder.wrap(app, tracker)
+
+    def recorded(self, tracker: Tracker) -> list[RecordedRequest]:
+        """Every API request ``tracker`` received so far, oldest first (no auth headers kept);
+        needs ``start_sandbox(..., record_requests=True)``."""
+        if self.recorder is None:
+            raise RuntimeError("this sandbox records no requests: start it with record_requests=True")
+        return self.recorder.recorded(tracker)
 
     # -- documents --------------------------------------------------------------------------------
 
@@ -265,13 +284,15 @@ def start_sandbox(
     jira_port: int = 0,
     github_port: int = 0,
     restricted_tokens: Mapping[str, Any] | None = None,
+    record_requests: bool = False,
 ) -> Sandbox:
     """Seed both trackers and serve them on loopback; returns once both accept connections.
 
     ``restricted_tokens`` maps extra tokens to a grant: a Jira ``TokenGrant``
     (:mod:`connectors.sandbox.jira`: browse/edit per project) or a GitHub ``TokenGrant``
     (:mod:`connectors.sandbox.github`: readable/writable repos, projects, scopes); each goes to
-    its tracker.
+    its tracker. ``record_requests`` keeps every API request each tracker receives (method,
+    path, query, content type, body; never auth headers) for :meth:`Sandbox.recorded`.
     """
     if jira_flavor not in ("cloud", "datacenter"):
         raise ValueError(f"unknown Jira flavor {jira_flavor!r} (cloud or datacenter)")
@@ -295,4 +316,5 @@ def start_sandbox(
         jira_port=jira_port,
         github_port=github_port,
         restricted_tokens=restricted_tokens,
+        record_requests=record_requests,
     )
