@@ -20,6 +20,7 @@ from typing import Any, Literal
 from connectors.sandbox.server import Sandbox, start_sandbox
 from sync.config import load_settings
 from sync.model import Plan
+from sync.pull import PullResult
 from sync.render import render
 from sync.runner import open_session
 
@@ -41,6 +42,7 @@ class DemoResult:
     second_plan_changes: int
     person_edit: str | None
     requests: dict[str, Any]
+    errors: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +57,7 @@ class DemoResult:
             "drift": sum(self.drift_by_kind.values()),
             "second_plan_changes": self.second_plan_changes,
             "person_edit": self.person_edit,
+            "errors": list(self.errors),
             "sandbox_requests": self.requests,
         }
 
@@ -69,7 +72,7 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
         os.environ.update(sandbox.info()["env"])
         settings = load_settings(config)
         with open_session(settings) as session:
-            pulled = session.pull(full=True)
+            first = session.pull(full=True)
             plan = session.plan()
             applied = session.apply(plan)
         (folder / "first-sync-plan.json").write_text(json.dumps(plan.to_json(), indent=2), encoding="utf-8")
@@ -98,7 +101,12 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
             second_plan_changes=len(second.changes),
             person_edit=person_edit,
             requests=sandbox.stats(),
+            errors=tuple(_source_errors(first) + _source_errors(pulled)),
         )
+
+
+def _source_errors(pulled: PullResult) -> list[str]:
+    return [f"{name}: {source.error}" for name, source in pulled.sources.items() if source.error]
 
 
 def _a_person_edits(sandbox: Sandbox, plan: Plan) -> str | None:

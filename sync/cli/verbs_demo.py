@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from sync.cli import cli
-from sync.cli.common import EXIT_ERROR, emit, global_options, state_of
+from sync.cli.common import EXIT_ERROR, EXIT_INCOMPLETE, emit, global_options, state_of
 
 
 @cli.command("demo")
@@ -60,4 +60,6 @@ def demo_command(ctx: click.Context, /, **options: Any) -> None:
                 ]
             ),
         )
-    ctx.exit(EXIT_ERROR if result.failed else 0)
+    for error in result.errors:
+        click.echo(f"roadsync demo: a source failed: {error}", err=True)
+    ctx.exit(EXIT_ERROR if result.failed else EXIT_INCOMPLETE if result.errors else 0)
