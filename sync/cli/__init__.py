@@ -106,8 +106,11 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # the last line of defence: one line, no traceback
         if debug:
             raise
-        code = say(f"unexpected error: {scrub(f'{type(exc).__name__}: {exc}')} "
-                   "(rerun with --debug for details, and please report it)", 1)
+        code = say(
+            f"unexpected error: {scrub(f'{type(exc).__name__}: {exc}')} "
+            "(rerun with --debug for details, and please report it)",
+            1,
+        )
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -131,4 +131,3 @@ def emit(state: CliState, document: str | dict[str, Any]) -> None:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-

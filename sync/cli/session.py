@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -11,17 +12,17 @@ from sync.cli.common import EXIT_DRIFT, EXIT_INCOMPLETE, CliState
 from sync.config import Settings, find_config_path, load_settings
 from sync.logs import event
 from sync.model import DRIFT_KINDS
-from sync.pull import PullResult
+from sync.pull import Progress, PullResult
 from sync.report import Report
 
-__all__ = ["exit_code", "fail_on_kinds", "load", "progress_bar"]
+__all__ = ["apply_progress", "exit_code", "fail_on_kinds", "load", "pull_progress"]
 
 
 def load(state: CliState) -> Settings:
     """The validated settings of ``--config`` (or the default); warnings go to the log."""
     settings = load_settings(find_config_path(state.config))
     for warning in settings.warnings:
-        event("config.warning", detail=warning)
+        event("config.warning", logging.WARNING, detail=warning)
     return settings
 
 
@@ -54,13 +55,37 @@ def exit_code(
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None = None) -> Iterator[Any]:
-    """A rich progress bar on a terminal; ``None`` (no output at all) when piped."""
+def pull_progress() -> Iterator[Progress | None]:
+    """A rich display of items read per scope on stderr while a terminal watches; None when piped."""
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import Progress
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(transient=True) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n=1: progress.advance(task, n)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} items"))
+    with Bar(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[tuple[str, str], Any] = {}
+
+        def update(source: str, scope: str, read: int) -> None:
+            key = (source, scope)
+            if key not in tasks:
+                tasks[key] = bar.add_task(f"{source} {scope}", total=None)
+            bar.update(tasks[key], completed=read)
+
+        yield update
+
+
+@contextmanager
+def apply_progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A rich bar of changes written on stderr while a terminal watches; None when piped."""
+    if not sys.stderr.isatty() or not total:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
+    with Bar(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("applying", total=total)
+        yield lambda done: bar.advance(task, done)

@@ -29,7 +29,7 @@ def apply_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync apply plan.json --config roadsync.toml
     """
     state = state_of(ctx, options)
-    from sync.cli.session import exit_code, load, progress_bar
+    from sync.cli.session import apply_progress, exit_code, load, pull_progress
     from sync.logs import event
     from sync.render import render
     from sync.runner import load_plan_file, open_session
@@ -37,10 +37,10 @@ def apply_command(ctx: click.Context, /, **options: Any) -> None:
     settings = load(state)
     reviewed = load_plan_file(options["plan_file"]) if options["plan_file"] else None
     with open_session(settings) as session:
-        with progress_bar("pulling") as progress:
+        with pull_progress() as progress:
             pulled = session.pull(progress=progress)
         plan = reviewed if reviewed is not None else session.plan()
-        with progress_bar("applying", total=len(plan.changes)) as progress:
+        with apply_progress(len(plan.changes)) as progress:
             applied = session.apply(
                 plan,
                 max_changes=options["max_changes"],

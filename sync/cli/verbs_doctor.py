@@ -42,8 +42,22 @@ def doctor_command(ctx: click.Context, /, **options: Any) -> None:
         if state.format == "json":
             fix = exc.hint or "fix the config (see 'roadsync validate')"
             detail = "; ".join([exc.message, *exc.problems])
-            emit(state, {"ok": False, "checks": [{"source": "config", "check": "loaded", "ok": False,
-                                                  "detail": detail, "level": "fail", "fix": fix}]})
+            emit(
+                state,
+                {
+                    "ok": False,
+                    "checks": [
+                        {
+                            "source": "config",
+                            "check": "loaded",
+                            "ok": False,
+                            "detail": detail,
+                            "level": "fail",
+                            "fix": fix,
+                        }
+                    ],
+                },
+            )
         raise
     if state.format == "json":
         emit(state, report.to_json())

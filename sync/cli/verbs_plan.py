@@ -32,7 +32,7 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync plan --config roadsync.toml --out plan.json --detailed-exitcode
     """
     state = state_of(ctx, options)
-    from sync.cli.session import exit_code, load, progress_bar
+    from sync.cli.session import exit_code, load, pull_progress
     from sync.logs import event
     from sync.render import render
     from sync.runner import open_session
@@ -42,7 +42,7 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
     with open_session(settings) as session:
         pulled = None
         if not options["offline"]:
-            with progress_bar("pulling") as progress:
+            with pull_progress() as progress:
                 pulled = session.pull(progress=progress)
         plan = session.plan(only=only)
         report = session.report(plan, pulled)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from html import escape
 from typing import Any
@@ -13,9 +11,9 @@ import click
 
 from sync.cli import cli
 from sync.cli.common import CliState, emit, global_options, state_of
-from sync.config import find_config_path, load_settings
+from sync.cli.session import load, pull_progress
 from sync.lock import run_lock
-from sync.pull import Progress, PullResult, pull
+from sync.pull import PullResult, pull
 
 COLUMNS = ("source", "fetched", "total", "requests", "status")
 
@@ -43,10 +41,8 @@ def pull_command(ctx: click.Context, /, **options: Any) -> None:
     """
     full = bool(options.pop("full", False))
     state = state_of(ctx, options)
-    settings = load_settings(find_config_path(state.config))
-    for warning in settings.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    with run_lock(settings.state_dir), _progress(enabled=sys.stderr.isatty()) as progress:
+    settings = load(state)
+    with run_lock(settings.state_dir), pull_progress() as progress:
         result = pull(settings, full=full, now=datetime.now(timezone.utc), progress=progress)
     for name, source in result.sources.items():
         if source.error:
@@ -88,26 +84,3 @@ def _text_table(rows: Sequence[tuple[str, ...]], result: PullResult) -> str:
         lines.append("no source configured")
     lines.append("pull complete" if result.complete else "pull incomplete: rerun to resume (nothing is lost)")
     return "\n".join(lines)
-
-
-@contextmanager
-def _progress(*, enabled: bool) -> Iterator[Progress | None]:
-    """A rich progress display on stderr while a terminal watches; nothing when piped."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress as Bar
-    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} items"))
-    with Bar(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-        tasks: dict[tuple[str, str], Any] = {}
-
-        def update(source: str, scope: str, read: int) -> None:
-            key = (source, scope)
-            if key not in tasks:
-                tasks[key] = bar.add_task(f"{source} {scope}", total=None)
-            bar.update(tasks[key], completed=read)
-
-        yield update

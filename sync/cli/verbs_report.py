@@ -29,7 +29,7 @@ def report_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync report --config roadsync.toml --fail-on unaligned,retired_theme --format markdown
     """
     state = state_of(ctx, options)
-    from sync.cli.session import exit_code, fail_on_kinds, load, progress_bar
+    from sync.cli.session import exit_code, fail_on_kinds, load, pull_progress
     from sync.render import render
     from sync.runner import open_session
 
@@ -39,7 +39,7 @@ def report_command(ctx: click.Context, /, **options: Any) -> None:
     with open_session(settings, lock=not offline) as session:
         pulled = None
         if not offline:
-            with progress_bar("pulling") as progress:
+            with pull_progress() as progress:
                 pulled = session.pull(progress=progress)
         report = session.report(session.plan(only=set(options["only"]) or None), pulled)
     emit(state, render(report, state.format, color=state.color))

@@ -28,7 +28,7 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync sync --config roadsync.toml --log-format json --format json
     """
     state = state_of(ctx, options)
-    from sync.cli.session import exit_code, fail_on_kinds, load, progress_bar
+    from sync.cli.session import apply_progress, exit_code, fail_on_kinds, load, pull_progress
     from sync.logs import event
     from sync.render import render
     from sync.runner import open_session
@@ -36,10 +36,10 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
     settings = load(state)
     fail_on = fail_on_kinds(options["fail_on"], settings)
     with open_session(settings) as session:
-        with progress_bar("pulling") as progress:
+        with pull_progress() as progress:
             pulled = session.pull(full=options["full"], progress=progress)
         plan = session.plan(only=set(options["only"]) or None)
-        with progress_bar("applying", total=len(plan.changes)) as progress:
+        with apply_progress(len(plan.changes)) as progress:
             applied = session.apply(
                 plan, max_changes=options["max_changes"], force=options["force"], progress=progress
             )
