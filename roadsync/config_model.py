@@ -85,6 +85,7 @@ class JiraConfig(Strict):
     estimate_field: str | None = "Story Points"
     remote_links: bool = False
     epic_link_field: str | None = None
+    write_concurrency: int = Field(default=8, ge=1, le=32)
     timeout_s: float = Field(default=30.0, gt=0)
 
 

@@ -62,8 +62,9 @@ class JiraWriter:
     serves concurrent edits of different issues; roadsync never sends two to the same issue).
     """
 
-    concurrency = 8
-    """Items in flight at once (bounded: a site's per-user concurrency limit is not published)."""
+    concurrency: int
+    """Items in flight at once: ``jira.write_concurrency`` (default 8; bounded, as a site's
+    per-user concurrency limit is not published and 429s cost more than they save)."""
 
     def __init__(
         self,
@@ -75,6 +76,7 @@ class JiraWriter:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.targets = dict(targets)
+        self.concurrency = config.write_concurrency
         self._connect: Callable[[], JiraClient] = partial(
             JiraClient, config, token, verify=verify, retry=retry
         )
