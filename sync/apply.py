@@ -136,7 +136,11 @@ def apply_plan(
         item = items.get(key)
         writer = writers.get(item.source) if item else None
         if item is None or writer is None:
-            why = f"no writer for {item.source}" if item else "item gone: deleted, moved or out of scope"
+            why = (
+                f"not written: {item.source} could not be read this run"
+                if item
+                else "item gone: deleted, moved or out of scope"
+            )
             settled[key] = [WriteOutcome(c, "skipped", why) for c in changes]
         else:
             work[item.source].append((item, changes))

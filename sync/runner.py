@@ -97,16 +97,23 @@ class Session:
         max_changes: int | None = None,
         force: bool = False,
         check_staleness: bool = False,
+        pulled: PullResult | None = None,
         progress: Any = None,
     ) -> ApplyResult:
-        """Guard, then write; ``check_staleness`` for a plan computed in an earlier run."""
+        """Guard, then write; ``check_staleness`` for a plan computed in an earlier run.
+
+        A tracker whose pull failed in ``pulled`` gets no writes: its mirror copy may be stale,
+        and writing from stale values is how a person's edit gets clobbered. Its changes come
+        back skipped; the next run that reaches it plans them again.
+        """
         items = self.items_by_key()
         if check_staleness:
             check_fresh(plan, items)
         check_guard(plan, self.change_limit(max_changes), force=force)
         if not plan.changes:
             return ApplyResult(())
-        writers = build_writers(self.settings)
+        failed = {name for name, source in (pulled.sources.items() if pulled else ()) if source.failed}
+        writers = {name: w for name, w in build_writers(self.settings).items() if name not in failed}
         return apply_plan(plan, items, writers, self.state, self.journal, self.run_id, progress=progress)
 
 

@@ -8,14 +8,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sync.cli.common import EXIT_DRIFT, EXIT_INCOMPLETE, CliState
+import click
+
+from sync.cli.common import EXIT_DRIFT, CliState
 from sync.config import Settings, find_config_path, load_settings
 from sync.logs import event
 from sync.model import DRIFT_KINDS
 from sync.pull import Progress, PullResult
 from sync.report import Report
 
-__all__ = ["apply_progress", "exit_code", "fail_on_kinds", "load", "pull_progress"]
+__all__ = ["apply_progress", "exit_code", "fail_on_kinds", "load", "pull_progress", "show_source_errors"]
 
 
 def load(state: CliState) -> Settings:
@@ -46,12 +48,25 @@ def fail_on_kinds(value: str | None, settings: Settings | None = None) -> set[st
 def exit_code(
     pulled: PullResult | None, report: Report | None = None, fail_on: set[str] | None = None
 ) -> int:
-    """4 when a source failed, else 3 when drift that ``--fail-on`` names was found, else 0."""
-    if pulled is not None and pulled.incomplete:
-        return EXIT_INCOMPLETE
+    """The pull's own code when a source failed (1 when every source failed, else 4: the rest
+    was processed and reported), else 3 when drift that ``--fail-on`` names was found, else 0."""
+    if pulled is not None and pulled.exit_code:
+        return pulled.exit_code
     if report is not None and fail_on and any(d.kind in fail_on for d in report.plan.drift):
         return EXIT_DRIFT
     return 0
+
+
+def show_source_errors(pulled: PullResult | None, state: CliState) -> None:
+    """One line per failed source on stderr: what happened, where, what to do (a JSON line
+    with ``--log-format json``, so every stderr line of a cron run parses)."""
+    for name, source in pulled.sources.items() if pulled else ():
+        if not source.error:
+            continue
+        if state.log_format == "json":
+            event("source.failed", logging.ERROR, source=name, error=source.error)
+        else:
+            click.echo(f"roadsync: {name}: {source.error}", err=True)
 
 
 @contextmanager

@@ -29,7 +29,7 @@ def apply_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync apply plan.json --config roadsync.toml
     """
     state = state_of(ctx, options)
-    from sync.cli.session import apply_progress, exit_code, load, pull_progress
+    from sync.cli.session import apply_progress, exit_code, load, pull_progress, show_source_errors
     from sync.logs import event
     from sync.render import render
     from sync.runner import load_plan_file, open_session
@@ -39,12 +39,14 @@ def apply_command(ctx: click.Context, /, **options: Any) -> None:
     with open_session(settings) as session:
         with pull_progress() as progress:
             pulled = session.pull(progress=progress)
+        show_source_errors(pulled, state)
         plan = reviewed if reviewed is not None else session.plan()
         with apply_progress(len(plan.changes)) as progress:
             applied = session.apply(
                 plan,
                 max_changes=options["max_changes"],
                 force=options["force"],
+                pulled=pulled,
                 check_staleness=reviewed is not None,
                 progress=progress,
             )

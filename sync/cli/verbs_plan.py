@@ -32,7 +32,7 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync plan --config roadsync.toml --out plan.json --detailed-exitcode
     """
     state = state_of(ctx, options)
-    from sync.cli.session import exit_code, load, pull_progress
+    from sync.cli.session import exit_code, load, pull_progress, show_source_errors
     from sync.logs import event
     from sync.render import render
     from sync.runner import open_session
@@ -44,6 +44,7 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
         if not options["offline"]:
             with pull_progress() as progress:
                 pulled = session.pull(progress=progress)
+            show_source_errors(pulled, state)
         plan = session.plan(only=only)
         report = session.report(plan, pulled)
     document = plan.to_json()

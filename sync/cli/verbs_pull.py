@@ -11,7 +11,7 @@ import click
 
 from sync.cli import cli
 from sync.cli.common import CliState, emit, global_options, state_of
-from sync.cli.session import load, pull_progress
+from sync.cli.session import load, pull_progress, show_source_errors
 from sync.lock import run_lock
 from sync.pull import PullResult, pull
 
@@ -44,9 +44,7 @@ def pull_command(ctx: click.Context, /, **options: Any) -> None:
     settings = load(state)
     with run_lock(settings.state_dir), pull_progress() as progress:
         result = pull(settings, full=full, now=datetime.now(timezone.utc), progress=progress)
-    for name, source in result.sources.items():
-        if source.error:
-            click.echo(f"roadsync: {name}: {source.error}", err=True)
+    show_source_errors(result, state)
     emit(state, render(result, state))
     if result.exit_code:
         ctx.exit(result.exit_code)

@@ -29,7 +29,7 @@ def report_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync report --config roadsync.toml --fail-on unaligned,retired_theme --format markdown
     """
     state = state_of(ctx, options)
-    from sync.cli.session import exit_code, fail_on_kinds, load, pull_progress
+    from sync.cli.session import exit_code, fail_on_kinds, load, pull_progress, show_source_errors
     from sync.render import render
     from sync.runner import open_session
 
@@ -41,6 +41,7 @@ def report_command(ctx: click.Context, /, **options: Any) -> None:
         if not offline:
             with pull_progress() as progress:
                 pulled = session.pull(progress=progress)
+            show_source_errors(pulled, state)
         report = session.report(session.plan(only=set(options["only"]) or None), pulled)
     emit(state, render(report, state.format, color=state.color))
     ctx.exit(exit_code(pulled, report, fail_on))

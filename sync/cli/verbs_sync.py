@@ -28,7 +28,14 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync sync --config roadsync.toml --log-format json --format json
     """
     state = state_of(ctx, options)
-    from sync.cli.session import apply_progress, exit_code, fail_on_kinds, load, pull_progress
+    from sync.cli.session import (
+        apply_progress,
+        exit_code,
+        fail_on_kinds,
+        load,
+        pull_progress,
+        show_source_errors,
+    )
     from sync.logs import event
     from sync.render import render
     from sync.runner import open_session
@@ -38,10 +45,15 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
     with open_session(settings) as session:
         with pull_progress() as progress:
             pulled = session.pull(full=options["full"], progress=progress)
+        show_source_errors(pulled, state)
         plan = session.plan(only=set(options["only"]) or None)
         with apply_progress(len(plan.changes)) as progress:
             applied = session.apply(
-                plan, max_changes=options["max_changes"], force=options["force"], progress=progress
+                plan,
+                max_changes=options["max_changes"],
+                force=options["force"],
+                pulled=pulled,
+                progress=progress,
             )
         report = session.report(plan, pulled, applied)
     event(

@@ -167,3 +167,42 @@ def _keys(demo: Any, source: str) -> list[str]:
         return [issue["key"] for issue in fixture["issues"]]
     owner = fixture["owner"]
     return [f"{owner}/{issue['repo']}#{issue['number']}" for issue in fixture["issues"]]
+
+
+def test_a_tracker_that_cannot_be_read_gets_no_writes(
+    demo: Any, run: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When GitHub's pull fails, sync writes Jira only, skips GitHub's changes, says why, and exits 4."""
+    run("pull")
+    import httpx
+
+    httpx.post(demo.control_url + "/github/budget", json={"limit": 5000, "remaining": 0}).raise_for_status()
+    demo.reset_stats()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sync", "--config", str(demo.config), "--format", "json"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert exit_info.value.code == 4
+    assert "roadsync: github:" in captured.err
+    assert demo.stats()["github"]["writes"] == 0 and demo.stats()["jira"]["writes"] > 0
+    skipped = [c for c in report["changes"] if "#" in c["item"]]
+    assert skipped and report["applied"]["skipped"] >= len(skipped)
+
+
+def test_unreachable_trackers_are_one_line_each_and_exit_1(
+    demo: Any, run: Run, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With both trackers down, plan prints one line per source naming it, and exits 1 (nothing read)."""
+    run("pull")
+    demo.stop()
+    monkeypatch.setenv("ROADSYNC_RUN__RETRY_SCALE", "0.01")  # the documented knob: same retries, short sleeps
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plan", "--config", str(demo.config), "--format", "json"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1
+    assert [line for line in err.splitlines() if line.startswith("roadsync: ")] == [
+        line for line in err.splitlines() if line.startswith(("roadsync: jira:", "roadsync: github:"))
+    ]
+    assert "roadsync: jira:" in err and "roadsync: github:" in err and "Traceback" not in err
