@@ -25,6 +25,7 @@ from roadsync.config_model import FieldTarget, ManagedField
 from roadsync.errors import ConfigError, RoadsyncError, scrub
 from sync.config import Settings
 from sync.fields import JIRA_DEFAULT_PRIORITIES, MANAGED_FIELDS, to_native
+from sync.fields import field_targets as fields_targets
 
 __all__ = [
     "Check",
@@ -118,13 +119,7 @@ class Probe:
 
 def field_targets(settings: Settings, source: str) -> list[tuple[str, ManagedField, FieldTarget]]:
     """The managed fields that have a target in ``source`` (``jira`` / ``github``), in order."""
-    out = []
-    for name in MANAGED_FIELDS:
-        managed: ManagedField | None = getattr(settings.model.fields, name)
-        target = getattr(managed, source, None) if managed is not None else None
-        if managed is not None and target is not None:
-            out.append((name, managed, target))
-    return out
+    return fields_targets(settings.model.fields, source)
 
 
 def writes_needed(settings: Settings, source: str) -> bool:

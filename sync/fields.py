@@ -18,7 +18,8 @@ __all__ = [
     "MANAGED_FIELDS",
     "Current",
     "current_value",
-    "managed_field",
+    "field_target",
+    "field_targets",
     "to_native",
     "to_roadmap",
 ]
@@ -46,9 +47,18 @@ class Current:
     ambiguous: tuple[str, ...] = ()
 
 
-def managed_field(fields: FieldsConfig, name: str) -> ManagedField | None:
-    field: ManagedField | None = getattr(fields, name)
-    return field
+def field_target(fields: FieldsConfig, name: str, source: str) -> tuple[ManagedField, FieldTarget] | None:
+    """Managed field ``name`` and its target in ``source`` (``jira``/``github``), or ``None``
+    when that field is not managed there."""
+    managed: ManagedField | None = getattr(fields, name)
+    target: FieldTarget | None = getattr(managed, source, None) if managed is not None else None
+    return (managed, target) if managed is not None and target is not None else None
+
+
+def field_targets(fields: FieldsConfig, source: str) -> list[tuple[str, ManagedField, FieldTarget]]:
+    """Every managed field with a target in ``source``, in the order of :data:`MANAGED_FIELDS`."""
+    found = ((name, field_target(fields, name, source)) for name in MANAGED_FIELDS)
+    return [(name, pair[0], pair[1]) for name, pair in found if pair is not None]
 
 
 def _values(target: FieldTarget, field: str) -> dict[str, str]:

@@ -31,7 +31,7 @@ from mappings.assignment import Assignment
 from mappings.roadmap import Roadmap, Theme
 from roadsync.changes import FieldChange
 from roadsync.config_model import FieldsConfig, FieldTarget, ManagedField
-from sync.fields import MANAGED_FIELDS, Current, current_value, managed_field, to_native, to_roadmap
+from sync.fields import MANAGED_FIELDS, Current, current_value, field_target, to_native, to_roadmap
 
 __all__ = ["Ownership", "Written", "compute_pins", "desired_value", "plan_changes", "plan_item"]
 
@@ -57,11 +57,7 @@ def _ownership(written: Written, key: str, field: str) -> Ownership:
 
 def target_for(fields: FieldsConfig, name: str, item: Item) -> tuple[ManagedField, FieldTarget] | None:
     """The managed field and its target in the item's tracker, or ``None`` if unmanaged there."""
-    managed = managed_field(fields, name)
-    if managed is None:
-        return None
-    target: FieldTarget | None = getattr(managed, item.source)
-    return (managed, target) if target is not None else None
+    return field_target(fields, name, item.source)
 
 
 def compute_pins(items: Iterable[Item], fields: FieldsConfig, written: Written) -> dict[str, str]:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from connectors.retry import RetryPolicy
 from roadsync.config_model import FieldTarget
-from sync.fields import MANAGED_FIELDS
+from sync.fields import field_targets
 from sync.mirror import Mirror
 
 if TYPE_CHECKING:
@@ -25,13 +25,7 @@ __all__ = ["IncrementalEtags", "build_readers", "build_writers", "close_readers"
 
 def managed_targets(settings: Settings, source: str) -> dict[str, FieldTarget]:
     """Managed field name -> its target in ``source`` (``jira`` or ``github``), where configured."""
-    targets: dict[str, FieldTarget] = {}
-    for name in MANAGED_FIELDS:
-        managed = getattr(settings.model.fields, name)
-        target = getattr(managed, source, None) if managed is not None else None
-        if target is not None:
-            targets[name] = target
-    return targets
+    return {name: target for name, _, target in field_targets(settings.model.fields, source)}
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
