@@ -24,7 +24,7 @@ and from the changes the scenario needs (the plan's field changes), never from w
 - *GitHub labels*: one ``POST …/labels`` per item that gains labels (all adds in one call) plus
   one ``DELETE …/labels/{name}`` per label removed (GitHub has no bulk remove that keeps the rest).
 - *GitHub Projects*: ``ceil(field updates / BATCH_SIZE)`` GraphQL documents of aliased
-  ``updateProjectV2ItemFieldValue`` mutations (:data:`connectors.github.graphql.BATCH_SIZE`).
+  ``updateProjectV2ItemFieldValue`` mutations (:data:`roadsync.connectors.github.graphql.BATCH_SIZE`).
 
 **Time** = (sequential reads + Jira writes / Jira concurrency + GitHub writes) x latency, with
 GitHub writes paced: each takes ``max(latency, pacing)`` (GitHub asks integrators to send
@@ -44,7 +44,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from connectors.github.graphql import BATCH_SIZE
+from roadsync.connectors.github.graphql import BATCH_SIZE
 
 __all__ = ["BOARD_PAGE", "GITHUB_PAGE", "JIRA_PAGE", "Floor", "floor", "writes_for"]
 

@@ -18,9 +18,9 @@ import sys
 import time
 from typing import Any
 
-from connectors.model import Item, Kind
-from mappings.engine import assign
-from mappings.roadmap import MatchBlock, Roadmap, Theme, ThemeStatus
+from roadsync.connectors.model import Item, Kind
+from roadsync.mappings.engine import assign
+from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme, ThemeStatus
 
 __all__ = ["make_items", "make_roadmap", "run"]
 

@@ -24,7 +24,7 @@ import httpx
 from github import Auth, Github
 from jira import JIRA
 
-from connectors.sandbox.server import Sandbox
+from roadsync.sandbox.server import Sandbox
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,10 +1,10 @@
 """The benchmark scenarios: roadsync's first sync (A), a no-op re-run (B), an incremental run (C).
 
 Every scenario runs against the sandbox trackers with injected latency, through the product's own
-session (:func:`sync.runner.open_session`: pull, plan, apply), exactly as ``roadsync sync`` does.
+session (:func:`roadsync.sync.runner.open_session`: pull, plan, apply), exactly as ``roadsync sync`` does.
 Requests are counted by the sandbox (what the trackers saw), wall time by ``perf_counter``.
 
-The data is :func:`connectors.sandbox.demo.generate_fixture` (items spread over projects and
+The data is :func:`roadsync.sandbox.demo.generate_fixture` (items spread over projects and
 repositories, one Projects v2 board) with its roadmap (theme ``tN`` matches label ``area-N``) and
 the demo's managed fields (Jira priority / ``theme:`` label / Alignment field; GitHub ``theme/``
 label / board Priority and Alignment).
@@ -23,10 +23,10 @@ from typing import Any
 import httpx
 
 from bench.floor import Change
-from connectors.sandbox.demo_scale import SCALE_THEMES, scale_roadmap_toml
-from connectors.sandbox.fixture import Fixture
-from connectors.sandbox.sandbox_config import DEMO_FIELDS_TOML, config_toml
-from connectors.sandbox.server import Sandbox, start_sandbox
+from roadsync.sandbox.demo_scale import SCALE_THEMES, scale_roadmap_toml
+from roadsync.sandbox.fixture import Fixture
+from roadsync.sandbox.sandbox_config import DEMO_FIELDS_TOML, config_toml
+from roadsync.sandbox.server import Sandbox, start_sandbox
 
 __all__ = ["SIZES", "Measured", "Size", "edit_items", "make_fixture", "run_roadsync", "write_config"]
 
@@ -92,7 +92,7 @@ class Measured:
 
 def make_fixture(size: Size, seed: int = 9) -> Fixture:
     """The benchmark data: ``size.change_share`` of *all* items carry a stale managed value."""
-    from connectors.sandbox.demo import generate_fixture
+    from roadsync.sandbox.demo import generate_fixture
 
     share = min(1.0, size.change_share / _OPEN_AND_MAPPED)
     return generate_fixture(
@@ -151,8 +151,8 @@ def _measure(
 
 def _sync_once(config: Path, measured: Measured) -> None:
     """What ``roadsync sync --force`` does: pull (incremental unless first), plan, apply."""
-    from sync.config import load_settings
-    from sync.runner import open_session
+    from roadsync.config.load import load_settings
+    from roadsync.sync.runner import open_session
 
     settings = load_settings(config)
     with open_session(settings) as session:
@@ -240,8 +240,8 @@ def _env(sandbox: Sandbox) -> None:
 
 def end_state(sandbox: Sandbox, folder: Path) -> dict[str, tuple[Any, ...]]:
     """Every item's managed values (priority, labels, custom/board fields) read by a full pull."""
-    from sync.config import load_settings
-    from sync.runner import open_session
+    from roadsync.config.load import load_settings
+    from roadsync.sync.runner import open_session
 
     config = write_config(sandbox, folder, 0.0)
     with open_session(load_settings(config)) as session:
@@ -281,8 +281,8 @@ def mirror_memory(items: int, themes: int = 200) -> dict[str, Any]:
     import tempfile
 
     from bench.mapping import _peak_rss_mb, make_items, make_roadmap
-    from mappings.engine import assign
-    from sync.state import open_state
+    from roadsync.mappings.engine import assign
+    from roadsync.sync.state import open_state
 
     with tempfile.TemporaryDirectory() as folder:
         mirror, _ = open_state(Path(folder))

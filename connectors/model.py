@@ -1,8 +1,8 @@
 """The normalized backlog item: pure data, no I/O.
 
 An :class:`Item` is what every connector produces and what mapping and planning consume.
-It is frozen; build one with the named converters in ``connectors.jira.convert`` and
-``connectors.github.convert``, or :meth:`Item.from_dict` when reading the mirror.
+It is frozen; build one with the named converters in ``roadsync.connectors.jira.convert`` and
+``roadsync.connectors.github.convert``, or :meth:`Item.from_dict` when reading the mirror.
 """
 
 from __future__ import annotations

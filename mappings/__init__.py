@@ -2,7 +2,7 @@
 
 ::
 
-    roadmap = Roadmap(themes=(...))                 # built by sync.config.load_roadmap
+    roadmap = Roadmap(themes=(...))                 # built by roadsync.config.load.load_roadmap
     assignments = assign(items, roadmap, pins)      # key -> Assignment (pin > rule > parent > link)
     explain("PAY-7", items, roadmap, pins)          # the decision, the chain, every near miss
     coverage(items, assignments, roadmap)           # open work per theme against its target
@@ -10,12 +10,20 @@
 
 from __future__ import annotations
 
-from mappings.assignment import Assignment, Step
-from mappings.coverage import Basis, ThemeCoverage, coverage
-from mappings.engine import assign, index_items
-from mappings.explain import Candidate, ConditionResult, Explanation, explain
-from mappings.roadmap import DEFAULT_LEVELS, Alignment, Horizon, MatchBlock, Roadmap, Theme, ThemeStatus
-from mappings.rules import MAX_DEPTH, Rule, Ruleset, compile_roadmap
+from roadsync.mappings.assignment import Assignment, Step
+from roadsync.mappings.coverage import Basis, ThemeCoverage, coverage
+from roadsync.mappings.engine import assign, index_items
+from roadsync.mappings.explain import Candidate, ConditionResult, Explanation, explain
+from roadsync.mappings.roadmap import (
+    DEFAULT_LEVELS,
+    Alignment,
+    Horizon,
+    MatchBlock,
+    Roadmap,
+    Theme,
+    ThemeStatus,
+)
+from roadsync.mappings.rules import MAX_DEPTH, Rule, Ruleset, compile_roadmap
 
 __all__ = [
     "DEFAULT_LEVELS",

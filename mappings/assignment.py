@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mappings.roadmap import Alignment
+from roadsync.mappings.roadmap import Alignment
 
 Step = Literal["pin", "rule", "parent", "link", "none"]
 

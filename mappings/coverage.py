@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from connectors.model import Item
-from mappings.assignment import Assignment
-from mappings.roadmap import Horizon, Roadmap, ThemeStatus
+from roadsync.connectors.model import Item
+from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.roadmap import Horizon, Roadmap, ThemeStatus
 
 Basis = Literal["estimate", "count"]
 

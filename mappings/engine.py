@@ -5,7 +5,7 @@ Precedence, first that applies:
 1. **pin**: the theme tag a person set on the item (``pins[key]``), when ``Roadmap.resolve``
    knows it as a theme id or alias (an alias lands on the current theme). A tag the roadmap
    does not define is kept as ``unknown_pin`` and the item falls through to the next steps.
-2. **rule**: the item's own rule matches (see :mod:`mappings.rules`): the highest-priority
+2. **rule**: the item's own rule matches (see :mod:`roadsync.mappings.rules`): the highest-priority
    matching theme, ties by file order; the other matching themes become ``secondary``.
 3. **parent**: the theme the nearest ancestor decided by pin or rule (walking parent/epic
    links up; an ancestor outside the item set ends the walk; a cycle yields nothing).
@@ -29,10 +29,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any, NamedTuple
 
-from connectors.model import Item
-from mappings.assignment import Assignment, Step
-from mappings.roadmap import Alignment, Roadmap, Theme
-from mappings.rules import Rule, Ruleset, compile_roadmap
+from roadsync.connectors.model import Item
+from roadsync.mappings.assignment import Assignment, Step
+from roadsync.mappings.roadmap import Alignment, Roadmap, Theme
+from roadsync.mappings.rules import Rule, Ruleset, compile_roadmap
 
 __all__ = ["assign", "index_items"]
 

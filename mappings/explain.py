@@ -1,6 +1,6 @@
 """Why an item maps where it maps: the decision, the inheritance chain, and every near miss.
 
-``explain`` runs the same engine as :func:`mappings.engine.assign` (so the two always agree)
+``explain`` runs the same engine as :func:`roadsync.mappings.engine.assign` (so the two always agree)
 and adds, for the one item, every rule that matched or *nearly* matched (a block where some
 but not all conditions held) with each condition's expected and actual values.
 """
@@ -11,12 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.model import Item
-from mappings.assignment import Assignment, Step
-from mappings.engine import assign, index_items
-from mappings.roadmap import Alignment, Roadmap
-from mappings.rules import ItemFacts, Rule, compile_roadmap
+from roadsync.connectors.model import Item
 from roadsync.errors import NotFoundError
+from roadsync.mappings.assignment import Assignment, Step
+from roadsync.mappings.engine import assign, index_items
+from roadsync.mappings.roadmap import Alignment, Roadmap
+from roadsync.mappings.rules import ItemFacts, Rule, compile_roadmap
 
 __all__ = ["Candidate", "ConditionResult", "Explanation", "explain"]
 

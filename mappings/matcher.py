@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from connectors.model import Item
+from roadsync.connectors.model import Item
 
 if TYPE_CHECKING:
-    from mappings.rules import Rule, Ruleset
+    from roadsync.mappings.rules import Rule, Ruleset
 
 MAX_DEPTH = 100
 """How many levels up ``parents``/``epics`` conditions look (GitHub nests sub-issues 8 deep)."""

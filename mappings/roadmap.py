@@ -1,6 +1,6 @@
 """The roadmap model: themes, their match blocks, and the roadmap as a whole. Pure data.
 
-Built from validated config by :func:`sync.config.load_roadmap` (pydantic at the edge);
+Built from validated config by :func:`roadsync.config.load.load_roadmap` (pydantic at the edge);
 everything inside roadsync uses these frozen dataclasses.
 """
 

@@ -40,10 +40,10 @@ from typing import Any
 
 import re2
 
-from connectors.model import Item
-from mappings.matcher import EMPTY, MAX_DEPTH, Ancestry, ItemFacts, Matcher, fold
-from mappings.roadmap import MatchBlock, Roadmap, Theme
+from roadsync.connectors.model import Item
 from roadsync.errors import ConfigError
+from roadsync.mappings.matcher import EMPTY, MAX_DEPTH, Ancestry, ItemFacts, Matcher, fold
+from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme
 
 # Exact conditions first, most selective first: the index picks the first one a block has.
 CONDITIONS: tuple[str, ...] = (

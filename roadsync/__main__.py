@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.cli import main
+from roadsync.cli import main
 
 if __name__ == "__main__":
     main()

@@ -19,15 +19,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from connectors.model import Item
 from roadsync.changes import FieldChange, WriteOutcome
-from roadsync.config_model import FieldsConfig
+from roadsync.config.model import FieldsConfig
+from roadsync.connectors.model import Item
 from roadsync.errors import RoadsyncError, scrub
-from sync.fields import current_value
-from sync.journal import Journal
-from sync.model import Plan
-from sync.plan import target_for
-from sync.state import State
+from roadsync.sync.fields import current_value
+from roadsync.sync.journal import Journal
+from roadsync.sync.model import Plan
+from roadsync.sync.plan import target_for
+from roadsync.sync.state import State
 
 __all__ = [
     "ApplyResult",

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from connectors.model import Item
-from mappings.assignment import Assignment
-from mappings.coverage import coverage
-from mappings.roadmap import Roadmap
-from roadsync.config_model import FieldsConfig
-from sync.fields import MANAGED_FIELDS, current_value, to_native, to_roadmap
-from sync.model import DriftFinding
-from sync.plan import Written, desired_value, target_for
+from roadsync.config.model import FieldsConfig
+from roadsync.connectors.model import Item
+from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.coverage import coverage
+from roadsync.mappings.roadmap import Roadmap
+from roadsync.sync.fields import MANAGED_FIELDS, current_value, to_native, to_roadmap
+from roadsync.sync.model import DriftFinding
+from roadsync.sync.plan import Written, desired_value, target_for
 
 __all__ = ["DriftInput", "find_drift"]
 

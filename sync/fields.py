@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connectors.model import Item
-from roadsync.config_model import FieldsConfig, FieldTarget, ManagedField
+from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
+from roadsync.connectors.model import Item
 
 __all__ = [
     "JIRA_DEFAULT_PRIORITIES",

@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from connectors.model import Item
-from sync.db import migrate
+from roadsync.connectors.model import Item
+from roadsync.sync.db import migrate
 
 __all__ = ["MIGRATIONS", "Cursor", "Mirror", "item_json"]
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from mappings.assignment import Assignment
 from roadsync.changes import FieldChange
+from roadsync.mappings.assignment import Assignment
 
 ManagedFieldName = Literal["priority", "theme", "alignment"]
 DriftKind = Literal[

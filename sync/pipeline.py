@@ -6,14 +6,14 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from connectors.model import Item
-from mappings.assignment import Assignment
-from mappings.engine import assign
-from mappings.roadmap import Roadmap
-from roadsync.config_model import FieldsConfig
-from sync.drift import DriftInput, find_drift
-from sync.model import DRIFT_KINDS, DriftFinding, Plan
-from sync.plan import Written, compute_pins, plan_changes
+from roadsync.config.model import FieldsConfig
+from roadsync.connectors.model import Item
+from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.engine import assign
+from roadsync.mappings.roadmap import Roadmap
+from roadsync.sync.drift import DriftInput, find_drift
+from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
+from roadsync.sync.plan import Written, compute_pins, plan_changes
 
 __all__ = ["make_plan", "summarize"]
 

@@ -3,9 +3,9 @@
 No I/O, no clock, no environment. Three phases in plain sight:
 
 1. :func:`compute_pins` reads the theme tags that *people* set (a tag roadsync did not write);
-2. the mapping layer assigns every item a theme (``mappings.engine.assign``);
+2. the mapping layer assigns every item a theme (``roadsync.mappings.engine.assign``);
 3. :func:`plan_changes` derives the desired value of each managed field and decides, per the
-   field's policy and the ownership record, whether to write it; :mod:`sync.drift` reports.
+   field's policy and the ownership record, whether to write it; :mod:`roadsync.sync.drift` reports.
 
 Ownership rules (design.md, "never clobber"): ``written`` maps ``(item, field)`` to the last
 tracker-native value roadsync wrote; absence means roadsync never wrote it.
@@ -26,12 +26,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from connectors.model import Item
-from mappings.assignment import Assignment
-from mappings.roadmap import Roadmap, Theme
 from roadsync.changes import FieldChange
-from roadsync.config_model import FieldsConfig, FieldTarget, ManagedField
-from sync.fields import MANAGED_FIELDS, Current, current_value, field_target, to_native, to_roadmap
+from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
+from roadsync.connectors.model import Item
+from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.roadmap import Roadmap, Theme
+from roadsync.sync.fields import MANAGED_FIELDS, Current, current_value, field_target, to_native, to_roadmap
 
 __all__ = ["Ownership", "Written", "compute_pins", "desired_value", "plan_changes", "plan_item"]
 

@@ -44,17 +44,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
-from connectors.model import Item
+from roadsync.connectors.model import Item
 from roadsync.errors import AuthError, BudgetExhausted, TrackerError
-from sync.logs import event
-from sync.mirror import Mirror
-from sync.sources import build_readers, close_readers
-from sync.state import iso_utc, open_state
+from roadsync.logs import event
+from roadsync.sync.mirror import Mirror
+from roadsync.sync.sources import build_readers, close_readers
+from roadsync.sync.state import iso_utc, open_state
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from sync.config import Settings
+    from roadsync.config.load import Settings
 
 __all__ = [
     "PullResult",

@@ -1,6 +1,6 @@
 """The report: one object that every renderer (table, JSON, Markdown, HTML) takes.
 
-Computing happens here and in the planner; rendering lives in :mod:`sync.render`. The JSON
+Computing happens here and in the planner; rendering lives in :mod:`roadsync.sync.render`. The JSON
 form is a documented, versioned schema (``schema: "roadsync.report/1"``) with stable ordering.
 """
 
@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.model import Item
-from mappings.assignment import Assignment
-from mappings.coverage import ThemeCoverage, coverage
-from mappings.roadmap import Roadmap
 from roadsync.changes import FieldChange
-from sync.model import DRIFT_KINDS, DriftFinding, Plan
+from roadsync.connectors.model import Item
+from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.coverage import ThemeCoverage, coverage
+from roadsync.mappings.roadmap import Roadmap
+from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 
 __all__ = ["SCHEMA", "ItemRef", "Report", "build_report"]
 

@@ -14,9 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from connectors.model import Item
+from roadsync.config.load import Settings
+from roadsync.connectors.model import Item
 from roadsync.errors import UsageError
-from sync.apply import (
+from roadsync.sync.apply import (
     ApplyResult,
     apply_plan,
     change_limit,
@@ -24,17 +25,16 @@ from sync.apply import (
     check_guard,
     reconcile_uncertain,
 )
-from sync.config import Settings
-from sync.journal import JOURNAL_FILE, Journal, new_run_id
-from sync.lock import run_lock
-from sync.mirror import Mirror
-from sync.model import Plan
-from sync.pipeline import make_plan
-from sync.plan import compute_pins
-from sync.pull import PullResult, pull
-from sync.report import Report, build_report
-from sync.sources import build_writers
-from sync.state import State, iso_utc, open_state
+from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
+from roadsync.sync.lock import run_lock
+from roadsync.sync.mirror import Mirror
+from roadsync.sync.model import Plan
+from roadsync.sync.pipeline import make_plan
+from roadsync.sync.plan import compute_pins
+from roadsync.sync.pull import PullResult, pull
+from roadsync.sync.report import Report, build_report
+from roadsync.sync.sources import build_writers
+from roadsync.sync.state import State, iso_utc, open_state
 
 __all__ = ["Session", "load_plan_file", "open_session"]
 

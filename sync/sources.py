@@ -1,6 +1,6 @@
 """Where pulls read from: one reader per configured source, built from the settings.
 
-Kept apart from :mod:`sync.pull` (which decides *what* to read: cursors, full refreshes) so
+Kept apart from :mod:`roadsync.sync.pull` (which decides *what* to read: cursors, full refreshes) so
 that the connector wiring -- tokens, TLS, retry policy, the mirror's ETags -- has one home.
 """
 
@@ -10,15 +10,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.retry import RetryPolicy
-from roadsync.config_model import FieldTarget
-from sync.fields import field_targets
-from sync.mirror import Mirror
+from roadsync.config.model import FieldTarget
+from roadsync.connectors.retry import RetryPolicy
+from roadsync.sync.fields import field_targets
+from roadsync.sync.mirror import Mirror
 
 if TYPE_CHECKING:
-    from sync.apply import Writer
-    from sync.config import Settings
-    from sync.pull import Reader
+    from roadsync.config.load import Settings
+    from roadsync.sync.apply import Writer
+    from roadsync.sync.pull import Reader
 
 __all__ = ["IncrementalEtags", "build_readers", "build_writers", "close_readers", "managed_targets"]
 
@@ -34,8 +34,8 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:
     """One reader per configured source, built from the settings (tokens are read here)."""
-    from connectors.github.reader import GithubReader
-    from connectors.jira.reader import JiraReader
+    from roadsync.connectors.github.reader import GithubReader
+    from roadsync.connectors.jira.reader import JiraReader
 
     run = settings.model.run
     verify = settings.tls_verify()
@@ -101,13 +101,13 @@ def build_writers(settings: Settings) -> dict[str, Writer]:
     verify = settings.tls_verify()
     retry = retry_policy(settings)
     if model.jira is not None:
-        from connectors.jira.writer import JiraWriter
+        from roadsync.connectors.jira.writer import JiraWriter
 
         writers["jira"] = JiraWriter(
             model.jira, settings.jira_token(), managed_targets(settings, "jira"), verify=verify, retry=retry
         )
     if model.github is not None:
-        from connectors.github.writer import GithubWriter
+        from roadsync.connectors.github.writer import GithubWriter
 
         writers["github"] = GithubWriter(
             model.github,

@@ -20,8 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Final
 
-from sync.db import connect, migrate
-from sync.mirror import Mirror
+from roadsync.sync.db import connect, migrate
+from roadsync.sync.mirror import Mirror
 
 __all__ = ["MIGRATIONS", "NEVER_WRITTEN", "STATE_FILE", "State", "Written", "iso_utc", "open_state"]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from connectors.sandbox.server import Sandbox
+    from roadsync.sandbox.server import Sandbox
 
 SandboxFactory = Callable[..., "Sandbox"]
 
@@ -21,7 +21,7 @@ SandboxFactory = Callable[..., "Sandbox"]
 @pytest.fixture
 def sandbox_factory() -> Iterator[SandboxFactory]:
     """A callable ``(seed="demo", **options) -> Sandbox``; every sandbox stops at teardown."""
-    from connectors.sandbox.server import start_sandbox
+    from roadsync.sandbox.server import start_sandbox
 
     started: list[Sandbox] = []
 

@@ -1,4 +1,4 @@
-"""The GitHub Action (action.yml + sync/action.py), run locally the way the runner runs it.
+"""The GitHub Action (action.yml + roadsync/action.py), run locally the way the runner runs it.
 
 The runner is played by :func:`run_action`: it parses action.yml, evaluates the few expressions
 the action uses (``inputs.*``, ``steps.<id>.outputs.*``, ``github.*``) into each step's ``env:``,
@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sync.action import fit_summary, report_from_json, write_outputs
+from roadsync.action import fit_summary, report_from_json, write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sync.model import DRIFT_KINDS
+from roadsync.sync.model import DRIFT_KINDS
 
 
 def test_roadsync_demo_runs_from_the_installed_package(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ method, path, query, content type, body; never auth headers) while the real CLI 
 a GitHub issue type target) and ``report``, so every connector path that talks to a tracker runs
 through the real jira library, PyGithub and httpx. Then each recorded request is checked:
 
-- Jira against Atlassian's Cloud v3 OpenAPI (``../shared/api/jira-cloud-v3.json``) with
+- Jira against Atlassian's Cloud v3 OpenAPI (``tests/api/jira-cloud-v3.json``) with
   openapi-core: the path exists with that method, query parameters are declared and valid, the JSON
   body is valid against the operation's requestBody. roadsync talks ``/rest/api/2`` by default; v3
   documents the same paths and shapes under ``/rest/api/3`` (only rich text differs: ADF in v3,
@@ -14,7 +14,7 @@ through the real jira library, PyGithub and httpx. Then each recorded request is
   ``/rest/api/3/`` for validation. Data Center has no v3, but every path roadsync sends it (the old
   ``GET /search`` included) is in the Cloud description with the same shape, so both flavours are
   validated, and a DC path missing there would fail the test rather than be skipped.
-- GitHub REST against GitHub's OpenAPI subset (``../shared/api/github-rest.json``), the same way.
+- GitHub REST against GitHub's OpenAPI subset (``tests/api/github-rest.json``), the same way.
 - GitHub GraphQL documents with graphql-core against the official schema: the document validates,
   and the variables sent coerce to the operation's variable definitions (required ones present,
   input objects well formed, none undeclared).
@@ -54,24 +54,23 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from sync.cli import main
+from roadsync.cli import main
+from tests.paths import API
 
 if TYPE_CHECKING:
-    from connectors.sandbox.recorder import RecordedRequest, Tracker
-    from connectors.sandbox.server import Sandbox
+    from roadsync.sandbox.recorder import RecordedRequest, Tracker
+    from roadsync.sandbox.server import Sandbox
 
-API = Path(__file__).resolve().parents[1].parent / "shared" / "api"
+
 JIRA_SPEC = API / "jira-cloud-v3.json"
 GITHUB_SPEC = API / "github-rest.json"
 GRAPHQL_SCHEMA = API / "github-graphql.schema.graphql"
-if not all(p.exists() for p in (JIRA_SPEC, GITHUB_SPEC, GRAPHQL_SCHEMA)):
-    pytest.skip(f"the official API descriptions are absent: {API}", allow_module_level=True)
 
 Template = tuple[str, str]  # (method, path template as the description spells it)
 
 # GET /meta is in GitHub's full description (npm @octokit/openapi 23.0.2,
 # generated/api.github.com.json: operationId meta/get, no parameters, no requestBody) but not in
-# the 43-path subset kept in ../shared/api. Checked by hand against that operation instead.
+# the 43-path subset kept in tests/api. Checked by hand against that operation instead.
 NOT_IN_SUBSET: Mapping[Template, str] = {("GET", "/meta"): "meta/get takes no parameters and no body"}
 
 # -- the official descriptions --------------------------------------------------------------------
@@ -190,7 +189,7 @@ def github_api() -> Api:
 @cache
 def graphql_schema() -> graphql.GraphQLSchema:
     # assume_valid: the published schema breaks an interface rule graphql-core checks before
-    # anything else (see ../shared/api/README.md); documents are still validated in full.
+    # anything else (see tests/api/README.md); documents are still validated in full.
     return graphql.build_schema(GRAPHQL_SCHEMA.read_text(encoding="utf-8"), assume_valid=True)
 
 
@@ -369,7 +368,7 @@ def test_every_graphql_document_is_valid_against_the_github_schema(
 
 
 def _request(tracker: Tracker, method: str, path: str, query: str = "", body: bytes = b"") -> RecordedRequest:
-    from connectors.sandbox.recorder import RecordedRequest
+    from roadsync.sandbox.recorder import RecordedRequest
 
     return RecordedRequest(tracker, method, path, path, query, "application/json", body)
 

@@ -1,15 +1,15 @@
 """The GitHub connector: read issues and the Projects v2 board, write managed fields.
 
-PyGithub and httpx objects never leave this package; callers get :class:`~connectors.model.Item`,
+PyGithub and httpx objects never leave this package; callers get :class:`~roadsync.connectors.model.Item`,
 :class:`ProjectSnapshot` and :class:`~roadsync.changes.WriteOutcome`.
 """
 
 from __future__ import annotations
 
-from connectors.github.client import GithubClient, graphql_url_for
-from connectors.github.convert import BoardItem, ProjectField, ProjectSnapshot, item_from_issue
-from connectors.github.reader import EtagStore, GithubReader, PreviousItem, read_project
-from connectors.github.writer import GithubWriter
+from roadsync.connectors.github.client import GithubClient, graphql_url_for
+from roadsync.connectors.github.convert import BoardItem, ProjectField, ProjectSnapshot, item_from_issue
+from roadsync.connectors.github.reader import EtagStore, GithubReader, PreviousItem, read_project
+from roadsync.connectors.github.writer import GithubWriter
 
 __all__ = [
     "BoardItem",

@@ -4,7 +4,7 @@
 
 - builds ``Github(auth=Auth.Token(token), per_page=100, retry=None, seconds_between_requests=None,
   seconds_between_writes=None)``: PyGithub's own retries and client-side pacing are off on purpose;
-  retries belong to :func:`connectors.retry.call_with_retry`, and write pacing to
+  retries belong to :func:`roadsync.connectors.retry.call_with_retry`, and write pacing to
   :meth:`GithubClient.pace_write` (``GithubConfig.seconds_between_writes``, GitHub's secondary-limit
   guidance of at least 1 s between mutating requests);
 - sends REST requests through ``gh.requester.requestJson`` (raw status, headers and JSON; no PyGithub
@@ -13,8 +13,8 @@
 - tracks the primary rate-limit budget per resource (``core``, ``graphql``) from the
   ``x-ratelimit-*`` headers and raises :class:`~roadsync.errors.BudgetExhausted` *before* a request
   when the remaining budget is under ``budget_reserve`` (until the reset time passes);
-- turns every failure into a roadsync error through :func:`connectors.retry.classify`: one line naming
-  source ``github``, the repo or item, and the fix; never the token.
+- turns every failure into a roadsync error through :func:`roadsync.connectors.retry.classify`: one
+  line naming source ``github``, the repo or item, and the fix; never the token.
 
 GitHub Enterprise: ``url = "https://ghe/api/v3"`` gives GraphQL at ``https://ghe/api/graphql``;
 ``GithubConfig.graphql_url`` overrides it.
@@ -34,8 +34,8 @@ import httpx
 import requests
 from github import Auth, Github
 
-from connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
-from roadsync.config_model import GithubConfig
+from roadsync.config.model import GithubConfig
+from roadsync.connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
 from roadsync.errors import (
     AuthError,
     BudgetExhausted,

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import re2
 
-from connectors.model import Item, Kind, StatusCategory
+from roadsync.connectors.model import Item, Kind, StatusCategory
 
 __all__ = [
     "DEFAULT_KEY_PATTERN",

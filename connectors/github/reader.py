@@ -1,4 +1,4 @@
-"""Read GitHub issues (and the configured Projects v2 board) into :class:`~connectors.model.Item`.
+"""Read GitHub issues (and the configured Projects v2 board) into :class:`~roadsync.connectors.model.Item`.
 
 Listing a scope (``owner/repo``) is ``GET /repos/{o}/{r}/issues?state=…&sort=updated&direction=asc
 &per_page=100[&since=…]``, following the ``link`` header's ``rel="next"`` (the API's own last-page
@@ -33,9 +33,10 @@ from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from connectors.github import graphql as documents
-from connectors.github.client import GithubClient, Response
-from connectors.github.convert import (
+from roadsync.config.model import GithubConfig
+from roadsync.connectors.github import graphql as documents
+from roadsync.connectors.github.client import GithubClient, Response
+from roadsync.connectors.github.convert import (
     BoardItem,
     ProjectSnapshot,
     apply_board_item,
@@ -44,9 +45,8 @@ from connectors.github.convert import (
     item_from_issue,
     project_fields_from_nodes,
 )
-from connectors.model import Item
-from connectors.retry import RetryPolicy
-from roadsync.config_model import GithubConfig
+from roadsync.connectors.model import Item
+from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import ConfigError, NotFoundError, RemoteRefused, TrackerError
 
 __all__ = ["EtagStore", "GithubReader", "PreviousItem", "next_link"]

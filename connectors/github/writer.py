@@ -15,7 +15,7 @@ of one item; every change gets exactly one :class:`~roadsync.changes.WriteOutcom
 - **project**: single-select by option id (resolved from the option name), text, number, date;
   ``None`` clears. An issue missing from the board is added first (``addProjectV2ItemById``,
   idempotent) when ``add_missing_items``. Updates are queued and sent as aliased mutations,
-  :data:`~connectors.github.graphql.BATCH_SIZE` per document.
+  :data:`~roadsync.connectors.github.graphql.BATCH_SIZE` per document.
 - **issue_type**: ``PATCH /repos/o/r/issues/n`` with ``{"type": name}`` (PyGithub's ``Issue.edit``
   has no ``type``).
 
@@ -30,14 +30,14 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
 
-from connectors.github import graphql as documents
-from connectors.github.client import GithubClient
-from connectors.github.convert import ProjectField, ProjectSnapshot, number_text
-from connectors.github.reader import next_link, read_project
-from connectors.model import Item
-from connectors.retry import RetryPolicy
 from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
-from roadsync.config_model import FieldTarget, GithubConfig
+from roadsync.config.model import FieldTarget, GithubConfig
+from roadsync.connectors.github import graphql as documents
+from roadsync.connectors.github.client import GithubClient
+from roadsync.connectors.github.convert import ProjectField, ProjectSnapshot, number_text
+from roadsync.connectors.github.reader import next_link, read_project
+from roadsync.connectors.model import Item
+from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, RemoteRefused, TrackerError
 
 __all__ = ["GithubWriter", "label_colour"]

@@ -7,9 +7,9 @@ jira library objects never leave this package.
 
 from __future__ import annotations
 
-from connectors.jira.client import JiraClient
-from connectors.jira.convert import FieldIds, Flavor, item_from_jira
-from connectors.jira.reader import JiraReader
-from connectors.jira.writer import JiraWriter
+from roadsync.connectors.jira.client import JiraClient
+from roadsync.connectors.jira.convert import FieldIds, Flavor, item_from_jira
+from roadsync.connectors.jira.reader import JiraReader
+from roadsync.connectors.jira.writer import JiraWriter
 
 __all__ = ["FieldIds", "Flavor", "JiraClient", "JiraReader", "JiraWriter", "item_from_jira"]

@@ -2,7 +2,7 @@
 
 Readers and writers talk to Jira through :class:`JiraClient`: :meth:`JiraClient.get` and
 :meth:`JiraClient.put` use the library's own session (auth, TLS, headers, timeout) for the
-endpoints roadsync needs in raw JSON, retried by :func:`connectors.retry.call_with_retry`
+endpoints roadsync needs in raw JSON, retried by :func:`roadsync.connectors.retry.call_with_retry`
 (the library's own retries are off). Every library or ``requests`` exception becomes one
 :mod:`roadsync.errors` error that names the source, the project or item, and the fix; the
 library's own error text (which prints request headers) never leaves this module.
@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 import requests
 from jira import JIRA, JIRAError
 
-from connectors.jira.convert import Flavor
-from connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
-from roadsync.config_model import JiraConfig
+from roadsync.config.model import JiraConfig
+from roadsync.connectors.jira.convert import Flavor
+from roadsync.connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
 from roadsync.errors import (
     AuthError,
     BudgetExhausted,

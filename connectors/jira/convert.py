@@ -1,4 +1,4 @@
-"""Pure converters from Jira's issue JSON to :class:`~connectors.model.Item`. No I/O.
+"""Pure converters from Jira's issue JSON to :class:`~roadsync.connectors.model.Item`. No I/O.
 
 The raw JSON is what ``/search/jql`` (Cloud) or ``/search`` (Data Center) returns for one
 issue, with the fields the reader asked for. Custom field ids differ per site, so the reader
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from connectors.model import Item, Kind, StatusCategory
+from roadsync.connectors.model import Item, Kind, StatusCategory
 
 __all__ = [
     "BODY_LIMIT",

@@ -26,11 +26,11 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connectors.jira.client import JiraClient
-from connectors.jira.convert import FieldIds, Flavor, item_from_jira, links_from_remote_links
-from connectors.model import Item, Source
-from connectors.retry import RetryPolicy
-from roadsync.config_model import JiraConfig
+from roadsync.config.model import JiraConfig
+from roadsync.connectors.jira.client import JiraClient
+from roadsync.connectors.jira.convert import FieldIds, Flavor, item_from_jira, links_from_remote_links
+from roadsync.connectors.model import Item, Source
+from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import NotFoundError, RemoteRefused
 
 __all__ = ["BASE_FIELDS", "CLOUD_MAX_PAGE", "JiraReader", "KnownLinks", "jql_for"]

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from connectors.jira.client import JiraClient
-from connectors.model import Item
-from connectors.retry import RetryPolicy
 from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
-from roadsync.config_model import FieldTarget, JiraConfig
+from roadsync.config.model import FieldTarget, JiraConfig
+from roadsync.connectors.jira.client import JiraClient
+from roadsync.connectors.model import Item
+from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError
 
 __all__ = ["JiraWriter"]

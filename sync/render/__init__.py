@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sync.report import Report
+from roadsync.sync.report import Report
 
 __all__ = ["render", "render_json"]
 
@@ -22,11 +22,11 @@ def render_json(document: dict[str, Any]) -> str:
 
 def _renderer(fmt: str) -> Callable[[Report], str]:
     if fmt == "markdown":
-        from sync.render.markdown import render_markdown
+        from roadsync.sync.render.markdown import render_markdown
 
         return render_markdown
     if fmt == "html":
-        from sync.render.html import render_html
+        from roadsync.sync.render.html import render_html
 
         return render_html
     raise ValueError(f"unknown format {fmt!r}")
@@ -40,7 +40,7 @@ def render(
     if fmt == "json":
         return render_json(json_document if json_document is not None else report.to_json())
     if fmt == "table":
-        from sync.render.table import render_table
+        from roadsync.sync.render.table import render_table
 
         return render_table(report, color=color)
     return _renderer(fmt)(report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from mappings.coverage import ThemeCoverage
+from roadsync.mappings.coverage import ThemeCoverage
 
 __all__ = ["TOP_PER_KIND", "percent", "points", "safe_url", "share_vs_target", "value"]
 

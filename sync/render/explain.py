@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mappings.coverage import ThemeCoverage
-from mappings.explain import Explanation
+from roadsync.mappings.coverage import ThemeCoverage
+from roadsync.mappings.explain import Explanation
 
 __all__ = ["render_explanation", "render_roadmap"]
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from html import escape
 from importlib import resources
 
-from mappings.coverage import ThemeCoverage
-from sync.model import DriftFinding
-from sync.render._format import percent, points, safe_url, value
-from sync.render.html_chart import allocation_chart
-from sync.report import SCHEMA, Report
+from roadsync.mappings.coverage import ThemeCoverage
+from roadsync.sync.model import DriftFinding
+from roadsync.sync.render._format import percent, points, safe_url, value
+from roadsync.sync.render.html_chart import allocation_chart
+from roadsync.sync.report import SCHEMA, Report
 
 __all__ = ["MAX_TABLE_ROWS", "render_html"]
 
@@ -49,7 +49,7 @@ _LOGO = (
 
 
 def _asset(name: str) -> str:
-    return resources.files("sync.render.assets").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("roadsync.sync.render.assets").joinpath(name).read_text(encoding="utf-8")
 
 
 def render_html(report: Report) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from html import escape
 
-from mappings.coverage import ThemeCoverage
-from sync.render._format import percent
-from sync.report import Report
+from roadsync.mappings.coverage import ThemeCoverage
+from roadsync.sync.render._format import percent
+from roadsync.sync.report import Report
 
 __all__ = ["allocation_chart"]
 

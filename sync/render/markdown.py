@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from mappings.coverage import ThemeCoverage
 from roadsync.changes import FieldChange
-from sync.model import DriftFinding
-from sync.render._format import percent, points, safe_url, value
-from sync.report import Report
+from roadsync.mappings.coverage import ThemeCoverage
+from roadsync.sync.model import DriftFinding
+from roadsync.sync.render._format import percent, points, safe_url, value
+from roadsync.sync.report import Report
 
 __all__ = ["FOLD_AFTER", "MAX_BYTES", "render_markdown"]
 

@@ -17,10 +17,10 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from mappings.coverage import ThemeCoverage
-from sync.model import DriftFinding
-from sync.render._format import TOP_PER_KIND, percent, points, safe_url, share_vs_target, value
-from sync.report import Report
+from roadsync.mappings.coverage import ThemeCoverage
+from roadsync.sync.model import DriftFinding
+from roadsync.sync.render._format import TOP_PER_KIND, percent, points, safe_url, share_vs_target, value
+from roadsync.sync.report import Report
 
 __all__ = ["PLAIN_WIDTH", "render_table"]
 

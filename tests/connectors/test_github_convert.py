@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connectors.github.convert import (
+from roadsync.connectors.github.convert import (
     BoardItem,
     ProjectField,
     apply_board_item,
@@ -17,7 +17,7 @@ from connectors.github.convert import (
     parent_key_from_url,
     project_fields_from_nodes,
 )
-from connectors.model import Item
+from roadsync.connectors.model import Item
 
 API = "https://api.github.com/repos/acme/web"
 PATTERN = compile_key_pattern(None)

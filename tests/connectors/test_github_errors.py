@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from connectors.github.reader import GithubReader
-from connectors.github.writer import GithubWriter
-from connectors.retry import RetryPolicy
-from connectors.sandbox.common import RunningServer, Stats, serve_app
-from connectors.sandbox.github import GithubStore, TokenGrant, create_github_app
 from roadsync.changes import FieldChange
-from roadsync.config_model import FieldTarget, GithubConfig, GithubProjectConfig
+from roadsync.config.model import FieldTarget, GithubConfig, GithubProjectConfig
+from roadsync.connectors.github.reader import GithubReader
+from roadsync.connectors.github.writer import GithubWriter
+from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError, BudgetExhausted, TransientError
+from roadsync.sandbox.common import RunningServer, Stats, serve_app
+from roadsync.sandbox.github import GithubStore, TokenGrant, create_github_app
 
 TOKEN = "ghp_errors_test_token_0123456789"
 ACTIONS = "ghs_actions_token_0123456789"

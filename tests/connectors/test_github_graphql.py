@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import graphql
 import pytest
 
-from connectors.github import graphql as documents
-from connectors.github.client import graphql_url_for
+from roadsync.connectors.github import graphql as documents
+from roadsync.connectors.github.client import graphql_url_for
+from tests.paths import GITHUB_GRAPHQL_SCHEMA
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / ".." / "shared" / "api" / "github-graphql.schema.graphql"
+SCHEMA_PATH = GITHUB_GRAPHQL_SCHEMA
 
 
 @pytest.fixture(scope="module")
 def schema() -> graphql.GraphQLSchema:
-    if not SCHEMA_PATH.exists():
-        pytest.skip("../shared/api/github-graphql.schema.graphql is not available")
     return graphql.build_schema(SCHEMA_PATH.read_text(), assume_valid=True)
 
 

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from connectors.github.reader import GithubReader
-from connectors.github.writer import GithubWriter, label_colour
-from connectors.model import Item
-from connectors.retry import RetryPolicy
-from connectors.sandbox.common import RunningServer, Stats, serve_app
-from connectors.sandbox.github import GithubStore, create_github_app
 from roadsync.changes import FieldChange
-from roadsync.config_model import FieldTarget, GithubConfig, GithubProjectConfig
+from roadsync.config.model import FieldTarget, GithubConfig, GithubProjectConfig
+from roadsync.connectors.github.reader import GithubReader
+from roadsync.connectors.github.writer import GithubWriter, label_colour
+from roadsync.connectors.model import Item
+from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError
+from roadsync.sandbox.common import RunningServer, Stats, serve_app
+from roadsync.sandbox.github import GithubStore, create_github_app
 
 TOKEN = "ghp_writer_test_token_0123456789"
 FAST = RetryPolicy(attempts=2, base_s=0.01, max_wait_s=0.05)

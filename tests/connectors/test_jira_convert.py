@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connectors.jira.convert import (
+from roadsync.connectors.jira.convert import (
     FieldIds,
     adf_text,
     field_value_text,
@@ -15,7 +15,7 @@ from connectors.jira.convert import (
     links_from_remote_links,
     utc_timestamp,
 )
-from connectors.model import Item
+from roadsync.connectors.model import Item
 
 SITE = "https://acme.atlassian.net"
 IDS = FieldIds(

@@ -7,14 +7,14 @@ from contextlib import contextmanager
 
 import pytest
 
-from connectors.jira import Flavor, JiraReader, JiraWriter
-from connectors.retry import RetryPolicy
-from connectors.sandbox.common import Stats, serve_app
-from connectors.sandbox.faults import FaultSettings, FaultsMiddleware, FaultState
-from connectors.sandbox.jira import JiraStore, create_jira_app
 from roadsync.changes import FieldChange
-from roadsync.config_model import FieldTarget
+from roadsync.config.model import FieldTarget
+from roadsync.connectors.jira import Flavor, JiraReader, JiraWriter
+from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import BudgetExhausted
+from roadsync.sandbox.common import Stats, serve_app
+from roadsync.sandbox.faults import FaultSettings, FaultsMiddleware, FaultState
+from roadsync.sandbox.jira import JiraStore, create_jira_app
 from tests.connectors.test_jira_reader import EMAIL, TOKEN, Site, numbered_issues, site_fixture
 
 

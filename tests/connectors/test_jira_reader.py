@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from connectors.jira import Flavor, JiraReader
-from connectors.retry import RetryPolicy
-from connectors.sandbox.common import RunningServer, Stats, serve_app
-from connectors.sandbox.fixture import JiraFixture, JiraIssueFixture
-from connectors.sandbox.jira import JiraStore, create_jira_app
-from roadsync.config_model import JiraConfig
+from roadsync.config.model import JiraConfig
+from roadsync.connectors.jira import Flavor, JiraReader
+from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError, NotFoundError, RemoteRefused, TransientError
+from roadsync.sandbox.common import RunningServer, Stats, serve_app
+from roadsync.sandbox.fixture import JiraFixture, JiraIssueFixture
+from roadsync.sandbox.jira import JiraStore, create_jira_app
 
 EMAIL = "bot@example.com"
 TOKEN = "sandbox-jira-token-123"

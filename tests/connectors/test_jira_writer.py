@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from connectors.jira import Flavor, JiraReader, JiraWriter
-from connectors.model import Item
 from roadsync.changes import FieldChange, WriteOutcome
-from roadsync.config_model import FieldTarget
+from roadsync.config.model import FieldTarget
+from roadsync.connectors.jira import Flavor, JiraReader, JiraWriter
+from roadsync.connectors.model import Item
 from roadsync.errors import AuthError
 from tests.connectors.test_jira_reader import FAST, FLAVORS, TOKEN, Site, serve_jira, site_fixture
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.model import Item
-from mappings.roadmap import MatchBlock, Roadmap, Theme
+from roadsync.connectors.model import Item
+from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme
 
 
 def jira(key: str, **fields: Any) -> Item:

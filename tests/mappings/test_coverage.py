@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.model import Item
-from mappings import MatchBlock, ThemeCoverage, assign, coverage
+from roadsync.connectors.model import Item
+from roadsync.mappings import MatchBlock, ThemeCoverage, assign, coverage
 from tests.mappings.factory import jira, roadmap, theme
 
 THEMES = roadmap(

@@ -10,10 +10,10 @@ import re
 import sys
 from typing import Any
 
-from connectors.model import Item, Kind, StatusCategory
-from connectors.sandbox.demo import demo_fixture, demo_roadmap_toml
-from connectors.sandbox.fixture import GithubIssueFixture, JiraIssueFixture
-from mappings import MatchBlock, Roadmap, Theme, assign, coverage, explain
+from roadsync.connectors.model import Item, Kind, StatusCategory
+from roadsync.mappings import MatchBlock, Roadmap, Theme, assign, coverage, explain
+from roadsync.sandbox.demo import demo_fixture, demo_roadmap_toml
+from roadsync.sandbox.fixture import GithubIssueFixture, JiraIssueFixture
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mappings import Assignment, MatchBlock, Roadmap, assign
+from roadsync.mappings import Assignment, MatchBlock, Roadmap, assign
 from tests.mappings.factory import github, jira, roadmap, theme
 
 CHECKOUT = theme("checkout", MatchBlock(labels=("checkout",)), priority="P1", aliases=("payments-old",))

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from mappings import Candidate, ConditionResult, Explanation, MatchBlock, assign, explain
 from roadsync.errors import NotFoundError
+from roadsync.mappings import Candidate, ConditionResult, Explanation, MatchBlock, assign, explain
 from tests.mappings.factory import github, jira, roadmap, theme
 
 THEMES = roadmap(

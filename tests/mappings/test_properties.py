@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.model import Item
-from mappings import MatchBlock, Roadmap, Theme, assign, explain
+from roadsync.connectors.model import Item
+from roadsync.mappings import MatchBlock, Roadmap, Theme, assign, explain
 from tests.mappings.factory import github, jira
 
 JIRA_KEYS = [f"PAY-{n}" for n in range(1, 8)] + ["OPS-1"]

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from connectors.model import Item
-from mappings import Assignment, MatchBlock, assign, compile_roadmap
-from mappings.rules import MAX_DEPTH
+from roadsync.connectors.model import Item
 from roadsync.errors import ConfigError
+from roadsync.mappings import Assignment, MatchBlock, assign, compile_roadmap
+from roadsync.mappings.rules import MAX_DEPTH
 from tests.mappings.factory import github, jira, roadmap, theme
 
 

@@ -1,7 +1,7 @@
 """Shared helpers of the reliability suite: a small company, canonical tracker snapshots,
 duplicate detection from the trackers' own histories, and the real CLI run in-process.
 
-Nothing here touches roadsync's code paths: runs go through ``sync.cli.main`` (or a real
+Nothing here touches roadsync's code paths: runs go through ``roadsync.cli.main`` (or a real
 ``roadsync`` subprocess) against sandbox trackers served over loopback sockets.
 """
 
@@ -19,10 +19,10 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from connectors.sandbox.demo import demo_fixture
-from connectors.sandbox.sandbox_config import config_toml
-from connectors.sandbox.server import Sandbox
-from sync.cli import main
+from roadsync.cli import main
+from roadsync.sandbox.demo import demo_fixture
+from roadsync.sandbox.sandbox_config import config_toml
+from roadsync.sandbox.server import Sandbox
 
 # Test knob: every retry sleep shrinks 1000x (Retry-After 1 s -> 1 ms, the secondary-limit
 # minute -> 60 ms) without changing what is retried or when a run stops.

@@ -14,7 +14,7 @@ import json
 import time
 from pathlib import Path
 
-from connectors.sandbox.server import start_sandbox
+from roadsync.sandbox.server import start_sandbox
 from tests.reliability.harness import cli_env, run_cli, small_fixture, spawn_cli, write_config
 
 

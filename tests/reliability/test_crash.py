@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from connectors.sandbox.server import Sandbox, start_sandbox
+from roadsync.sandbox.server import Sandbox, start_sandbox
 from tests.reliability.harness import (
     bot_history,
     cli_env,

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.retry import RATE_LIMIT_MIN_WAIT_S, RetryPolicy
-from connectors.sandbox.server import Sandbox, start_sandbox
+from roadsync.connectors.retry import RATE_LIMIT_MIN_WAIT_S, RetryPolicy
 from roadsync.errors import RateLimited, TransientError
+from roadsync.sandbox.server import Sandbox, start_sandbox
 from tests.reliability.harness import (
     bot_history,
     cli_env,

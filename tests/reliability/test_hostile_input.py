@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.sandbox.server import start_sandbox
+from roadsync.sandbox.server import start_sandbox
 from tests.reliability.harness import cli_env, run_cli
 
 KEYS = st.sampled_from(["jira", "github", "run", "themes", "fields", "match", "url", "projects",
@@ -132,7 +132,7 @@ def test_hostile_tracker_content_syncs_in_bounded_time_and_labels_round_trip(tmp
     """1 MB bodies, odd Unicode, punctuated labels, 300 labels, regex bait: sync is fast, labels intact."""
     with start_sandbox(_hostile_fixture()) as sb:
         config = tmp_path / "roadsync.toml"
-        from connectors.sandbox.sandbox_config import config_toml
+        from roadsync.sandbox.sandbox_config import config_toml
 
         config.write_text(ROADMAP + config_toml(sb, with_roadmap=False), encoding="utf-8")
         env = cli_env(sb)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from connectors.sandbox.server import start_sandbox
+from roadsync.sandbox.server import start_sandbox
 from tests.reliability.harness import cli_env, small_fixture, write_config
 
 

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from connectors.sandbox.common import Stats
-from connectors.sandbox.jira import JiraStore, create_jira_app
+from roadsync.sandbox.common import Stats
+from roadsync.sandbox.jira import JiraStore, create_jira_app
 from tests.reliability.harness import run_cli, small_fixture
 
 TOKEN = "jira-tls-token-5f1c0a9e"

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from connectors.model import Item
-from mappings.assignment import Assignment
-from mappings.roadmap import Roadmap, Theme
-from roadsync.config_model import FieldsConfig, FieldTarget, ManagedField
-from sync.drift import DriftInput, find_drift
-from sync.model import DriftFinding
+from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
+from roadsync.connectors.model import Item
+from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.roadmap import Roadmap, Theme
+from roadsync.sync.drift import DriftInput, find_drift
+from roadsync.sync.model import DriftFinding
 
 THEMES = (
     Theme(id="checkout", name="Checkout", priority="P1", target_share=0.5, order=0),

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from mappings.explain import explain
-from sync.cli import main
-from sync.config import load_settings
-from sync.runner import open_session
+from roadsync.cli import main
+from roadsync.config.load import load_settings
+from roadsync.mappings.explain import explain
+from roadsync.sync.runner import open_session
 
 
 def _cli_json(*args: str, capsys: pytest.CaptureFixture[str]) -> Any:

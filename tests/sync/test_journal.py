@@ -7,7 +7,7 @@ from pathlib import Path
 
 from roadsync.changes import FieldChange
 from roadsync.errors import register_secret
-from sync.journal import Journal, new_run_id
+from roadsync.sync.journal import Journal, new_run_id
 
 CHANGE = FieldChange("PAY-1", "priority", "Low", "High", reason="theme checkout is P1", rule="checkout#0")
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from roadsync.errors import LockHeld
-from sync.lock import run_lock
+from roadsync.sync.lock import run_lock
 
 HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from sync.lock import run_lock
+    from roadsync.sync.lock import run_lock
     with run_lock(Path(sys.argv[1])):
         print("held", flush=True)
         sys.stdin.readline()
@@ -28,7 +28,7 @@ CONTENDER = textwrap.dedent(
     import sys
     from pathlib import Path
     from roadsync.errors import LockHeld
-    from sync.lock import run_lock
+    from roadsync.sync.lock import run_lock
     try:
         with run_lock(Path(sys.argv[1])):
             sys.exit(0)

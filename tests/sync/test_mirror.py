@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.model import Item
-from sync.db import connect
-from sync.mirror import Cursor, Mirror
+from roadsync.connectors.model import Item
+from roadsync.sync.db import connect
+from roadsync.sync.mirror import Cursor, Mirror
 
 
 def make_item(

@@ -6,12 +6,12 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from connectors.model import Item
-from mappings.assignment import Assignment
-from mappings.roadmap import Roadmap, Theme
 from roadsync.changes import FieldChange
-from roadsync.config_model import FieldsConfig, FieldTarget, ManagedField
-from sync.plan import compute_pins, plan_item
+from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
+from roadsync.connectors.model import Item
+from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.roadmap import Roadmap, Theme
+from roadsync.sync.plan import compute_pins, plan_item
 
 ROADMAP = Roadmap(
     themes=(

@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.model import Item
-from connectors.sandbox.server import Sandbox, start_sandbox
+from roadsync.config.load import Settings, load_settings
+from roadsync.connectors.model import Item
 from roadsync.errors import AuthError, BudgetExhausted, TrackerError
-from sync.config import Settings, load_settings
-from sync.lock import run_lock
-from sync.pull import PullResult, next_cursor, parse_time, pull, pull_into, wants_full
-from sync.state import open_state
+from roadsync.sandbox.server import Sandbox, start_sandbox
+from roadsync.sync.lock import run_lock
+from roadsync.sync.pull import PullResult, next_cursor, parse_time, pull, pull_into, wants_full
+from roadsync.sync.state import open_state
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 FLAVORS = ["cloud", "datacenter"]

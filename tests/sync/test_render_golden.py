@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from connectors.model import Item
-from mappings.roadmap import MatchBlock, Roadmap, Theme
-from roadsync.config_model import FieldsConfig, FieldTarget, ManagedField
-from sync.model import DRIFT_KINDS
-from sync.pipeline import make_plan
-from sync.render import render
-from sync.report import Report, build_report
+from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
+from roadsync.connectors.model import Item
+from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme
+from roadsync.sync.model import DRIFT_KINDS
+from roadsync.sync.pipeline import make_plan
+from roadsync.sync.render import render
+from roadsync.sync.report import Report, build_report
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ROADSYNC_UPDATE_GOLDEN") == "1"

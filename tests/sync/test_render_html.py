@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from html.parser import HTMLParser
 
-from sync.render.html import render_html
-from sync.report import ItemRef, Report
+from roadsync.sync.render.html import render_html
+from roadsync.sync.report import ItemRef, Report
 from tests.sync.test_render_golden import sample_report
 
 EVIL = "<script>alert('pwned')</script>"

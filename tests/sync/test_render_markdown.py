@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from mappings.coverage import ThemeCoverage
 from roadsync.changes import FieldChange
-from sync.model import DriftFinding, Plan
-from sync.render.markdown import FOLD_AFTER, MAX_BYTES, render_markdown
-from sync.report import ItemRef, Report
+from roadsync.mappings.coverage import ThemeCoverage
+from roadsync.sync.model import DriftFinding, Plan
+from roadsync.sync.render.markdown import FOLD_AFTER, MAX_BYTES, render_markdown
+from roadsync.sync.report import ItemRef, Report
 from tests.sync.test_render_golden import sample_report
 
 EMPTY = "active 'now' theme with no open work behind it"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from sync.model import DriftFinding
-from sync.render import render
-from sync.render.table import PLAIN_WIDTH, render_table
-from sync.report import Report
+from roadsync.sync.model import DriftFinding
+from roadsync.sync.render import render
+from roadsync.sync.render.table import PLAIN_WIDTH, render_table
+from roadsync.sync.report import Report
 from tests.sync.test_render_golden import sample_report
 
 ANSI = re.compile(r"\x1b\[")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.render.html import render_html
+from roadsync.sync.render.html import render_html
 from tests.sync.test_render_golden import sample_report
 from tests.sync.test_render_html import Elements
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from roadsync.errors import ConfigError
-from sync.db import connect
-from sync.state import NEVER_WRITTEN, Written, iso_utc, open_state
+from roadsync.sync.db import connect
+from roadsync.sync.state import NEVER_WRITTEN, Written, iso_utc, open_state
 
 AT = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -62,8 +62,8 @@ def test_open_state_creates_the_file_with_both_parts(tmp_path: Path) -> None:
 
 def test_a_version_1_mirror_is_migrated_and_keeps_its_items(tmp_path: Path) -> None:
     """A state file from before tracker ids were stored keeps its items after migration 2."""
-    from sync.db import connect, migrate
-    from sync.mirror import MIGRATIONS
+    from roadsync.sync.db import connect, migrate
+    from roadsync.sync.mirror import MIGRATIONS
 
     conn = connect(tmp_path / "state.sqlite")
     migrate(conn, "mirror", MIGRATIONS[:1])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sync.cli import main
+from roadsync.cli import main
 
 Run = Callable[..., tuple[int, Any]]
 

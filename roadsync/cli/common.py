@@ -1,0 +1,133 @@
+"""What every verb shares: global options, the CLI state, output and exit codes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_PENDING = 2
+EXIT_DRIFT = 3
+EXIT_INCOMPLETE = 4
+EXIT_USAGE = 64
+EXIT_LOCKED = 75
+EXIT_CONFIG = 78
+
+FORMATS = ("table", "json", "markdown", "html")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_DRIFT",
+    "EXIT_ERROR",
+    "EXIT_INCOMPLETE",
+    "EXIT_LOCKED",
+    "EXIT_OK",
+    "EXIT_PENDING",
+    "EXIT_USAGE",
+    "FORMATS",
+    "CliState",
+    "emit",
+    "global_options",
+    "state_of",
+]
+
+
+@dataclass(frozen=True)
+class CliState:
+    """Options given before or after the verb; the later one wins."""
+
+    config: Path | None = None
+    format: str = "table"
+    output: Path | None = None
+    debug: bool = False
+    log_format: str = "text"
+
+    @property
+    def color(self) -> bool:
+        """Colour and links only for a person at a terminal, never into a file or a pipe."""
+        return self.output is None and sys.stdout.isatty()
+
+    def merged(self, options: dict[str, object]) -> CliState:
+        changes: dict[str, Any] = {k: v for k, v in options.items() if v is not None and v is not False}
+        if options.get("debug"):
+            changes["debug"] = True
+        known = {f.name for f in dataclasses.fields(self)}
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if k in known})
+
+
+def global_options(func: F) -> F:
+    """Add the shared options; used on the group and on every verb."""
+    decorators = [
+        click.option(
+            "--config",
+            "config",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="Config file (else $ROADSYNC_CONFIG, else ./roadsync.toml).",
+        ),
+        click.option(
+            "--format",
+            "format",
+            type=click.Choice(FORMATS),
+            default=None,
+            help="Output format: table (people), json (machines), markdown, html.",
+        ),
+        click.option(
+            "--output",
+            "output",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="Write the document to this file instead of stdout.",
+        ),
+        click.option("--debug", "debug", is_flag=True, default=False, help="Show tracebacks and debug logs."),
+        click.option(
+            "--log-format",
+            "log_format",
+            type=click.Choice(["text", "json"]),
+            default=None,
+            help="Logs on stderr as text or JSON lines.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+GLOBAL_OPTION_NAMES = ("config", "format", "output", "debug", "log_format")
+
+
+def state_of(ctx: click.Context, options: dict[str, Any]) -> CliState:
+    """The CLI state with this verb's own copies of the global options merged in.
+
+    Pops the global options out of ``options`` so the verb sees only its own.
+    """
+    base: CliState = ctx.find_object(CliState) or CliState()
+    mine = {name: options.pop(name, None) for name in GLOBAL_OPTION_NAMES}
+    state = base.merged(mine)
+    from roadsync.logs import configure_logging
+
+    configure_logging(debug=state.debug, log_format=state.log_format)
+    return state
+
+
+def emit(state: CliState, document: str | dict[str, Any]) -> None:
+    """Write exactly one document to stdout, or to ``--output``."""
+    text = document if isinstance(document, str) else json.dumps(document, indent=2, ensure_ascii=False)
+    if not text.endswith("\n"):
+        text += "\n"
+    if state.output is not None:
+        state.output.parent.mkdir(parents=True, exist_ok=True)
+        state.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()

@@ -1,0 +1,106 @@
+"""What the tracker-facing verbs share: load settings, open a session, show progress, exit."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from roadsync.cli.common import EXIT_DRIFT, CliState
+from roadsync.config.load import Settings, find_config_path, load_settings
+from roadsync.logs import event
+from roadsync.sync.model import DRIFT_KINDS
+from roadsync.sync.pull import Progress, PullResult
+from roadsync.sync.report import Report
+
+__all__ = ["apply_progress", "exit_code", "fail_on_kinds", "load", "pull_progress", "show_source_errors"]
+
+
+def load(state: CliState) -> Settings:
+    """The validated settings of ``--config`` (or the default); warnings go to the log."""
+    settings = load_settings(find_config_path(state.config))
+    for warning in settings.warnings:
+        event("config.warning", logging.WARNING, detail=warning)
+    return settings
+
+
+def fail_on_kinds(value: str | None, settings: Settings | None = None) -> set[str]:
+    """Parse ``--fail-on unaligned,retired_theme`` (``all`` = every kind); unknown kinds are usage errors."""
+    from roadsync.errors import UsageError
+
+    raw = value if value is not None else ",".join(settings.model.run.fail_on) if settings else ""
+    kinds = {part.strip() for part in raw.split(",") if part.strip()}
+    if "all" in kinds:
+        return set(DRIFT_KINDS)
+    unknown = sorted(kinds - set(DRIFT_KINDS))
+    if unknown:
+        raise UsageError(
+            f"unknown drift kind(s) for --fail-on: {', '.join(unknown)}",
+            hint=f"use any of: {', '.join(DRIFT_KINDS)}, or all",
+        )
+    return kinds
+
+
+def exit_code(
+    pulled: PullResult | None, report: Report | None = None, fail_on: set[str] | None = None
+) -> int:
+    """The pull's own code when a source failed (1 when every source failed, else 4: the rest
+    was processed and reported), else 3 when drift that ``--fail-on`` names was found, else 0."""
+    if pulled is not None and pulled.exit_code:
+        return pulled.exit_code
+    if report is not None and fail_on and any(d.kind in fail_on for d in report.plan.drift):
+        return EXIT_DRIFT
+    return 0
+
+
+def show_source_errors(pulled: PullResult | None, state: CliState) -> None:
+    """One line per failed source on stderr: what happened, where, what to do (a JSON line
+    with ``--log-format json``, so every stderr line of a cron run parses)."""
+    for name, source in pulled.sources.items() if pulled else ():
+        if not source.error:
+            continue
+        if state.log_format == "json":
+            event("source.failed", logging.ERROR, source=name, error=source.error)
+        else:
+            click.echo(f"roadsync: {name}: {source.error}", err=True)
+
+
+@contextmanager
+def pull_progress() -> Iterator[Progress | None]:
+    """A rich display of items read per scope on stderr while a terminal watches; None when piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} items"))
+    with Bar(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[tuple[str, str], Any] = {}
+
+        def update(source: str, scope: str, read: int) -> None:
+            key = (source, scope)
+            if key not in tasks:
+                tasks[key] = bar.add_task(f"{source} {scope}", total=None)
+            bar.update(tasks[key], completed=read)
+
+        yield update
+
+
+@contextmanager
+def apply_progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A rich bar of changes written on stderr while a terminal watches; None when piped."""
+    if not sys.stderr.isatty() or not total:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
+    with Bar(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("applying", total=total)
+        yield lambda done: bar.advance(task, done)

@@ -1,0 +1,62 @@
+"""``roadsync apply [PLAN]``: write a reviewed plan (or a fresh one) to the trackers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from roadsync.cli import cli
+from roadsync.cli.common import EXIT_ERROR, emit, global_options, state_of
+
+
+@cli.command("apply")
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--max-changes", type=click.IntRange(min=0), help="Refuse a plan with more changes than this.")
+@click.option("--force", is_flag=True, help="Apply even when the plan is larger than the change guard.")
+@global_options
+@click.pass_context
+def apply_command(ctx: click.Context, /, **options: Any) -> None:
+    """Write a plan to the trackers; refuses stale or oversized plans.
+
+    With PLAN_FILE (from 'roadsync plan --out'), applies exactly that reviewed plan, after
+    checking that no item it touches changed since. Without it, plans afresh and applies.
+    Values a person changed are never overwritten; one outcome per change; exit 1 if any failed.
+
+    \b
+    Example:
+      roadsync apply plan.json --config roadsync.toml
+    """
+    state = state_of(ctx, options)
+    from roadsync.cli.session import apply_progress, exit_code, load, pull_progress, show_source_errors
+    from roadsync.logs import event
+    from roadsync.sync.render import render
+    from roadsync.sync.runner import load_plan_file, open_session
+
+    settings = load(state)
+    reviewed = load_plan_file(options["plan_file"]) if options["plan_file"] else None
+    with open_session(settings) as session:
+        with pull_progress() as progress:
+            pulled = session.pull(progress=progress)
+        show_source_errors(pulled, state)
+        plan = reviewed if reviewed is not None else session.plan()
+        with apply_progress(len(plan.changes)) as progress:
+            applied = session.apply(
+                plan,
+                max_changes=options["max_changes"],
+                force=options["force"],
+                pulled=pulled,
+                check_staleness=reviewed is not None,
+                progress=progress,
+            )
+        report = session.report(plan, pulled, applied)
+    event(
+        "apply.done",
+        applied=applied.count("applied"),
+        failed=applied.failed,
+        skipped=applied.count("skipped"),
+    )
+    document = applied.to_json() | {"checksum": plan.checksum, "sources": report.sources}
+    emit(state, render(report, state.format, json_document=document, color=state.color))
+    ctx.exit(EXIT_ERROR if applied.failed else exit_code(pulled))

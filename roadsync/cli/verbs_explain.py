@@ -1,0 +1,41 @@
+"""``roadsync explain KEY``: why an item maps where it maps, from the local mirror."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from roadsync.cli import cli
+from roadsync.cli.common import emit, global_options, state_of
+
+
+@cli.command("explain")
+@click.argument("key")
+@global_options
+@click.pass_context
+def explain_command(ctx: click.Context, /, **options: Any) -> None:
+    """Why an item maps where it maps, from the local mirror (no network).
+
+    Shows the decision (pin > rule > parent > link > none), the inheritance chain, and every
+    theme whose match blocks matched or nearly matched, condition by condition.
+
+    \b
+    Example:
+      roadsync explain PAY-123 --config roadsync.toml
+      roadsync explain acme/web#45 --format json
+    """
+    state = state_of(ctx, options)
+    from roadsync.cli.session import load
+    from roadsync.mappings.explain import explain
+    from roadsync.sync.render.explain import render_explanation
+    from roadsync.sync.runner import open_session
+
+    settings = load(state)
+    with open_session(settings, lock=False) as session:
+        items = session.items()
+        explanation = explain(options["key"], items, settings.roadmap, session.pins(items))
+    if state.format == "json":
+        emit(state, explanation.to_dict())
+    else:
+        emit(state, render_explanation(explanation, markdown=state.format == "markdown"))

@@ -1,0 +1,60 @@
+"""``roadsync plan``: pull, map every item, compute the plan of field changes and the drift."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from roadsync.cli import cli
+from roadsync.cli.common import EXIT_PENDING, emit, global_options, state_of
+
+
+@cli.command("plan")
+@click.option(
+    "--out", "out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the plan (JSON) here."
+)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@click.option("--only", "only", multiple=True, metavar="KEY", help="Plan only these items (repeatable).")
+@click.option("--offline", is_flag=True, help="Plan from the local mirror, without pulling.")
+@global_options
+@click.pass_context
+def plan_command(ctx: click.Context, /, **options: Any) -> None:
+    """Pull, map every item to a theme, compute the plan of field changes and the drift.
+
+    Nothing is written to the trackers. The plan's changes carry tracker-native values
+    ("High", "priority/P1"); review it, then 'roadsync apply plan.json'.
+
+    \b
+    Example:
+      roadsync plan --config roadsync.toml --out plan.json --detailed-exitcode
+    """
+    state = state_of(ctx, options)
+    from roadsync.cli.session import exit_code, load, pull_progress, show_source_errors
+    from roadsync.logs import event
+    from roadsync.sync.render import render
+    from roadsync.sync.runner import open_session
+
+    settings = load(state)
+    only = set(options["only"]) or None
+    with open_session(settings) as session:
+        pulled = None
+        if not options["offline"]:
+            with pull_progress() as progress:
+                pulled = session.pull(progress=progress)
+            show_source_errors(pulled, state)
+        plan = session.plan(only=only)
+        report = session.report(plan, pulled)
+    document = plan.to_json()
+    document["sources"] = report.sources
+    if options["out"] is not None:
+        options["out"].parent.mkdir(parents=True, exist_ok=True)
+        options["out"].write_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    event("plan.computed", changes=len(plan.changes), drift=len(plan.drift), checksum=plan.checksum[:12])
+    emit(state, render(report, state.format, json_document=document, color=state.color))
+    code = exit_code(pulled)
+    if code == 0 and options["detailed_exitcode"] and plan.changes:
+        code = EXIT_PENDING
+    ctx.exit(code)

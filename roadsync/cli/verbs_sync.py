@@ -1,0 +1,67 @@
+"""``roadsync sync``: pull, plan and apply in one go (cron and the GitHub Action)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from roadsync.cli import cli
+from roadsync.cli.common import EXIT_ERROR, emit, global_options, state_of
+
+
+@cli.command("sync")
+@click.option("--max-changes", type=click.IntRange(min=0), help="Refuse a plan with more changes than this.")
+@click.option("--force", is_flag=True, help="Apply even when the plan is larger than the change guard.")
+@click.option("--full", is_flag=True, help="Full pull instead of incremental.")
+@click.option("--only", "only", multiple=True, metavar="KEY", help="Sync only these items (repeatable).")
+@click.option("--fail-on", "fail_on", metavar="KINDS", help="Exit 3 when drift of these kinds remains.")
+@global_options
+@click.pass_context
+def sync_command(ctx: click.Context, /, **options: Any) -> None:
+    """Pull, plan and apply in one go (for cron and the GitHub Action).
+
+    Prints the report of the run (drift found before apply, changes applied).
+
+    \b
+    Example:
+      roadsync sync --config roadsync.toml --log-format json --format json
+    """
+    state = state_of(ctx, options)
+    from roadsync.cli.session import (
+        apply_progress,
+        exit_code,
+        fail_on_kinds,
+        load,
+        pull_progress,
+        show_source_errors,
+    )
+    from roadsync.logs import event
+    from roadsync.sync.render import render
+    from roadsync.sync.runner import open_session
+
+    settings = load(state)
+    fail_on = fail_on_kinds(options["fail_on"], settings)
+    with open_session(settings) as session:
+        with pull_progress() as progress:
+            pulled = session.pull(full=options["full"], progress=progress)
+        show_source_errors(pulled, state)
+        plan = session.plan(only=set(options["only"]) or None)
+        with apply_progress(len(plan.changes)) as progress:
+            applied = session.apply(
+                plan,
+                max_changes=options["max_changes"],
+                force=options["force"],
+                pulled=pulled,
+                progress=progress,
+            )
+        report = session.report(plan, pulled, applied)
+    event(
+        "sync.done",
+        changes=len(plan.changes),
+        applied=applied.count("applied"),
+        failed=applied.failed,
+        drift=len(plan.drift),
+    )
+    emit(state, render(report, state.format, color=state.color))
+    ctx.exit(EXIT_ERROR if applied.failed else exit_code(pulled, report, fail_on))

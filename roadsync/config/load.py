@@ -1,0 +1,310 @@
+"""Load and validate the config and roadmap into :class:`Settings`; find tokens when asked.
+
+Where the config comes from: ``--config PATH``, else ``$ROADSYNC_CONFIG``, else
+``./roadsync.toml``. The TOML is read, ``ROADSYNC_``-prefixed environment variables override
+it (nested keys with ``__``: ``ROADSYNC_JIRA__URL``, ``ROADSYNC_RUN__MAX_CHANGES``), and
+everything is checked at once (:mod:`roadsync.config.checks`): any problem raises one
+:class:`~roadsync.errors.ConfigError` (exit 78) listing every problem, one line each.
+
+Relative paths in the config (``roadmap``, ``run.state_dir``, ``token_file``) resolve against
+the config file's folder. Loading never needs a token: ``Settings.jira_token()`` and
+``Settings.github_token()`` read them when a verb talks to a tracker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr, create_model
+from pydantic_settings import BaseSettings, EnvSettingsSource
+from pydantic_settings.sources.utils import parse_env_vars
+
+from roadsync.config.checks import Loc, Source, check
+from roadsync.config.model import MatchModel, SettingsModel, ThemeModel
+from roadsync.errors import ConfigError, register_secret
+from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG",
+    "ENV_PREFIX",
+    "Settings",
+    "find_config_path",
+    "load_roadmap",
+    "load_settings",
+    "to_roadmap",
+]
+
+CONFIG_ENV = "ROADSYNC_CONFIG"
+ENV_PREFIX = "ROADSYNC_"
+DEFAULT_CONFIG = Path("roadsync.toml")
+_CREATE_HINT = ("create one with 'roadsync init', or copy config.example.toml to roadsync.toml and edit it "
+                "(or point --config / $ROADSYNC_CONFIG at an existing file)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A validated config: the schema object, the roadmap, resolved paths, and warnings."""
+
+    path: Path
+    model: SettingsModel
+    roadmap: Roadmap
+    state_dir: Path
+    warnings: tuple[str, ...] = ()
+    roadmap_path: Path | None = None
+    env: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def folder(self) -> Path:
+        """The config file's folder: relative paths resolve against it."""
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, resolved against the config file's folder."""
+        return (self.folder / Path(relative).expanduser()).resolve()
+
+    def tls_verify(self) -> bool | str:
+        """What HTTPS clients verify against: the configured CA bundle (corporate proxies) or the
+        default trust store. Verification is never turned off."""
+        bundle = self.model.run.ca_bundle
+        return str(self.resolve(bundle)) if bundle else True
+
+    def jira_token(self) -> str:
+        """The Jira token from ``jira.token_file`` or the variable named by ``jira.token_env``."""
+        jira = self.model.jira
+        if jira is None:
+            raise ConfigError(f"{self.path}: no [jira] section", hint="add one (see config.example.toml)")
+        what = "a Jira API token or personal access token"
+        return self._token("jira", jira.token_env, jira.token_file, what)
+
+    def github_token(self) -> str:
+        """The GitHub token from ``github.token_file`` or the variable named by ``github.token_env``."""
+        github = self.model.github
+        if github is None:
+            raise ConfigError(f"{self.path}: no [github] section", hint="add one (see config.example.toml)")
+        return self._token("github", github.token_env, github.token_file, "a GitHub token")
+
+    def _token(self, section: str, token_env: str, token_file: str | None, what: str) -> str:
+        secret = self._read_token(section, token_env, token_file, what)
+        value = secret.get_secret_value()
+        register_secret(value)
+        return value
+
+    def _read_token(self, section: str, token_env: str, token_file: str | None, what: str) -> SecretStr:
+        if token_file:
+            path = self.resolve(token_file)
+            try:
+                value = path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"{section}.token_file {path} cannot be read ({exc.strerror})",
+                                  hint=f"put {what} in that file, or remove token_file and set ${token_env}"
+                                  ) from None
+            if not value:
+                raise ConfigError(f"{section}.token_file {path} is empty", hint=f"put {what} in it")
+            return SecretStr(value)
+        environ = os.environ if self.env is None else self.env
+        value = environ.get(token_env, "").strip()
+        if not value:
+            raise ConfigError(f"{section} token missing: environment variable {token_env} is not set",
+                              hint=f"export {token_env}=<{what}>, or name a file that holds it in "
+                              f"{section}.token_file (the variable's name is {section}.token_env)")
+        return SecretStr(value)
+
+
+def find_config_path(cli_path: Path | None, env: Mapping[str, str] | None = None) -> Path:
+    """``--config PATH``, else ``$ROADSYNC_CONFIG``, else ``./roadsync.toml``; it must exist."""
+    environ = os.environ if env is None else env
+    if cli_path is not None:
+        path, origin = Path(cli_path), "--config"
+    elif environ.get(CONFIG_ENV):
+        path, origin = Path(environ[CONFIG_ENV]), f"${CONFIG_ENV}"
+    else:
+        path, origin = DEFAULT_CONFIG, "the default"
+    if not path.is_file():
+        raise ConfigError(f"config file {path} not found (from {origin})", hint=_CREATE_HINT)
+    return path
+
+
+def load_settings(path: Path, *, env: Mapping[str, str] | None = None, today: date | None = None) -> Settings:
+    """Read, override from the environment, check everything, and build :class:`Settings`.
+
+    ``env`` defaults to ``os.environ`` and ``today`` to the current date (for the warning
+    about active themes past their ``retire_after``). Raises ConfigError with every problem.
+    """
+    path = Path(path)
+    environ = dict(os.environ if env is None else env)
+    config = _read_source(path, "config")
+    overrides, env_vars = _env_overrides(environ, config)
+    config.data = _deep_merge(config.data, overrides)
+    config.env_vars = env_vars
+    roadmap, roadmap_problem = _roadmap_source(config)
+    checked = check(config, roadmap, today or date.today())
+    problems = ([roadmap_problem] if roadmap_problem else []) + checked.problems
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        raise ConfigError(f"{path}: {count} in the configuration", problems=problems,
+                          hint="fix each line below, then run 'roadsync validate' again")
+    model = SettingsModel.model_validate(checked.data)
+    folder = path.parent
+    return Settings(
+        path=path,
+        model=model,
+        roadmap=to_roadmap(model),
+        state_dir=(folder / Path(model.run.state_dir).expanduser()).resolve(),
+        warnings=tuple(checked.warnings),
+        roadmap_path=roadmap.path if roadmap is not None else None,
+        env=environ,
+    )
+
+
+def load_roadmap(settings: Settings) -> Roadmap:
+    """The roadmap of validated settings (themes inline or from the separate roadmap file)."""
+    return settings.roadmap
+
+
+def to_roadmap(model: SettingsModel) -> Roadmap:
+    """Plain frozen dataclasses from the validated schema; ``order`` is the file position."""
+    return Roadmap(
+        themes=tuple(_to_theme(theme, order) for order, theme in enumerate(model.themes)),
+        levels=tuple(model.priority_levels),
+        allocation_tolerance=model.allocation_tolerance,
+    )
+
+
+def _to_theme(theme: ThemeModel, order: int) -> Theme:
+    return Theme(
+        id=theme.id,
+        name=theme.name,
+        priority=theme.priority,
+        horizon=theme.horizon,
+        status=theme.status,
+        target_share=theme.target_share,
+        owner=theme.owner,
+        aliases=tuple(theme.aliases),
+        retire_after=theme.retire_after,
+        match=tuple(_to_block(block) for block in theme.match),
+        order=order,
+    )
+
+
+def _to_block(block: MatchModel) -> MatchBlock:
+    return MatchBlock(
+        labels=tuple(block.labels),
+        components=tuple(block.components),
+        epics=tuple(block.epics),
+        parents=tuple(block.parents),
+        repos=tuple(block.repos),
+        projects=tuple(block.projects),
+        issue_types=tuple(block.issue_types),
+        title=block.title,
+        text=block.text,
+        keys=tuple(block.keys),
+        status=tuple(block.status),
+    )
+
+
+# --- reading files and the environment -------------------------------------------------
+
+_LINE_RE = re.compile(r"at line (\d+)")
+
+
+def _parse(path: Path, what: str) -> tuple[Source | None, str | None]:
+    """The parsed file, or one problem line saying why it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, f"{path}: {what} file not found"
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"{path}: {what} file cannot be read ({exc}); check the path and that it is UTF-8 text"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _LINE_RE.search(str(exc))
+        where = f"{path}:{found.group(1)}" if found else str(path)
+        return None, f"{where}: TOML syntax error: {exc}; fix the syntax (strings need quotes, tables [name])"
+    except RecursionError:  # tomllib parses nested arrays/tables recursively
+        return None, f"{path}: {what} file nests arrays or tables too deeply to read; flatten it"
+    return Source(path=path, text=text, data=data), None
+
+
+def _read_source(path: Path, what: str) -> Source:
+    source, problem = _parse(path, what)
+    if source is None:
+        hint = _CREATE_HINT if not _exists(path) else "fix the line below"
+        raise ConfigError(f"{path}: the {what} cannot be loaded", problems=[problem or ""], hint=hint)
+    return source
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name longer than the file system allows (ENAMETOOLONG) cannot exist
+        return False
+
+
+def _roadmap_source(config: Source) -> tuple[Source | None, str | None]:
+    name = config.data.get("roadmap")
+    if not isinstance(name, str) or not name:
+        return None, None  # absent, or a wrong type that the schema check reports
+    path = config.path.parent / Path(name).expanduser()
+    source, problem = _parse(path, "roadmap")
+    if source is None and not _exists(path):
+        problem = config.problem(("roadmap",), f"roadmap file {path} not found; create it or fix the path "
+                                 "(relative paths resolve against the config file's folder)")
+    return source, problem
+
+
+def _env_shape() -> type[BaseSettings]:
+    fields: dict[str, Any] = {
+        name: (info.annotation, None) for name, info in SettingsModel.model_fields.items()
+    }
+    return create_model("RoadsyncEnvironment", __base__=BaseSettings, **fields)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """pydantic-settings' environment source reading a given mapping instead of ``os.environ``."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(_env_shape(), case_sensitive=False, env_prefix=ENV_PREFIX, env_nested_delimiter="__")
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, False, False, None)
+
+
+def _env_overrides(environ: Mapping[str, str], config: Source) -> tuple[dict[str, Any], dict[Loc, str]]:
+    """The ``ROADSYNC_*`` overrides as nested data, and which variable set each key."""
+    try:
+        overrides = _MappingEnvSource(environ)()
+    except Exception as exc:  # pydantic-settings raises SettingsError on undecodable JSON values
+        raise ConfigError("an environment override cannot be read", problems=[str(exc)],
+                          hint="ROADSYNC_* values for lists and tables must be JSON") from None
+    return overrides, dict(_env_names(overrides, ()))
+
+
+def _env_names(node: Any, loc: Loc) -> list[tuple[Loc, str]]:
+    if isinstance(node, dict) and node:
+        return [pair for key, value in node.items() for pair in _env_names(value, (*loc, key))]
+    return [(loc, ENV_PREFIX + "__".join(str(part) for part in loc).upper())]
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

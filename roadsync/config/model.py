@@ -1,0 +1,172 @@
+"""The config file's schema (pydantic, at the edge). Loading and error messages: ``roadsync.config.load``.
+
+A config file looks like ``config.example.toml``. Unknown keys are errors (typos are the most
+common config bug). Tokens never live in the file: ``token_env`` names an environment variable
+and ``token_file`` a file that holds the token.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Policy = Literal["enforce", "fill", "report"]
+
+__all__ = [
+    "FieldTarget",
+    "FieldsConfig",
+    "GithubConfig",
+    "GithubProjectConfig",
+    "JiraConfig",
+    "ManagedField",
+    "MatchModel",
+    "Policy",
+    "RoadmapFile",
+    "RunConfig",
+    "SettingsModel",
+    "ThemeModel",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MatchModel(Strict):
+    labels: list[str] = []
+    components: list[str] = []
+    epics: list[str] = []
+    parents: list[str] = []
+    repos: list[str] = []
+    projects: list[str] = []
+    issue_types: list[str] = []
+    title: str | None = None
+    text: str | None = None
+    keys: list[str] = []
+    status: list[str] = []
+
+
+class ThemeModel(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)
+    name: str
+    priority: str
+    horizon: Literal["now", "next", "later"] = "now"
+    status: Literal["active", "paused", "retired"] = "active"
+    target_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    owner: str | None = None
+    aliases: list[str] = []
+    retire_after: date | None = None
+    match: list[MatchModel] = []
+
+
+class RoadmapFile(Strict):
+    """A separate ``roadmap.toml``: the PM's file."""
+
+    priority_levels: list[str] | None = None
+    allocation_tolerance: float | None = Field(default=None, ge=0.0, le=1.0)
+    themes: list[ThemeModel] = []
+
+
+class JiraConfig(Strict):
+    url: str
+    flavor: Literal["auto", "cloud", "datacenter"] = "auto"
+    api_version: Literal[2, 3] = 2
+    auth: Literal["basic", "bearer"] = "basic"
+    email: str | None = None
+    token_env: str = "JIRA_API_TOKEN"
+    token_file: str | None = None
+    projects: list[str] = Field(min_length=1)
+    jql: str | None = None
+    include_subtasks: bool = True
+    page_size: int = Field(default=100, ge=1, le=5000)
+    key_pattern: str = r"\b[A-Z][A-Z0-9_]+-\d+\b"
+    estimate_field: str | None = "Story Points"
+    remote_links: bool = False
+    epic_link_field: str | None = None
+    write_concurrency: int = Field(default=8, ge=1, le=32)
+    timeout_s: float = Field(default=30.0, gt=0)
+
+
+class GithubProjectConfig(Strict):
+    owner: str
+    number: int = Field(ge=1)
+    owner_type: Literal["organization", "user"] = "organization"
+    add_missing_items: bool = True
+
+
+class GithubConfig(Strict):
+    url: str = "https://api.github.com"
+    graphql_url: str | None = None
+    token_env: str = "GITHUB_TOKEN"
+    token_file: str | None = None
+    repos: list[str] = []
+    org: str | None = None
+    include: list[str] = ["*"]
+    exclude: list[str] = []
+    state: Literal["open", "closed", "all"] = "all"
+    labels: list[str] = []
+    include_pull_requests: bool = False
+    project: GithubProjectConfig | None = None
+    estimate_field: str | None = "Estimate"
+    key_pattern: str | None = None
+    seconds_between_writes: float = Field(default=1.0, ge=0)
+    timeout_s: float = Field(default=30.0, gt=0)
+
+
+class FieldTarget(Strict):
+    """Where a managed field lives in one tracker.
+
+    ``target``: ``priority`` (Jira built-in), ``label`` (labels that start with ``prefix``),
+    ``field`` (Jira custom field named ``field``), ``project`` (GitHub Projects v2 field named
+    ``field``), ``issue_type`` (GitHub issue type). ``values`` maps roadmap values (``P1``,
+    a theme id, ``aligned``) to tracker-native ones (``High``); unmapped values pass through.
+    """
+
+    target: Literal["priority", "label", "field", "project", "issue_type"]
+    prefix: str | None = None
+    field: str | None = None
+    values: dict[str, str] = {}
+
+
+class ManagedField(Strict):
+    policy: Policy = "report"
+    override: bool = False
+    jira: FieldTarget | None = None
+    github: FieldTarget | None = None
+
+
+class FieldsConfig(Strict):
+    priority: ManagedField | None = None
+    theme: ManagedField | None = None
+    alignment: ManagedField | None = None
+    unaligned_priority: str | None = None
+
+
+class RunConfig(Strict):
+    state_dir: str = ".roadsync"
+    max_changes: int | None = Field(default=None, ge=0)
+    max_changes_share: float = Field(default=0.5, gt=0, le=1)
+    full_refresh_hours: float = Field(default=24.0, gt=0)
+    overlap_minutes: float = Field(default=5.0, ge=0)
+    budget_reserve: int = Field(default=100, ge=0)
+    # Multiplies every retry sleep (Retry-After, the secondary-limit minute, backoff) without
+    # changing what is retried: a test knob (ROADSYNC_RUN__RETRY_SCALE); leave it at 1.
+    retry_scale: float = Field(default=1.0, gt=0, le=1)
+    allow_insecure_http: bool = False
+    ca_bundle: str | None = None
+    fail_on: list[str] = []
+
+
+class SettingsModel(Strict):
+    """The whole config file. ``roadmap`` names a separate roadmap file; else ``themes`` inline."""
+
+    roadmap: str | None = None
+    priority_levels: list[str] = ["P0", "P1", "P2", "P3", "P4"]
+    allocation_tolerance: float = Field(default=0.10, ge=0.0, le=1.0)
+    themes: list[ThemeModel] = []
+    jira: JiraConfig | None = None
+    github: GithubConfig | None = None
+    fields: FieldsConfig = FieldsConfig()
+    run: RunConfig = RunConfig()

@@ -1,0 +1,332 @@
+"""The GitHub half of ``roadsync doctor``: reads only, one :class:`~roadsync.doctor.preflight.Check`
+per finding.
+
+Requests: one anonymous ``GET /meta`` (reachable/TLS/flavour), ``/user`` (who, classic token
+scopes from ``x-oauth-scopes``), per repository ``/repos/{o}/{r}`` (``permissions``), one
+``/issues?per_page=1`` (the ``link`` header's last page is the item count) and, for label
+targets, one page of ``/labels``; one GraphQL query for the board (fields, options, item count);
+``/rate_limit`` (free of the primary budget).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from roadsync.config.load import Settings
+from roadsync.config.model import GithubProjectConfig
+from roadsync.connectors.github.client import GithubClient, Response
+from roadsync.connectors.github.reader import GithubReader
+from roadsync.doctor.preflight import (
+    DOCTOR_RETRY,
+    Check,
+    Level,
+    Probe,
+    field_targets,
+    missing,
+    needed_values,
+    probe_reachable,
+    requests_for,
+    writes_needed,
+)
+from roadsync.errors import AuthError, NotFoundError, RoadsyncError
+
+__all__ = ["BOARD_QUERY", "board_query", "github_checks"]
+
+_BOARD = """
+projectV2(number: $number) {
+  id title
+  items(first: 1) { totalCount }
+  fields(first: 100) {
+    nodes {
+      ... on ProjectV2FieldCommon { id name dataType }
+      ... on ProjectV2SingleSelectField { options { id name } }
+    }
+  }
+}
+"""
+BOARD_QUERY = {
+    owner: f"query RoadsyncDoctorBoard($owner: String!, $number: Int!) {{\n"
+    f"  {owner}(login: $owner) {{ {_BOARD} }}\n  rateLimit {{ limit remaining resetAt }}\n}}\n"
+    for owner in ("organization", "user")
+}
+_LAST_PAGE = re.compile(r"[?&]page=(\d+)[^>]*>;\s*rel=\"last\"")
+_PROJECTS_FIX = ("use a token that reaches Projects v2: a classic PAT with the `project` scope "
+                 "(`read:project` for report-only), a fine-grained PAT or GitHub App with organization "
+                 "permission Projects: read & write; the Actions GITHUB_TOKEN cannot reach projects")
+
+
+@dataclass
+class _Repo:
+    name: str
+    count: int | None = None
+    labels: tuple[str, ...] = ()
+
+
+def board_query(project: GithubProjectConfig) -> str:
+    """The doctor's board document for the project's owner type (a read: fields, options, count)."""
+    return BOARD_QUERY["organization" if project.owner_type == "organization" else "user"]
+
+
+def github_checks(settings: Settings, token: str) -> list[Check]:
+    """Reachable, flavour, token and scopes, repositories, labels, board, options, budget."""
+    config = settings.model.github
+    assert config is not None
+    probe = Probe("github")
+    base = config.url.rstrip("/")
+    reached = probe_reachable(probe, f"{base}/meta", settings.tls_verify(), config.timeout_s)
+    if reached is None:
+        return probe.checks
+    probe.add("flavour", "ok", _flavour(base, reached))
+    client = GithubClient(config, token, verify=settings.tls_verify(), retry=DOCTOR_RETRY, budget_reserve=0)
+    try:
+        me = probe.guard("authenticated", lambda: client.rest("GET", "/user"),
+                         fix=f"check ${config.token_env}: the token is wrong, expired or revoked")
+        if me is None:
+            return probe.checks
+        login = (me.data or {}).get("login", "unknown")
+        probe.add("authenticated", "ok", f"as {login}: this account appears in issue history for every write")
+        _scopes(probe, settings, token, me.headers.get("x-oauth-scopes"))
+        repos = _repositories(probe, client, settings, token)
+        _labels(probe, settings, repos)
+        board_items = _board(probe, client, settings) if config.project else None
+        _issue_types(probe, client, settings, repos)
+        _budget(probe, client, settings, repos, board_items)
+    finally:
+        client.close()
+    return probe.checks
+
+
+def _flavour(base: str, response: httpx.Response) -> str:
+    host = httpx.URL(base).host
+    version = response.headers.get("x-github-enterprise-version")
+    if version is None and response.status_code == 200:
+        try:
+            version = (response.json() or {}).get("installed_version")
+        except ValueError:
+            version = None
+    if version:
+        return f"GitHub Enterprise Server {version}"
+    if host == "api.github.com":
+        return "GitHub.com"
+    if host.endswith(".ghe.com"):
+        return "GitHub Enterprise Cloud (data residency)"
+    api = response.headers.get("x-github-api-version-selected", "unknown")
+    return f"GitHub-compatible API at {host} (no Enterprise version header; API version {api})"
+
+
+def _scopes(probe: Probe, settings: Settings, token: str, header: str | None) -> None:
+    config = settings.model.github
+    assert config is not None
+    if header is None:
+        kind = "an installation or Actions token (ghs_)" if token.startswith("ghs_") else \
+            "a fine-grained PAT or GitHub App token"
+        probe.add("token scopes", "info", f"{kind}: no x-oauth-scopes header; access is checked per "
+                  "repository and on the board below")
+        return
+    scopes = {s.strip() for s in header.split(",") if s.strip()}
+    shown = ", ".join(sorted(scopes)) or "none"
+    if config.project is not None and not scopes & {"project", "read:project"}:
+        probe.add("token scopes", "fail", f"classic token scopes: {shown}; no `project` scope for the board",
+                  "add the `project` scope to the token (`read:project` if nothing is written to the board)")
+    elif not scopes & {"repo", "public_repo"}:
+        probe.add("token scopes", "warn", f"classic token scopes: {shown}; no `repo` scope",
+                  "add the `repo` scope (or `public_repo` when every repository is public)")
+    else:
+        probe.add("token scopes", "ok", f"classic token scopes: {shown}")
+
+
+# -- repositories ----------------------------------------------------------------------------------
+
+
+def _scope_names(probe: Probe, settings: Settings, token: str) -> list[str]:
+    config = settings.model.github
+    assert config is not None
+    if config.repos:
+        return list(config.repos)
+    reader = GithubReader(config, token, verify=settings.tls_verify(), retry=DOCTOR_RETRY, budget_reserve=0)
+    try:
+        names: list[str] = probe.guard(f"org {config.org}", reader.scopes,
+                                       fix="check github.org and that the token can list its repositories "
+                                       "(classic tokens: read:org)") or []
+    finally:
+        reader.close()
+    if names:
+        probe.add(f"org {config.org}", "ok", f"{len(names)} repositories in scope")
+    return names
+
+
+def _repositories(probe: Probe, client: GithubClient, settings: Settings, token: str) -> list[_Repo]:
+    config = settings.model.github
+    assert config is not None
+    push_level: Level = "fail" if writes_needed(settings, "github") else "warn"
+    wants_labels = any(t.target == "label" for _, _, t in field_targets(settings, "github"))
+    found = []
+    for name in _scope_names(probe, settings, token):
+        check = f"repository {name}"
+        answer = _get(probe, client, check, f"/repos/{name}",
+                      f"fix github.repos, or grant the token access to {name}")
+        if answer is None:
+            continue
+        permissions = (answer.data or {}).get("permissions") or {}
+        if permissions.get("push") or permissions.get("triage"):
+            granted = ", ".join(k for k, v in permissions.items() if v)
+            probe.add(check, "ok", f"read and write ({granted})")
+        else:
+            probe.add(check, push_level, "the token can read but not write issues here",
+                      f"give the token Issues: write (fine-grained) or push/triage access to {name}")
+        repo = _Repo(name, _count(probe, client, check, name, config.state))
+        if wants_labels:
+            page = _get(probe, client, check, f"/repos/{name}/labels", None, {"per_page": 100})
+            repo.labels = tuple(str(lab.get("name")) for lab in (page.data if page else None) or ())
+        found.append(repo)
+    return found
+
+
+def _get(probe: Probe, client: GithubClient, check: str, path: str, fix: str | None,
+         params: Mapping[str, Any] | None = None) -> Response | None:
+    try:
+        return client.rest("GET", path, params=params, item=check.split(" ", 1)[-1])
+    except NotFoundError as exc:
+        probe.add(check, "fail", f"{exc.message}: not found, or the token cannot see it", fix or exc.hint)
+    except RoadsyncError as exc:
+        probe.failed(check, exc, fix)
+    return None
+
+
+def _count(probe: Probe, client: GithubClient, check: str, name: str, state: str) -> int | None:
+    """Issues and pull requests in scope: the last page number at ``per_page=1``."""
+    page = _get(probe, client, check, f"/repos/{name}/issues", None, {"state": state, "per_page": 1})
+    if page is None:
+        return None
+    last = _LAST_PAGE.search(page.headers.get("link", ""))
+    return int(last.group(1)) if last else len(page.data or [])
+
+
+def _labels(probe: Probe, settings: Settings, repos: list[_Repo]) -> None:
+    for name, _, target in field_targets(settings, "github"):
+        if target.target != "label":
+            continue
+        wanted = needed_values(settings, name, target)
+        existing = {label for repo in repos for label in repo.labels}
+        absent = missing(wanted, existing)
+        detail = f"{len(wanted) - len(absent)} of {len(wanted)} labels exist"
+        if absent:
+            more = "…" if len(absent) > 6 else ""
+            detail += f"; {', '.join(absent[:6])}{more} will be created on first write"
+        probe.add(f"{name}: labels {target.prefix or ''}", "info", detail)
+
+
+# -- the Projects v2 board -------------------------------------------------------------------------
+
+
+def _board(probe: Probe, client: GithubClient, settings: Settings) -> int | None:
+    config = settings.model.github
+    assert config is not None and config.project is not None
+    project = config.project
+    check = f"project board {project.owner} #{project.number}"
+    variables = {"owner": project.owner, "number": project.number}
+    try:
+        result = client.graphql(board_query(project), variables, item=check)
+    except AuthError as exc:
+        probe.add(check, "fail", f"the token cannot reach Projects v2: {exc.message}", _PROJECTS_FIX)
+        return None
+    except NotFoundError as exc:
+        probe.add(check, "fail", exc.message, "check github.project owner, number and owner_type "
+                  "(organization or user), and that the token can see the board")
+        return None
+    except RoadsyncError as exc:
+        probe.failed(check, exc)
+        return None
+    owner_key = "organization" if project.owner_type == "organization" else "user"
+    board = (result.data.get(owner_key) or {}).get("projectV2") or {}
+    total = int(((board.get("items") or {}).get("totalCount")) or 0)
+    probe.add(check, "ok", f"\"{board.get('title')}\" readable, {total} items")
+    nodes = (board.get("fields") or {}).get("nodes") or ()
+    fields = {str(n["name"]): n for n in nodes if n and n.get("name")}
+    for name, _, target in field_targets(settings, "github"):
+        if target.target == "project":
+            wanted = needed_values(settings, name, target)
+            _board_field(probe, settings, name, target.field or name, fields, wanted)
+    return total
+
+
+def _board_field(probe: Probe, settings: Settings, name: str, label: str,
+                 fields: Mapping[str, Any], wanted: list[str]) -> None:
+    check = f"{name}: board field {label}"
+    node = fields.get(label)
+    if node is None:
+        probe.add(check, "fail", f"the board has no field named \"{label}\" (it has: {', '.join(fields)})",
+                  f"add a single-select field \"{label}\" to the board, or name an existing one in "
+                  f"fields.{name}.github.field")
+        return
+    kind = str(node.get("dataType"))
+    if kind != "SINGLE_SELECT":
+        level: Level = "ok" if kind in ("TEXT", "NUMBER") else "fail"
+        probe.add(check, level, f"\"{label}\" is a {kind} field",
+                  None if level == "ok" else "use a single-select, text or number field")
+        return
+    options = [str(o.get("name")) for o in node.get("options") or ()]
+    absent = missing(wanted, options)
+    if absent:
+        probe.add(check, "fail", f"options missing: {', '.join(absent)} "
+                  f"(the field has: {', '.join(options)})",
+                  f"add the options to \"{label}\" on the board, or map values to existing options in "
+                  f"fields.{name}.github.values")
+    else:
+        probe.add(check, "ok", f"single-select with all {len(wanted)} options the plan needs")
+
+
+def _issue_types(probe: Probe, client: GithubClient, settings: Settings, repos: list[_Repo]) -> None:
+    for name, _, target in field_targets(settings, "github"):
+        if target.target != "issue_type" or not repos:
+            continue
+        check = f"{name}: issue types"
+        answer = _get(probe, client, check, f"/repos/{repos[0].name}/issue-types", None)
+        if answer is None:
+            continue
+        have = [str(t.get("name")) for t in answer.data or () if isinstance(t, dict)]
+        absent = missing(needed_values(settings, name, target), have)
+        if absent:
+            probe.add(check, "fail", f"no issue type named {', '.join(absent)} (types: {', '.join(have)})",
+                      f"create the types in the organization, or map values in fields.{name}.github.values")
+        else:
+            probe.add(check, "ok", f"issue types present ({repos[0].name})")
+
+
+# -- budget ----------------------------------------------------------------------------------------
+
+
+def _budget(probe: Probe, client: GithubClient, settings: Settings, repos: list[_Repo],
+            board_items: int | None) -> None:
+    answer = probe.guard("rate-limit budget", lambda: client.rest("GET", "/rate_limit"))
+    if answer is None:
+        return
+    resources = (answer.data or {}).get("resources") or {}
+    items = sum(repo.count or 0 for repo in repos)
+    targets = [t for _, m, t in field_targets(settings, "github") if m.policy != "report"]
+    rest_writes = items * sum(1 for t in targets if t.target in ("label", "issue_type"))
+    board_fields = sum(1 for t in targets if t.target == "project")
+    need = {
+        "core": requests_for(repo.count or 0 for repo in repos) + rest_writes,
+        "graphql": (requests_for([board_items]) if board_items is not None else 0)
+        + (math.ceil(items * board_fields / 20) + items if board_fields else 0),
+    }
+    parts, short = [], []
+    for resource, estimate in need.items():
+        left = (resources.get(resource) or {}).get("remaining")
+        limit = (resources.get(resource) or {}).get("limit")
+        parts.append(f"{resource} {left}/{limit} left, a full sync needs up to ~{estimate}")
+        if isinstance(left, int) and left < estimate:
+            short.append(resource)
+    detail = f"~{items} issues and PRs in scope; " + "; ".join(parts)
+    if short:
+        probe.add("rate-limit budget", "warn", detail, f"the {', '.join(short)} budget may run out: the sync "
+                  "stops cleanly (exit 4) and resumes after the reset; or narrow the scope")
+    else:
+        probe.add("rate-limit budget", "ok", detail)

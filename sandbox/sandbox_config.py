@@ -1,0 +1,112 @@
+"""The roadsync config (TOML text) that points at a running sandbox.
+
+Tokens are not in the file: ``token_env`` names ``ROADSYNC_SANDBOX_JIRA_TOKEN`` and
+``ROADSYNC_SANDBOX_GITHUB_TOKEN`` (``Sandbox.env()`` gives their values). Loopback URLs need no
+``allow_insecure_http``. With the demo roadmap it also manages priority, theme and alignment on
+both trackers with policy ``enforce`` and no override.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+__all__ = ["DEMO_FIELDS_TOML", "config_toml"]
+
+DEMO_FIELDS_TOML = """\
+[fields.priority]
+policy = "enforce"
+override = false
+github = { target = "project", field = "Priority" }
+
+[fields.priority.jira]
+target = "priority"
+values = { P0 = "Highest", P1 = "High", P2 = "Medium", P3 = "Low", P4 = "Lowest" }
+
+[fields.theme]
+policy = "enforce"
+override = false
+jira = { target = "label", prefix = "theme:" }
+github = { target = "label", prefix = "theme/" }
+
+[fields.alignment]
+policy = "enforce"
+override = false
+jira = { target = "field", field = "Alignment" }
+github = { target = "project", field = "Alignment" }
+"""
+
+
+class SandboxLike(Protocol):
+    jira_flavor: str
+    jira_email: str
+
+    @property
+    def jira_url(self) -> str: ...
+    @property
+    def github_url(self) -> str: ...
+    @property
+    def graphql_url(self) -> str: ...
+    @property
+    def jira_projects(self) -> list[str]: ...
+    @property
+    def github_repos(self) -> list[str]: ...
+    @property
+    def github_project(self) -> dict[str, Any] | None: ...
+
+
+def _q(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def _list(values: list[str]) -> str:
+    return "[" + ", ".join(_q(v) for v in values) + "]"
+
+
+def config_toml(sandbox: SandboxLike, *, with_roadmap: bool) -> str:
+    """The config text; ``with_roadmap`` adds the demo roadmap and the managed fields."""
+    from roadsync.sandbox.demo import demo_roadmap_toml
+    from roadsync.sandbox.server import GITHUB_TOKEN_ENV, JIRA_TOKEN_ENV
+
+    parts = [
+        "# roadsync config for the sandbox trackers (written by `roadsync sandbox --write-config`).",
+        f"# Tokens come from the environment: {JIRA_TOKEN_ENV}, {GITHUB_TOKEN_ENV}.",
+        "",
+    ]
+    if with_roadmap:
+        parts += [demo_roadmap_toml().rstrip(), ""]
+    if sandbox.jira_projects:
+        auth = "bearer" if sandbox.jira_flavor == "datacenter" else "basic"
+        parts += [
+            "[jira]",
+            f"url = {_q(sandbox.jira_url)}",
+            f"flavor = {_q(sandbox.jira_flavor)}",
+            f"auth = {_q(auth)}",
+            f"email = {_q(sandbox.jira_email)}",
+            f"token_env = {_q(JIRA_TOKEN_ENV)}",
+            f"projects = {_list(sandbox.jira_projects)}",
+            "",
+        ]
+    if sandbox.github_repos:
+        parts += [
+            "[github]",
+            f"url = {_q(sandbox.github_url)}",
+            f"graphql_url = {_q(sandbox.graphql_url)}",
+            f"token_env = {_q(GITHUB_TOKEN_ENV)}",
+            f"repos = {_list(sandbox.github_repos)}",
+            "# the sandbox has no secondary limits unless faults ask for them",
+            "seconds_between_writes = 0",
+            "",
+        ]
+        project = sandbox.github_project
+        if project:
+            parts += [
+                "[github.project]",
+                f"owner = {_q(str(project['owner']))}",
+                f"number = {int(project['number'])}",
+                "",
+            ]
+    if with_roadmap:
+        parts += [DEMO_FIELDS_TOML]
+    parts += ["[run]", 'state_dir = ".roadsync"', ""]
+    return "\n".join(parts)

@@ -1,0 +1,107 @@
+"""``roadsync validate`` as users script it: summary, warnings, JSON document, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from roadsync.cli import main
+
+CONFIG = """
+[[themes]]
+id = "checkout"
+name = "Checkout"
+priority = "P1"
+retire_after = 2020-01-01
+
+[[themes]]
+id = "search"
+name = "Search"
+priority = "P2"
+
+[jira]
+url = "https://acme.atlassian.net"
+projects = ["PAY", "OPS"]
+
+[github]
+org = "acme"
+repos = ["acme/web"]
+"""
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    captured = capsys.readouterr()
+    return int(stopped.value.code or 0), captured.out, captured.err
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("JIRA_API_TOKEN", "GITHUB_TOKEN", "ROADSYNC_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "roadsync.toml"
+    path.write_text(CONFIG)
+    return path
+
+
+def test_table_summary_and_warnings(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A valid config prints one summary line on stdout, warnings on stderr, and exits 0 without tokens."""
+    code, out, err = run(["validate", "--config", str(config)], capsys)
+    assert code == 0, err
+    assert out == "ok: 2 themes, sources: jira (2 projects), github (1 repo, org acme)\n"
+    assert "warning:" in err and "themes[0].retire_after" in err and "has passed" in err
+
+
+def test_json_document_when_valid(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--format json writes exactly one object with ok, config, themes, warnings and problems."""
+    code, out, _ = run(["validate", "--config", str(config), "--format", "json"], capsys)
+    document = json.loads(out)
+    assert code == 0
+    assert (document["ok"], document["config"], document["themes"], document["problems"]) == (
+        True, str(config), 2, [])
+    assert len(document["warnings"]) == 1
+
+
+def test_json_document_when_broken(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A broken config still writes one JSON object (ok false, every problem) and exits 78."""
+    config.write_text(CONFIG.replace('priority = "P2"', 'priority = "P9"\nowner_ = "x"'))
+    code, out, err = run(["--format", "json", "validate", "--config", str(config)], capsys)
+    document = json.loads(out)
+    assert code == 78
+    assert document["ok"] is False and len(document["problems"]) == 2
+    assert any("themes[1].owner_" in p and "did you mean `owner`?" in p for p in document["problems"])
+    assert all(problem in err for problem in document["problems"])
+
+
+def test_config_from_environment_and_output_file(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """$ROADSYNC_CONFIG names the config when --config is absent; --output writes the document there."""
+    monkeypatch.setenv("ROADSYNC_CONFIG", str(config))
+    target = tmp_path / "out" / "validate.json"
+    code, out, _ = run(["validate", "--format", "json", "--output", str(target)], capsys)
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text())["themes"] == 2
+
+
+def test_missing_config_says_how_to_create_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without any config file, validate exits 78 and points at roadsync init and the example file."""
+    monkeypatch.delenv("ROADSYNC_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["validate"], capsys)
+    assert code == 78 and out == ""
+    assert "roadsync.toml not found" in err and "roadsync init" in err and "config.example.toml" in err
+
+
+def test_config_without_trackers_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A config with no tracker section is valid but warns that there is nothing to read."""
+    config = tmp_path / "c.toml"
+    config.write_text('[[themes]]\nid = "a"\nname = "A"\npriority = "P0"\n')
+    code, out, err = run(["validate", "--config", str(config)], capsys)
+    assert code == 0 and out == "ok: 1 theme, sources: none\n"
+    assert "no [jira] or [github] section" in err

@@ -1,0 +1,129 @@
+"""start_sandbox: both trackers on loopback, shared control API, info document and config file."""
+
+from __future__ import annotations
+
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from pathlib import Path
+
+import httpx
+
+from roadsync.config.model import SettingsModel
+from tests.conftest import SandboxFactory
+
+
+def test_info_document_has_the_contract_shape(sandbox_factory: SandboxFactory) -> None:
+    """info() names both trackers, their tokens, projects, repos, the board and the control URL."""
+    sb = sandbox_factory("demo", jira_flavor="datacenter", jira_token="jt-1234", github_token="gt-5678")
+    info = sb.info()
+    assert info["jira"] == {
+        "url": sb.jira_url,
+        "flavor": "datacenter",
+        "email": "roadsync-bot@example.com",
+        "token": "jt-1234",
+        "projects": ["PAY", "CORE"],
+    }
+    assert info["github"] == {
+        "url": sb.github_url,
+        "graphql_url": sb.github_url + "/graphql",
+        "token": "gt-5678",
+        "repos": ["acme/web", "acme/mobile", "acme/api"],
+        "project": {"owner": "acme", "number": 1},
+    }
+    assert info["control"] == sb.github_url + "/_sandbox" and info["config"] is None
+    assert info["env"] == {
+        "ROADSYNC_SANDBOX_JIRA_TOKEN": "jt-1234",
+        "ROADSYNC_SANDBOX_GITHUB_TOKEN": "gt-5678",
+    }
+
+
+def test_tokens_are_random_unless_given(sandbox_factory: SandboxFactory) -> None:
+    """Two sandboxes started without tokens accept different tokens."""
+    a, b = sandbox_factory(None), sandbox_factory(None)
+    assert a.jira_token != b.jira_token and a.github_token != b.github_token
+
+
+def test_stats_count_tracker_requests_through_either_server(demo_sandbox: object) -> None:
+    """Reads and writes made with the real tokens show in /stats on both servers, with issue counts."""
+    from roadsync.sandbox.server import Sandbox
+
+    assert isinstance(demo_sandbox, Sandbox)
+    sb = demo_sandbox
+    gh = {"Authorization": f"token {sb.github_token}"}
+    with httpx.Client(timeout=10) as client:
+        assert (
+            client.get(sb.jira_url + "/rest/api/2/myself", auth=(sb.jira_email, sb.jira_token)).status_code
+            == 200
+        )
+        assert client.get(sb.github_url + "/repos/acme/web/issues", headers=gh).status_code == 200
+        added = client.post(
+            sb.github_url + "/repos/acme/web/issues/2/labels", headers=gh, json={"labels": ["x"]}
+        )
+        via_jira = client.get(sb.jira_url + "/_sandbox/stats").json()
+    assert added.status_code == 200
+    assert via_jira == sb.stats()
+    assert via_jira["jira"] == {"reads": 1, "writes": 0, "issues": 211}
+    assert via_jira["github"]["reads"] == 1 and via_jira["github"]["writes"] == 1
+    assert via_jira["github"]["issues"] == 179  # pull requests excluded
+    sb.reset_stats()
+    assert sb.stats()["github"]["writes"] == 0
+
+
+def test_faults_set_at_start_and_at_run_time(sandbox_factory: SandboxFactory) -> None:
+    """fault_rate at start fails requests; set_faults(rate=0) heals them at once."""
+    sb = sandbox_factory(None, fault_rate=1.0, fault_seed=4)
+    sb.set_faults(retry_after_s=0)
+    with httpx.Client(timeout=10) as client:
+        failing = client.get(sb.github_url + "/user", headers={"Authorization": f"token {sb.github_token}"})
+        sb.set_faults(rate=0.0)
+        healed = client.get(sb.github_url + "/user", headers={"Authorization": f"token {sb.github_token}"})
+    assert failing.status_code in (429, 502, 503) and healed.status_code == 200
+
+
+def test_github_budget_is_settable_through_the_control_api(demo_sandbox: object) -> None:
+    """POST /github/budget changes the x-ratelimit headers GitHub answers with."""
+    from roadsync.sandbox.server import Sandbox
+
+    assert isinstance(demo_sandbox, Sandbox)
+    sb = demo_sandbox
+    with httpx.Client(timeout=10) as client:
+        set_to = client.post(sb.control_url + "/github/budget", json={"limit": 50, "remaining": 10}).json()
+        answer = client.get(
+            sb.github_url + "/repos/acme/api", headers={"Authorization": f"token {sb.github_token}"}
+        )
+    assert set_to == {"limit": 50, "remaining": 10}
+    assert answer.headers["x-ratelimit-limit"] == "50"
+    assert int(answer.headers["x-ratelimit-remaining"]) <= 10
+
+
+def test_written_config_validates_and_points_at_the_sandbox(demo_sandbox: object, tmp_path: Path) -> None:
+    """write_config writes a config the schema accepts, with the demo roadmap and managed fields."""
+    from roadsync.sandbox.server import Sandbox
+
+    assert isinstance(demo_sandbox, Sandbox)
+    path = demo_sandbox.write_config(tmp_path / "cfg" / "roadsync.toml")
+    model = SettingsModel.model_validate(tomllib.loads(path.read_text()))
+    assert model.jira is not None and model.github is not None and model.github.project is not None
+    assert model.jira.url == demo_sandbox.jira_url and model.jira.projects == ["PAY", "CORE"]
+    assert model.github.repos == ["acme/web", "acme/mobile", "acme/api"]
+    assert {t.id for t in model.themes} >= {"checkout", "passkeys", "marketplace", "legacy-billing"}
+    for field in (model.fields.priority, model.fields.theme, model.fields.alignment):
+        assert field is not None and field.policy == "enforce" and not field.override
+    assert demo_sandbox.info()["config"] == str(path)
+    assert "token =" not in path.read_text() and demo_sandbox.jira_token not in path.read_text()
+
+
+def test_written_config_loads_with_the_full_loader(demo_sandbox: object, tmp_path: Path) -> None:
+    """roadsync.config.load.load_settings accepts the written config with the env the info document lists."""
+    from roadsync.config.load import load_roadmap, load_settings
+    from roadsync.sandbox.server import Sandbox
+
+    assert isinstance(demo_sandbox, Sandbox)
+    path = demo_sandbox.write_config(tmp_path / "roadsync.toml")
+    settings = load_settings(path, env=demo_sandbox.env())
+    assert len(load_roadmap(settings).themes) == 8
