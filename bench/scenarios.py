@@ -1,7 +1,7 @@
 """The benchmark scenarios: roadsync's first sync (A), a no-op re-run (B), an incremental run (C).
 
 Every scenario runs against the sandbox trackers with injected latency, through the product's own
-session (:func:`roadsync.sync.runner.open_session`: pull, plan, apply), exactly as ``roadsync sync`` does.
+run (:class:`roadsync.sync.run.Run`: pull, plan, apply), exactly as ``roadsync sync`` does.
 Requests are counted by the sandbox (what the trackers saw), wall time by ``perf_counter``.
 
 The data is :func:`roadsync.sandbox.demo.generate_fixture` (items spread over projects and
@@ -152,13 +152,12 @@ def _measure(
 def _sync_once(config: Path, measured: Measured) -> None:
     """What ``roadsync sync --force`` does: pull (incremental unless first), plan, apply."""
     from roadsync.config.load import load_settings
-    from roadsync.sync.runner import open_session
+    from roadsync.sync.run import Run, RunSpec
 
     settings = load_settings(config)
-    with open_session(settings) as session:
-        pulled = session.pull()
-        plan = session.plan()
-        applied = session.apply(plan, force=True)
+    result = Run(settings, RunSpec.for_sync(force=True, report=False)).execute()
+    pulled, plan, applied = result.pulled, result.plan, result.applied
+    assert pulled is not None and plan is not None and applied is not None
     measured.fetched = pulled.fetched
     fields = settings.model.fields
     for change in plan.changes:
@@ -241,15 +240,14 @@ def _env(sandbox: Sandbox) -> None:
 def end_state(sandbox: Sandbox, folder: Path) -> dict[str, tuple[Any, ...]]:
     """Every item's managed values (priority, labels, custom/board fields) read by a full pull."""
     from roadsync.config.load import load_settings
-    from roadsync.sync.runner import open_session
+    from roadsync.sync.run import Run, RunSpec
 
     config = write_config(sandbox, folder, 0.0)
-    with open_session(load_settings(config)) as session:
-        session.pull(full=True)
-        items = session.items()
+    # A full pull then a plan (nothing written): the run's items are the mirror as pulled.
+    result = Run(load_settings(config), RunSpec(full=True, report=False)).execute()
     return {
         item.key: (item.priority, tuple(sorted(item.labels)), tuple(sorted(item.fields.items())))
-        for item in items
+        for item in result.items
     }
 
 

@@ -1,8 +1,9 @@
 """``roadsync demo``: the whole loop against the sandbox's demo company, in one process.
 
 Starts the sandbox trackers seeded with the demo company and writes their config into a demo
-folder. Then, exactly as a user's cron job would: the first sync (pull -> plan -> apply);
-a person changes a priority that roadsync had just set; a second run pulls and plans again.
+folder. Then, exactly as a user's cron job would (each run one :class:`~roadsync.sync.run.Run`):
+the first sync (pull -> plan -> apply); a person changes a priority that roadsync had just set;
+a second run pulls and plans again.
 The second run plans nothing (the sync converged, and the person's value is kept) and reports
 the drift that is left, ``manual_override`` included. Reports (HTML, Markdown, JSON) of the
 second run and the first sync's plan go into the folder. Only the sandbox is ever written to.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,7 +23,7 @@ from roadsync.sandbox.server import Sandbox, start_sandbox
 from roadsync.sync.model import Plan
 from roadsync.sync.pull import PullResult
 from roadsync.sync.render import render
-from roadsync.sync.runner import open_session
+from roadsync.sync.run import Run, RunSpec
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -71,16 +72,16 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
         config = sandbox.write_config(folder / "roadsync.toml")
         os.environ.update(sandbox.info()["env"])
         settings = load_settings(config)
-        with open_session(settings) as session:
-            first = session.pull(full=True)
-            plan = session.plan()
-            applied = session.apply(plan)
+        first = Run(settings, RunSpec.for_sync(full=True, report=False)).execute()
+        plan, applied = first.plan, first.applied
+        assert plan is not None and applied is not None
         (folder / "first-sync-plan.json").write_text(json.dumps(plan.to_json(), indent=2), encoding="utf-8")
         person_edit = _a_person_edits(sandbox, plan)
-        with open_session(settings) as session:
-            pulled = session.pull()
-            second = session.plan()
-            report = session.report(second, pulled, applied)
+        second = Run(settings, RunSpec.for_report()).execute()
+        assert second.plan is not None and second.report is not None and second.pulled is not None
+        # The report tells what the first sync applied and what the second run found.
+        summary = {k: v for k, v in applied.to_json().items() if k != "outcomes"}
+        report = replace(second.report, applied=summary)
         paths = {
             fmt: folder / f"report.{ext}"
             for fmt, ext in (("html", "html"), ("markdown", "md"), ("json", "json"))
@@ -98,15 +99,16 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
             applied=applied.count("applied"),
             failed=applied.failed,
             drift_by_kind={k: v for k, v in report.drift_by_kind.items() if v},
-            second_plan_changes=len(second.changes),
+            second_plan_changes=len(second.plan.changes),
             person_edit=person_edit,
             requests=sandbox.stats(),
-            errors=tuple(_source_errors(first) + _source_errors(pulled)),
+            errors=tuple(_source_errors(first.pulled) + _source_errors(second.pulled)),
         )
 
 
-def _source_errors(pulled: PullResult) -> list[str]:
-    return [f"{name}: {source.error}" for name, source in pulled.sources.items() if source.error]
+def _source_errors(pulled: PullResult | None) -> list[str]:
+    sources = pulled.sources.items() if pulled is not None else ()
+    return [f"{name}: {source.error}" for name, source in sources if source.error]
 
 
 def _a_person_edits(sandbox: Sandbox, plan: Plan) -> str | None:

@@ -48,7 +48,7 @@ from roadsync.connectors.model import Item
 from roadsync.errors import AuthError, BudgetExhausted, TrackerError
 from roadsync.logs import event
 from roadsync.sync.mirror import Mirror
-from roadsync.sync.sources import build_readers, close_readers
+from roadsync.sync.sources import build_readers, close_all
 from roadsync.sync.state import iso_utc, open_state
 
 if TYPE_CHECKING:
@@ -237,7 +237,7 @@ def pull(
                              full_refresh_hours=run.full_refresh_hours, progress=progress)  # fmt: skip
         finally:
             if readers is None:
-                close_readers(active)
+                close_all(active)
     finally:
         if mirror is None:
             target.conn.close()

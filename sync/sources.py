@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from roadsync.sync.apply import Writer
     from roadsync.sync.pull import Reader
 
-__all__ = ["IncrementalEtags", "build_readers", "build_writers", "close_readers", "managed_targets"]
+__all__ = ["IncrementalEtags", "build_readers", "build_writers", "close_all", "managed_targets"]
 
 
 def managed_targets(settings: Settings, source: str) -> dict[str, FieldTarget]:
@@ -120,9 +120,9 @@ def build_writers(settings: Settings) -> dict[str, Writer]:
     return writers
 
 
-def close_readers(readers: Iterable[Reader]) -> None:
-    """Close the readers' HTTP sessions (those that have ``close``)."""
-    for reader in readers:
-        close = getattr(reader, "close", None)
+def close_all(connections: Iterable[object]) -> None:
+    """Close the HTTP sessions of readers or writers (those that have ``close``)."""
+    for connection in connections:
+        close = getattr(connection, "close", None)
         if callable(close):
             close()

@@ -1,23 +1,31 @@
-"""What the tracker-facing verbs share: load settings, open a session, show progress, exit."""
+"""What the tracker-facing verbs share: load settings, run (:class:`roadsync.sync.run.Run`), show progress."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import click
 
-from roadsync.cli.common import EXIT_DRIFT, CliState
+from roadsync.cli.common import CliState
 from roadsync.config.load import Settings, find_config_path, load_settings
 from roadsync.logs import event
 from roadsync.sync.model import DRIFT_KINDS
 from roadsync.sync.pull import Progress, PullResult
-from roadsync.sync.report import Report
+from roadsync.sync.run import ApplyProgress, Run, RunResult, RunSpec
 
-__all__ = ["apply_progress", "exit_code", "fail_on_kinds", "load", "pull_progress", "show_source_errors"]
+__all__ = [
+    "CliWatch",
+    "apply_progress",
+    "execute",
+    "fail_on_kinds",
+    "load",
+    "pull_progress",
+    "show_source_errors",
+]
 
 
 def load(state: CliState) -> Settings:
@@ -43,18 +51,6 @@ def fail_on_kinds(value: str | None, settings: Settings | None = None) -> set[st
             hint=f"use any of: {', '.join(DRIFT_KINDS)}, or all",
         )
     return kinds
-
-
-def exit_code(
-    pulled: PullResult | None, report: Report | None = None, fail_on: set[str] | None = None
-) -> int:
-    """The pull's own code when a source failed (1 when every source failed, else 4: the rest
-    was processed and reported), else 3 when drift that ``--fail-on`` names was found, else 0."""
-    if pulled is not None and pulled.exit_code:
-        return pulled.exit_code
-    if report is not None and fail_on and any(d.kind in fail_on for d in report.plan.drift):
-        return EXIT_DRIFT
-    return 0
 
 
 def show_source_errors(pulled: PullResult | None, state: CliState) -> None:
@@ -93,7 +89,7 @@ def pull_progress() -> Iterator[Progress | None]:
 
 
 @contextmanager
-def apply_progress(total: int) -> Iterator[Callable[[int], None] | None]:
+def apply_progress(total: int) -> Iterator[ApplyProgress | None]:
     """A rich bar of changes written on stderr while a terminal watches; None when piped."""
     if not sys.stderr.isatty() or not total:
         yield None
@@ -104,3 +100,25 @@ def apply_progress(total: int) -> Iterator[Callable[[int], None] | None]:
     with Bar(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("applying", total=total)
         yield lambda done: bar.advance(task, done)
+
+
+class CliWatch:
+    """The CLI's :class:`~roadsync.sync.run.Watch`: rich progress at a terminal, one stderr line
+    per failed source as soon as the pull is done."""
+
+    def __init__(self, state: CliState) -> None:
+        self.state = state
+
+    def pulling(self) -> AbstractContextManager[Progress | None]:
+        return pull_progress()
+
+    def pulled(self, result: PullResult) -> None:
+        show_source_errors(result, self.state)
+
+    def applying(self, total: int) -> AbstractContextManager[ApplyProgress | None]:
+        return apply_progress(total)
+
+
+def execute(state: CliState, settings: Settings, spec: RunSpec) -> RunResult:
+    """Run ``spec`` over ``settings``, watched by the CLI."""
+    return Run(settings, spec, watch=CliWatch(state)).execute()

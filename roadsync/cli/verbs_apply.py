@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import EXIT_ERROR, emit, global_options, state_of
+from roadsync.cli.common import emit, global_options, state_of
 
 
 @cli.command("apply")
@@ -29,34 +29,23 @@ def apply_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync apply plan.json --config roadsync.toml
     """
     state = state_of(ctx, options)
-    from roadsync.cli.session import apply_progress, exit_code, load, pull_progress, show_source_errors
+    from roadsync.cli.session import execute, load
     from roadsync.logs import event
     from roadsync.sync.render import render
-    from roadsync.sync.runner import load_plan_file, open_session
+    from roadsync.sync.run import RunSpec, load_plan_file
 
     settings = load(state)
     reviewed = load_plan_file(options["plan_file"]) if options["plan_file"] else None
-    with open_session(settings) as session:
-        with pull_progress() as progress:
-            pulled = session.pull(progress=progress)
-        show_source_errors(pulled, state)
-        plan = reviewed if reviewed is not None else session.plan()
-        with apply_progress(len(plan.changes)) as progress:
-            applied = session.apply(
-                plan,
-                max_changes=options["max_changes"],
-                force=options["force"],
-                pulled=pulled,
-                check_staleness=reviewed is not None,
-                progress=progress,
-            )
-        report = session.report(plan, pulled, applied)
+    spec = RunSpec.for_apply(saved_plan=reviewed, max_changes=options["max_changes"], force=options["force"])
+    result = execute(state, settings, spec)
+    assert result.plan is not None and result.applied is not None and result.report is not None
+    applied = result.applied
     event(
         "apply.done",
         applied=applied.count("applied"),
         failed=applied.failed,
         skipped=applied.count("skipped"),
     )
-    document = applied.to_json() | {"checksum": plan.checksum, "sources": report.sources}
-    emit(state, render(report, state.format, json_document=document, color=state.color))
-    ctx.exit(EXIT_ERROR if applied.failed else exit_code(pulled))
+    document = applied.to_json() | {"checksum": result.plan.checksum, "sources": result.report.sources}
+    emit(state, render(result.report, state.format, json_document=document, color=state.color))
+    ctx.exit(result.exit_code)

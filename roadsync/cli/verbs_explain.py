@@ -29,12 +29,11 @@ def explain_command(ctx: click.Context, /, **options: Any) -> None:
     from roadsync.cli.session import load
     from roadsync.mappings.explain import explain
     from roadsync.sync.render.explain import render_explanation
-    from roadsync.sync.runner import open_session
+    from roadsync.sync.run import read_backlog
 
     settings = load(state)
-    with open_session(settings, lock=False) as session:
-        items = session.items()
-        explanation = explain(options["key"], items, settings.roadmap, session.pins(items))
+    backlog = read_backlog(settings)
+    explanation = explain(options["key"], backlog.items, settings.roadmap, backlog.pins)
     if state.format == "json":
         emit(state, explanation.to_dict())
     else:

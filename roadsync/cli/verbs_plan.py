@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import EXIT_PENDING, emit, global_options, state_of
+from roadsync.cli.common import emit, global_options, state_of
 
 
 @cli.command("plan")
@@ -32,29 +32,23 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync plan --config roadsync.toml --out plan.json --detailed-exitcode
     """
     state = state_of(ctx, options)
-    from roadsync.cli.session import exit_code, load, pull_progress, show_source_errors
+    from roadsync.cli.session import execute, load
     from roadsync.logs import event
     from roadsync.sync.render import render
-    from roadsync.sync.runner import open_session
+    from roadsync.sync.run import RunSpec
 
     settings = load(state)
-    only = set(options["only"]) or None
-    with open_session(settings) as session:
-        pulled = None
-        if not options["offline"]:
-            with pull_progress() as progress:
-                pulled = session.pull(progress=progress)
-            show_source_errors(pulled, state)
-        plan = session.plan(only=only)
-        report = session.report(plan, pulled)
+    spec = RunSpec.for_plan(
+        offline=options["offline"], only=options["only"], detailed_exitcode=options["detailed_exitcode"]
+    )
+    result = execute(state, settings, spec)
+    assert result.plan is not None and result.report is not None
+    plan = result.plan
     document = plan.to_json()
-    document["sources"] = report.sources
+    document["sources"] = result.report.sources
     if options["out"] is not None:
         options["out"].parent.mkdir(parents=True, exist_ok=True)
         options["out"].write_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
     event("plan.computed", changes=len(plan.changes), drift=len(plan.drift), checksum=plan.checksum[:12])
-    emit(state, render(report, state.format, json_document=document, color=state.color))
-    code = exit_code(pulled)
-    if code == 0 and options["detailed_exitcode"] and plan.changes:
-        code = EXIT_PENDING
-    ctx.exit(code)
+    emit(state, render(result.report, state.format, json_document=document, color=state.color))
+    ctx.exit(result.exit_code)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
@@ -11,9 +10,9 @@ import click
 
 from roadsync.cli import cli
 from roadsync.cli.common import CliState, emit, global_options, state_of
-from roadsync.cli.session import load, pull_progress, show_source_errors
-from roadsync.sync.lock import run_lock
-from roadsync.sync.pull import PullResult, pull
+from roadsync.cli.session import execute, load
+from roadsync.sync.pull import PullResult
+from roadsync.sync.run import RunSpec
 
 COLUMNS = ("source", "fetched", "total", "requests", "status")
 
@@ -41,11 +40,9 @@ def pull_command(ctx: click.Context, /, **options: Any) -> None:
     """
     full = bool(options.pop("full", False))
     state = state_of(ctx, options)
-    settings = load(state)
-    with run_lock(settings.state_dir), pull_progress() as progress:
-        result = pull(settings, full=full, now=datetime.now(timezone.utc), progress=progress)
-    show_source_errors(result, state)
-    emit(state, render(result, state))
+    result = execute(state, load(state), RunSpec.for_pull(full=full))
+    assert result.pulled is not None
+    emit(state, render(result.pulled, state))
     if result.exit_code:
         ctx.exit(result.exit_code)
 

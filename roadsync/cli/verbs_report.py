@@ -29,19 +29,15 @@ def report_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync report --config roadsync.toml --fail-on unaligned,retired_theme --format markdown
     """
     state = state_of(ctx, options)
-    from roadsync.cli.session import exit_code, fail_on_kinds, load, pull_progress, show_source_errors
+    from roadsync.cli.session import execute, fail_on_kinds, load
     from roadsync.sync.render import render
-    from roadsync.sync.runner import open_session
+    from roadsync.sync.run import RunSpec
 
     settings = load(state)
-    fail_on = fail_on_kinds(options["fail_on"], settings)
-    offline = options["offline"]
-    with open_session(settings, lock=not offline) as session:
-        pulled = None
-        if not offline:
-            with pull_progress() as progress:
-                pulled = session.pull(progress=progress)
-            show_source_errors(pulled, state)
-        report = session.report(session.plan(only=set(options["only"]) or None), pulled)
-    emit(state, render(report, state.format, color=state.color))
-    ctx.exit(exit_code(pulled, report, fail_on))
+    spec = RunSpec.for_report(
+        offline=options["offline"], only=options["only"], fail_on=fail_on_kinds(options["fail_on"], settings)
+    )
+    result = execute(state, settings, spec)
+    assert result.report is not None
+    emit(state, render(result.report, state.format, color=state.color))
+    ctx.exit(result.exit_code)

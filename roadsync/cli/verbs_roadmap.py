@@ -28,12 +28,12 @@ def roadmap_command(ctx: click.Context, /, **options: Any) -> None:
     from roadsync.mappings.coverage import coverage
     from roadsync.mappings.engine import assign
     from roadsync.sync.render.explain import render_roadmap
-    from roadsync.sync.runner import open_session
+    from roadsync.sync.run import read_backlog
 
     settings = load(state)
-    with open_session(settings, lock=False) as session:
-        items = session.items()
-        rows = coverage(items, assign(items, settings.roadmap, session.pins(items)), settings.roadmap)
+    backlog = read_backlog(settings)
+    items = backlog.items
+    rows = coverage(items, assign(items, settings.roadmap, backlog.pins), settings.roadmap)
     if state.format == "json":
         emit(state, {"themes": [row.to_dict() for row in rows], "items": len(items)})
     else:

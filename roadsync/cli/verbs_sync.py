@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import EXIT_ERROR, emit, global_options, state_of
+from roadsync.cli.common import emit, global_options, state_of
 
 
 @cli.command("sync")
@@ -28,34 +28,22 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync sync --config roadsync.toml --log-format json --format json
     """
     state = state_of(ctx, options)
-    from roadsync.cli.session import (
-        apply_progress,
-        exit_code,
-        fail_on_kinds,
-        load,
-        pull_progress,
-        show_source_errors,
-    )
+    from roadsync.cli.session import execute, fail_on_kinds, load
     from roadsync.logs import event
     from roadsync.sync.render import render
-    from roadsync.sync.runner import open_session
+    from roadsync.sync.run import RunSpec
 
     settings = load(state)
-    fail_on = fail_on_kinds(options["fail_on"], settings)
-    with open_session(settings) as session:
-        with pull_progress() as progress:
-            pulled = session.pull(full=options["full"], progress=progress)
-        show_source_errors(pulled, state)
-        plan = session.plan(only=set(options["only"]) or None)
-        with apply_progress(len(plan.changes)) as progress:
-            applied = session.apply(
-                plan,
-                max_changes=options["max_changes"],
-                force=options["force"],
-                pulled=pulled,
-                progress=progress,
-            )
-        report = session.report(plan, pulled, applied)
+    spec = RunSpec.for_sync(
+        full=options["full"],
+        only=options["only"],
+        max_changes=options["max_changes"],
+        force=options["force"],
+        fail_on=fail_on_kinds(options["fail_on"], settings),
+    )
+    result = execute(state, settings, spec)
+    assert result.plan is not None and result.applied is not None and result.report is not None
+    plan, applied = result.plan, result.applied
     event(
         "sync.done",
         changes=len(plan.changes),
@@ -63,5 +51,5 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
         failed=applied.failed,
         drift=len(plan.drift),
     )
-    emit(state, render(report, state.format, color=state.color))
-    ctx.exit(EXIT_ERROR if applied.failed else exit_code(pulled, report, fail_on))
+    emit(state, render(result.report, state.format, color=state.color))
+    ctx.exit(result.exit_code)

@@ -11,7 +11,7 @@ import pytest
 from roadsync.cli import main
 from roadsync.config.load import load_settings
 from roadsync.mappings.explain import explain
-from roadsync.sync.runner import open_session
+from roadsync.sync.run import read_backlog
 
 
 def _cli_json(*args: str, capsys: pytest.CaptureFixture[str]) -> Any:
@@ -31,9 +31,8 @@ def test_explain_agrees_with_plan_for_every_demo_item(
         monkeypatch.setenv(name, value)
     plan = _cli_json("plan", "--config", str(config), capsys=capsys)
     settings = load_settings(config)
-    with open_session(settings, lock=False) as session:
-        items = session.items()
-        pins = session.pins(items)
+    backlog = read_backlog(settings)
+    items, pins = backlog.items, backlog.pins
     assert len(plan["assignments"]) == len(items) > 300
     for assigned in plan["assignments"]:
         told = explain(assigned["item"], items, settings.roadmap, pins).to_dict()

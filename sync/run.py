@@ -1,0 +1,325 @@
+"""One run of roadsync: the sequence every tracker-facing verb configures.
+
+A run is always the same steps, in this order; a verb only says where it stops and what it skips
+(:class:`RunSpec`)::
+
+    open      the state file (and the run lock, for runs that pull or write)
+    pull      refresh the mirror from the trackers                 (skipped offline)
+    recover   finish what a killed run left in the journal         (after a pull only)
+    plan      compute the plan, or take a reviewed one (--plan file)
+    guard     refuse a stale or oversized plan                     (apply only)
+    apply     send the plan through the trackers' writers          (apply only)
+    report    assemble the report of the run                       (when asked)
+    exit      one exit code for the whole run (:attr:`RunResult.exit_code`)
+
+``roadsync pull`` stops after pull; ``plan`` and ``report`` stop before guard; ``apply`` takes a
+saved plan; ``sync`` runs everything. The demo and the benchmark run the same object. Nothing here
+decides what to write (the planner does) or how to write it (the connectors do).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+from roadsync.config.load import Settings
+from roadsync.connectors.model import Item
+from roadsync.errors import UsageError
+from roadsync.sync.apply import (
+    ApplyResult,
+    apply_plan,
+    change_limit,
+    check_fresh,
+    check_guard,
+    reconcile_uncertain,
+)
+from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
+from roadsync.sync.lock import run_lock
+from roadsync.sync.mirror import Mirror
+from roadsync.sync.model import Plan
+from roadsync.sync.pipeline import make_plan
+from roadsync.sync.plan import Written, compute_pins
+from roadsync.sync.pull import Progress, PullResult, pull
+from roadsync.sync.report import Report, build_report
+from roadsync.sync.sources import build_writers, close_all
+from roadsync.sync.state import State, iso_utc, open_state
+
+__all__ = [
+    "EXIT_DRIFT",
+    "EXIT_ERROR",
+    "EXIT_PENDING",
+    "Backlog",
+    "Quiet",
+    "Run",
+    "RunResult",
+    "RunSpec",
+    "Watch",
+    "load_plan_file",
+    "read_backlog",
+]
+
+EXIT_ERROR = 1
+"""A change failed to write (or nothing could be read: :attr:`PullResult.exit_code`)."""
+EXIT_PENDING = 2
+"""``plan --detailed-exitcode``: the plan has changes."""
+EXIT_DRIFT = 3
+"""Drift of a kind named by ``--fail-on`` / ``run.fail_on`` was found."""
+
+ApplyProgress = Callable[[int], None]
+"""``progress(changes_written_since_last_call)``, called as outcomes come back."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one verb asks of a run: which steps, and their options.
+
+    Build one with the named constructors (one per verb); the fields are the knobs they set.
+    ``saved_plan`` replaces planning and turns on the staleness check; ``only`` restricts the
+    plan's writes and item drift to those keys.
+    """
+
+    pull: bool = True
+    full: bool = False
+    stop_after_pull: bool = False
+    saved_plan: Plan | None = None
+    only: frozenset[str] | None = None
+    apply: bool = False
+    max_changes: int | None = None
+    force: bool = False
+    report: bool = True
+    fail_on: frozenset[str] = frozenset()
+    detailed_exitcode: bool = False
+    lock: bool = True
+
+    @classmethod
+    def for_pull(cls, *, full: bool = False) -> RunSpec:
+        """``roadsync pull``: refresh the mirror, nothing else."""
+        return cls(full=full, stop_after_pull=True, report=False)
+
+    @classmethod
+    def for_plan(
+        cls, *, offline: bool = False, only: Collection[str] = (), detailed_exitcode: bool = False
+    ) -> RunSpec:
+        """``roadsync plan``: pull (unless offline), plan, report; nothing written."""
+        return cls(pull=not offline, only=_keys(only), detailed_exitcode=detailed_exitcode)
+
+    @classmethod
+    def for_report(
+        cls, *, offline: bool = False, only: Collection[str] = (), fail_on: Collection[str] = ()
+    ) -> RunSpec:
+        """``roadsync report``: like plan; offline it reads the mirror without taking the lock."""
+        return cls(pull=not offline, only=_keys(only), fail_on=frozenset(fail_on), lock=not offline)
+
+    @classmethod
+    def for_apply(
+        cls, *, saved_plan: Plan | None = None, max_changes: int | None = None, force: bool = False
+    ) -> RunSpec:
+        """``roadsync apply [PLAN]``: the reviewed plan (checked for staleness), or a fresh one."""
+        return cls(saved_plan=saved_plan, apply=True, max_changes=max_changes, force=force)
+
+    @classmethod
+    def for_sync(
+        cls,
+        *,
+        full: bool = False,
+        only: Collection[str] = (),
+        max_changes: int | None = None,
+        force: bool = False,
+        fail_on: Collection[str] = (),
+        report: bool = True,
+    ) -> RunSpec:
+        """``roadsync sync`` (cron, the Action, the demo, the benchmark): every step."""
+        return cls(full=full, only=_keys(only), apply=True, max_changes=max_changes, force=force,
+                   fail_on=frozenset(fail_on), report=report)  # fmt: skip
+
+
+def _keys(only: Collection[str]) -> frozenset[str] | None:
+    return frozenset(only) or None
+
+
+class Watch(Protocol):
+    """Who watches a run: progress while it pulls and applies, and the pull's outcome at once
+    (a failed source is told before the run goes on, so a refused plan does not hide it)."""
+
+    def pulling(self) -> AbstractContextManager[Progress | None]: ...
+
+    def pulled(self, result: PullResult) -> None: ...
+
+    def applying(self, total: int) -> AbstractContextManager[ApplyProgress | None]: ...
+
+
+class Quiet:
+    """A :class:`Watch` that shows nothing (the demo, the benchmark, tests)."""
+
+    def pulling(self) -> AbstractContextManager[Progress | None]:
+        return nullcontext(None)
+
+    def pulled(self, result: PullResult) -> None:
+        return None
+
+    def applying(self, total: int) -> AbstractContextManager[ApplyProgress | None]:
+        return nullcontext(None)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did, step by step (``None`` for a step it did not take), and its exit code."""
+
+    spec: RunSpec
+    pulled: PullResult | None = None
+    items: Sequence[Item] = ()
+    plan: Plan | None = None
+    applied: ApplyResult | None = None
+    report: Report | None = None
+    recovered: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """The one place a run's exit code is decided (design.md, "Exit codes"), first match wins:
+        1 when a change failed to write; the pull's own code when a source failed (1 every source,
+        4 some, or a spent budget); 3 when drift of a ``fail_on`` kind was found; 2 when
+        ``detailed_exitcode`` and the plan has changes; else 0."""
+        if self.applied is not None and self.applied.failed:
+            return EXIT_ERROR
+        if self.pulled is not None and self.pulled.exit_code:
+            return self.pulled.exit_code
+        drift = self.plan.drift if self.plan is not None else ()
+        if self.spec.fail_on and any(finding.kind in self.spec.fail_on for finding in drift):
+            return EXIT_DRIFT
+        if self.spec.detailed_exitcode and self.plan is not None and self.plan.changes:
+            return EXIT_PENDING
+        return 0
+
+
+@dataclass
+class Run:
+    """One run over ``settings`` as ``spec`` says; :meth:`execute` takes the steps in order."""
+
+    settings: Settings
+    spec: RunSpec
+    watch: Watch = field(default_factory=Quiet)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+
+    def execute(self) -> RunResult:
+        """Take every step the spec asks for; raises what a step raises (a refused plan, a held
+        lock, a config error) with nothing written past that step."""
+        with self._opened() as (mirror, state):
+            pulled = self._pull(mirror)
+            if self.spec.stop_after_pull:
+                return RunResult(self.spec, pulled=pulled)
+            journal = Journal(self.settings.state_dir / JOURNAL_FILE)
+            items = mirror.items()
+            recovered = self._recover(journal, items, state) if pulled is not None else 0
+            written = _written(state)
+            plan = self.spec.saved_plan or make_plan(
+                items, self.settings.roadmap, self.settings.model.fields, written, only=self.spec.only
+            )
+            applied = self._apply(plan, items, pulled, state, journal) if self.spec.apply else None
+            report = self._report(plan, items, pulled, applied) if self.spec.report else None
+        return RunResult(self.spec, pulled, items, plan, applied, report, recovered)
+
+    # -- the steps -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _opened(self) -> Iterator[tuple[Mirror, State]]:
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        lock = run_lock(self.settings.state_dir) if self.spec.lock else nullcontext()
+        with lock:
+            mirror, state = open_state(self.settings.state_dir)
+            try:
+                yield mirror, state
+            finally:
+                mirror.conn.close()
+
+    def _pull(self, mirror: Mirror) -> PullResult | None:
+        if not self.spec.pull:
+            return None
+        with self.watch.pulling() as progress:
+            now = self.clock()
+            pulled = pull(self.settings, full=self.spec.full, now=now, mirror=mirror, progress=progress)
+        self.watch.pulled(pulled)
+        return pulled
+
+    def _recover(self, journal: Journal, items: Sequence[Item], state: State) -> int:
+        """Intents a killed run left open, verified against the items just pulled."""
+        by_key = {item.key: item for item in items}
+        return reconcile_uncertain(journal, by_key, self.settings.model.fields, state)
+
+    def _apply(
+        self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, state: State, journal: Journal
+    ) -> ApplyResult:
+        """Guard, then write. A tracker whose pull failed this run gets no writes: its mirror copy
+        may be stale, and writing from stale values is how a person's edit gets clobbered. Its
+        changes come back skipped; the next run that reaches it plans them again."""
+        by_key = {item.key: item for item in items}
+        if self.spec.saved_plan is not None:
+            check_fresh(plan, by_key)
+        check_guard(plan, self._change_limit(items), force=self.spec.force)
+        if not plan.changes:
+            return ApplyResult(())
+        failed = {name for name, source in (pulled.sources.items() if pulled else ()) if source.failed}
+        writers = {name: w for name, w in build_writers(self.settings).items() if name not in failed}
+        try:
+            with self.watch.applying(len(plan.changes)) as progress:
+                return apply_plan(plan, by_key, writers, state, journal, new_run_id(), progress=progress)
+        finally:
+            close_all(writers.values())
+
+    def _change_limit(self, items: Sequence[Item]) -> int:
+        run = self.settings.model.run
+        limit = self.spec.max_changes if self.spec.max_changes is not None else run.max_changes
+        return change_limit(sum(1 for item in items if item.is_open), limit, run.max_changes_share)
+
+    def _report(
+        self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, applied: ApplyResult | None
+    ) -> Report:
+        return build_report(
+            plan,
+            items,
+            self.settings.roadmap,
+            generated_at=iso_utc(self.clock()),
+            sources=pulled.to_json()["sources"] if pulled else {},
+            applied={k: v for k, v in applied.to_json().items() if k != "outcomes"} if applied else None,
+        )
+
+
+def _written(state: State) -> Written:
+    return {key: record.value for key, record in state.all_written().items()}
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The mirror as the offline verbs (explain, roadmap) read it: items, and the themes people pinned."""
+
+    items: list[Item]
+    pins: dict[str, str]
+
+
+def read_backlog(settings: Settings) -> Backlog:
+    """The items in the mirror and their pins; no network, no lock (nothing is written)."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    mirror, state = open_state(settings.state_dir)
+    try:
+        items = mirror.items()
+        return Backlog(items, compute_pins(items, settings.model.fields, _written(state)))
+    finally:
+        mirror.conn.close()
+
+
+def load_plan_file(path: Path) -> Plan:
+    """A plan written by ``roadsync plan --out``; a clear usage error when it is not one."""
+    try:
+        return Plan.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise UsageError(
+            f"plan file {path} does not exist", hint="write one with 'roadsync plan --out'"
+        ) from exc
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise UsageError(
+            f"{path} is not a usable plan: {exc}", hint="run 'roadsync plan --out' again"
+        ) from exc
