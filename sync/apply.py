@@ -17,10 +17,11 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldsConfig
+from roadsync.connectors.contracts import Writer
 from roadsync.connectors.model import Item
 from roadsync.errors import RoadsyncError, scrub
 from roadsync.sync.fields import current_value
@@ -45,10 +46,6 @@ class PlanRefused(RoadsyncError):
     """The plan is refused before anything is written (too large, or stale)."""
 
     exit_code = 1
-
-
-class Writer(Protocol):
-    def write(self, item: Item, changes: Sequence[FieldChange]) -> list[WriteOutcome]: ...
 
 
 @dataclass(frozen=True)
@@ -122,8 +119,8 @@ def apply_plan(
     """Send every change of ``plan``, item by item; returns one outcome per change (plan order).
 
     A writer may hold changes back to batch them (GitHub Projects mutations) and hand their
-    outcomes over from ``flush()``; their journal intents stay open until then. A writer with a
-    ``concurrency`` attribute above 1 (Jira: writes to different issues are independent) gets up
+    outcomes over from ``flush()``; their journal intents stay open until then. A writer whose
+    ``concurrency`` is above 1 (Jira: writes to different issues are independent) gets up
     to that many items in flight at once; one item's changes always go in one call, so two writes
     to the same item never overlap. Journal, state and progress stay on this thread.
     """
@@ -148,9 +145,7 @@ def apply_plan(
     _write_lanes([_Lane(batch, writers[source]) for source, batch in work.items()], sink)
     flushed: list[WriteOutcome] = []
     for writer in writers.values():
-        flush = getattr(writer, "flush", None)
-        if callable(flush):
-            flushed.extend(sink.settle(flush()))
+        flushed.extend(sink.settle(writer.flush()))
     results = [outcome for key in by_item for outcome in settled.get(key, ())]
     return ApplyResult(tuple(results + flushed))
 
@@ -185,7 +180,7 @@ class _Lane:
     def __init__(self, batch: list[tuple[Item, list[FieldChange]]], writer: Writer) -> None:
         self.queue = iter(batch)
         self.writer = writer
-        self.width = max(1, int(getattr(writer, "concurrency", 1)))
+        self.width = max(1, writer.concurrency)
         self.running = 0
         self.warmed = self.width == 1
         self.pool = ThreadPoolExecutor(max_workers=self.width, thread_name_prefix="roadsync-write")

@@ -42,17 +42,17 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from roadsync.connectors.contracts import Reader
 from roadsync.connectors.model import Item
 from roadsync.errors import AuthError, BudgetExhausted, TrackerError
 from roadsync.logs import event
 from roadsync.sync.mirror import Mirror
-from roadsync.sync.sources import build_readers, close_all
+from roadsync.sync.sources import build_readers, close_all, unconfigured
 from roadsync.sync.state import iso_utc, open_state
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from roadsync.config.load import Settings
 
@@ -73,20 +73,6 @@ BATCH = 1000
 
 Progress = Callable[[str, str, int], None]
 """``progress(source, scope, items_read_so_far)``, called as items arrive."""
-
-
-class Reader(Protocol):
-    """What pull needs from a connector (docs/architecture.md)."""
-
-    @property
-    def source(self) -> str: ...
-
-    def scopes(self) -> list[str]: ...
-
-    def fetch_items(self, scope: str, since: str | None) -> Iterator[Item]: ...
-
-    @property
-    def requests(self) -> int: ...
 
 
 @dataclass
@@ -388,6 +374,5 @@ class _SourcePuller:
 
 def _drop_unconfigured_sources(settings: Settings, mirror: Mirror) -> None:
     # The mirror holds every item *in scope*: a source removed from the config leaves it.
-    for source, section in (("jira", settings.model.jira), ("github", settings.model.github)):
-        if section is None:
-            mirror.remove_scopes_except(source, ())
+    for source in unconfigured(settings):
+        mirror.remove_scopes_except(source, ())

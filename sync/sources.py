@@ -1,4 +1,4 @@
-"""Where pulls read from: one reader per configured source, built from the settings.
+"""The table of trackers, and their readers and writers built from the settings.
 
 Kept apart from :mod:`roadsync.sync.pull` (which decides *what* to read: cursors, full refreshes) so
 that the connector wiring -- tokens, TLS, retry policy, the mirror's ETags -- has one home.
@@ -6,21 +6,30 @@ that the connector wiring -- tokens, TLS, retry policy, the mirror's ETags -- ha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from roadsync.config.model import FieldTarget
+from roadsync.config.model import FieldTarget, SettingsModel
+from roadsync.connectors.contracts import Reader, Writer
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.sync.fields import field_targets
 from roadsync.sync.mirror import Mirror
 
 if TYPE_CHECKING:
     from roadsync.config.load import Settings
-    from roadsync.sync.apply import Writer
-    from roadsync.sync.pull import Reader
 
-__all__ = ["IncrementalEtags", "build_readers", "build_writers", "close_all", "managed_targets"]
+__all__ = [
+    "TRACKERS",
+    "IncrementalEtags",
+    "Tracker",
+    "build_readers",
+    "build_writers",
+    "close_all",
+    "managed_targets",
+    "unconfigured",
+]
 
 
 def managed_targets(settings: Settings, source: str) -> dict[str, FieldTarget]:
@@ -32,38 +41,95 @@ def retry_policy(settings: Settings) -> RetryPolicy:
     return RetryPolicy(scale=settings.model.run.retry_scale)
 
 
-def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:
-    """One reader per configured source, built from the settings (tokens are read here)."""
-    from roadsync.connectors.github.reader import GithubReader
+@dataclass(frozen=True)
+class Tracker:
+    """One tracker roadsync talks to: where its config section is and how its connectors are built.
+
+    :data:`TRACKERS` is the one table of trackers; pull, apply and the mirror's clean-up go
+    through it, so a tracker is added here and in its connector package, nowhere else.
+    """
+
+    name: str
+    section: Callable[[SettingsModel], object | None]
+    reader: Callable[[Settings, Mirror], Reader]
+    writer: Callable[[Settings], Writer]
+
+    def configured(self, settings: Settings) -> bool:
+        return self.section(settings.model) is not None
+
+
+def _jira_reader(settings: Settings, mirror: Mirror) -> Reader:
     from roadsync.connectors.jira.reader import JiraReader
 
-    run = settings.model.run
-    verify = settings.tls_verify()
-    retry = retry_policy(settings)
-    readers: list[Reader] = []
-    if settings.model.jira is not None:
-        jira = JiraReader(
-            settings.model.jira,
-            settings.jira_token(),
-            verify=verify,
-            retry=retry,
-            managed_fields=_managed_jira_fields(settings),
-            remote_links=settings.model.jira.remote_links,
-            known_links=mirror.known_links,
-        )
-        readers.append(jira)
-    if settings.model.github is not None:
-        github = GithubReader(
-            settings.model.github,
-            settings.github_token(),
-            verify=verify,
-            retry=retry,
-            etags=IncrementalEtags(mirror),
-            previous=mirror.get,
-            budget_reserve=run.budget_reserve,
-        )
-        readers.append(github)
-    return readers
+    config = settings.model.jira
+    assert config is not None  # only built for a configured tracker
+    return JiraReader(
+        config,
+        settings.jira_token(),
+        verify=settings.tls_verify(),
+        retry=retry_policy(settings),
+        managed_fields=_managed_jira_fields(settings),
+        remote_links=config.remote_links,
+        known_links=mirror.known_links,
+    )
+
+
+def _github_reader(settings: Settings, mirror: Mirror) -> Reader:
+    from roadsync.connectors.github.reader import GithubReader
+
+    config = settings.model.github
+    assert config is not None  # only built for a configured tracker
+    return GithubReader(
+        config,
+        settings.github_token(),
+        verify=settings.tls_verify(),
+        retry=retry_policy(settings),
+        etags=IncrementalEtags(mirror),
+        previous=mirror.get,
+        budget_reserve=settings.model.run.budget_reserve,
+    )
+
+
+def _jira_writer(settings: Settings) -> Writer:
+    from roadsync.connectors.jira.writer import JiraWriter
+
+    config = settings.model.jira
+    assert config is not None  # only built for a configured tracker
+    targets = managed_targets(settings, "jira")
+    return JiraWriter(
+        config, settings.jira_token(), targets, verify=settings.tls_verify(), retry=retry_policy(settings)
+    )
+
+
+def _github_writer(settings: Settings) -> Writer:
+    from roadsync.connectors.github.writer import GithubWriter
+
+    config = settings.model.github
+    assert config is not None  # only built for a configured tracker
+    return GithubWriter(
+        config,
+        settings.github_token(),
+        managed_targets(settings, "github"),
+        verify=settings.tls_verify(),
+        retry=retry_policy(settings),
+        budget_reserve=settings.model.run.budget_reserve,
+    )
+
+
+TRACKERS: tuple[Tracker, ...] = (
+    Tracker("jira", lambda model: model.jira, _jira_reader, _jira_writer),
+    Tracker("github", lambda model: model.github, _github_reader, _github_writer),
+)
+
+
+def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:
+    """One reader per configured tracker, built from the settings (tokens are read here)."""
+    return [tracker.reader(settings, mirror) for tracker in TRACKERS if tracker.configured(settings)]
+
+
+def unconfigured(settings: Settings) -> list[str]:
+    """Trackers the config has no section for (the mirror drops what it holds of them)."""
+    return [tracker.name for tracker in TRACKERS if not tracker.configured(settings)]
 
 
 class IncrementalEtags:
@@ -96,33 +162,10 @@ def _managed_jira_fields(settings: Settings) -> list[str]:
 
 def build_writers(settings: Settings) -> dict[str, Writer]:
     """One writer per configured tracker, with the same TLS, retry and budget settings as reads."""
-    writers: dict[str, Writer] = {}
-    model = settings.model
-    verify = settings.tls_verify()
-    retry = retry_policy(settings)
-    if model.jira is not None:
-        from roadsync.connectors.jira.writer import JiraWriter
-
-        writers["jira"] = JiraWriter(
-            model.jira, settings.jira_token(), managed_targets(settings, "jira"), verify=verify, retry=retry
-        )
-    if model.github is not None:
-        from roadsync.connectors.github.writer import GithubWriter
-
-        writers["github"] = GithubWriter(
-            model.github,
-            settings.github_token(),
-            managed_targets(settings, "github"),
-            verify=verify,
-            retry=retry,
-            budget_reserve=model.run.budget_reserve,
-        )
-    return writers
+    return {tracker.name: tracker.writer(settings) for tracker in TRACKERS if tracker.configured(settings)}
 
 
-def close_all(connections: Iterable[object]) -> None:
-    """Close the HTTP sessions of readers or writers (those that have ``close``)."""
+def close_all(connections: Iterable[Reader | Writer]) -> None:
+    """Close the HTTP sessions of readers or writers."""
     for connection in connections:
-        close = getattr(connection, "close", None)
-        if callable(close):
-            close()
+        connection.close()

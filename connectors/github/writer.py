@@ -62,6 +62,10 @@ class _Failed(Exception):
 class GithubWriter:
     """Writer for one GitHub configuration; ``targets`` maps managed field name -> its GitHub target."""
 
+    concurrency = 1
+    """One item at a time: GitHub's secondary limits ask for serial writes paced
+    ``seconds_between_writes`` apart (docs: "make requests serially instead of concurrently")."""
+
     def __init__(
         self,
         config: GithubConfig,

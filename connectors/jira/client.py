@@ -93,6 +93,10 @@ class JiraClient:
         # Data Center has no /rest/api/3; the configured version applies to Cloud only.
         self.api_version = str(config.api_version) if self.flavor == "cloud" else "2"
 
+    def close(self) -> None:
+        """Close the library client's HTTP session (``JIRA.close``, idempotent)."""
+        self.jira.close()  # type: ignore[no-untyped-call]  # jira ships no annotation for close()
+
     def api_url(self, path: str) -> str:
         return f"{self.site_url}/rest/api/{self.api_version}/{path.lstrip('/')}"
 

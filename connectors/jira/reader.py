@@ -111,6 +111,11 @@ class JiraReader:
         """HTTP requests this reader has sent (retries included)."""
         return self._client.counter.reads + self._client.counter.writes if self._client else 0
 
+    def close(self) -> None:
+        """Close the site's HTTP session, if one was opened."""
+        if self._client is not None:
+            self._client.close()
+
     @property
     def flavor(self) -> Flavor:
         return self.client.flavor

@@ -99,6 +99,15 @@ class JiraWriter:
         """HTTP requests this writer has sent (lookups and writes, retries included)."""
         return self._client.counter.reads + self._client.counter.writes if self._client else 0
 
+    def flush(self) -> list[WriteOutcome]:
+        """Nothing is held back: every PUT is sent by :meth:`write`."""
+        return []
+
+    def close(self) -> None:
+        """Close the site's HTTP session, if one was opened."""
+        if self._client is not None:
+            self._client.close()
+
     def write(self, item: Item, changes: Sequence[FieldChange]) -> list[WriteOutcome]:
         """Apply ``changes`` to ``item`` in one PUT; one outcome per change, in order."""
         body = _Body()

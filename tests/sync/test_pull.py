@@ -97,6 +97,9 @@ class ListReader:
     def scopes(self) -> list[str]:
         return list(self.items)
 
+    def close(self) -> None:
+        self.closed = True
+
     def fetch_items(self, scope: str, since: str | None) -> Iterator[Item]:
         self.requests += 1
         self.since_asked.append(since)
