@@ -3,15 +3,15 @@
 A managed field (``priority``, ``theme``, ``alignment``) has a :class:`FieldTarget` per tracker.
 Roadmap values are ``P1``, a theme id, ``aligned``; tracker-native values are what the tracker
 holds and what a :class:`~roadsync.changes.FieldChange` carries: ``"High"``, ``"theme/checkout"``,
-a Projects option name. Pure functions, no I/O.
+a Projects option name. Pure functions, no I/O; what differs between targets (labels, priority,
+custom fields, components...) is the target's kind (:mod:`roadsync.targets`), never tested here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
 from roadsync.connectors.model import Item
+from roadsync.targets import JIRA_DEFAULT_PRIORITIES, Current, kind_of
 
 __all__ = [
     "JIRA_DEFAULT_PRIORITIES",
@@ -25,26 +25,6 @@ __all__ = [
 ]
 
 MANAGED_FIELDS: tuple[str, ...] = ("priority", "theme", "alignment")
-
-JIRA_DEFAULT_PRIORITIES: dict[str, str] = {
-    "P0": "Highest",
-    "P1": "High",
-    "P2": "Medium",
-    "P3": "Low",
-    "P4": "Lowest",
-}
-
-
-@dataclass(frozen=True)
-class Current:
-    """The value a managed field has on an item now, tracker-native.
-
-    ``ambiguous`` is set when a label target finds several labels with its prefix: roadsync
-    cannot tell which one is meant, so it never writes that field and reports it.
-    """
-
-    value: str | None
-    ambiguous: tuple[str, ...] = ()
 
 
 def field_target(fields: FieldsConfig, name: str, source: str) -> tuple[ManagedField, FieldTarget] | None:
@@ -61,46 +41,16 @@ def field_targets(fields: FieldsConfig, source: str) -> list[tuple[str, ManagedF
     return [(name, pair[0], pair[1]) for name, pair in found if pair is not None]
 
 
-def _values(target: FieldTarget, field: str) -> dict[str, str]:
-    if target.target == "priority" and not target.values:
-        return JIRA_DEFAULT_PRIORITIES
-    return dict(target.values)
-
-
 def to_native(field: str, target: FieldTarget, value: str | None) -> str | None:
     """Roadmap value -> what the tracker holds (``P1`` -> ``High``; theme id -> ``theme/id``)."""
-    if value is None:
-        return None
-    native = _values(target, field).get(value, value)
-    if target.target == "label":
-        return f"{target.prefix or ''}{native}"
-    return native
+    return kind_of(target).to_native(target, value)
 
 
 def to_roadmap(field: str, target: FieldTarget, native: str | None) -> str | None:
     """Tracker-native value -> roadmap value; the inverse of :func:`to_native`."""
-    if native is None:
-        return None
-    if target.target == "label":
-        prefix = target.prefix or ""
-        if not native.startswith(prefix):
-            return None
-        native = native[len(prefix) :]
-    inverse = {v: k for k, v in _values(target, field).items()}
-    return inverse.get(native, native)
+    return kind_of(target).to_roadmap(target, native)
 
 
 def current_value(item: Item, target: FieldTarget) -> Current:
-    """Read a managed field's current tracker-native value off an item."""
-    if target.target == "label":
-        prefix = target.prefix or ""
-        found = tuple(sorted(label for label in item.labels if label.startswith(prefix)))
-        if len(found) > 1:
-            return Current(None, ambiguous=found)
-        return Current(found[0] if found else None)
-    if target.target == "priority":
-        return Current(item.priority)
-    if target.target == "issue_type":
-        return Current(item.issue_type)
-    value = item.fields.get(target.field or "")
-    return Current(None if value in (None, "") else str(value))
+    """Read a managed field's current tracker-native value off an item (see :class:`Current`)."""
+    return kind_of(target).current(item, target)

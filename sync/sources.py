@@ -16,6 +16,7 @@ from roadsync.connectors.contracts import Reader, Writer
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.sync.fields import field_targets
 from roadsync.sync.mirror import Mirror
+from roadsync.targets import kind_of
 
 if TYPE_CHECKING:
     from roadsync.config.load import Settings
@@ -157,7 +158,8 @@ def _incremental(url: str) -> bool:
 
 def _managed_jira_fields(settings: Settings) -> list[str]:
     """Names of the Jira custom fields that managed fields live in (the reader resolves their ids)."""
-    return [t.field for t in managed_targets(settings, "jira").values() if t.target == "field" and t.field]
+    targets = managed_targets(settings, "jira").values()
+    return [name for t in targets if (name := kind_of(t).jira_read_field(t))]
 
 
 def build_writers(settings: Settings) -> dict[str, Writer]:

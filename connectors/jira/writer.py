@@ -1,13 +1,10 @@
 """JiraWriter: all of one item's field changes in one ``PUT /rest/api/{v}/issue/{key}``.
 
-Each change becomes part of one body ``{"fields": {...}, "update": {...}}``:
-
-- ``priority`` target: ``fields.priority = {"name": new}`` (the name is checked against
-  ``/priority`` once per writer; an unknown name fails that change only);
-- ``label`` target: ``update.labels`` remove ``old`` / add ``new`` (never ``fields.labels``,
-  which would replace labels people set);
-- ``field`` target (custom field by name, id from ``/field`` once per writer): select
-  ``{"value": new}``, number as float, text as string (ADF in API v3 for text areas); ``None`` clears.
+Each change becomes part of one body ``{"fields": {...}, "update": {...}}``, built by its target's
+kind (:mod:`roadsync.targets`): ``priority`` sets ``fields.priority`` (names checked against
+``/priority``, once per writer), ``label`` and ``components`` add/remove one value with ``update``
+operations (never replacing what people set), ``field`` sets a custom field by id (from ``/field``,
+once per writer). A change a kind cannot write fails alone.
 
 A change that would not change the item as last read is ``skipped`` and nothing is sent; an item
 whose changes are all skipped costs no request. The writer does not re-read the item: the PUT
@@ -20,7 +17,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -30,29 +26,10 @@ from roadsync.connectors.jira.client import JiraClient
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError
+from roadsync.targets import Refused, kind_of
+from roadsync.targets.base import JiraEdit
 
 __all__ = ["JiraWriter"]
-
-TEXTAREA = "com.atlassian.jira.plugin.system.customfieldtypes:textarea"
-
-
-@dataclass
-class _Body:
-    """The PUT body being built, and which changes it carries."""
-
-    fields: dict[str, Any] = field(default_factory=dict)
-    labels: list[dict[str, str]] = field(default_factory=list)
-    changes: list[FieldChange] = field(default_factory=list)
-
-    def json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"fields": self.fields, "update": {}}
-        if self.labels:
-            body["update"]["labels"] = self.labels
-        return body
-
-
-class _Refused(Exception):
-    """A change that cannot be written (unknown priority, bad number, no target)."""
 
 
 class JiraWriter:
@@ -110,14 +87,14 @@ class JiraWriter:
 
     def write(self, item: Item, changes: Sequence[FieldChange]) -> list[WriteOutcome]:
         """Apply ``changes`` to ``item`` in one PUT; one outcome per change, in order."""
-        body = _Body()
+        body = JiraEdit()
         outcomes: dict[int, WriteOutcome] = {}
         for index, change in enumerate(changes):
             try:
                 if self._add(body, item, change):
                     continue
                 outcomes[index] = WriteOutcome(change, "skipped", "already set")
-            except _Refused as exc:
+            except Refused as exc:
                 outcomes[index] = WriteOutcome(change, "failed", str(exc))
         if body.changes:
             sent = self._send(item, body)
@@ -128,75 +105,23 @@ class JiraWriter:
 
     # -- building the body ----------------------------------------------------------------
 
-    def _add(self, body: _Body, item: Item, change: FieldChange) -> bool:
-        """Put ``change`` into ``body``; False when it would change nothing."""
+    def _add(self, body: JiraEdit, item: Item, change: FieldChange) -> bool:
+        """Put ``change`` into ``body`` (its target kind builds its part); False when it would
+        change nothing."""
         target = self.targets.get(change.field)
-        if target is None or target.target not in ("priority", "label", "field"):
-            raise _Refused(f"no Jira target for field '{change.field}'")
-        if target.target == "priority":
-            return self._add_priority(body, item, change)
-        if target.target == "label":
-            return self._add_labels(body, item, change)
-        return self._add_custom(body, item, change, target)
+        kind = kind_of(target) if target is not None else None
+        if target is None or kind is None or "jira" not in kind.trackers:
+            raise Refused(f"no Jira target for field '{change.field}'")
+        return kind.jira_edit(body, item, change, target, self)
 
-    def _add_priority(self, body: _Body, item: Item, change: FieldChange) -> bool:
-        if change.new == item.priority:
-            return False
-        if change.new is None:
-            raise _Refused("Jira priority cannot be cleared")
-        known = self.priorities()
-        if change.new not in known:
-            raise _Refused(f"Jira has no priority '{change.new}' (known: {', '.join(known)})")
-        body.fields["priority"] = {"name": change.new}
-        body.changes.append(change)
-        return True
-
-    def _add_labels(self, body: _Body, item: Item, change: FieldChange) -> bool:
-        removes = change.old is not None and change.old != change.new and change.old in item.labels
-        adds = change.new is not None and change.new not in item.labels
-        if not (removes or adds):
-            return False
-        if change.old is not None and change.old != change.new:
-            body.labels.append({"remove": change.old})
-        if change.new is not None and change.new != change.old:
-            body.labels.append({"add": change.new})
-        body.changes.append(change)
-        return True
-
-    def _add_custom(self, body: _Body, item: Item, change: FieldChange, target: FieldTarget) -> bool:
-        name = target.field or change.field
-        if item.fields.get(name) == change.new and name in item.fields:
-            return False
-        meta = self.custom_fields().get(name)
-        if meta is None:
-            raise _Refused(f"Jira has no field named '{name}'")
-        body.fields[str(meta["id"])] = self._custom_value(meta, change.new)
-        body.changes.append(change)
-        return True
-
-    def _custom_value(self, meta: Mapping[str, Any], new: str | None) -> Any:
-        if new is None:
-            return None
-        schema = meta.get("schema") or {}
-        if schema.get("type") == "option":
-            return {"value": new}
-        if schema.get("type") == "number":
-            try:
-                return float(new)
-            except ValueError:
-                raise _Refused(f"'{new}' is not a number for field '{meta.get('name')}'") from None
-        if schema.get("custom") == TEXTAREA and self.client.api_version == "3":
-            paragraph = {"type": "paragraph", "content": [{"type": "text", "text": new}]}
-            return {"type": "doc", "version": 1, "content": [paragraph]}
-        if schema.get("type") == "string":
-            return new
-        raise _Refused(
-            f"field '{meta.get('name')}' has type '{schema.get('type')}', which roadsync cannot set"
-        )
+    @property
+    def api_version(self) -> str:
+        """The REST API version the site is spoken to in (``2`` or ``3``)."""
+        return self.client.api_version
 
     # -- sending --------------------------------------------------------------------------
 
-    def _send(self, item: Item, body: _Body) -> dict[FieldChange, WriteOutcome]:
+    def _send(self, item: Item, body: JiraEdit) -> dict[FieldChange, WriteOutcome]:
         counter = self.client.counter
         before = counter.thread_writes()
         try:
@@ -214,7 +139,7 @@ class JiraWriter:
 
     @staticmethod
     def _outcomes(
-        body: _Body, status: OutcomeStatus, error: str | None, requests: int
+        body: JiraEdit, status: OutcomeStatus, error: str | None, requests: int
     ) -> dict[FieldChange, WriteOutcome]:
         # The PUT's requests are booked on the first change it carried, so sums stay exact.
         return {

@@ -36,9 +36,9 @@ from roadsync.config.source import (
 )
 from roadsync.mappings.roadmap import ALIGNMENTS
 from roadsync.sync.model import DRIFT_KINDS
+from roadsync.targets import TargetContext, kind_of, kinds_on
 
 FAIL_ON_EXTRA = ("all",)
-_TARGETS_BY_TRACKER = {"jira": ("priority", "label", "field"), "github": ("label", "project", "issue_type")}
 
 __all__ = ["Checked", "Loc", "Source", "check", "key_path", "line_index"]
 
@@ -97,7 +97,7 @@ def check(config: Source, roadmap: Source | None, today: date) -> Checked:
     out.extend(_check_levels(theme_src if roadmap and "priority_levels" in roadmap_data else config, levels))
     _check_themes(theme_src, themes, levels, today, result)
     out.extend(_check_sources(config, config_data))
-    out.extend(_check_fields(config, parts, levels))
+    out.extend(_check_fields(config, parts, levels, [theme.id for _, _, theme in themes]))
     out.extend(_check_run(config, parts))
     if "jira" not in config_data and "github" not in config_data:
         result.warnings.append(
@@ -274,7 +274,9 @@ def _check_sources(src: Source, data: Mapping[str, Any]) -> Iterator[str]:
             )
 
 
-def _check_fields(src: Source, parts: Mapping[str, Any], levels: list[str]) -> Iterator[str]:
+def _check_fields(
+    src: Source, parts: Mapping[str, Any], levels: list[str], theme_ids: list[str]
+) -> Iterator[str]:
     fields = parts.get("fields")
     if fields is None:
         return
@@ -288,7 +290,8 @@ def _check_fields(src: Source, parts: Mapping[str, Any], levels: list[str]) -> I
         for tracker in ("jira", "github"):
             target = getattr(managed, tracker) if managed is not None else None
             if target is not None:
-                yield from _check_target(src, ("fields", name, tracker), name, tracker, target, parts, levels)
+                loc: Loc = ("fields", name, tracker)
+                yield from _check_target(src, loc, name, tracker, target, parts, levels, theme_ids)
 
 
 def _check_target(
@@ -299,36 +302,23 @@ def _check_target(
     target: FieldTarget,
     parts: Mapping[str, Any],
     levels: list[str],
+    theme_ids: list[str],
 ) -> Iterator[str]:
-    allowed = _TARGETS_BY_TRACKER[tracker]
+    allowed = [kind.name for kind in kinds_on(tracker)]
     if target.target not in allowed:
         yield src.problem(
             (*loc, "target"),
             f"target `{target.target}` does not exist on {tracker}; use one of {', '.join(allowed)}",
         )
         return
-    if target.target == "priority" and name != "priority":
-        yield src.problem(
-            (*loc, "target"),
-            "target `priority` (Jira's built-in priority) only fits "
-            "[fields.priority]; use `label` or `field`",
-        )
-    if target.target == "label" and not target.prefix:
-        yield src.problem((*loc, "prefix"), f'target `label` needs a prefix (e.g. prefix = "{name}/")')
-    if target.target in ("field", "project") and not target.field:
-        yield src.problem(
-            (*loc, "field"),
-            f'target `{target.target}` needs the field\'s name (e.g. field = "{name.capitalize()}")',
-        )
     github = parts.get("github")
-    if target.target == "project" and tracker == "github" and github is not None and github.project is None:
-        yield src.problem((*loc, "target"), "target `project` needs a [github.project] board; add one")
     known: list[str] = levels if name == "priority" else list(ALIGNMENTS) if name == "alignment" else []
-    for key in target.values if known else ():
-        if key not in known:
-            yield src.problem(
-                (*loc, "values", key), f"`{key}` is not a {name} value; use one of {', '.join(known)}"
-            )
+    context = TargetContext(
+        name, tracker, known, github_board=None if github is None else github.project is not None,
+        theme_ids=theme_ids,
+    )  # fmt: skip
+    for where, message in kind_of(target).problems(target, context):
+        yield src.problem((*loc, *where), message)
 
 
 def _check_run(src: Source, parts: Mapping[str, Any]) -> Iterator[str]:

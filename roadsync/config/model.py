@@ -124,7 +124,7 @@ class FieldTarget(Strict):
     a theme id, ``aligned``) to tracker-native ones (``High``); unmapped values pass through.
     """
 
-    target: Literal["priority", "label", "field", "project", "issue_type"]
+    target: Literal["priority", "label", "field", "project", "issue_type", "components"]
     prefix: str | None = None
     field: str | None = None
     values: dict[str, str] = {}

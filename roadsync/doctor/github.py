@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from roadsync.config.load import Settings
-from roadsync.config.model import GithubProjectConfig
+from roadsync.config.model import FieldTarget, GithubProjectConfig
 from roadsync.connectors.github.client import GithubClient, Response
 from roadsync.connectors.github.reader import GithubReader
 from roadsync.doctor.preflight import (
@@ -28,13 +28,13 @@ from roadsync.doctor.preflight import (
     Level,
     Probe,
     field_targets,
-    missing,
     needed_values,
     probe_reachable,
     requests_for,
     writes_needed,
 )
 from roadsync.errors import AuthError, NotFoundError, RoadsyncError
+from roadsync.targets import kind_of, kinds_on
 
 __all__ = ["BOARD_QUERY", "board_query", "github_checks"]
 
@@ -65,7 +65,6 @@ _PROJECTS_FIX = ("use a token that reaches Projects v2: a classic PAT with the `
 class _Repo:
     name: str
     count: int | None = None
-    labels: tuple[str, ...] = ()
 
 
 def board_query(project: GithubProjectConfig) -> str:
@@ -93,10 +92,9 @@ def github_checks(settings: Settings, token: str) -> list[Check]:
         probe.add("authenticated", "ok", f"as {login}: this account appears in issue history for every write")
         _scopes(probe, settings, token, me.headers.get("x-oauth-scopes"))
         repos = _repositories(probe, client, settings, token)
-        _labels(probe, settings, repos)
-        board_items = _board(probe, client, settings) if config.project else None
-        _issue_types(probe, client, settings, repos)
-        _budget(probe, client, settings, repos, board_items)
+        board = _board(probe, client, settings) if config.project else None
+        _managed_fields(_Doctor(probe, client, settings, repos, board))
+        _budget(probe, client, settings, repos, board[0] if board else None)
     finally:
         client.close()
     return probe.checks
@@ -165,7 +163,6 @@ def _repositories(probe: Probe, client: GithubClient, settings: Settings, token:
     config = settings.model.github
     assert config is not None
     push_level: Level = "fail" if writes_needed(settings, "github") else "warn"
-    wants_labels = any(t.target == "label" for _, _, t in field_targets(settings, "github"))
     found = []
     for name in _scope_names(probe, settings, token):
         check = f"repository {name}"
@@ -180,11 +177,7 @@ def _repositories(probe: Probe, client: GithubClient, settings: Settings, token:
         else:
             probe.add(check, push_level, "the token can read but not write issues here",
                       f"give the token Issues: write (fine-grained) or push/triage access to {name}")
-        repo = _Repo(name, _count(probe, client, check, name, config.state))
-        if wants_labels:
-            page = _get(probe, client, check, f"/repos/{name}/labels", None, {"per_page": 100})
-            repo.labels = tuple(str(lab.get("name")) for lab in (page.data if page else None) or ())
-        found.append(repo)
+        found.append(_Repo(name, _count(probe, client, check, name, config.state)))
     return found
 
 
@@ -208,24 +201,11 @@ def _count(probe: Probe, client: GithubClient, check: str, name: str, state: str
     return int(last.group(1)) if last else len(page.data or [])
 
 
-def _labels(probe: Probe, settings: Settings, repos: list[_Repo]) -> None:
-    for name, _, target in field_targets(settings, "github"):
-        if target.target != "label":
-            continue
-        wanted = needed_values(settings, name, target)
-        existing = {label for repo in repos for label in repo.labels}
-        absent = missing(wanted, existing)
-        detail = f"{len(wanted) - len(absent)} of {len(wanted)} labels exist"
-        if absent:
-            more = "…" if len(absent) > 6 else ""
-            detail += f"; {', '.join(absent[:6])}{more} will be created on first write"
-        probe.add(f"{name}: labels {target.prefix or ''}", "info", detail)
-
-
 # -- the Projects v2 board -------------------------------------------------------------------------
 
 
-def _board(probe: Probe, client: GithubClient, settings: Settings) -> int | None:
+def _board(probe: Probe, client: GithubClient, settings: Settings) -> tuple[int, dict[str, Any]] | None:
+    """The board's item count and its fields by name (one GraphQL read), or None when unreadable."""
     config = settings.model.github
     assert config is not None and config.project is not None
     project = config.project
@@ -248,55 +228,36 @@ def _board(probe: Probe, client: GithubClient, settings: Settings) -> int | None
     total = int(((board.get("items") or {}).get("totalCount")) or 0)
     probe.add(check, "ok", f"\"{board.get('title')}\" readable, {total} items")
     nodes = (board.get("fields") or {}).get("nodes") or ()
-    fields = {str(n["name"]): n for n in nodes if n and n.get("name")}
-    for name, _, target in field_targets(settings, "github"):
-        if target.target == "project":
-            wanted = needed_values(settings, name, target)
-            _board_field(probe, settings, name, target.field or name, fields, wanted)
-    return total
+    return total, {str(n["name"]): n for n in nodes if n and n.get("name")}
 
 
-def _board_field(probe: Probe, settings: Settings, name: str, label: str,
-                 fields: Mapping[str, Any], wanted: list[str]) -> None:
-    check = f"{name}: board field {label}"
-    node = fields.get(label)
-    if node is None:
-        probe.add(check, "fail", f"the board has no field named \"{label}\" (it has: {', '.join(fields)})",
-                  f"add a single-select field \"{label}\" to the board, or name an existing one in "
-                  f"fields.{name}.github.field")
-        return
-    kind = str(node.get("dataType"))
-    if kind != "SINGLE_SELECT":
-        level: Level = "ok" if kind in ("TEXT", "NUMBER") else "fail"
-        probe.add(check, level, f"\"{label}\" is a {kind} field",
-                  None if level == "ok" else "use a single-select, text or number field")
-        return
-    options = [str(o.get("name")) for o in node.get("options") or ()]
-    absent = missing(wanted, options)
-    if absent:
-        probe.add(check, "fail", f"options missing: {', '.join(absent)} "
-                  f"(the field has: {', '.join(options)})",
-                  f"add the options to \"{label}\" on the board, or map values to existing options in "
-                  f"fields.{name}.github.values")
-    else:
-        probe.add(check, "ok", f"single-select with all {len(wanted)} options the plan needs")
+@dataclass
+class _Doctor:
+    """What a target kind's GitHub preflight may use (:class:`roadsync.targets.base.GithubDoctor`)."""
+
+    probe: Probe
+    client: GithubClient
+    settings: Settings
+    repos: list[_Repo]
+    board: tuple[int, dict[str, Any]] | None
+
+    def needed(self, name: str, target: FieldTarget) -> list[str]:
+        return needed_values(self.settings, name, target)
+
+    def board_fields(self) -> Mapping[str, Any] | None:
+        return self.board[1] if self.board is not None else None
+
+    def get(self, check: str, path: str, params: Mapping[str, Any] | None = None) -> Response | None:
+        return _get(self.probe, self.client, check, path, None, params)
 
 
-def _issue_types(probe: Probe, client: GithubClient, settings: Settings, repos: list[_Repo]) -> None:
-    for name, _, target in field_targets(settings, "github"):
-        if target.target != "issue_type" or not repos:
-            continue
-        check = f"{name}: issue types"
-        answer = _get(probe, client, check, f"/repos/{repos[0].name}/issue-types", None)
-        if answer is None:
-            continue
-        have = [str(t.get("name")) for t in answer.data or () if isinstance(t, dict)]
-        absent = missing(needed_values(settings, name, target), have)
-        if absent:
-            probe.add(check, "fail", f"no issue type named {', '.join(absent)} (types: {', '.join(have)})",
-                      f"create the types in the organization, or map values in fields.{name}.github.values")
-        else:
-            probe.add(check, "ok", f"issue types present ({repos[0].name})")
+def _managed_fields(doctor: _Doctor) -> None:
+    """Each target kind checks its targets, kinds in registry order (labels, board fields, types)."""
+    targets = field_targets(doctor.settings, "github")
+    for kind in kinds_on("github"):
+        mine = [(name, target) for name, _, target in targets if kind_of(target) is kind]
+        if mine:
+            kind.doctor_github(doctor, mine)
 
 
 # -- budget ----------------------------------------------------------------------------------------
@@ -310,8 +271,9 @@ def _budget(probe: Probe, client: GithubClient, settings: Settings, repos: list[
     resources = (answer.data or {}).get("resources") or {}
     items = sum(repo.count or 0 for repo in repos)
     targets = [t for _, m, t in field_targets(settings, "github") if m.policy != "report"]
-    rest_writes = items * sum(1 for t in targets if t.target in ("label", "issue_type"))
-    board_fields = sum(1 for t in targets if t.target == "project")
+    budgets = [kind_of(t).github_budget for t in targets]
+    rest_writes = items * budgets.count("core")
+    board_fields = budgets.count("graphql")
     need = {
         "core": requests_for(repo.count or 0 for repo in repos) + rest_writes,
         "graphql": (requests_for([board_items]) if board_items is not None else 0)

@@ -5,7 +5,8 @@ Requests (for a config with n projects): one anonymous ``serverInfo`` (reachable
 client's ``serverInfo``, ``myself``, ``project`` (visible keys), per project ``project/{key}``,
 ``mypermissions``, a one-result search (a sample issue; on Data Center also the item count),
 Cloud's read-only ``search/approximate-count`` POST, and ``issue/{key}/editmeta`` when a managed
-field needs per-project values; then ``priority`` and ``field`` once each.
+field needs per-project values; then each target kind's reads (``priority`` and ``field`` once
+each; ``project/{key}/components`` per project for a components target).
 """
 
 from __future__ import annotations
@@ -26,17 +27,15 @@ from roadsync.doctor.preflight import (
     Level,
     Probe,
     field_targets,
-    missing,
     needed_values,
     probe_reachable,
     requests_for,
     writes_needed,
 )
 from roadsync.errors import NotFoundError
+from roadsync.targets import kind_of, kinds_on
 
 __all__ = ["jira_checks"]
-
-_SETTABLE = {"option", "number", "string"}
 
 
 @dataclass
@@ -67,9 +66,8 @@ def jira_checks(settings: Settings, token: str) -> list[Check]:
     _whoami(probe, me.json())
     _flavour(probe, client, config)
     projects = _projects(probe, client, config, settings)
-    _priorities(probe, client, settings, projects)
-    _custom_fields(probe, client, settings, projects)
-    _labels_and_estimate(probe, client, settings)
+    _managed_fields(probe, client, settings, projects)
+    _estimate(probe, client, settings)
     _budget(probe, settings, projects, dict(me.headers))
     return probe.checks
 
@@ -195,93 +193,36 @@ def _editmeta(probe: Probe, client: JiraClient, project: _Project) -> Mapping[st
 # -- managed fields --------------------------------------------------------------------------------
 
 
-def _priorities(probe: Probe, client: JiraClient, settings: Settings, projects: list[_Project]) -> None:
-    for name, _, target in field_targets(settings, "jira"):
-        if target.target != "priority":
-            continue
-        site = probe.guard(f"{name}: priorities", lambda: client.get("priority")) or []
-        names = [str(p["name"]) for p in site if isinstance(p, dict) and p.get("name")]
-        wanted = needed_values(settings, name, target)
-        lacking = missing(wanted, names)
-        check = f"{name}: priorities"
-        if lacking:
-            probe.add(check, "fail", f"the site has no priority named {', '.join(lacking)} "
-                      f"(it has: {', '.join(names)})",
-                      f"map each level to an existing name in fields.{name}.jira.values, e.g. "
-                      + ", ".join(f'{lvl} = "{n}"' for lvl, n in zip(settings.roadmap.levels, names,
-                                                                       strict=False)))
-            continue
-        probe.add(check, "ok", f"{', '.join(wanted)} exist (from /priority)")
-        for project in projects:
-            allowed = _allowed(_editmeta(probe, client, project), "priority", "name")
-            if allowed is not None and missing(wanted, allowed):
-                probe.add(f"{name}: priorities in {project.key}", "fail",
-                          f"{project.key}'s priority scheme lacks {', '.join(missing(wanted, allowed))} "
-                          f"(editmeta of {project.sample})",
-                          f"add them to {project.key}'s priority scheme, or map to names it has: "
-                          f"{', '.join(allowed)}")
+@dataclass
+class _Doctor:
+    """What a target kind's Jira preflight may use (:class:`roadsync.targets.base.JiraDoctor`)."""
+
+    probe: Probe
+    client: JiraClient
+    settings: Settings
+    projects: list[_Project]
+
+    def needed(self, name: str, target: FieldTarget) -> list[str]:
+        return needed_values(self.settings, name, target)
+
+    def editmeta(self, project: _Project) -> Mapping[str, Any] | None:
+        return _editmeta(self.probe, self.client, project)
+
+    def levels(self) -> list[str]:
+        return list(self.settings.roadmap.levels)
 
 
-def _allowed(meta: Mapping[str, Any] | None, field_id: str, key: str) -> list[str] | None:
-    entry = (meta or {}).get(field_id)
-    if not isinstance(entry, dict) or "allowedValues" not in entry:
-        return None
-    return [str(v.get(key)) for v in entry["allowedValues"] if isinstance(v, dict) and v.get(key)]
+def _managed_fields(probe: Probe, client: JiraClient, settings: Settings, projects: list[_Project]) -> None:
+    """Each target kind checks its targets, kinds in registry order (priority, custom fields, labels...)."""
+    doctor = _Doctor(probe, client, settings, projects)
+    targets = field_targets(settings, "jira")
+    for kind in kinds_on("jira"):
+        mine = [(name, target) for name, _, target in targets if kind_of(target) is kind]
+        if mine:
+            kind.doctor_jira(doctor, mine)
 
 
-def _custom_fields(probe: Probe, client: JiraClient, settings: Settings, projects: list[_Project]) -> None:
-    wanted_fields = [(n, t) for n, _, t in field_targets(settings, "jira") if t.target == "field"]
-    if not wanted_fields:
-        return
-    catalog = probe.guard("fields", lambda: client.get("field")) or []
-    by_name = {str(f.get("name")): f for f in catalog if isinstance(f, dict)}
-    for name, target in wanted_fields:
-        _custom_field(probe, client, settings, projects, name, target, by_name)
-
-
-def _custom_field(probe: Probe, client: JiraClient, settings: Settings, projects: list[_Project],
-                  name: str, target: FieldTarget, by_name: Mapping[str, Any]) -> None:
-    label = target.field or name
-    check = f"{name}: field {label}"
-    meta = by_name.get(label)
-    if meta is None:
-        close = [n for n in by_name if n.lower() == label.lower() or label.lower() in n.lower()][:3]
-        probe.add(check, "fail", f"the site has no field named \"{label}\""
-                  + (f" (close: {', '.join(close)})" if close else ""),
-                  f"create a select field \"{label}\" in Jira, or name an existing one in "
-                  f"fields.{name}.jira.field")
-        return
-    kind = str((meta.get("schema") or {}).get("type"))
-    if kind not in _SETTABLE:
-        probe.add(check, "fail", f"\"{label}\" ({meta.get('id')}) has type {kind}, which roadsync cannot set",
-                  "use a single-select, text or number field")
-        return
-    probe.add(check, "ok", f"\"{label}\" is {meta.get('id')} ({kind})")
-    if kind != "option":
-        return
-    wanted = needed_values(settings, name, target)
-    for project in projects:
-        allowed = _allowed(_editmeta(probe, client, project), str(meta.get("id")), "value")
-        opt_check = f"{name}: options of {label} in {project.key}"
-        if allowed is None:
-            probe.add(opt_check, "warn", f"cannot read the options: {project.key} has no issue to read "
-                      "editmeta from, or the field is not on its edit screen",
-                      f"add \"{label}\" to {project.key}'s edit screen; options needed: {', '.join(wanted)}")
-        elif lacking := missing(wanted, allowed):
-            probe.add(opt_check, "fail",
-                      f"missing options {', '.join(lacking)} (editmeta of {project.sample})",
-                      f"add the options to \"{label}\" (its context for {project.key}), or map values "
-                      f"in fields.{name}.jira.values to existing ones: {', '.join(allowed)}")
-        else:
-            probe.add(opt_check, "ok", f"{len(wanted)} options present (editmeta of {project.sample})")
-
-
-def _labels_and_estimate(probe: Probe, client: JiraClient, settings: Settings) -> None:
-    for name, _, target in field_targets(settings, "jira"):
-        if target.target == "label":
-            probe.add(f"{name}: labels {target.prefix or ''}", "info",
-                      f"labels like \"{(needed_values(settings, name, target) or [''])[0]}\"; Jira creates a "
-                      "label on first use, nothing to set up")
+def _estimate(probe: Probe, client: JiraClient, settings: Settings) -> None:
     config = settings.model.jira
     assert config is not None
     if not config.estimate_field or "estimate_field" not in config.model_fields_set:

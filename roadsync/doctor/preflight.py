@@ -24,7 +24,7 @@ from roadsync.config.model import FieldTarget, ManagedField
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import ConfigError, RoadsyncError, scrub
 from roadsync.mappings.roadmap import ALIGNMENTS
-from roadsync.sync.fields import JIRA_DEFAULT_PRIORITIES, MANAGED_FIELDS, to_native
+from roadsync.sync.fields import MANAGED_FIELDS, to_native
 from roadsync.sync.fields import field_targets as fields_targets
 
 __all__ = [
@@ -131,9 +131,9 @@ def needed_values(settings: Settings, name: str, target: FieldTarget) -> list[st
     """The tracker-native values the plan may write for managed field ``name``, in roadmap order.
 
     priority: the levels that active themes use (only they get priority writes) and
-    ``unaligned_priority`` (and, for Jira's built-in priority, every name in the map,
-    Highest..Lowest by default); theme: every theme id; alignment: the five alignment values.
-    All mapped through ``target.values`` (and a label target's prefix).
+    ``unaligned_priority``; theme: every theme id; alignment: the five alignment values.
+    All mapped through the target's kind (``values``, a label's prefix); a kind may add its own
+    (Jira's priority adds every name it maps to).
     """
     if name == "priority":
         used = {theme.priority for theme in settings.roadmap.themes if theme.status == "active"}
@@ -145,8 +145,6 @@ def needed_values(settings: Settings, name: str, target: FieldTarget) -> list[st
     else:
         roadmap_values = list(ALIGNMENTS)
     native = [to_native(name, target, value) for value in roadmap_values]
-    if target.target == "priority":
-        native += list(target.values.values() or JIRA_DEFAULT_PRIORITIES.values())
     return [value for value in dict.fromkeys(native) if value]
 
 

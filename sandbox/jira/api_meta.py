@@ -171,6 +171,18 @@ def project(ctx: Ctx, key: str) -> Response:
     return json_response(ctx.render.project(_project(ctx, key), full=True))
 
 
+def project_components(ctx: Ctx, key: str) -> Response:
+    """``GET /project/{key}/components``: every component of the project, unpaged, as
+    ``[{"self", "id", "name"}, ...]`` (the fields roadsync reads; the real answer adds
+    description, lead and assignee details). 404 when the project is missing or hidden.
+
+    Source: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-project-components/#api-rest-api-3-project-projectidorkey-components-get
+    (Data Center: https://docs.atlassian.com/software/jira/docs/api/REST/9.12.0/#api/2/project-getProjectComponents).
+    """
+    found = _project(ctx, key)
+    return json_response([ctx.render.component(found, name) for name in found.components])
+
+
 def issue_types(ctx: Ctx) -> Response:
     return json_response([ctx.render.issue_type(t) for t in ctx.store.catalog.issue_types])
 
@@ -226,6 +238,7 @@ ROUTES: list[tuple[str, list[str], Handler]] = [
     ("/project", ["GET"], projects),
     ("/project/search", ["GET"], project_search),
     ("/project/{key}", ["GET"], project),
+    ("/project/{key}/components", ["GET"], project_components),
     ("/issuetype", ["GET"], issue_types),
     ("/status", ["GET"], statuses),
     ("/mypermissions", ["GET"], my_permissions),

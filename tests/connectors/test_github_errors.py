@@ -84,7 +84,7 @@ def test_secondary_limit_is_retried_after_retry_after(box: Box, status: int) -> 
     """A secondary-limit refusal with Retry-After is retried by the one retry owner and then succeeds."""
     item = next(iter(box.reader().fetch_items("acme/web", None)))
     writer = box.writer()
-    writer._repo_labels["acme/web"] = {"priority/p1"}
+    writer.memo("labels:acme/web", lambda: {"priority/p1"})  # the repo label is known
     box.app.state.ratelimit.secondary_next(1, status=status, retry_after=0)
     outcomes = writer.write(item, [FieldChange(item.key, "priority", None, "priority/P1")])
     assert [o.status for o in outcomes] == ["applied"]

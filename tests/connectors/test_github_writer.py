@@ -131,7 +131,7 @@ def test_label_adds_go_in_one_request_and_creates_are_idempotent(sandbox: Sandbo
     writer = sandbox.writer(
         {"priority": FieldTarget(target="label", prefix="p/"), "theme": TARGETS["priority"]}
     )
-    writer._repo_labels["acme/web"] = set()  # stale view: the label below exists on GitHub already
+    writer.memo("labels:acme/web", set)  # stale view: the label below exists on GitHub already
     repo = sandbox.store.repo("acme/web")
     assert repo is not None
     sandbox.store.create_label(repo, "p/x")

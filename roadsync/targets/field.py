@@ -1,0 +1,132 @@
+"""A Jira custom field, by name: single-select ``{"value": new}``, number, text; ``None`` clears.
+
+The field's id and type come from ``GET /rest/api/{v}/field`` (once per writer); a text area takes
+Atlassian Document Format in API v3. Source: "Edit issue" and "Get fields",
+https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put
+https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-get
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from roadsync.changes import FieldChange
+from roadsync.config.model import FieldTarget
+from roadsync.connectors.model import Item
+from roadsync.targets.base import (
+    Current,
+    JiraDoctor,
+    JiraEdit,
+    JiraSite,
+    Problem,
+    Refused,
+    TargetContext,
+    TargetKind,
+    allowed_values,
+    missing,
+)
+
+__all__ = ["CustomField", "field_value"]
+
+TEXTAREA = "com.atlassian.jira.plugin.system.customfieldtypes:textarea"
+_SETTABLE = {"option", "number", "string"}
+
+
+def field_value(item: Item, name: str) -> Current:
+    """A named field's value on ``item`` (Jira custom field or Projects v2 field); empty is ``None``."""
+    value = item.fields.get(name)
+    return Current(None if value in (None, "") else str(value))
+
+
+class CustomField(TargetKind):
+    name = "field"
+    trackers = frozenset({"jira"})
+
+    def current(self, item: Item, target: FieldTarget) -> Current:
+        return field_value(item, target.field or "")
+
+    def jira_read_field(self, target: FieldTarget) -> str | None:
+        return target.field
+
+    def problems(self, target: FieldTarget, context: TargetContext) -> Iterator[Problem]:
+        if not target.field:
+            example = context.name.capitalize()
+            yield (("field",), f'target `field` needs the field\'s name (e.g. field = "{example}")')
+        yield from super().problems(target, context)
+
+    def jira_edit(self, edit: JiraEdit, item: Item, change: FieldChange, target: FieldTarget,
+                  site: JiraSite) -> bool:  # fmt: skip
+        name = target.field or change.field
+        if item.fields.get(name) == change.new and name in item.fields:
+            return False
+        meta = site.custom_fields().get(name)
+        if meta is None:
+            raise Refused(f"Jira has no field named '{name}'")
+        edit.fields[str(meta["id"])] = _value(meta, change.new, site.api_version)
+        edit.changes.append(change)
+        return True
+
+    def doctor_jira(self, doctor: JiraDoctor, targets: Sequence[tuple[str, FieldTarget]]) -> None:
+        """Each field exists (``/field``, once) with a type roadsync can set, and a select has every
+        option the plan may write in each project (a sample issue's editmeta)."""
+        catalog = doctor.probe.guard("fields", lambda: doctor.client.get("field")) or []
+        by_name = {str(f.get("name")): f for f in catalog if isinstance(f, dict)}
+        for name, target in targets:
+            _check_field(doctor, name, target, by_name)
+
+
+def _value(meta: Mapping[str, Any], new: str | None, api_version: str) -> Any:
+    if new is None:
+        return None
+    schema = meta.get("schema") or {}
+    if schema.get("type") == "option":
+        return {"value": new}
+    if schema.get("type") == "number":
+        try:
+            return float(new)
+        except ValueError:
+            raise Refused(f"'{new}' is not a number for field '{meta.get('name')}'") from None
+    if schema.get("custom") == TEXTAREA and api_version == "3":
+        paragraph = {"type": "paragraph", "content": [{"type": "text", "text": new}]}
+        return {"type": "doc", "version": 1, "content": [paragraph]}
+    if schema.get("type") == "string":
+        return new
+    raise Refused(f"field '{meta.get('name')}' has type '{schema.get('type')}', which roadsync cannot set")
+
+
+def _check_field(doctor: JiraDoctor, name: str, target: FieldTarget, by_name: Mapping[str, Any]) -> None:
+    probe = doctor.probe
+    label = target.field or name
+    check = f"{name}: field {label}"
+    meta = by_name.get(label)
+    if meta is None:
+        close = [n for n in by_name if n.lower() == label.lower() or label.lower() in n.lower()][:3]
+        probe.add(check, "fail", f"the site has no field named \"{label}\""
+                  + (f" (close: {', '.join(close)})" if close else ""),
+                  f"create a select field \"{label}\" in Jira, or name an existing one in "
+                  f"fields.{name}.jira.field")  # fmt: skip
+        return
+    kind = str((meta.get("schema") or {}).get("type"))
+    if kind not in _SETTABLE:
+        probe.add(check, "fail", f"\"{label}\" ({meta.get('id')}) has type {kind}, which roadsync cannot set",
+                  "use a single-select, text or number field")
+        return
+    probe.add(check, "ok", f"\"{label}\" is {meta.get('id')} ({kind})")
+    if kind != "option":
+        return
+    wanted = doctor.needed(name, target)
+    for project in doctor.projects:
+        allowed = allowed_values(doctor.editmeta(project), str(meta.get("id")), "value")
+        opt_check = f"{name}: options of {label} in {project.key}"
+        if allowed is None:
+            probe.add(opt_check, "warn", f"cannot read the options: {project.key} has no issue to read "
+                      "editmeta from, or the field is not on its edit screen",
+                      f"add \"{label}\" to {project.key}'s edit screen; options needed: {', '.join(wanted)}")
+        elif lacking := missing(wanted, allowed):
+            probe.add(opt_check, "fail",
+                      f"missing options {', '.join(lacking)} (editmeta of {project.sample})",
+                      f"add the options to \"{label}\" (its context for {project.key}), or map values "
+                      f"in fields.{name}.jira.values to existing ones: {', '.join(allowed)}")  # fmt: skip
+        else:
+            probe.add(opt_check, "ok", f"{len(wanted)} options present (editmeta of {project.sample})")

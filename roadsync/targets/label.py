@@ -1,0 +1,159 @@
+"""Labels that start with a prefix (``theme/checkout``), in Jira and GitHub.
+
+roadsync owns at most one label with the prefix per item; several are ambiguous (reported, never
+written). A change removes ``old`` and adds ``new`` one by one, never replacing the set:
+
+- Jira: ``update.labels`` ``remove``/``add`` operations in the issue's one PUT ("Edit issue",
+  https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put);
+- GitHub: one ``POST /repos/o/r/issues/n/labels`` with the item's adds, then ``DELETE
+  …/labels/{name}`` per remove (a 404 there means it is gone already). Repo labels are listed once
+  per repo; a missing one is created first with a colour (``POST /repos/o/r/labels``; a 422
+  ``already_exists`` counts as success, which makes the create safe to retry).
+  https://docs.github.com/en/rest/issues/labels
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from urllib.parse import quote
+
+from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
+from roadsync.config.model import FieldTarget
+from roadsync.connectors.model import Item
+from roadsync.errors import RemoteRefused
+from roadsync.targets.base import (
+    Current,
+    GithubDoctor,
+    GithubSite,
+    JiraDoctor,
+    JiraEdit,
+    JiraSite,
+    Problem,
+    TargetContext,
+    TargetKind,
+    missing,
+)
+
+__all__ = ["Label", "label_colour"]
+
+
+def label_colour(seed: str) -> str:
+    """A stable 6-hex colour for a label (seeded by its prefix, so a managed family shares it)."""
+    return hashlib.sha1(seed.encode()).hexdigest()[:6]
+
+
+class Label(TargetKind):
+    name = "label"
+    trackers = frozenset({"jira", "github"})
+    github_budget = "core"
+
+    def to_native(self, target: FieldTarget, value: str | None) -> str | None:
+        native = super().to_native(target, value)
+        return None if native is None else f"{target.prefix or ''}{native}"
+
+    def to_roadmap(self, target: FieldTarget, native: str | None) -> str | None:
+        prefix = target.prefix or ""
+        if native is None or not native.startswith(prefix):
+            return None
+        return super().to_roadmap(target, native[len(prefix) :])
+
+    def current(self, item: Item, target: FieldTarget) -> Current:
+        prefix = target.prefix or ""
+        found = tuple(sorted(label for label in item.labels if label.startswith(prefix)))
+        if len(found) > 1:
+            return Current(None, ambiguous=found)
+        return Current(found[0] if found else None)
+
+    def problems(self, target: FieldTarget, context: TargetContext) -> Iterator[Problem]:
+        if not target.prefix:
+            yield (("prefix",), f'target `label` needs a prefix (e.g. prefix = "{context.name}/")')
+        yield from super().problems(target, context)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def jira_edit(self, edit: JiraEdit, item: Item, change: FieldChange, target: FieldTarget,
+                  site: JiraSite) -> bool:  # fmt: skip
+        removes = change.old is not None and change.old != change.new and change.old in item.labels
+        adds = change.new is not None and change.new not in item.labels
+        if not (removes or adds):
+            return False
+        if change.old is not None and change.old != change.new:
+            edit.operation("labels", "remove", change.old)
+        if change.new is not None and change.new != change.old:
+            edit.operation("labels", "add", change.new)
+        edit.changes.append(change)
+        return True
+
+    def github_write(self, item: Item, changes: list[FieldChange], site: GithubSite) -> list[WriteOutcome]:
+        current = {label.casefold() for label in item.labels}
+        adds = sorted({c.new for c in changes if c.new and c.new.casefold() not in current})
+        removes = sorted(
+            {c.old for c in changes if c.old and c.old != c.new and c.old.casefold() in current} - set(adds)
+        )
+        client = site.client
+        before = client.requests
+        issue = f"/repos/{item.scope}/issues/{item.key.rsplit('#', 1)[1]}"
+        if adds:
+            _ensure_repo_labels(site, item.scope, adds, changes)
+            client.rest("POST", f"{issue}/labels", body={"labels": adds}, item=item.key)
+        for name in removes:
+            client.rest("DELETE", f"{issue}/labels/{quote(name, safe='')}", item=item.key, accept=(404,))
+        requests = client.requests - before
+        statuses: list[OutcomeStatus] = [
+            "applied" if c.new in adds or c.old in removes else "skipped" for c in changes
+        ]
+        return [WriteOutcome(c, s, requests=requests if n == 0 else 0)
+                for n, (c, s) in enumerate(zip(changes, statuses, strict=True))]  # fmt: skip
+
+    # -- doctor --------------------------------------------------------------------------------
+
+    def doctor_jira(self, doctor: JiraDoctor, targets: Sequence[tuple[str, FieldTarget]]) -> None:
+        for name, target in targets:
+            example = (doctor.needed(name, target) or [""])[0]
+            doctor.probe.add(f"{name}: labels {target.prefix or ''}", "info",
+                             f"labels like \"{example}\"; Jira creates a label on first use, "
+                             "nothing to set up")  # fmt: skip
+
+    def doctor_github(self, doctor: GithubDoctor, targets: Sequence[tuple[str, FieldTarget]]) -> None:
+        """Which labels exist already (one ``/labels`` page per repository) and which a write creates."""
+        existing: set[str] = set()
+        for repo in doctor.repos:
+            page = doctor.get(f"repository {repo.name}", f"/repos/{repo.name}/labels", {"per_page": 100})
+            existing |= {str(label.get("name")) for label in (page.data if page else None) or ()}
+        for name, target in targets:
+            wanted = doctor.needed(name, target)
+            absent = missing(wanted, existing)
+            detail = f"{len(wanted) - len(absent)} of {len(wanted)} labels exist"
+            if absent:
+                more = "…" if len(absent) > 6 else ""
+                detail += f"; {', '.join(absent[:6])}{more} will be created on first write"
+            doctor.probe.add(f"{name}: labels {target.prefix or ''}", "info", detail)
+
+
+def _ensure_repo_labels(site: GithubSite, repo: str, names: list[str], changes: list[FieldChange]) -> None:
+    known = site.memo(f"labels:{repo}", lambda: _list_repo_labels(site, repo))
+    for name in names:
+        if name.casefold() in known:
+            continue
+        prefix = next((site.target(c).prefix for c in changes if c.new == name), None)
+        body = {"name": name, "color": label_colour(prefix or name), "description": "managed by roadsync"}
+        response = site.client.rest("POST", f"/repos/{repo}/labels", body=body, item=repo, accept=(422,))
+        if response.status == 422 and not _already_exists(response.data):
+            raise RemoteRefused(f"GitHub refused to create label {name!r}", source="github", item=repo)
+        known.add(name.casefold())
+
+
+def _list_repo_labels(site: GithubSite, repo: str) -> set[str]:
+    names: set[str] = set()
+    url: str | None = f"/repos/{repo}/labels?per_page=100"
+    while url:
+        response = site.client.rest("GET", url, item=repo)
+        names |= {str(label["name"]).casefold() for label in response.data or ()}
+        url = site.next_link(response.headers)
+    return names
+
+
+def _already_exists(data: object) -> bool:
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors or ())

@@ -1,0 +1,92 @@
+"""Jira's built-in priority: ``fields.priority = {"name": new}``.
+
+Roadmap levels map to the site's priority names (``values``; default P0..P4 -> Highest..Lowest).
+Jira's priority cannot be cleared. Source: "Edit issue",
+https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+from roadsync.changes import FieldChange
+from roadsync.config.model import FieldTarget
+from roadsync.connectors.model import Item
+from roadsync.targets.base import (
+    Current,
+    JiraDoctor,
+    JiraEdit,
+    JiraSite,
+    Problem,
+    Refused,
+    TargetContext,
+    TargetKind,
+    allowed_values,
+    missing,
+)
+
+__all__ = ["JIRA_DEFAULT_PRIORITIES", "Priority"]
+
+JIRA_DEFAULT_PRIORITIES: dict[str, str] = {
+    "P0": "Highest",
+    "P1": "High",
+    "P2": "Medium",
+    "P3": "Low",
+    "P4": "Lowest",
+}
+
+
+class Priority(TargetKind):
+    name = "priority"
+    trackers = frozenset({"jira"})
+
+    def values(self, target: FieldTarget) -> Mapping[str, str]:
+        return target.values or JIRA_DEFAULT_PRIORITIES
+
+    def current(self, item: Item, target: FieldTarget) -> Current:
+        return Current(item.priority)
+
+    def problems(self, target: FieldTarget, context: TargetContext) -> Iterator[Problem]:
+        if context.name != "priority":
+            yield (("target",), "target `priority` (Jira's built-in priority) only fits "
+                   "[fields.priority]; use `label` or `field`")  # fmt: skip
+        yield from super().problems(target, context)
+
+    def jira_edit(self, edit: JiraEdit, item: Item, change: FieldChange, target: FieldTarget,
+                  site: JiraSite) -> bool:  # fmt: skip
+        if change.new == item.priority:
+            return False
+        if change.new is None:
+            raise Refused("Jira priority cannot be cleared")
+        known = site.priorities()
+        if change.new not in known:
+            raise Refused(f"Jira has no priority '{change.new}' (known: {', '.join(known)})")
+        edit.fields["priority"] = {"name": change.new}
+        edit.changes.append(change)
+        return True
+
+    def doctor_jira(self, doctor: JiraDoctor, targets: Sequence[tuple[str, FieldTarget]]) -> None:
+        """Every name the plan may write exists (``/priority``) and is in each project's scheme."""
+        probe = doctor.probe
+        for name, target in targets:
+            check = f"{name}: priorities"
+            site = probe.guard(check, lambda: doctor.client.get("priority")) or []
+            names = [str(p["name"]) for p in site if isinstance(p, dict) and p.get("name")]
+            wanted = list(dict.fromkeys([*doctor.needed(name, target), *self.values(target).values()]))
+            lacking = missing(wanted, names)
+            if lacking:
+                example = ", ".join(f'{lvl} = "{n}"' for lvl, n in zip(doctor.levels(), names, strict=False))
+                probe.add(check, "fail", f"the site has no priority named {', '.join(lacking)} "
+                          f"(it has: {', '.join(names)})",
+                          f"map each level to an existing name in fields.{name}.jira.values, e.g. {example}")
+                continue
+            probe.add(check, "ok", f"{', '.join(wanted)} exist (from /priority)")
+            for project in doctor.projects:
+                allowed = allowed_values(doctor.editmeta(project), "priority", "name")
+                if allowed is not None and missing(wanted, allowed):
+                    probe.add(f"{name}: priorities in {project.key}", "fail",
+                              f"{project.key}'s priority scheme lacks {', '.join(missing(wanted, allowed))} "
+                              f"(editmeta of {project.sample})",
+                              f"add them to {project.key}'s priority scheme, or map to names it has: "
+                              f"{', '.join(allowed)}")  # fmt: skip
+
