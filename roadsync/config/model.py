@@ -120,8 +120,10 @@ class FieldTarget(Strict):
 
     ``target``: ``priority`` (Jira built-in), ``label`` (labels that start with ``prefix``),
     ``field`` (Jira custom field named ``field``), ``project`` (GitHub Projects v2 field named
-    ``field``), ``issue_type`` (GitHub issue type). ``values`` maps roadmap values (``P1``,
-    a theme id, ``aligned``) to tracker-native ones (``High``); unmapped values pass through.
+    ``field``), ``issue_type`` (GitHub issue type), ``components`` (Jira components named in
+    ``values``). ``values`` maps roadmap values (``P1``, a theme id, ``aligned``) to
+    tracker-native ones (``High``); unmapped values pass through (components: none of ours).
+    Each name is a kind in :mod:`roadsync.targets`.
     """
 
     target: Literal["priority", "label", "field", "project", "issue_type", "components"]

@@ -107,6 +107,12 @@ CASES = [
            "did you mean `owner`?", roadmap=theme(extra='ownr = "li"'), line=5),
     Broken("roadmap levels override", 'roadmap = "roadmap.toml"\n', "themes[0].priority",
            "use one of now, soon", roadmap='priority_levels = ["now", "soon"]\n' + theme(priority="P1")),
+    Broken("components target without values", '[fields.theme.jira]\ntarget = "components"\n',
+           "fields.theme.jira.values", "needs `values` naming a component"),
+    Broken("components value that is not a theme", theme() + '[fields.theme.jira]\ntarget = "components"\n'
+           'values = { payouts = "Payouts" }\n', "fields.theme.jira.values.payouts", "is not a theme id"),
+    Broken("components target on github", '[fields.theme.github]\ntarget = "components"\n'
+           'values = { a = "A" }\n', "fields.theme.github.target", "does not exist on github"),
     Broken("themes in both files", 'roadmap = "roadmap.toml"\n' + theme("a"), "themes",
            "keep them in one place", roadmap=theme("b")),
 ]
