@@ -80,8 +80,7 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
         second = Run(settings, RunSpec.for_report()).execute()
         assert second.plan is not None and second.report is not None and second.pulled is not None
         # The report tells what the first sync applied and what the second run found.
-        summary = {k: v for k, v in applied.to_json().items() if k != "outcomes"}
-        report = replace(second.report, applied=summary)
+        report = replace(second.report, applied=applied.summary)
         paths = {
             fmt: folder / f"report.{ext}"
             for fmt, ext in (("html", "html"), ("markdown", "md"), ("json", "json"))
@@ -98,7 +97,7 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
             changes_planned=len(plan.changes),
             applied=applied.count("applied"),
             failed=applied.failed,
-            drift_by_kind={k: v for k, v in report.drift_by_kind.items() if v},
+            drift_by_kind={k: v for k, v in report.drift_counts.items() if v},
             second_plan_changes=len(second.plan.changes),
             person_edit=person_edit,
             requests=sandbox.stats(),

@@ -32,6 +32,7 @@ from roadsync.sync.state import State
 
 __all__ = [
     "ApplyResult",
+    "ApplySummary",
     "PlanRefused",
     "Writer",
     "apply_plan",
@@ -49,8 +50,31 @@ class PlanRefused(RoadsyncError):
 
 
 @dataclass(frozen=True)
+class ApplySummary:
+    """How many changes of a run were applied, skipped and failed (what a report shows)."""
+
+    applied: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"applied": self.applied, "skipped": self.skipped, "failed": self.failed}
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> ApplySummary:
+        applied, skipped, failed = (int(document.get(key, 0)) for key in ("applied", "skipped", "failed"))
+        return cls(applied, skipped, failed)
+
+
+@dataclass(frozen=True)
 class ApplyResult:
+    """One outcome per change of the plan, in plan order (held-back batches last)."""
+
     outcomes: tuple[WriteOutcome, ...]
+
+    @property
+    def summary(self) -> ApplySummary:
+        return ApplySummary(self.count("applied"), self.count("skipped"), self.failed)
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -60,12 +84,8 @@ class ApplyResult:
         return self.count("failed")
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "applied": self.count("applied"),
-            "skipped": self.count("skipped"),
-            "failed": self.failed,
-            "outcomes": [outcome.to_dict() for outcome in self.outcomes],
-        }
+        """``applied``, ``skipped``, ``failed`` counts and every outcome (``apply --format json``)."""
+        return {**self.summary.to_json(), "outcomes": [outcome.to_dict() for outcome in self.outcomes]}
 
 
 def change_limit(managed_items: int, max_changes: int | None, share: float) -> int:

@@ -38,7 +38,7 @@ and the result is incomplete (exit 4).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -115,6 +115,16 @@ class SourcePull:
     @property
     def full(self) -> bool:
         return bool(self.scopes) and all(scope.full for scope in self.scopes)
+
+    @classmethod
+    def from_json(cls, source: str, document: Mapping[str, Any]) -> SourcePull:
+        """Rebuild what :meth:`to_json` wrote (``budget_exhausted`` is not part of it)."""
+        scopes = [ScopePull(scope, **data) for scope, data in (document.get("scopes") or {}).items()]
+        def count(key: str) -> int:
+            return int(document.get(key, 0))
+
+        return cls(source, count("fetched"), count("unchanged"), count("removed"), count("total"),
+                   count("requests"), scopes, document.get("error"))  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """``fetched``, ``total``, ``requests`` (the contract) plus detail; ``error`` when it failed."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from roadsync.changes import FieldChange
@@ -15,7 +16,9 @@ from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.coverage import ThemeCoverage, coverage
 from roadsync.mappings.roadmap import Roadmap
+from roadsync.sync.apply import ApplySummary
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
+from roadsync.sync.pull import PullResult, SourcePull
 
 __all__ = ["SCHEMA", "ItemRef", "Report", "build_report"]
 
@@ -48,22 +51,17 @@ class ItemRef:
 class Report:
     """Everything a person or a CI job reads after a run.
 
-    ``applied`` is the apply outcome summary when the run wrote (``sync``), else ``None``;
-    ``sources`` is the pull summary per source (fetched/total/requests/error).
+    ``applied`` is what the run's apply did when it wrote (``sync``, ``apply``), else ``None``;
+    ``sources`` is each source's pull (fetched/total/requests/error), empty when nothing was pulled.
     """
 
     generated_at: str
     plan: Plan
     themes: tuple[ThemeCoverage, ...]
     items: Mapping[str, ItemRef]
-    sources: Mapping[str, Any] = field(default_factory=dict)
-    applied: Mapping[str, Any] | None = None
+    sources: Mapping[str, SourcePull] = field(default_factory=dict)
+    applied: ApplySummary | None = None
     title: str = "roadsync report"
-
-    @property
-    def drift_by_kind(self) -> dict[str, int]:
-        counts: dict[str, int] = dict(self.plan.summary.get("drift_by_kind", {}))
-        return counts
 
     # -- views for the renderers (pure, derived from the fields above) -------------------------
 
@@ -72,9 +70,10 @@ class Report:
         """The total number of drift findings (the Markdown headline's ``Drift: N``)."""
         return len(self.plan.drift)
 
-    @property
+    @cached_property
     def drift_counts(self) -> dict[str, int]:
-        """Findings per kind, every known kind in design order (zeros kept), then unknown kinds."""
+        """Findings per kind, every known kind in design order (zeros kept), then unknown kinds.
+        The one count of drift every renderer, the demo and the Action read."""
         counts = {kind: 0 for kind in DRIFT_KINDS}
         for finding in self.plan.drift:
             counts[finding.kind] = counts.get(finding.kind, 0) + 1
@@ -91,14 +90,16 @@ class Report:
     @property
     def changes_applied(self) -> int:
         """Changes written by this run (0 when the run did not apply)."""
-        return int(self.applied.get("applied", 0)) if self.applied is not None else 0
+        return self.applied.applied if self.applied is not None else 0
 
     @property
     def changes_pending(self) -> int:
         """Changes still to write: the whole plan before apply, the failed ones after it."""
-        if self.applied is None:
-            return len(self.plan.changes)
-        return int(self.applied.get("failed", 0))
+        return len(self.plan.changes) if self.applied is None else self.applied.failed
+
+    def sources_json(self) -> dict[str, Any]:
+        """Each source's pull as JSON, in the order the run read them (``plan``/``apply`` documents)."""
+        return {name: source.to_json() for name, source in self.sources.items()}
 
     @property
     def theme_names(self) -> dict[str, str]:
@@ -145,6 +146,7 @@ class Report:
             (Assignment.from_dict(data) for data in document.get("assignments", [])),
             summary=document.get("summary", {}),
         )
+        sources: Mapping[str, Any] = document.get("sources", {})
         items = {
             key: ItemRef(r["key"], r["source"], r["title"], r["url"], r["status"], bool(r["open"]))
             for key, r in document.get("items", {}).items()
@@ -154,8 +156,8 @@ class Report:
             plan=plan,
             themes=tuple(ThemeCoverage(**row) for row in document.get("themes", [])),
             items=items,
-            sources=dict(document.get("sources", {})),
-            applied=document.get("applied"),
+            sources={name: SourcePull.from_json(name, doc) for name, doc in sources.items()},
+            applied=ApplySummary.from_json(document["applied"]) if document.get("applied") else None,
             title=document.get("title", "roadsync report"),
         )
 
@@ -173,13 +175,13 @@ class Report:
             "title": self.title,
             "generated_at": self.generated_at,
             "summary": dict(self.plan.summary),
-            "sources": {name: self.sources[name] for name in sorted(self.sources)},
+            "sources": {name: self.sources[name].to_json() for name in sorted(self.sources)},
             "themes": [row.to_dict() for row in self.themes],
             "drift": [d.to_dict() for d in self.plan.drift],
             "changes": [c.to_dict() for c in self.plan.changes],
             "assignments": [a.to_dict() for a in self.plan.assignments],
             "items": {key: self.items[key].to_dict() for key in referenced if key in self.items},
-            "applied": dict(self.applied) if self.applied is not None else None,
+            "applied": self.applied.to_json() if self.applied is not None else None,
             "checksum": self.plan.checksum,
         }
 
@@ -190,10 +192,11 @@ def build_report(
     roadmap: Roadmap,
     *,
     generated_at: str,
-    sources: Mapping[str, Any] | None = None,
-    applied: Mapping[str, Any] | None = None,
+    pulled: PullResult | None = None,
+    applied: ApplySummary | None = None,
 ) -> Report:
-    """Assemble the report of a plan; the plan carries every item's assignment."""
+    """Assemble the report of a plan; the plan carries every item's assignment. ``pulled`` is this
+    run's pull (None offline), ``applied`` what its apply did (None when it wrote nothing)."""
     by_key = {a.item: a for a in plan.assignments}
     refs = {
         item.key: ItemRef(item.key, item.source, item.title, item.url, item.status, item.is_open)
@@ -204,6 +207,6 @@ def build_report(
         plan=plan,
         themes=tuple(coverage(items, by_key, roadmap)),
         items=refs,
-        sources=dict(sources or {}),
+        sources=dict(pulled.sources) if pulled is not None else {},
         applied=applied,
     )

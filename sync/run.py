@@ -283,8 +283,8 @@ class Run:
             items,
             self.settings.roadmap,
             generated_at=iso_utc(self.clock()),
-            sources=pulled.to_json()["sources"] if pulled else {},
-            applied={k: v for k, v in applied.to_json().items() if k != "outcomes"} if applied else None,
+            pulled=pulled,
+            applied=applied.summary if applied is not None else None,
         )
 
 

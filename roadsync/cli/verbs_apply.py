@@ -46,6 +46,6 @@ def apply_command(ctx: click.Context, /, **options: Any) -> None:
         failed=applied.failed,
         skipped=applied.count("skipped"),
     )
-    document = applied.to_json() | {"checksum": result.plan.checksum, "sources": result.report.sources}
+    document = applied.to_json() | {"checksum": result.plan.checksum, "sources": result.report.sources_json()}
     emit(state, render(result.report, state.format, json_document=document, color=state.color))
     ctx.exit(result.exit_code)

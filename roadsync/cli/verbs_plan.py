@@ -45,7 +45,7 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
     assert result.plan is not None and result.report is not None
     plan = result.plan
     document = plan.to_json()
-    document["sources"] = result.report.sources
+    document["sources"] = result.report.sources_json()
     if options["out"] is not None:
         options["out"].parent.mkdir(parents=True, exist_ok=True)
         options["out"].write_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")

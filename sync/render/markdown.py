@@ -158,7 +158,7 @@ def _top(report: Report) -> str:
         _row(["Changes pending", str(report.changes_pending)]),
     ]
     if applied is not None:
-        skipped, failed = applied.get("skipped", 0), applied.get("failed", 0)
+        skipped, failed = applied.skipped, applied.failed
         detail = f"{report.changes_applied} ({skipped} skipped, {failed} failed)"
         lines.append(_row(["Changes applied", detail]))
     lines.append(_row(["Drift findings", f"**{report.drift_total}**"]))

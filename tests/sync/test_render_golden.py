@@ -17,8 +17,10 @@ import pytest
 from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
 from roadsync.connectors.model import Item
 from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme
+from roadsync.sync.apply import ApplySummary
 from roadsync.sync.model import DRIFT_KINDS
 from roadsync.sync.pipeline import make_plan
+from roadsync.sync.pull import PullResult, SourcePull
 from roadsync.sync.render import render
 from roadsync.sync.report import Report, build_report
 
@@ -84,15 +86,16 @@ ITEMS = [
 ]  # fmt: skip
 
 
-def sample_report(applied: dict[str, Any] | None = None) -> Report:
+def sample_report(applied: dict[str, int] | None = None) -> Report:
     """The fixed dataset as a report: every render test starts from this."""
     plan = make_plan(ITEMS, ROADMAP, FIELDS, WRITTEN)
-    sources = {
-        "jira": {"fetched": 9, "total": 9, "requests": 2},
-        "github": {"fetched": 4, "total": 4, "requests": 3},
-    }
+    pulled = PullResult({
+        "jira": SourcePull("jira", fetched=9, total=9, requests=2),
+        "github": SourcePull("github", fetched=4, total=4, requests=3),
+    })  # fmt: skip
+    summary = ApplySummary(**applied) if applied is not None else None
     return build_report(
-        plan, ITEMS, ROADMAP, generated_at="2024-05-01T09:00:00Z", sources=sources, applied=applied
+        plan, ITEMS, ROADMAP, generated_at="2024-05-01T09:00:00Z", pulled=pulled, applied=summary
     )
 
 
