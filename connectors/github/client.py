@@ -9,7 +9,9 @@
   guidance of at least 1 s between mutating requests);
 - sends REST requests through ``gh.requester.requestJson`` (raw status, headers and JSON; no PyGithub
   objects, which do hidden I/O on attribute access) and GraphQL through an ``httpx.Client``;
-- counts every HTTP request (``requests``, ``reads``, ``writes``; retried attempts count too);
+- counts every HTTP request (``requests``, ``reads``, ``writes``; retried attempts count too) in one
+  :class:`~roadsync.connectors.transport.RequestCounter`, with TLS, timeout and user agent from one
+  :class:`~roadsync.connectors.transport.Transport`;
 - tracks the primary rate-limit budget per resource (``core``, ``graphql``) from the
   ``x-ratelimit-*`` headers and raises :class:`~roadsync.errors.BudgetExhausted` *before* a request
   when the remaining budget is under ``budget_reserve`` (until the reset time passes);
@@ -23,7 +25,6 @@ GitHub Enterprise: ``url = "https://ghe/api/v3"`` gives GraphQL at ``https://ghe
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from github import Auth, Github
 
 from roadsync.config.model import GithubConfig
 from roadsync.connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
+from roadsync.connectors.transport import RequestCounter, Transport
 from roadsync.errors import (
     AuthError,
     BudgetExhausted,
@@ -149,10 +151,9 @@ class GithubClient:
         self.seconds_between_writes = (
             config.seconds_between_writes if seconds_between_writes is None else seconds_between_writes
         )
-        self.requests = 0
-        self.reads = 0
-        self.writes = 0
+        self.counter = RequestCounter()
         self._last_write = 0.0
+        transport = Transport(verify, config.timeout_s)
         self._gh = Github(
             auth=Auth.Token(token),
             base_url=self.base_url,
@@ -160,14 +161,10 @@ class GithubClient:
             retry=None,
             seconds_between_requests=None,
             seconds_between_writes=None,  # paced by pace_write(), which knows our config
-            timeout=max(1, math.ceil(config.timeout_s)),
-            verify=verify,
+            **transport.pygithub_options(),
         )
-        self._http = httpx.Client(
-            headers={"Authorization": f"bearer {token}", "Accept": "application/json"},
-            timeout=config.timeout_s,
-            verify=verify,
-            event_hooks={"request": [self._count_graphql]},
+        self._http = transport.httpx_client(
+            self.counter, {"Authorization": f"bearer {token}", "Accept": "application/json"}
         )
 
     def close(self) -> None:
@@ -176,20 +173,18 @@ class GithubClient:
 
     # -- counting and pacing -------------------------------------------------------------------
 
-    def _count(self, write: bool) -> None:
-        self.requests += 1
-        if write:
-            self.writes += 1
-        else:
-            self.reads += 1
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent (REST and GraphQL, retries and 304s included)."""
+        return self.counter.total
 
-    def _count_graphql(self, request: httpx.Request) -> None:
-        # Every GraphQL POST passes this hook (retries too); mutations count as writes.
-        try:
-            query = str(json.loads(request.content).get("query", ""))
-        except ValueError:
-            query = ""
-        self._count(write=query.lstrip().startswith("mutation"))
+    @property
+    def reads(self) -> int:
+        return self.counter.reads
+
+    @property
+    def writes(self) -> int:
+        return self.counter.writes
 
     def pace_write(self) -> None:
         """Sleep so that mutating requests are at least ``seconds_between_writes`` apart."""
@@ -235,7 +230,9 @@ class GithubClient:
         write = verb != "GET"
         if write:
             self.pace_write()
-        self._count(write)
+        # PyGithub's requester has no response hook: each requestJson call is one HTTP request
+        # (its retries are off), so it is counted here, at the one call site.
+        self.counter.count(write=write)
         try:
             status, raw_headers, text = self._gh.requester.requestJson(
                 verb, url, dict(params or {}), dict(headers or {}), body

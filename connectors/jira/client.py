@@ -10,10 +10,8 @@ library's own error text (which prints request headers) never leaves this module
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
@@ -22,6 +20,7 @@ from jira import JIRA, JIRAError
 from roadsync.config.model import JiraConfig
 from roadsync.connectors.jira.convert import Flavor
 from roadsync.connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
+from roadsync.connectors.transport import RequestCounter, Transport
 from roadsync.errors import (
     AuthError,
     BudgetExhausted,
@@ -34,37 +33,10 @@ from roadsync.errors import (
     scrub,
 )
 
-__all__ = ["JiraClient", "RequestCounter", "error_message"]
+__all__ = ["JiraClient", "RequestCounter", "error_message"]  # RequestCounter: roadsync.connectors.transport
 
 T = TypeVar("T")
 SOURCE = "jira"
-
-
-@dataclass
-class RequestCounter:
-    """HTTP requests sent (retries included): GET/HEAD are reads, everything else writes.
-
-    Safe across threads (a writer may send to different issues at once); :meth:`thread_writes`
-    counts the calling thread's writes only, so a per-call delta stays exact under concurrency."""
-
-    reads: int = 0
-    writes: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _local: threading.local = field(default_factory=threading.local, repr=False)
-
-    def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
-        write = (response.request.method or "GET").upper() not in ("GET", "HEAD")
-        with self._lock:
-            if write:
-                self.writes += 1
-            else:
-                self.reads += 1
-        if write:
-            self._local.writes = self.thread_writes() + 1
-        return response
-
-    def thread_writes(self) -> int:
-        return int(getattr(self._local, "writes", 0))
 
 
 class JiraClient:
@@ -87,11 +59,46 @@ class JiraClient:
         self.retry = retry or RetryPolicy()
         self.counter = RequestCounter()
         self.site_url = config.url.rstrip("/")
-        self.jira = _build_jira(config, token, verify)
-        self.jira._session.hooks["response"].append(self.counter.hook)
+        self.jira = _build_jira(config, token, Transport(verify, config.timeout_s))
+        # requests' public hook API, on the library's session: every response is counted once.
+        self.session.hooks["response"].append(self.counter.requests_hook)
         self.flavor: Flavor = self._detect_flavor()
         # Data Center has no /rest/api/3; the configured version applies to Cloud only.
         self.api_version = str(config.api_version) if self.flavor == "cloud" else "2"
+
+    @property
+    def session(self) -> requests.Session:
+        """The jira library's own ``requests`` session (auth, TLS, headers, timeout all set by it).
+
+        The one place roadsync reaches into the library: jira 3.10 keeps its session in the
+        private ``JIRA._session`` and offers no public accessor or way to pass a session in
+        (pycontribs/jira ``jira/client.py``, ``JIRA.__init__``:
+        ``self._session = ResilientSession(timeout=timeout)``; the public methods return
+        Resource objects, which do hidden I/O and lack the response headers roadsync needs for
+        rate limits). roadsync sends its raw JSON requests through this session so that
+        authentication stays the library's. ``tests/connectors/test_transport.py`` checks that it
+        is the session the library authenticates, counts and verifies with.
+        """
+        session: requests.Session = self.jira._session
+        return session
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        scope: str | None = None,
+        item: str | None = None,
+    ) -> requests.Response:
+        """One request to ``/rest/api/{v}/{path}`` (retried, errors converted); the raw response,
+        for callers that need its headers (the doctor's rate-limit budget)."""
+        url = self.api_url(path)
+        response: requests.Response = self.call(
+            lambda: self.session.request(method, url, params=params, json=body), scope=scope, item=item
+        )
+        return response
 
     def close(self) -> None:
         """Close the library client's HTTP session (``JIRA.close``, idempotent)."""
@@ -110,12 +117,12 @@ class JiraClient:
     ) -> Any:
         """GET ``/rest/api/{v}/{path}`` and return its JSON, with retries and error conversion."""
         url = self.api_url(path)
-        return self.call(lambda: self.jira._session.get(url, params=params).json(), scope=scope, item=item)
+        return self.call(lambda: self.session.get(url, params=params).json(), scope=scope, item=item)
 
     def put(self, path: str, body: dict[str, Any], *, item: str | None = None) -> None:
         """PUT a JSON body (idempotent, so retried like a read)."""
         url = self.api_url(path)
-        self.call(lambda: self.jira._session.put(url, json=body), item=item)
+        self.call(lambda: self.session.put(url, json=body), item=item)
 
     def call(self, func: Callable[[], T], *, scope: str | None = None, item: str | None = None) -> T:
         """Run ``func`` with retries; a rate limit that outlasts the policy ends in BudgetExhausted."""
@@ -210,15 +217,15 @@ class JiraClient:
         if self.config.flavor != "auto":
             return self.config.flavor
         url = f"{self.site_url}/rest/api/2/serverInfo"
-        info = self.call(lambda: self.jira._session.get(url).json())
+        info = self.call(lambda: self.session.get(url).json())
         deployment = info.get("deploymentType") if isinstance(info, dict) else None
         # The library decides Cloud-only behaviour on this attribute; keep it in step.
         self.jira.deploymentType = deployment
         return "cloud" if deployment == "Cloud" else "datacenter"
 
 
-def _build_jira(config: JiraConfig, token: str, verify: bool | str) -> JIRA:
-    options = {"rest_api_version": str(config.api_version), "verify": verify}
+def _build_jira(config: JiraConfig, token: str, transport: Transport) -> JIRA:
+    options = transport.jira_options(rest_api_version=str(config.api_version))
     # get_server_info=False: the client sends serverInfo itself, so it is counted, retried by
     # the one retry owner, and its errors are converted like every other request's.
     common: dict[str, Any] = {
@@ -226,7 +233,7 @@ def _build_jira(config: JiraConfig, token: str, verify: bool | str) -> JIRA:
         "options": options,
         "max_retries": 0,
         "get_server_info": False,
-        "timeout": config.timeout_s,
+        "timeout": transport.timeout_s,
     }
     if config.auth == "bearer":
         return JIRA(token_auth=token, **common)

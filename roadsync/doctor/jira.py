@@ -81,9 +81,7 @@ def _token_fix(config: JiraConfig) -> str:
 
 def _raw_get(client: JiraClient, path: str, params: dict[str, Any] | None = None) -> requests.Response:
     """A GET whose headers we need (rate-limit); JiraClient.get returns only the JSON."""
-    url = client.api_url(path)
-    response: requests.Response = client.call(lambda: client.jira._session.get(url, params=params))
-    return response
+    return client.send("GET", path, params=params)
 
 
 def _flavour(probe: Probe, client: JiraClient, config: JiraConfig) -> None:
@@ -170,10 +168,10 @@ def _sample(probe: Probe, client: JiraClient, config: JiraConfig, project: _Proj
     if client.flavor == "cloud":
         page = probe.guard(check, lambda: client.get("search/jql", params, scope=project.key))
         where = jql.split(" ORDER BY")[0]
-        url = client.api_url("search/approximate-count")
         # A read-only POST (Jira Cloud has no GET form of the count).
+        url = client.api_url("search/approximate-count")
         count = probe.guard(check, lambda: client.call(
-            lambda: client.jira._session.post(url, json={"jql": where}).json(), scope=project.key))
+            lambda: client.session.post(url, json={"jql": where}).json(), scope=project.key))
         project.count = int(count.get("count", 0)) if isinstance(count, dict) else None
     else:
         page = probe.guard(check, lambda: client.get("search", params, scope=project.key))

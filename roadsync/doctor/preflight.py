@@ -22,6 +22,7 @@ import httpx
 from roadsync.config.load import Settings
 from roadsync.config.model import FieldTarget, ManagedField
 from roadsync.connectors.retry import RetryPolicy
+from roadsync.connectors.transport import USER_AGENT
 from roadsync.errors import ConfigError, RoadsyncError, scrub
 from roadsync.mappings.roadmap import ALIGNMENTS
 from roadsync.sync.fields import MANAGED_FIELDS, to_native
@@ -165,7 +166,8 @@ def probe_reachable(probe: Probe, url: str, verify: bool | str, timeout: float) 
     """One unauthenticated GET: any HTTP answer proves the host is reachable and its TLS valid."""
     setting = f"{probe.source}.url"
     try:
-        response = httpx.get(url, verify=verify, timeout=min(timeout, 15.0), follow_redirects=False)
+        response = httpx.get(url, verify=verify, timeout=min(timeout, 15.0), follow_redirects=False,
+                             headers={"User-Agent": USER_AGENT})  # fmt: skip
     except httpx.ConnectError as exc:
         text = str(exc)
         if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
