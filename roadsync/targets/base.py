@@ -115,22 +115,6 @@ class JiraSite(Protocol):
     def custom_fields(self) -> dict[str, dict[str, Any]]: ...
 
 
-class GithubRest(Protocol):
-    """The GitHub client's REST call, as kinds use it (see ``GithubClient.rest``)."""
-
-    def rest(
-        self,
-        verb: str,
-        url: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        item: str | None = None,
-        accept: tuple[int, ...] = (),
-    ) -> Any: ...
-
-
 class GithubSite(Protocol):
     """What a kind may ask of the GitHub writer."""
 
