@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from roadsync.connectors.model import Item
@@ -151,21 +149,24 @@ def test_labels_with_emoji_commas_and_colons_match_exactly(label: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("pattern", "text"),
+    ("pattern", "text", "expected"),
     [
-        (r"(a+)+$", "a" * 5000 + "!"),
-        (r"(a|aa)+$", "a" * 5000 + "!"),
-        (r"(.*a){20}", "a" * 5000),
-        (r"^(\w+\s?)*$", "word " * 2000 + "!"),
+        (r"(a+)+$", "a" * 5000 + "!", None),
+        (r"(a|aa)+$", "a" * 5000 + "!", None),
+        (r"(.*a){20}", "a" * 5000, "t"),
+        (r"^(\w+\s?)*$", "word " * 2000 + "!", None),
     ],
 )
-def test_backtracking_bombs_finish_fast(pattern: str, text: str) -> None:
-    """Patterns that explode a backtracking engine run in linear time with re2."""
+@pytest.mark.timeout(60)
+def test_backtracking_bombs_finish(pattern: str, text: str, expected: str | None) -> None:
+    """Patterns that explode a backtracking engine finish with re2 and decide as written.
+
+    With Python's ``re`` each of these runs for hours; re2 runs in linear time, so the timeout
+    (a hang detector, not a speed bound) is never near."""
     items = [jira(f"PAY-{n}", title=text, body=text) for n in range(20)]
     themes = roadmap(theme("t", MatchBlock(title=pattern)), theme("u", MatchBlock(text=pattern)))
-    started = time.perf_counter()
-    assign(items, themes)
-    assert time.perf_counter() - started < 2.0
+    assignments = assign(items, themes)
+    assert {a.theme for a in assignments.values()} == {expected}
 
 
 @pytest.mark.parametrize("pattern", [r"(?<=a)b", r"(a)\1", r"(?!x)y", "[unclosed"])
