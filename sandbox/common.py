@@ -19,13 +19,15 @@ __all__ = ["RunningServer", "Stats", "serve_app"]
 class TrackerStats:
     reads: int = 0
     writes: int = 0
+    notifications: int = 0
 
 
 @dataclass
 class Stats:
     """Request counters per tracker. ``writes`` count requests that changed tracker state
     (GraphQL mutations included); every other authenticated API request is a read.
-    ``issues`` is filled in by the server from the stores when stats are asked for."""
+    ``issues`` is filled in by the server from the stores when stats are asked for. Jira also
+    counts ``notifications``: the mails its edits would have sent (one per recipient per edit)."""
 
     jira: TrackerStats = field(default_factory=TrackerStats)
     github: TrackerStats = field(default_factory=TrackerStats)
@@ -39,6 +41,11 @@ class Stats:
             else:
                 counters.reads += 1
 
+    def notify(self, tracker: str, mails: int) -> None:
+        with self.lock:
+            counters: TrackerStats = getattr(self, tracker)
+            counters.notifications += mails
+
     def reset(self) -> None:
         with self.lock:
             self.jira = TrackerStats()
@@ -46,7 +53,7 @@ class Stats:
 
     def snapshot(self, issues: Callable[[str], int] | None = None) -> dict[str, dict[str, int]]:
         with self.lock:
-            return {
+            out = {
                 name: {
                     "reads": getattr(self, name).reads,
                     "writes": getattr(self, name).writes,
@@ -54,6 +61,8 @@ class Stats:
                 }
                 for name in ("jira", "github")
             }
+            out["jira"]["notifications"] = self.jira.notifications
+            return out
 
 
 class RunningServer:

@@ -22,6 +22,10 @@ Kinds of fault, checked in this order for every request (the control API is neve
   made) answers 502, either before the tracker applies it or, with
   ``fail_write_after_apply``, after (the change is stored, the client sees a failure: the
   case that breeds duplicates). One-shot.
+* ``search_lag_ms`` (Jira Cloud only): a change of an issue shows in ``/search/jql`` this long
+  after it was made, except for issues named in ``reconcileIssues``; ``GET /issue`` and bulk
+  fetches read fresh data (Jira Cloud search is eventually consistent: see
+  :mod:`roadsync.sandbox.jira.index`). Not a per-request draw: it shifts no seed's faults.
 
 Writes are POST/PUT/PATCH/DELETE except read-only POSTs (Jira searches, approximate count,
 bulk fetches; GitHub GraphQL documents without a mutation).
@@ -86,6 +90,7 @@ class FaultSettings:
     graphql_error_rate: float = 0.0
     graphql_error_type: str = "RATE_LIMITED"
     conflict_rate: float = 0.0
+    search_lag_ms: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -105,7 +110,7 @@ class FaultSettings:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
                 raise ValueError(f"{name} must be a number between 0 and 1")
-        for name in ("latency_ms", "retry_after_s", "seed"):
+        for name in ("latency_ms", "retry_after_s", "seed", "search_lag_ms"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer")

@@ -1,5 +1,5 @@
-"""Issue endpoints: GET/PUT/POST issue, editmeta, changelog, properties, remote links, and the
-Cloud bulk fetches (``issue/bulkfetch``, ``changelog/bulkfetch``)."""
+"""Issue endpoints: GET/PUT/POST issue, editmeta, changelog, properties, watchers, remote links,
+and the Cloud bulk fetches (``issue/bulkfetch``, ``changelog/bulkfetch``)."""
 
 from __future__ import annotations
 
@@ -13,24 +13,53 @@ from .errors import JiraApiError, rate_limit_headers
 from .model import Flavor, JiraIssue
 from .render import select_fields
 from .routing import Ctx, Handler, json_response
+from .screens import editmeta_fields
 
-__all__ = ["ROUTES"]
+__all__ = ["CHANGELOG_CAPS", "NOTIFY_FORBIDDEN", "ROUTES", "expand_of", "properties_of"]
 
-_MULTI_OPS = ["add", "set", "remove"]
+NOTIFY_FORBIDDEN = "To discard the user notification either admin or project admin permissions are required."
+# Cloud caps ``expand=changelog``: 100 histories on GET issue, fewer in searches and bulk fetches
+# (research/ownership.md J3: pycontribs/jira#911; 20 or 40 reported). Data Center sends them all.
+CHANGELOG_CAPS = {"issue": 100, "search": 40}
+PROPERTIES_MAX = 5
 
 
-def _expand(raw: Any) -> set[str]:
+def expand_of(raw: Any) -> set[str]:
+    """``expand`` (repeated and/or comma-separated) as a set of names."""
     items = raw if isinstance(raw, list) else [raw] if raw else []
     return {part.strip() for item in items if isinstance(item, str) for part in item.split(",")}
 
 
+def properties_of(raw: Any) -> list[str]:
+    """``properties`` keys (repeated and/or comma-separated), at most 5 (Cloud spec of
+    ``/search/jql``, ``/issue/bulkfetch``)."""
+    keys = sorted(expand_of(raw) - {""})
+    if len(keys) > PROPERTIES_MAX:
+        raise JiraApiError(400, [f"You can request at most {PROPERTIES_MAX} issue properties."])
+    return keys
+
+
+def changelog_cap(ctx: Ctx, expand: set[str], where: str) -> int | None:
+    if "changelog" not in expand:
+        return None
+    return CHANGELOG_CAPS[where] if ctx.settings.flavor == "cloud" else 1 << 30
+
+
 def get_issue(ctx: Ctx, key: str) -> Response:
+    """GET issue: a moved issue answers under its new key (getIssue: "a case-insensitive search
+    and check for moved issues is performed"); ``properties`` and ``expand=changelog,editmeta``."""
     issue = ctx.visible_issue(key)
     included, excluded = select_fields(ctx.query.getlist("fields"), "*all")
-    expand = _expand(ctx.query.getlist("expand"))
+    expand = expand_of(ctx.query.getlist("expand"))
     return json_response(
         ctx.render.issue(
-            issue, ctx.lookup, included=included, excluded=excluded, changelog="changelog" in expand
+            issue,
+            ctx.lookup,
+            included=included,
+            excluded=excluded,
+            changelog=changelog_cap(ctx, expand, "issue"),
+            properties=properties_of(ctx.query.getlist("properties")),
+            editmeta="editmeta" in expand and ctx.grant.can_edit(issue.project),
         )
     )
 
@@ -41,19 +70,33 @@ def _require_edit(ctx: Ctx, issue: JiraIssue) -> None:
 
 
 def edit_issue(ctx: Ctx, key: str) -> Response:
-    """PUT: 204, or 200 with the issue when ``returnIssue=true``; ``updated`` and the write
-    counter move only when something changed."""
+    """PUT: 204 (Data Center: with ``text/html``, jr's DC 10.4 cassette), or 200 with the issue
+    when ``returnIssue=true``; ``updated`` and the write counter move only when something changed.
+
+    Each edit that changes fields mails the issue's watchers (counted in the stats'
+    ``notifications``) unless ``notifyUsers=false``, which needs Administer Jira or Administer
+    Projects: without it Jira answers 403 and drops the whole edit (research/jira.md §0.1 and §6:
+    Lighthouse slice-03 live probe on Cloud, gfbio/gfbio-data-submission on DC)."""
     issue = ctx.visible_issue(key)
     for flag in ("overrideScreenSecurity", "overrideEditableFlag"):
         if ctx.query.get(flag, "false").lower() == "true":
             raise JiraApiError(403, [f"You do not have the permission to use {flag}."])
+    notify = ctx.query.get("notifyUsers", "true").lower() != "false"
+    if not notify and not ctx.grant.can_administer(issue.project):
+        raise JiraApiError(403, [NOTIFY_FORBIDDEN])
     if not isinstance(ctx.body, dict):
         raise JiraApiError(400, ["No content to map due to end-of-input"])
     _require_edit(ctx, issue)
-    ctx.wrote = ctx.store.edit(issue.key, ctx.body, api_version=ctx.version, author=ctx.grant.display_name)
+    result = ctx.store.edit(issue.key, ctx.body, api_version=ctx.version, author=ctx.grant.display_name)
+    ctx.wrote = result.wrote
+    if notify and result.recipients:
+        ctx.settings.stats.notify("jira", len(result.recipients))
     if ctx.query.get("returnIssue", "false").lower() == "true":
         return json_response(ctx.render.issue(issue, ctx.lookup))
-    return Response(status_code=204, headers=rate_limit_headers())
+    headers = rate_limit_headers()
+    if ctx.settings.flavor == "datacenter":
+        headers["Content-Type"] = "text/html;charset=UTF-8"
+    return Response(status_code=204, headers=headers)
 
 
 def create_issue(ctx: Ctx) -> Response:
@@ -74,70 +117,30 @@ def create_issue(ctx: Ctx) -> Response:
 
 
 def editmeta(ctx: Ctx, key: str) -> Response:
-    """The fields a caller may edit with their operations and allowed values (empty without
-    edit permission, as Jira does)."""
+    """The fields the caller may edit on this issue, with operations and allowed values (empty
+    without edit permission, as Jira does); the same rule the PUT enforces (:mod:`.screens`)."""
     issue = ctx.visible_issue(key)
     if not ctx.grant.can_edit(issue.project):
         return json_response({"fields": {}})
-    render, catalog = ctx.render, ctx.store.catalog
-    project = catalog.projects[issue.project]
-    meta: dict[str, Any] = {
-        "summary": _meta(
-            "summary", "Summary", {"type": "string", "system": "summary"}, ["set"], required=True
-        ),
-        "description": _meta(
-            "description", "Description", {"type": "string", "system": "description"}, ["set"]
-        ),
-        "labels": _meta(
-            "labels",
-            "Labels",
-            {"type": "array", "items": "string", "system": "labels"},
-            _MULTI_OPS,
-            autoCompleteUrl=f"{render.api}/jql/autocompletedata/suggestions?fieldName=labels&fieldValue=",
-        ),
-        "priority": _meta(
-            "priority",
-            "Priority",
-            {"type": "priority", "system": "priority"},
-            ["set"],
-            allowedValues=[render.priority(p) for p in catalog.priorities],
-        ),
-        "components": _meta(
-            "components",
-            "Components",
-            {"type": "array", "items": "component", "system": "components"},
-            _MULTI_OPS,
-            allowedValues=[render.component(project, n) for n in project.components],
-        ),
-        "assignee": _meta("assignee", "Assignee", {"type": "user", "system": "assignee"}, ["set"]),
-    }
-    kind = catalog.issue_type(issue.type)
-    if catalog.flavor == "cloud" or (kind is not None and kind.subtask):
-        meta["parent"] = _meta("parent", "Parent", {"type": "issuelink", "system": "parent"}, ["set"])
-    for custom in catalog.custom_fields:
-        extra: dict[str, Any] = {}
-        if custom.kind == "select":
-            extra["allowedValues"] = [render.field_value(custom, o.value) for o in custom.options]
-        ops = _MULTI_OPS if custom.kind == "labels" else ["set"]
-        meta[custom.id] = _meta(custom.id, custom.name, render.schema(custom), ops, **extra)
-    return json_response({"fields": meta})
+    return json_response({"fields": editmeta_fields(ctx.render, ctx.store.catalog, issue)})
 
 
-def _meta(
-    key: str, name: str, schema: dict[str, Any], ops: list[str], *, required: bool = False, **extra: Any
-) -> dict[str, Any]:
-    return {
-        "required": required,
-        "schema": schema,
-        "name": name,
-        "key": key,
-        "operations": ops,
-        "hasDefaultValue": False,
-        **extra,
-    }
+def watchers(ctx: Ctx, key: str) -> Response:
+    """The issue's watchers (getIssueWatchers): the people an edit mails."""
+    issue = ctx.visible_issue(key)
+    return json_response(
+        {
+            "self": f"{ctx.render.api}/issue/{issue.key}/watchers",
+            "isWatching": ctx.grant.display_name in issue.watchers,
+            "watchCount": len(issue.watchers),
+            "watchers": [ctx.render.user(name) for name in issue.watchers],
+        }
+    )
 
 
 def changelog(ctx: Ctx, key: str) -> Response:
+    """Cloud's paged history, oldest first (getChangeLogs); Data Center has no such endpoint
+    (research/ownership.md J3)."""
     issue = ctx.visible_issue(key)
     start = ctx.int_param("startAt", 0)
     size = min(ctx.int_param("maxResults", 100), 100) or 100
@@ -179,6 +182,16 @@ def put_property(ctx: Ctx, key: str, prop: str) -> Response:
     existed = prop in issue.properties
     ctx.wrote = ctx.store.set_property(issue.key, prop, ctx.body)
     return Response(status_code=200 if existed else 201, headers=rate_limit_headers())
+
+
+def delete_property(ctx: Ctx, key: str, prop: str) -> Response:
+    issue = ctx.visible_issue(key)
+    if not ctx.grant.can_edit(issue.project):
+        raise JiraApiError(403, ["You do not have permission to edit this issue."])
+    if not ctx.store.delete_property(issue.key, prop):
+        raise JiraApiError(404, [f"The property with key '{prop}' does not exist."])
+    ctx.wrote = True
+    return Response(status_code=204, headers=rate_limit_headers())
 
 
 def _link_json(ctx: Ctx, issue: JiraIssue, link: Any) -> dict[str, Any]:
@@ -231,13 +244,16 @@ def bulk_fetch(ctx: Ctx) -> Response:
         raise JiraApiError(400, ["issueIdsOrKeys must contain between 1 and 100 issue ids or keys."])
     included, excluded = select_fields(body.get("fields") or None, "*navigable")
     found = {i.id: i for i in (ctx.lookup(str(r)) for r in refs) if i is not None}
+    expand = expand_of(body.get("expand"))
+    properties = properties_of(body.get("properties"))
     issues = [
         ctx.render.issue(
             found[i],
             ctx.lookup,
             included=included,
             excluded=excluded,
-            changelog="changelog" in _expand(body.get("expand")),
+            changelog=changelog_cap(ctx, expand, "search"),
+            properties=properties,
         )
         for i in sorted(found)
     ]
@@ -289,10 +305,12 @@ ROUTES: list[tuple[str, list[str], Handler, tuple[Flavor, ...] | None]] = [
     ("/issue/{key}", ["GET"], get_issue, None),
     ("/issue/{key}", ["PUT"], edit_issue, None),
     ("/issue/{key}/editmeta", ["GET"], editmeta, None),
-    ("/issue/{key}/changelog", ["GET"], changelog, None),
+    ("/issue/{key}/watchers", ["GET"], watchers, None),
+    ("/issue/{key}/changelog", ["GET"], changelog, ("cloud",)),
     ("/issue/{key}/properties", ["GET"], list_properties, None),
     ("/issue/{key}/properties/{prop}", ["GET"], get_property, None),
     ("/issue/{key}/properties/{prop}", ["PUT"], put_property, None),
+    ("/issue/{key}/properties/{prop}", ["DELETE"], delete_property, None),
     ("/issue/{key}/remotelink", ["GET"], get_remote_links, None),
     ("/issue/{key}/remotelink", ["POST"], add_remote_link, None),
 ]

@@ -23,7 +23,10 @@ _PERMISSIONS = {
     "LINK_ISSUES": ("21", "Link Issues", "Ability to link issues and create linked issues."),
     "ASSIGN_ISSUES": ("13", "Assign Issues", "Ability to assign issues to other people."),
     "ADMINISTER_PROJECTS": ("23", "Administer Projects", "Ability to administer a project in Jira."),
+    "ADMINISTER": ("0", "Administer Jira", "Ability to perform most administration functions."),
+    "BULK_CHANGE": ("33", "Make bulk changes", "Ability to modify a collection of issues at once."),
 }
+_GLOBAL = {"ADMINISTER", "BULK_CHANGE"}
 _EDITING = {
     "EDIT_ISSUES",
     "CREATE_ISSUES",
@@ -74,14 +77,22 @@ def server_info(ctx: Ctx) -> Response:
 
 
 def myself(ctx: Ctx) -> Response:
+    """The caller's account: Cloud ``accountId`` (``key``/``name`` empty), Data Center ``name``
+    and ``key`` (research/ownership.md J6)."""
     body = ctx.render.user(ctx.grant.display_name)
     if ctx.grant.display_name == ctx.store.catalog.user["displayName"]:
         body["emailAddress"] = ctx.settings.email
     body.update(locale="en_US", groups={"size": 1, "items": []}, applicationRoles={"size": 1, "items": []})
+    if ctx.settings.flavor == "cloud":
+        body.update(key="", name="")
+    else:
+        body.update(deleted=False, expand="groups,applicationRoles")
     return json_response(body)
 
 
 def fields(ctx: Ctx) -> Response:
+    """Every field, names not unique: a team-managed project's own fields carry ``scope``
+    (getFields, ``FieldDetails.scope``; research/jira.md §4)."""
     out: list[dict[str, Any]] = [
         {
             "id": fid,
@@ -97,19 +108,21 @@ def fields(ctx: Ctx) -> Response:
         for fid, name, schema, clauses in _SYSTEM_FIELDS
     ]
     for custom in ctx.store.catalog.custom_fields:
-        out.append(
-            {
-                "id": custom.id,
-                "key": custom.id,
-                "name": custom.name,
-                "custom": True,
-                "orderable": True,
-                "navigable": True,
-                "searchable": True,
-                "clauseNames": [f"cf[{custom.number}]", custom.name],
-                "schema": ctx.render.schema(custom),
-            }
-        )
+        entry: dict[str, Any] = {
+            "id": custom.id,
+            "key": custom.id,
+            "name": custom.name,
+            "custom": True,
+            "orderable": True,
+            "navigable": True,
+            "searchable": True,
+            "clauseNames": [f"cf[{custom.number}]", custom.name],
+            "schema": ctx.render.schema(custom),
+        }
+        if custom.scope is not None:
+            project = ctx.store.catalog.projects[custom.scope]
+            entry["scope"] = {"type": "PROJECT", "project": {"id": project.id}}
+        out.append(entry)
     return json_response(out)
 
 
@@ -136,7 +149,15 @@ def priorities(ctx: Ctx) -> Response:
 
 
 def priority_search(ctx: Ctx) -> Response:
-    values = [ctx.render.priority_full(p) for p in ctx.store.catalog.priorities]
+    """searchPriorities (deprecated, still served): ``projectId`` keeps the priorities available
+    in those projects, i.e. in their priority schemes."""
+    catalog = ctx.store.catalog
+    wanted = [p for p in catalog.priorities]
+    refs = [r for raw in ctx.query.getlist("projectId") for r in raw.split(",") if r]
+    if refs:
+        allowed = {p.id for r in refs for p in catalog.project_priorities(_project(ctx, r).key)}
+        wanted = [p for p in wanted if p.id in allowed]
+    values = [ctx.render.priority_full(p) for p in wanted]
     return json_response(_page(ctx, values, "priority/search"))
 
 
@@ -160,8 +181,7 @@ def project_search(ctx: Ctx) -> Response:
 
 
 def _project(ctx: Ctx, ref: str) -> Any:
-    catalog = ctx.store.catalog
-    project = catalog.project(ref) or next((p for p in catalog.projects.values() if p.id == ref), None)
+    project = ctx.store.catalog.project_by_id(ref)
     if project is None or not ctx.grant.can_browse(project.key):
         raise JiraApiError(404, [f"No project could be found with key '{ref}'."])
     return project
@@ -203,19 +223,29 @@ def my_permissions(ctx: Ctx) -> Response:
     out = {}
     for name in names or list(_PERMISSIONS):
         pid, label, description = _PERMISSIONS[name]
-        check = ctx.grant.can_edit if name in _EDITING else ctx.grant.can_browse
-        have = any(check(p) for p in scope)
-        if name == "ADMINISTER_PROJECTS":
-            have = have and ctx.grant.browse is None and ctx.grant.edit is None
         out[name] = {
             "id": pid,
             "key": name,
             "name": label,
-            "type": "PROJECT",
+            "type": "GLOBAL" if name in _GLOBAL else "PROJECT",
             "description": description,
-            "havePermission": have,
+            "havePermission": _have(ctx, name, scope),
         }
     return json_response({"permissions": out})
+
+
+def _have(ctx: Ctx, name: str, scope: list[str]) -> bool:
+    """A project permission is held if held in any project of ``scope`` (without a project
+    named: any project at all, research/jira.md §6 "Trap", Lighthouse Q6)."""
+    grant = ctx.grant
+    if name == "ADMINISTER":
+        return grant.site_admin
+    if name == "BULK_CHANGE":
+        return grant.site_admin or grant.browse is None
+    check = grant.can_edit if name in _EDITING else grant.can_browse
+    if name == "ADMINISTER_PROJECTS":
+        check = grant.can_administer
+    return any(check(p) for p in scope)
 
 
 def _permission_scope(ctx: Ctx) -> list[str]:

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roadsync.sandbox.common import Stats
 
-from . import api_issues, api_meta, api_search
+from . import api_admin, api_issues, api_meta, api_search
 from .errors import jira_error_response, rate_limit_headers
 from .model import Flavor
 from .routing import Settings, TokenGrant, make_endpoint
@@ -74,7 +74,7 @@ def create_jira_app(
                 methods=methods,
             )
         )
-    for path, methods, handler, flavors in [*api_issues.ROUTES, *api_search.ROUTES]:
+    for path, methods, handler, flavors in [*api_issues.ROUTES, *api_search.ROUTES, *api_admin.ROUTES]:
         endpoint = make_endpoint(settings, handler, flavors=flavors or every)
         routes.append(Route(f"/rest/api/{{version}}{path}", endpoint, methods=methods))
     handlers: Any = {HTTPException: _http_error}

@@ -71,6 +71,13 @@ class CompiledQuery:
     projects: frozenset[str] | None  # the issues can only be in these projects (None: any)
     sort: tuple[tuple[Callable[[JiraIssue], Any], bool], ...]  # (key, descending), major first
 
+    def order(self, matches: list[JiraIssue]) -> list[JiraIssue]:
+        """``matches`` in query order: ORDER BY keys (empty values last ascending), then key."""
+        matches.sort(key=lambda i: (i.project, i.number))
+        for sort_key, descending in reversed(self.sort):
+            matches.sort(key=_none_last(sort_key), reverse=descending)
+        return matches
+
 
 def compile_query(query: Query, ctx: EvalContext) -> CompiledQuery:
     """Compile ``query`` for ``ctx``; raises :class:`JqlError` for anything unsupported."""
@@ -271,3 +278,13 @@ def _sort_key(name: str, ctx: EvalContext) -> Callable[[JiraIssue], Any]:
     if field is None or field not in keys:
         raise JqlError(f"Error in the JQL Query: Not able to sort using field '{name}'.")
     return keys[field]
+
+
+def _none_last(key: Callable[[JiraIssue], Any]) -> Callable[[JiraIssue], tuple[bool, Any]]:
+    """A sort key where empty values sort as the largest (last ascending, first descending)."""
+
+    def wrapped(issue: JiraIssue) -> tuple[bool, Any]:
+        value = key(issue)
+        return (value is None, value)
+
+    return wrapped

@@ -13,10 +13,14 @@ __all__ = [
     "ChangeGroup",
     "ChangeItem",
     "CustomField",
+    "EditResult",
+    "FieldContext",
     "Flavor",
     "IssueType",
     "JiraIssue",
+    "JiraUser",
     "Priority",
+    "PriorityScheme",
     "Project",
     "RemoteLink",
     "SelectOption",
@@ -56,22 +60,72 @@ def parse_time(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class SelectOption:
+    """An option of a select field's context; a disabled option cannot be selected."""
+
     id: str
     value: str
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class FieldContext:
+    """A custom field context: which projects and issue types it applies to and its options.
+    ``projects`` are project keys (None: global); ``issue_types`` lowercased type names (None:
+    any). In Jira a project-specific context wins over the global one, and a field with no
+    context for an issue's project and type cannot be set on it (research/jira.md §2, §1 rule 4)."""
+
+    id: str
+    name: str
+    projects: frozenset[str] | None = None
+    issue_types: frozenset[str] | None = None
+    options: tuple[SelectOption, ...] = ()
+
+    def applies(self, project: str, issue_type: str) -> bool:
+        in_project = self.projects is None or project in self.projects
+        return in_project and (self.issue_types is None or issue_type.lower() in self.issue_types)
+
+    def option_by_value(self, value: str) -> SelectOption | None:
+        return next((o for o in self.options if o.value == value), None)
+
+    def option_by_id(self, option_id: str) -> SelectOption | None:
+        return next((o for o in self.options if o.id == str(option_id)), None)
 
 
 @dataclass(frozen=True)
 class CustomField:
-    """A custom field; ``id`` is ``customfield_NNNNN``."""
+    """A custom field; ``id`` is ``customfield_NNNNN``. ``scope`` is the key of the team-managed
+    project that owns the field (``/field`` shows it as ``scope``), None for a global field.
+    ``contexts`` are in precedence order; a field without contexts applies everywhere."""
 
     id: str
     name: str
     kind: FieldKind
-    options: tuple[SelectOption, ...] = ()
+    contexts: tuple[FieldContext, ...] = ()
+    scope: str | None = None
 
     @property
     def number(self) -> int:
         return int(self.id.rsplit("_", 1)[1])
+
+    @property
+    def options(self) -> tuple[SelectOption, ...]:
+        """Every option of every context (each option id once)."""
+        seen: dict[str, SelectOption] = {}
+        for context in self.contexts:
+            for option in context.options:
+                seen.setdefault(option.id, option)
+        return tuple(seen.values())
+
+    def context_for(self, project: str, issue_type: str) -> FieldContext | None:
+        """The context that applies to an issue of ``issue_type`` in ``project``: a project's own
+        context before a global one; None when the field does not apply there."""
+        if self.scope is not None and self.scope != project:
+            return None
+        if not self.contexts:
+            return FieldContext("0", "Default Configuration Scheme")
+        matching = [c for c in self.contexts if c.applies(project, issue_type)]
+        specific = [c for c in matching if c.projects is not None]
+        return next(iter(specific or matching), None)
 
     def option_by_value(self, value: str) -> SelectOption | None:
         return next((o for o in self.options if o.value == value), None)
@@ -105,14 +159,50 @@ class IssueType:
         return self.hierarchy_level < 0
 
 
+@dataclass(frozen=True)
+class PriorityScheme:
+    """A priority scheme: the priority ids a project may use (in order) and its default."""
+
+    id: str
+    name: str
+    priority_ids: tuple[str, ...]
+    default_id: str
+    is_default: bool = False
+
+
 @dataclass
 class Project:
+    """A project. ``screens`` maps a lowercased issue type name (or ``"*"``) to the field ids on
+    its edit screen; None means every field is on every screen. ``team_managed`` projects have
+    their own fields (Cloud only)."""
+
     key: str
     id: str
     name: str
     components: list[str] = field(default_factory=list)
     lead: str = "Pat Person"
     next_number: int = 1
+    team_managed: bool = False
+    priority_scheme: str = "1"
+    screens: dict[str, frozenset[str]] | None = None
+
+    def screen(self, issue_type: str) -> frozenset[str] | None:
+        """Field ids on the edit screen of ``issue_type`` (None: no screen configured)."""
+        if self.screens is None:
+            return None
+        return self.screens.get(issue_type.lower(), self.screens.get("*"))
+
+
+@dataclass(frozen=True)
+class JiraUser:
+    """A user account. Cloud names users by ``account_id``; Data Center by ``name`` (the login)
+    and ``key`` (stable, ``JIRAUSER10000`` style): research/ownership.md J3, J6."""
+
+    display_name: str
+    email: str
+    account_id: str
+    name: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -132,6 +222,17 @@ class ChangeGroup:
     author: str  # display name
     created: datetime
     items: tuple[ChangeItem, ...]
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What an edit did: ``wrote`` when fields or properties changed; ``group`` the history entry
+    of the field changes (None: no field changed); ``recipients`` whom the site mails about it
+    (the issue's watchers except the author, who by default gets no mail of their own changes)."""
+
+    wrote: bool
+    group: ChangeGroup | None
+    recipients: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -166,6 +267,7 @@ class JiraIssue:
     changelog: list[ChangeGroup] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
     remote_links: list[RemoteLink] = field(default_factory=list)
+    watchers: list[str] = field(default_factory=list)  # display names
 
     @property
     def number(self) -> int:

@@ -14,10 +14,12 @@ from .model import (
     CUSTOM_TYPES,
     ChangeGroup,
     CustomField,
+    FieldContext,
     IssueType,
     JiraIssue,
     Priority,
     Project,
+    SelectOption,
     Status,
     jira_time,
 )
@@ -37,6 +39,7 @@ _SYSTEM_FIELDS = (
     "updated",
     "parent",
     "project",
+    "watches",
 )
 _CATEGORY_COLOURS = {"new": "blue-gray", "indeterminate": "yellow", "done": "green"}
 
@@ -73,19 +76,22 @@ class Renderer:
         return f"{self.base}/rest/api/{self.version}"
 
     def user(self, display_name: str) -> dict[str, Any]:
-        bot = self.catalog.user
-        is_bot = display_name == bot["displayName"]
-        account = bot["accountId"] if is_bot else f"acc-{_slug(display_name)}"
+        """A user as Jira shows it: Cloud by ``accountId`` (``name``/``key`` are gone), Data
+        Center by ``name`` and ``key`` (research/ownership.md J3). Accounts of the site (the bot,
+        people) keep their ids; any other display name gets ids derived from it."""
+        known = self.catalog.users.get(display_name)
+        account = known.account_id if known else f"acc-{_slug(display_name)}"
         body: dict[str, Any] = {"displayName": display_name, "active": True, "timeZone": "UTC"}
         if self.catalog.flavor == "cloud":
             body.update(
                 accountId=account, accountType="atlassian", self=f"{self.api}/user?accountId={account}"
             )
         else:
-            name = bot["emailAddress"].split("@")[0] if is_bot else _slug(display_name)
-            body.update(name=name, key=name, self=f"{self.api}/user?username={name}")
-        if is_bot:
-            body["emailAddress"] = bot["emailAddress"]
+            name = known.name if known else _slug(display_name)
+            key = known.key if known else name
+            body.update(name=name, key=key, self=f"{self.api}/user?username={name}")
+        if known is not None:
+            body["emailAddress"] = known.email
         return body
 
     def status(self, status: Status) -> dict[str, Any]:
@@ -128,7 +134,7 @@ class Renderer:
         }
 
     def priority_full(self, priority: Priority) -> dict[str, Any]:
-        default = priority.name == "Medium" or (priority.rank == len(self.catalog.priorities) // 2)
+        default = priority.id == self.catalog.priority_schemes["1"].default_id
         return {
             **self.priority(priority),
             "description": priority.name,
@@ -143,7 +149,7 @@ class Renderer:
             "key": project.key,
             "name": project.name,
             "projectTypeKey": "software",
-            "simplified": False,
+            "simplified": project.team_managed,
             "avatarUrls": {
                 size: f"{self.base}/images/project.png" for size in ("48x48", "24x24", "16x16", "32x32")
             },
@@ -153,7 +159,7 @@ class Renderer:
                 description="",
                 lead=self.user(project.lead),
                 isPrivate=False,
-                style="classic",
+                style="next-gen" if project.team_managed else "classic",
                 components=[self.component(project, n) for n in project.components],
                 issueTypes=[self.issue_type(t) for t in self.catalog.issue_types],
                 assigneeType="UNASSIGNED",
@@ -168,12 +174,17 @@ class Renderer:
         )
         return {"self": f"{self.api}/component/{cid}", "id": cid, "name": name}
 
-    def field_value(self, custom: CustomField, value: Any) -> Any:
+    def field_value(self, custom: CustomField, value: Any, context: FieldContext | None = None) -> Any:
+        """A custom field value; a select names the option of the issue's context."""
         if value is None or custom.kind != "select":
             return value
-        option = custom.option_by_value(str(value))
-        oid = option.id if option else "0"
-        return {"self": f"{self.api}/customFieldOption/{oid}", "value": value, "id": oid}
+        option = (context.option_by_value(str(value)) if context else None) or custom.option_by_value(
+            str(value)
+        )
+        return self.option(option or SelectOption("0", str(value)))
+
+    def option(self, option: SelectOption) -> dict[str, Any]:
+        return {"self": f"{self.api}/customFieldOption/{option.id}", "value": option.value, "id": option.id}
 
     def schema(self, custom: CustomField) -> dict[str, Any]:
         kind, plugin, items = CUSTOM_TYPES[custom.kind]
@@ -183,6 +194,8 @@ class Renderer:
         return body
 
     def changelog_entry(self, group: ChangeGroup) -> dict[str, Any]:
+        """One history: ``author`` as :meth:`user`; items carry ``fieldId`` on Cloud only (DC's
+        ChangeItem has none: research/ownership.md J3)."""
         items = [
             {
                 "field": i.field,
@@ -195,6 +208,9 @@ class Renderer:
             }
             for i in group.items
         ]
+        if self.catalog.flavor == "datacenter":
+            for item in items:
+                del item["fieldId"]
         return {
             "id": str(group.id),
             "author": self.user(group.author),
@@ -238,7 +254,9 @@ class Renderer:
                 if custom.kind == "epic_link":
                     kind = self.catalog.issue_type(issue.type)
                     value = None if kind and kind.subtask else value
-                out[custom.id] = self.field_value(custom, value)
+                out[custom.id] = self.field_value(
+                    custom, value, self.catalog.context(custom, issue.project, issue.type)
+                )
         return out
 
     def _system_field(self, out: dict[str, Any], fid: str, issue: JiraIssue, lookup: Any) -> None:
@@ -271,6 +289,12 @@ class Renderer:
                 out[fid] = parent
         elif fid == "project":
             out[fid] = self.project(catalog.projects[issue.project])
+        elif fid == "watches":
+            out[fid] = {
+                "self": f"{self.api}/issue/{issue.key}/watchers",
+                "watchCount": len(issue.watchers),
+                "isWatching": False,
+            }
 
     def issue(
         self,
@@ -279,9 +303,13 @@ class Renderer:
         *,
         included: frozenset[str] | None = None,
         excluded: frozenset[str] = frozenset(),
-        changelog: bool = False,
+        changelog: int | None = None,
+        properties: Iterable[str] = (),
+        editmeta: bool = False,
     ) -> dict[str, Any]:
-        """The IssueBean: id, key, self, fields (and changelog when expanded)."""
+        """The IssueBean: id, key, self, fields; with ``changelog`` (a cap, Cloud only) the
+        histories, with ``properties`` the named entity properties the issue has, with
+        ``editmeta`` what the caller may edit (see :mod:`.screens`)."""
         body: dict[str, Any] = {
             "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
             "id": str(issue.id),
@@ -289,12 +317,30 @@ class Renderer:
             "key": issue.key,
             "fields": self.fields(issue, included, excluded, lookup),
         }
-        if changelog:
-            histories = [self.changelog_entry(g) for g in issue.changelog]
-            body["changelog"] = {
-                "startAt": 0,
-                "maxResults": len(histories),
-                "total": len(histories),
-                "histories": histories,
-            }
+        wanted = [k for k in properties if k in issue.properties]
+        if properties:
+            body["properties"] = {k: issue.properties[k] for k in wanted}
+        if editmeta:
+            from .screens import editmeta_fields
+
+            body["editmeta"] = {"fields": editmeta_fields(self, self.catalog, issue)}
+        if changelog is not None:
+            body["changelog"] = self.changelog_page(issue, changelog)
         return body
+
+    def changelog_page(self, issue: JiraIssue, cap: int) -> dict[str, Any]:
+        """``expand=changelog``. Cloud: the ``cap`` most recent histories, newest first, with the
+        true ``total`` (getIssue's ``expand`` doc: "sorted by date, starting from the most
+        recent"; capped at 100 on GET and lower in searches: pycontribs/jira#911, faros-ai
+        airbyte-connectors#2003, research/ownership.md J3). Data Center: every history, oldest
+        first (estuary/connectors#2523)."""
+        groups = list(issue.changelog)
+        if self.catalog.flavor == "cloud":
+            groups = groups[::-1][:cap]
+        histories = [self.changelog_entry(g) for g in groups]
+        return {
+            "startAt": 0,
+            "maxResults": len(histories),
+            "total": len(issue.changelog),
+            "histories": histories,
+        }

@@ -10,6 +10,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -21,7 +22,7 @@ from .model import Flavor, JiraIssue
 from .render import Renderer
 from .store import JiraStore
 
-__all__ = ["Ctx", "Handler", "Settings", "TokenGrant", "json_response", "make_endpoint"]
+__all__ = ["Ctx", "Handler", "Settings", "TokenGrant", "json_response", "make_endpoint", "owner_grant"]
 
 NOT_VISIBLE = "Issue does not exist or you do not have permission to see it."
 UNAUTHORIZED = "You are not authenticated. Authentication required to perform this operation."
@@ -29,18 +30,29 @@ UNAUTHORIZED = "You are not authenticated. Authentication required to perform th
 
 @dataclass(frozen=True)
 class TokenGrant:
-    """What a token may do: ``browse`` / ``edit`` are project keys (None = every project).
-    Editing needs browsing too. ``display_name`` is who the token is (``myself``, changelog)."""
+    """What a token may do: ``browse`` / ``edit`` / ``project_admin`` are project keys (None =
+    every project); ``site_admin`` is Administer Jira. Editing needs browsing too, and so does
+    administering a project. ``display_name`` is who the token is (``myself``, changelog);
+    ``email``, when set, must match the user name of a Basic login."""
 
     browse: frozenset[str] | None = None
     edit: frozenset[str] | None = None
     display_name: str = "Restricted User"
+    project_admin: frozenset[str] | None = frozenset()
+    site_admin: bool = False
+    email: str | None = None
 
     def can_browse(self, project: str) -> bool:
         return self.browse is None or project in self.browse
 
     def can_edit(self, project: str) -> bool:
         return self.can_browse(project) and (self.edit is None or project in self.edit)
+
+    def can_administer(self, project: str) -> bool:
+        """Administer Jira, or Administer Projects for ``project``: what ``notifyUsers=false``
+        and the scheme endpoints need (research/jira.md §6)."""
+        in_project = self.project_admin is None or project in self.project_admin
+        return self.site_admin or (self.can_browse(project) and in_project)
 
 
 @dataclass(frozen=True)
@@ -104,24 +116,59 @@ def json_response(body: Any, status: int = 200) -> Response:
     return JSONResponse(body, status_code=status, headers=rate_limit_headers())
 
 
+def owner_grant(settings: Settings) -> TokenGrant:
+    """The grant of the sandbox's own token (the bot account of the fixture)."""
+    site_admin, project_admin = settings.store.catalog.bot_admin
+    return TokenGrant(
+        display_name=settings.store.catalog.user["displayName"],
+        project_admin=None if project_admin else frozenset(),
+        site_admin=site_admin,
+    )
+
+
 def _authenticate(request: Request, settings: Settings) -> TokenGrant | None:
+    """The grant of the request's credentials, or None (401).
+
+    Data Center personal access tokens work only as ``Authorization: Bearer``; sent as a Basic
+    password they are refused with 401 (research/jira.md §7: cosmix/jira-mcp#46, checkmarx
+    cx-flow#878, pycontribs/jira#1627). The sandbox has no DC passwords, so every Basic login on
+    Data Center fails. On Cloud an API token goes with the account's email over Basic."""
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
     credential = credential.strip()
-    owner = TokenGrant(display_name=settings.store.catalog.user["displayName"])
     if scheme.lower() == "basic":
+        if settings.flavor == "datacenter":
+            return None
         try:
             email, _, token = base64.b64decode(credential).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return None
         if hmac.compare_digest(token, settings.token) and email.lower() == settings.email.lower():
-            return owner
-        return settings.restricted.get(token)
+            return owner_grant(settings)
+        grant = settings.restricted.get(token)
+        if grant is not None and grant.email is not None and grant.email.lower() != email.lower():
+            return None
+        return grant
     if scheme.lower() == "bearer":
         if hmac.compare_digest(credential, settings.token):
-            return owner
+            return owner_grant(settings)
         return settings.restricted.get(credential)
     return None
+
+
+def _refused(request: Request, settings: Settings) -> Response:
+    """401 for bad credentials. Data Center's Seraph names the failed login in headers
+    (``X-Seraph-LoginReason: AUTHENTICATED_FAILED``, ``X-AUSERNAME: anonymous``, an OAuth
+    ``WWW-Authenticate``): research/jira.md §7."""
+    if settings.flavor != "datacenter" or "authorization" not in request.headers:
+        return jira_error_response(401, [UNAUTHORIZED])
+    realm = quote(str(request.base_url).rstrip("/"), safe="")
+    headers = {
+        "X-Seraph-LoginReason": "AUTHENTICATED_FAILED",
+        "X-AUSERNAME": "anonymous",
+        "WWW-Authenticate": f'OAuth realm="{realm}"',
+    }
+    return jira_error_response(401, [UNAUTHORIZED], headers=headers)
 
 
 async def _read_body(request: Request) -> Any:
@@ -152,7 +199,7 @@ def make_endpoint(
             return jira_error_response(404, ["null for uri: " + str(request.url.path)])
         grant = _authenticate(request, settings)
         if grant is None and not (anonymous and "authorization" not in request.headers):
-            return jira_error_response(401, [UNAUTHORIZED])
+            return _refused(request, settings)
         base = str(request.base_url).rstrip("/")
         ctx = Ctx(
             request,

@@ -1,5 +1,6 @@
 """The Jira emulator's state: issues indexed by key, id and project, edits with changelog,
-and JQL searches cached per (query, store version) so that each page costs O(page)."""
+entity properties, moves, and JQL searches (cached per query and store version; Cloud's search
+view and page tokens in :mod:`.index`)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from roadsync.sandbox.fixture import JiraFixture, JiraIssueFixture
 from .catalog import Catalog
 from .edits import apply_values, plan_edit
 from .errors import JiraApiError
+from .index import SearchIndex
 from .jql import parse_jql
 from .jql_eval import EvalContext, compile_query
-from .model import ChangeGroup, ChangeItem, Flavor, JiraIssue, RemoteLink, parse_time
+from .model import ChangeGroup, ChangeItem, EditResult, Flavor, JiraIssue, RemoteLink, parse_time
+from .properties import parse_properties
 
 __all__ = ["JiraStore"]
 
@@ -47,6 +50,8 @@ class JiraStore:
         self._next_change = 100000
         self._next_link = 10000
         self._search_cache: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
+        self.index = SearchIndex()
+        self.evaluations = 0  # JQL queries evaluated (a search's later pages evaluate none)
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -84,11 +89,12 @@ class JiraStore:
             assignee=raw.get("assignee"),
         )
         for name, value in (raw.get("fields") or {}).items():
-            custom = self.catalog.custom_field(name)
+            custom = self.catalog.custom_field(name, project.key)
             if custom is None:
                 raise ValueError(f"issue {key}: unknown custom field {name!r}")
             if value is not None:
                 issue.custom[custom.id] = float(value) if custom.kind == "number" else value
+        issue.watchers = list(dict.fromkeys(raw.get("watchers", [])))
         for url in raw.get("remote_links", []):
             issue.remote_links.append(RemoteLink(self._take_link(), url, url))
         project.next_number = max(project.next_number, issue.number + 1)
@@ -163,14 +169,18 @@ class JiraStore:
             self._changed()
 
     def move(self, key: str, new_project: str, *, author: str = "Pat Person") -> str:
-        """Move an issue to another project; it gets a new key and the old key keeps resolving.
-        As in Jira, the move is a change: ``updated`` moves and the history records Key and project."""
+        """Move an issue to another project; it keeps its id, gets a new key, and the old key keeps
+        resolving to it (GET, PUT, bulk fetch, JQL ``key``). As in Jira, the move is a change:
+        ``updated`` moves and the history records ``project`` (ids, names in the strings) and
+        ``Key`` (``fromString`` old key, ``toString`` new key): research/ownership.md J3, J5
+        (Jira Server's move code; getsentry/sentry#123198; mikebowler/jirametrics#72)."""
         with self.lock:
             issue = self.get(key)
             project = self.catalog.project(new_project)
             if project is None:
                 raise KeyError(new_project)
-            old_key, old_project = issue.key, issue.project
+            before = self.index.snapshot(issue)
+            old_key, old_project = issue.key, self.catalog.projects[issue.project]
             del self._issues[old_key]
             del self._by_project[issue.project][old_key]
             issue.key, issue.project = f"{project.key}-{project.next_number}", project.key
@@ -191,23 +201,39 @@ class JiraStore:
                     author=author,
                     created=now,
                     items=(
+                        ChangeItem(
+                            "project",
+                            "project",
+                            "jira",
+                            old_project.id,
+                            old_project.name,
+                            project.id,
+                            project.name,
+                        ),
                         ChangeItem("Key", "issuekey", "jira", None, old_key, None, issue.key),
-                        ChangeItem("project", "project", "jira", None, old_project, None, project.key),
                     ),
                 )
             )
             self._next_change += 1
             self._changed()
+            self.index.changed(issue, before)
             return issue.key
 
-    def edit(self, key: str, body: Mapping[str, Any], *, api_version: str, author: str) -> bool:
-        """Apply a ``PUT /issue`` body; True when something changed (one changelog entry).
-        Raises :class:`JiraApiError` (400) without changing anything when the body is invalid."""
+    def edit(self, key: str, body: Mapping[str, Any], *, api_version: str, author: str) -> EditResult:
+        """Apply a ``PUT /issue`` body (``fields``, ``update``, ``properties``): one changelog
+        entry for all changed fields, by ``author``. Raises :class:`JiraApiError` (400) without
+        changing anything when any part of the body is invalid."""
         with self.lock:
             issue = self.get(key)
             values = plan_edit(body, issue, self.catalog, version=api_version, resolve=self.find)
-            changed = self._apply(issue, values, author) is not None
-            return self._set_properties(issue, body.get("properties")) or changed
+            properties = parse_properties(body.get("properties"))
+            before = self.index.snapshot(issue)
+            group = self._apply(issue, values, author)
+            wrote = any([self._put_property(issue, k, v) for k, v in properties]) or group is not None
+            if wrote:
+                self.index.changed(issue, before)
+            recipients = tuple(w for w in issue.watchers if w != author) if group else ()
+            return EditResult(wrote, group, recipients)
 
     def _apply(self, issue: JiraIssue, values: Mapping[str, Any], author: str) -> ChangeGroup | None:
         group = apply_values(
@@ -223,13 +249,6 @@ class JiraStore:
         now = self._clock().astimezone(timezone.utc)
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         return max(now, self._last_time + timedelta(milliseconds=1))
-
-    def _set_properties(self, issue: JiraIssue, properties: Any) -> bool:
-        changed = False
-        for prop in properties or []:
-            if isinstance(prop, dict) and isinstance(prop.get("key"), str):
-                changed = self.set_property(issue.key, prop["key"], prop.get("value")) or changed
-        return changed
 
     def edit_as_person(
         self,
@@ -252,11 +271,12 @@ class JiraStore:
             if priority is not None:
                 body_fields["priority"] = {"name": priority}
             for name, value in (fields or {}).items():
-                custom = self.catalog.custom_field(name)
+                custom = self.catalog.custom_field(name, self.get(key).project)
                 fid = custom.id if custom else name
                 select = custom is not None and custom.kind == "select" and value is not None
                 body_fields[fid] = {"value": value} if select else value
-            return self.edit(key, {"fields": body_fields, "update": update}, api_version="2", author=author)
+            body = {"fields": body_fields, "update": update}
+            return self.edit(key, body, api_version="2", author=author).wrote
 
     def create(self, fields: Mapping[str, Any], *, api_version: str, author: str) -> JiraIssue:
         """Create an issue from a ``POST /issue`` ``fields`` object (project, issuetype, summary
@@ -299,17 +319,39 @@ class JiraStore:
             issue.changelog.clear()  # creation is not a change in Jira's history
             issue.updated = now
             self._index(issue)
+            self.index.changed(issue, None, created=True)
             return issue
 
     def set_property(self, key: str, name: str, value: Any) -> bool:
-        """Set an issue property; True when the value changed (properties do not move ``updated``)."""
+        """Set an issue entity property; True when the value changed. Properties write no history
+        and do not move ``updated`` (research/ownership.md J1). 400 for a key or value Jira refuses."""
         with self.lock:
             issue = self.get(key)
-            if issue.properties.get(name, object()) == value:
+            ((name, value),) = parse_properties([{"key": name, "value": value}])
+            before = self.index.snapshot(issue)
+            changed = self._put_property(issue, name, value)
+            if changed:
+                self.index.changed(issue, before)
+            return changed
+
+    def delete_property(self, key: str, name: str) -> bool:
+        """Remove an issue property; False when the issue has none by that key."""
+        with self.lock:
+            issue = self.get(key)
+            if name not in issue.properties:
                 return False
-            issue.properties[name] = value
+            before = self.index.snapshot(issue)
+            del issue.properties[name]
             self._changed()
+            self.index.changed(issue, before)
             return True
+
+    def _put_property(self, issue: JiraIssue, name: str, value: Any) -> bool:
+        if issue.properties.get(name, object()) == value:
+            return False
+        issue.properties[name] = value
+        self._changed()
+        return True
 
     def add_remote_link(
         self, key: str, url: str, title: str, *, global_id: str | None = None, relationship: str | None = None
@@ -330,21 +372,33 @@ class JiraStore:
 
     # -- search ---------------------------------------------------------------------------------
 
-    def search(self, jql: str, *, visible: Callable[[str], bool]) -> list[str]:
+    def search(
+        self, jql: str, *, visible: Callable[[str], bool], lagged: bool = False, fresh: Iterable[int] = ()
+    ) -> list[str]:
         """Keys of the issues matching ``jql`` that the caller can see, in query order.
-        Cached per (jql, visibility, version): paging through a big result costs O(page)."""
+
+        ``lagged`` searches (Cloud's ``/search/jql``) see issues as :meth:`searched` does, except
+        the ids in ``fresh`` (``reconcileIssues``). Cached per (jql, visibility, version) while no
+        change is pending in the search view."""
         with self.lock:
             projects = frozenset(p for p in self.catalog.projects if visible(p))
+            fresh_ids = frozenset(fresh)
+            if lagged and self.index.lagging():
+                return self._run_query(jql, projects, lambda i: self.searched(i, fresh_ids))
             cache_key = (jql, projects, self.version)
             cached = self._search_cache.get(cache_key)
             if cached is not None:
                 self._search_cache.move_to_end(cache_key)
                 return cached
-            keys = self._run_query(jql, projects)
+            keys = self._run_query(jql, projects, lambda i: i)
             self._search_cache[cache_key] = keys
             while len(self._search_cache) > _CACHE_SIZE:
                 self._search_cache.popitem(last=False)
             return keys
+
+    def searched(self, issue: JiraIssue, fresh: frozenset[int] = frozenset()) -> JiraIssue | None:
+        """``issue`` as Cloud's search sees it now (None: not yet visible); fresh ids as stored."""
+        return issue if issue.id in fresh else self.index.view(issue)
 
     def compile(self, jql: str, projects: frozenset[str]) -> Any:
         """Parse and compile ``jql`` for a caller who sees ``projects`` (raises JqlError)."""
@@ -360,21 +414,12 @@ class JiraStore:
         query = parse_jql(jql)
         return query, compile_query(query, ctx)
 
-    def _run_query(self, jql: str, projects: frozenset[str]) -> list[str]:
+    def _run_query(
+        self, jql: str, projects: frozenset[str], view: Callable[[JiraIssue], JiraIssue | None]
+    ) -> list[str]:
         _query, compiled = self.compile(jql, projects)
         scope = projects if compiled.projects is None else projects & compiled.projects
-        matches = [i for i in self.issues(sorted(scope)) if compiled.predicate(i)]
-        matches.sort(key=lambda i: (i.project, i.number))
-        for sort_key, descending in reversed(compiled.sort):
-            matches.sort(key=_none_last(sort_key), reverse=descending)
-        return [i.key for i in matches]
-
-
-def _none_last(key: Callable[[JiraIssue], Any]) -> Callable[[JiraIssue], tuple[bool, Any]]:
-    """A sort key where empty values sort as the largest (last ascending, first descending)."""
-
-    def wrapped(issue: JiraIssue) -> tuple[bool, Any]:
-        value = key(issue)
-        return (value is None, value)
-
-    return wrapped
+        seen = (view(i) for i in self.issues(sorted(scope)))
+        matches = compiled.order([i for i in seen if i is not None and compiled.predicate(i)])
+        self.evaluations += 1
+        return [self._by_id[i.id] for i in matches]

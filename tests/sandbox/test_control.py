@@ -22,10 +22,11 @@ def test_stats_count_reads_and_writes_and_reset_clears_them() -> None:
         reset = client.post(sb.url + "/_sandbox/stats/reset").json()
         after = client.get(sb.url + "/_sandbox/stats").json()
     assert stats == {
-        "jira": {"reads": 2, "writes": 1, "issues": 7},
+        "jira": {"reads": 2, "writes": 1, "issues": 7, "notifications": 0},
         "github": {"reads": 0, "writes": 0, "issues": 0},
     }
-    assert reset["jira"]["reads"] == 0 and after["jira"] == {"reads": 0, "writes": 0, "issues": 7}
+    assert reset["jira"]["reads"] == 0
+    assert after["jira"] == {"reads": 0, "writes": 0, "issues": 7, "notifications": 0}
 
 
 def test_faults_update_partially_and_take_effect_at_once() -> None:

@@ -12,7 +12,7 @@ import pytest
 from roadsync.sandbox.common import RunningServer, Stats
 from roadsync.sandbox.fixture import JiraIssueFixture
 from roadsync.sandbox.jira import JiraStore, TokenGrant, jira_error_response
-from tests.sandbox.test_jira_client import EMAIL, TOKEN, make_fixture, running_jira
+from tests.sandbox.test_jira_client import EMAIL, TOKEN, http_auth, make_fixture, running_jira
 
 GONE = {
     "errorMessages": [
@@ -24,7 +24,7 @@ GONE = {
 
 
 def http(server: RunningServer, token: str = TOKEN) -> httpx.Client:
-    return httpx.Client(base_url=server.url, auth=(EMAIL, token), timeout=10)
+    return httpx.Client(base_url=server.url, timeout=10, **http_auth(server.url, token))
 
 
 @pytest.fixture

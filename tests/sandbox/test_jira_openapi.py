@@ -17,7 +17,7 @@ from openapi_schema_validator import OAS30Validator
 
 from roadsync.sandbox.common import RunningServer
 from tests.paths import JIRA_OPENAPI
-from tests.sandbox.test_jira_client import EMAIL, TOKEN, running_jira
+from tests.sandbox.test_jira_client import EMAIL, TOKEN, http_auth, running_jira
 
 SPEC_PATH = JIRA_OPENAPI
 
@@ -90,6 +90,24 @@ def _client(server: RunningServer) -> httpx.Client:
         ("/issue/PAY-2/properties/roadsync", "/issue/{issueIdOrKey}/properties/{propertyKey}", {}),
         ("/search/jql", "/search/jql", {"jql": "project = PAY", "fields": "*all", "maxResults": 2}),
         ("/issue/NOPE-1", "/issue/{issueIdOrKey}", {}),
+        ("/issue/PAY-2/watchers", "/issue/{issueIdOrKey}/watchers", {}),
+        ("/issue/PAY-2", "/issue/{issueIdOrKey}", {"properties": "roadsync", "expand": "editmeta"}),
+        (
+            "/search/jql",
+            "/search/jql",
+            {
+                "jql": "key = PAY-2",
+                "properties": "roadsync",
+                "expand": "editmeta,changelog",
+                "fields": "*all",
+            },
+        ),
+        ("/priorityscheme", "/priorityscheme", {"expand": "priorities,projects"}),
+        ("/priorityscheme/1/priorities", "/priorityscheme/{schemeId}/priorities", {}),
+        ("/priorityscheme/1/projects", "/priorityscheme/{schemeId}/projects", {}),
+        ("/field/customfield_10020/context", "/field/{fieldId}/context", {}),
+        ("/field/customfield_10020/context/10000/option", "/field/{fieldId}/context/{contextId}/option", {}),
+        ("/field/customfield_10020/context/projectmapping", "/field/{fieldId}/context/projectmapping", {}),
     ],
 )
 def test_get_answers_match_the_spec(
@@ -113,6 +131,10 @@ def test_remote_links_match_the_spec(cloud: httpx.Client) -> None:
         ("/search/approximate-count", {"jql": "project = PAY"}),
         ("/issue/bulkfetch", {"issueIdsOrKeys": ["PAY-1", "PAY-2"], "fields": ["summary", "parent"]}),
         ("/changelog/bulkfetch", {"issueIdsOrKeys": ["PAY-2"]}),
+        (
+            "/issue/bulkfetch",
+            {"issueIdsOrKeys": ["PAY-2"], "properties": ["roadsync"], "expand": ["changelog"]},
+        ),
         ("/issue", {"fields": {"project": {"key": "PAY"}, "issuetype": {"name": "Task"}, "summary": "new"}}),
         ("/search/jql", {"jql": "order by key"}),
     ],
@@ -133,7 +155,7 @@ def test_datacenter_search_matches_the_old_search_schema() -> None:
     """DC's ``/rest/api/2/search`` answer has the (deprecated) SearchResults shape."""
     with (
         running_jira("datacenter") as (server, _store, _stats),
-        httpx.Client(base_url=server.url, auth=(EMAIL, TOKEN), timeout=10) as web,
+        httpx.Client(base_url=server.url, timeout=10, **http_auth(server.url)) as web,
     ):
         answer = web.get("/rest/api/2/search", params={"jql": "project = PAY", "maxResults": 2})
     check(answer, "/search")

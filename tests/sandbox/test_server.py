@@ -67,7 +67,7 @@ def test_stats_count_tracker_requests_through_either_server(demo_sandbox: object
         via_jira = client.get(sb.jira_url + "/_sandbox/stats").json()
     assert added.status_code == 200
     assert via_jira == sb.stats()
-    assert via_jira["jira"] == {"reads": 1, "writes": 0, "issues": 211}
+    assert via_jira["jira"] == {"reads": 1, "writes": 0, "issues": 211, "notifications": 0}
     assert via_jira["github"]["reads"] == 1 and via_jira["github"]["writes"] == 1
     assert via_jira["github"]["issues"] == 179  # pull requests excluded
     sb.reset_stats()
