@@ -104,7 +104,7 @@ def make_fixture(size: Size, seed: int = 9) -> Fixture:
 def write_config(sandbox: Sandbox, folder: Path, pacing_s: float) -> Path:
     """A roadsync config for ``sandbox``: the scale roadmap, the demo's managed fields, GitHub
     writes paced ``pacing_s`` apart, state in ``folder``."""
-    connection = config_toml(sandbox, with_roadmap=False).replace(
+    connection = config_toml(sandbox, roadmap=None).replace(
         "seconds_between_writes = 0", f"seconds_between_writes = {pacing_s}"
     )
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,9 @@ works; answers only loopback clients (403 otherwise). Never faulted, never count
 * ``POST /stats/reset``
 * ``GET /faults``, ``POST /faults`` with a partial JSON body (``{"rate": 0.1, "seed": 7}``)
 * ``POST /github/budget`` with ``{"limit": n, "remaining": n}``
+* ``POST /jira/move`` with ``{"key": "OPS-3", "project": "SHOP", "author": "Dana Reyes"}``: a
+  person moves a Jira issue to another project (Jira's bulk move needs a UI-like flow, so the
+  sandbox offers this instead) -> ``{"key": new key}``; 404 for an unknown issue or project
 * ``GET /health``
 """
 
@@ -41,6 +44,7 @@ class Control:
     faults: FaultState
     issues: Callable[[str], int]
     set_budget: Callable[[int | None, int | None], dict[str, int]] | None = None
+    move: Callable[[str, str, str | None], str] | None = None
 
 
 def create_control_app(control: Control) -> Starlette:
@@ -78,6 +82,20 @@ def create_control_app(control: Control) -> Starlette:
                 return JSONResponse({"error": "limit and remaining must be non-negative integers"}, 400)
         return JSONResponse(control.set_budget(limit, remaining))
 
+    async def move(request: Request) -> Response:
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        key, project, author = body.get("key"), body.get("project"), body.get("author")
+        if control.move is None or not isinstance(key, str) or not isinstance(project, str):
+            return JSONResponse({"error": "give key and project (strings)"}, status_code=400)
+        try:
+            return JSONResponse(
+                {"key": control.move(key, project, author if isinstance(author, str) else None)}
+            )
+        except KeyError as exc:
+            return JSONResponse({"error": f"no such issue or project: {exc.args[0]}"}, status_code=404)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -88,6 +106,7 @@ def create_control_app(control: Control) -> Starlette:
             Route("/faults", get_faults, methods=["GET"]),
             Route("/faults", set_faults, methods=["POST"]),
             Route("/github/budget", budget, methods=["POST"]),
+            Route("/jira/move", move, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
         ]
     )

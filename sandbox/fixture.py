@@ -4,6 +4,12 @@ A fixture is one JSON document (``.json``) shaped as :class:`Fixture`. Times are
 (``2026-11-02T09:30:00Z``). Everything optional has a sensible default; ids (Jira issue ids,
 GitHub issue ids and node ids, Projects v2 ids) are assigned by the stores, deterministically.
 
+A Jira site can be configured as real sites are (``roadsync.sandbox.demo_site`` is a complete
+one): ``priority_schemes`` and a project's ``priority_scheme``; a project's edit ``screens`` per
+issue type; ``team_managed`` projects with fields of their own (a custom field's ``project``);
+custom field ``contexts`` with per-project options and several fields sharing a name; issue
+``watchers``; the bot's rights (``user.site_admin``, ``user.project_admin``).
+
 Example::
 
     {
@@ -35,14 +41,22 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, TypedDict
 
 __all__ = [
     "Fixture",
     "GithubFixture",
     "GithubIssueFixture",
+    "JiraContextFixture",
+    "JiraCustomFieldFixture",
     "JiraFixture",
     "JiraIssueFixture",
+    "JiraOptionFixture",
+    "JiraPrioritySchemeFixture",
+    "JiraProjectFixture",
+    "JiraUserFixture",
+    "PersonFixture",
     "ProjectFixture",
 ]
 
@@ -52,12 +66,46 @@ class JiraProjectFixture(TypedDict, total=False):
     name: str
     components: list[str]
     lead: str
+    team_managed: bool  # Cloud: the project has fields of its own (default false)
+    priority_scheme: str  # a priority_schemes name (default: the default scheme, every priority)
+    # Edit screen per issue type name ("*": every other type): the field ids or names on it.
+    # Without screens every field is on every screen. Names resolve in the project.
+    screens: dict[str, list[str]]
+
+
+class JiraOptionFixture(TypedDict, total=False):
+    value: str  # required
+    disabled: bool
+
+
+class JiraContextFixture(TypedDict, total=False):
+    name: str
+    projects: list[str]  # project keys; absent: a global context
+    issue_types: list[str]  # issue type names; absent: every issue type
+    options: Sequence[str | JiraOptionFixture]
 
 
 class JiraCustomFieldFixture(TypedDict, total=False):
-    name: str  # required
+    name: str  # required; several fields may share a name
+    id: str  # "customfield_NNNNN" (default: assigned in order from customfield_10020)
     type: Literal["select", "text", "number", "labels"]
-    options: list[str]  # select only
+    options: Sequence[str | JiraOptionFixture]  # select only: the global context's options
+    contexts: list[JiraContextFixture]  # instead of ``options``: contexts in precedence order
+    project: str  # the team-managed project that owns this field (its ``scope``)
+
+
+class JiraPrioritySchemeFixture(TypedDict, total=False):
+    name: str  # required
+    priorities: list[str]  # required: priority names in the scheme
+    default: str  # default: the middle one
+
+
+class JiraUserFixture(TypedDict, total=False):
+    displayName: str
+    emailAddress: str
+    accountId: str
+    site_admin: bool  # Administer Jira (default true)
+    project_admin: bool  # Administer Projects in every project (default true)
 
 
 class JiraIssueFixture(TypedDict, total=False):
@@ -73,6 +121,7 @@ class JiraIssueFixture(TypedDict, total=False):
     assignee: str | None  # a display name
     fields: dict[str, str | float | None]  # custom field values by field name
     remote_links: list[str]  # URLs (e.g. GitHub issues)
+    watchers: list[str]  # display names of the people watching (they get the mails of edits)
     created: str
     updated: str
 
@@ -80,9 +129,10 @@ class JiraIssueFixture(TypedDict, total=False):
 class JiraFixture(TypedDict, total=False):
     projects: list[JiraProjectFixture]
     priorities: list[str]  # default Highest, High, Medium, Low, Lowest
+    priority_schemes: list[JiraPrioritySchemeFixture]  # beside the default scheme (every priority)
     custom_fields: list[JiraCustomFieldFixture]
     issues: list[JiraIssueFixture]
-    user: dict[str, str]  # the bot account: {"displayName", "emailAddress", "accountId"}
+    user: JiraUserFixture  # the bot account (the sandbox's token)
 
 
 class GithubIssueFixture(TypedDict, total=False):
@@ -136,6 +186,25 @@ class GithubFixture(TypedDict, total=False):
     user: dict[str, str]  # the bot account: {"login", "name"}
 
 
+class PersonGithubFixture(TypedDict, total=False):
+    login: str  # required
+    token: str
+    role: Literal["read", "triage", "write", "maintain", "admin"]  # default "write"
+
+
+class PersonJiraFixture(TypedDict, total=False):
+    email: str  # required for a Jira account (write access to every project, no admin)
+    account_id: str  # Cloud accountId (default: derived from the name)
+    token: str
+
+
+class PersonFixture(TypedDict, total=False):
+    name: str  # required: display name
+    github: PersonGithubFixture
+    jira: PersonJiraFixture
+
+
 class Fixture(TypedDict, total=False):
     jira: JiraFixture
     github: GithubFixture
+    people: list[PersonFixture]  # default: one person, Pat Person (write access everywhere)

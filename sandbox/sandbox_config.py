@@ -63,18 +63,23 @@ def _list(values: list[str]) -> str:
     return "[" + ", ".join(_q(v) for v in values) + "]"
 
 
-def config_toml(sandbox: SandboxLike, *, with_roadmap: bool) -> str:
-    """The config text; ``with_roadmap`` adds the demo roadmap and the managed fields."""
+def config_toml(sandbox: SandboxLike, *, roadmap: str | None) -> str:
+    """The config text; ``roadmap`` (``"demo"`` or ``"configured-site"``) adds that seed's
+    roadmap and managed fields."""
     from roadsync.sandbox.demo import demo_roadmap_toml
+    from roadsync.sandbox.demo_site import SITE_FIELDS_TOML, configured_site_roadmap_toml
     from roadsync.sandbox.server import GITHUB_TOKEN_ENV, JIRA_TOKEN_ENV
+
+    roadmaps = {"demo": demo_roadmap_toml, "configured-site": configured_site_roadmap_toml}
+    fields = {"demo": DEMO_FIELDS_TOML, "configured-site": SITE_FIELDS_TOML}
 
     parts = [
         "# roadsync config for the sandbox trackers (written by `roadsync sandbox --write-config`).",
         f"# Tokens come from the environment: {JIRA_TOKEN_ENV}, {GITHUB_TOKEN_ENV}.",
         "",
     ]
-    if with_roadmap:
-        parts += [demo_roadmap_toml().rstrip(), ""]
+    if roadmap in roadmaps:
+        parts += [roadmaps[roadmap]().rstrip(), ""]
     if sandbox.jira_projects:
         auth = "bearer" if sandbox.jira_flavor == "datacenter" else "basic"
         parts += [
@@ -106,7 +111,7 @@ def config_toml(sandbox: SandboxLike, *, with_roadmap: bool) -> str:
                 f"number = {int(project['number'])}",
                 "",
             ]
-    if with_roadmap:
-        parts += [DEMO_FIELDS_TOML]
+    if roadmap in fields:
+        parts += [fields[roadmap]]
     parts += ["[run]", 'state_dir = ".roadsync"', ""]
     return "\n".join(parts)

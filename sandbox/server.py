@@ -27,6 +27,7 @@ from roadsync.sandbox.common import RunningServer, Stats, serve_app
 from roadsync.sandbox.control import Control, create_control_app, with_control
 from roadsync.sandbox.faults import FaultSettings, FaultsMiddleware, FaultState, default_github_limits
 from roadsync.sandbox.fixture import Fixture
+from roadsync.sandbox.people import Person, people_from_fixture
 from roadsync.sandbox.recorder import RecordedRequest, RequestRecorder, Tracker
 from roadsync.sandbox.sandbox_config import config_toml
 
@@ -37,20 +38,24 @@ GITHUB_TOKEN_ENV = "ROADSYNC_SANDBOX_GITHUB_TOKEN"
 
 Seed = str | Path | dict[str, Any] | None
 Flavor = Literal["cloud", "datacenter"]
+NAMED_SEEDS = ("demo", "configured-site")
 
 
-def resolve_seed(seed: Seed) -> tuple[Fixture, bool]:
-    """The fixture for a seed (``"demo"``, a JSON file, a fixture dict, or ``None`` = empty)
-    and whether it is the demo company."""
+def resolve_seed(seed: Seed) -> tuple[Fixture, str | None]:
+    """The fixture for a seed (``"demo"``, ``"configured-site"``, a JSON file, a fixture dict,
+    or ``None`` = empty) and the name of the built-in seed it is (None for the others)."""
     from roadsync.sandbox.demo import demo_fixture, load_fixture
+    from roadsync.sandbox.demo_site import configured_site_fixture
 
     if seed is None:
-        return Fixture(), False
+        return Fixture(), None
     if isinstance(seed, dict):
-        return seed, False  # type: ignore[return-value]
+        return seed, None  # type: ignore[return-value]
     if isinstance(seed, str) and seed == "demo":
-        return demo_fixture(), True
-    return load_fixture(Path(seed)), False
+        return demo_fixture(), "demo"
+    if isinstance(seed, str) and seed == "configured-site":
+        return configured_site_fixture(), "configured-site"
+    return load_fixture(Path(seed)), None
 
 
 class Sandbox:
@@ -60,7 +65,7 @@ class Sandbox:
         self,
         fixture: Fixture,
         *,
-        demo: bool,
+        seed_name: str | None,
         jira_flavor: Flavor,
         faults: FaultSettings,
         jira_token: str,
@@ -75,9 +80,11 @@ class Sandbox:
         from roadsync.sandbox.jira import JiraStore, create_jira_app
 
         jira_grants, github_grants = _split_grants(restricted_tokens or {})
+        self.people: list[Person] = people_from_fixture(fixture.get("people"))
+        jira_grants = {**_jira_people_grants(self.people), **jira_grants}
 
         self.fixture = fixture
-        self.demo = demo
+        self.seed_name = seed_name
         self.jira_flavor: str = jira_flavor
         self.jira_email = jira_email
         self.jira_token = jira_token
@@ -88,6 +95,11 @@ class Sandbox:
         self.stats_counters = Stats()
         self.faults = FaultState(faults)
         self.jira_store = JiraStore.from_fixture(fixture.get("jira", {}), flavor=jira_flavor)
+        if jira_flavor == "cloud":  # Data Center's index is synchronous
+            self.jira_store.index.lag_s = lambda: self.faults.settings.search_lag_ms / 1000
+        for person in self.people:
+            if person.jira_email:
+                self.jira_store.catalog.add_user(person.name, person.jira_email, person.jira_account_id)
         self.github_store = GithubStore.from_fixture(fixture.get("github", {}))
         jira_app = create_jira_app(
             self.jira_store,
@@ -100,7 +112,7 @@ class Sandbox:
         self.github_app = create_github_app(
             self.github_store, stats=self.stats_counters, token=github_token, restricted_tokens=github_grants
         )
-        control = Control(self.stats_counters, self.faults, self._issues, self._set_budget)
+        control = Control(self.stats_counters, self.faults, self._issues, self._set_budget, self._move)
         control_app = create_control_app(control)
         self._servers: list[RunningServer] = []
         try:
@@ -135,6 +147,11 @@ class Sandbox:
         return self.github_url + "/_sandbox"
 
     @property
+    def demo(self) -> bool:
+        """Whether this is the demo company."""
+        return self.seed_name == "demo"
+
+    @property
     def jira_projects(self) -> list[str]:
         return [p["key"] for p in self.fixture.get("jira", {}).get("projects", [])]
 
@@ -165,6 +182,11 @@ class Sandbox:
     def set_faults(self, **settings: Any) -> FaultSettings:
         """Change fault settings at run time (partial); see :mod:`roadsync.sandbox.faults`."""
         return self.faults.update(**settings)
+
+    def _move(self, key: str, project: str, author: str | None) -> str:
+        """Move a Jira issue to another project (as ``author``, default the first person)."""
+        default = self.people[0].name if self.people else "Pat Person"
+        return self.jira_store.move(key, project, author=author or default)
 
     def _issues(self, tracker: str) -> int:
         store: Any = self.jira_store if tracker == "jira" else self.github_store
@@ -227,16 +249,18 @@ class Sandbox:
             "control": self.control_url,
             "config": str(self.config_path) if self.config_path else None,
             "env": self.env(),
+            "people": [person.info(jira=True) for person in self.people],
         }
 
     def write_config(self, path: str | Path, *, roadmap: bool = True) -> Path:
         """Write a complete roadsync config (TOML) for this sandbox; tokens come from ``env()``.
 
-        With the demo seed (and ``roadmap``) it holds the demo roadmap and managed fields.
+        With a built-in seed (and ``roadmap``) it holds that seed's roadmap and managed fields.
         """
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(config_toml(self, with_roadmap=roadmap and self.demo), encoding="utf-8")
+        kind = self.seed_name if roadmap else None
+        target.write_text(config_toml(self, roadmap=kind), encoding="utf-8")
         self.config_path = target.resolve()
         return self.config_path
 
@@ -256,6 +280,18 @@ class Sandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _jira_people_grants(people: list[Person]) -> dict[str, Any]:
+    """Jira grants of the people's tokens: edit every project, administer none, as themselves."""
+    from roadsync.sandbox.jira import TokenGrant
+
+    grants = {}
+    for person in people:
+        if person.jira_email and person.jira_token:
+            register_secret(person.jira_token)
+            grants[person.jira_token] = TokenGrant(display_name=person.name, email=person.jira_email)
+    return grants
 
 
 def _split_grants(grants: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -296,7 +332,7 @@ def start_sandbox(
     """
     if jira_flavor not in ("cloud", "datacenter"):
         raise ValueError(f"unknown Jira flavor {jira_flavor!r} (cloud or datacenter)")
-    fixture, demo = resolve_seed(seed)
+    fixture, seed_name = resolve_seed(seed)
     faults = FaultSettings(rate=fault_rate, latency_ms=latency_ms, seed=fault_seed)
     faults.check()
     jira_token = jira_token or secrets.token_hex(16)
@@ -307,7 +343,7 @@ def start_sandbox(
         register_secret(token)
     return Sandbox(
         fixture,
-        demo=demo,
+        seed_name=seed_name,
         jira_flavor=jira_flavor,
         faults=faults,
         jira_token=jira_token,

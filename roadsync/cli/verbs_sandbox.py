@@ -20,7 +20,13 @@ from roadsync.errors import RoadsyncError
 
 @cli.command("sandbox")
 @global_options
-@click.option("--seed", "seed", default="demo", show_default=True, help="'demo' or a fixture JSON file.")
+@click.option(
+    "--seed",
+    "seed",
+    default="demo",
+    show_default=True,
+    help="'demo', 'configured-site' (a Jira configured as real sites are) or a fixture JSON file.",
+)
 @click.option(
     "--jira-flavor",
     "jira_flavor",
@@ -90,7 +96,7 @@ def _start(options: dict[str, Any]) -> Any:
 
     seed = options.pop("seed")
     try:
-        return start_sandbox(seed if seed == "demo" else Path(seed), **options)
+        return start_sandbox(seed if seed in ("demo", "configured-site") else Path(seed), **options)
     except OSError as exc:
         raise RoadsyncError(
             f"the sandbox cannot listen: {exc.strerror or exc}", hint="choose other ports or leave them out"
@@ -151,10 +157,20 @@ def _summary(info: dict[str, Any]) -> str:
     if info["config"]:
         exports = " ".join(f"{k}={v}" for k, v in info["env"].items())
         lines += ["", f"  Config: {info['config']}", f"    export {exports}"]
+    for person in info.get("people", []):
+        if "jira" in person:
+            lines.append(
+                f"  Person {person['name']}: Jira {person['jira']['email']} token {person['jira']['token']}"
+            )
+    login = (
+        f"-H 'Authorization: Bearer {jira['token']}'"
+        if jira["flavor"] == "datacenter"
+        else f"-u {jira['email']}:{jira['token']}"
+    )
     lines += [
         "",
         "Try:",
-        f"  curl -u {jira['email']}:{jira['token']} {jira['url']}/rest/api/2/serverInfo",
+        f"  curl {login} {jira['url']}/rest/api/2/serverInfo",
         f"  curl -H 'Authorization: Bearer {github['token']}' {github['url']}/user",
         "",
     ]

@@ -68,7 +68,7 @@ def _unset_managed(jira: list[dict[str, Any]], github: list[dict[str, Any]], pro
 
 def write_config(sandbox: Sandbox, path: Path, extra: str = "") -> Path:
     """The demo roadmap and managed fields for ``sandbox`` (whatever its seed), plus ``extra`` TOML."""
-    text = config_toml(sandbox, with_roadmap=True)
+    text = config_toml(sandbox, roadmap="demo")
     # The small company's first sync touches nearly every item: above the default guard.
     text = text.replace("[run]\n", "[run]\nmax_changes = 100000\n", 1)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -135,7 +135,7 @@ def test_hostile_tracker_content_syncs_and_labels_round_trip(tmp_path: Path) -> 
         config = tmp_path / "roadsync.toml"
         from roadsync.sandbox.sandbox_config import config_toml
 
-        config.write_text(ROADMAP + config_toml(sb, with_roadmap=False), encoding="utf-8")
+        config.write_text(ROADMAP + config_toml(sb, roadmap=None), encoding="utf-8")
         env = cli_env(sb)
         before = {k: set(sb.jira_store.get(k).labels) for k in ("PAY-1", "PAY-2")}
         code, _, err = run_cli(config, "sync", env=env)

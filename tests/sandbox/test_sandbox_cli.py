@@ -45,9 +45,9 @@ def test_json_line_when_ready_then_clean_stop(tmp_path: Path, stop_signal: signa
         assert info["jira"]["flavor"] == "datacenter" and info["control"].endswith("/_sandbox")
         with httpx.Client(timeout=10) as client:
             assert client.get(info["control"] + "/stats").json()["jira"]["issues"] == 211
-            answer = client.get(
+            answer = client.get(  # a Data Center personal access token goes as Bearer
                 info["jira"]["url"] + "/rest/api/2/serverInfo",
-                auth=(info["jira"]["email"], info["jira"]["token"]),
+                headers={"Authorization": "Bearer " + info["jira"]["token"]},
             )
             assert answer.json()["deploymentType"] == "Server"
         proc.send_signal(stop_signal)
@@ -92,3 +92,38 @@ def test_bad_seed_file_is_a_config_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 78 and result.stdout == ""
     assert str(bad) in result.stderr and "lacks key" in result.stderr
+
+
+def test_configured_site_seed_writes_a_config_naming_the_alignment_field(tmp_path: Path) -> None:
+    """``--seed configured-site --write-config`` serves a site with people and writes a config that
+    manages Jira priority, theme labels and the Alignment field by its name, which validates."""
+    config = tmp_path / "site.toml"
+    proc = _start("--seed", "configured-site", "--write-config", str(config), "--json")
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    settings = tomllib.loads(config.read_text())
+    SettingsModel.model_validate(settings)
+    assert settings["jira"]["projects"] == ["SHOP", "OPS", "MOB"] and "github" not in settings
+    assert settings["fields"]["alignment"]["jira"] == {"target": "field", "field": "Alignment"}
+    assert settings["fields"]["theme"]["jira"] == {"target": "label", "prefix": "theme:"}
+    assert {t["id"] for t in settings["themes"]} == {
+        "reliability",
+        "checkout",
+        "mobile-app",
+        "legacy-reports",
+    }
+    assert [p["name"] for p in info["people"]] == ["Dana Reyes", "Lee Park"]
+    assert all(p["jira"]["token"] and p["jira"]["email"] for p in info["people"])
+    validated = subprocess.run(
+        [sys.executable, "-m", "roadsync", "validate", "--config", str(config)],
+        capture_output=True,
+        text=True,
+    )
+    assert validated.returncode == 0, validated.stderr
