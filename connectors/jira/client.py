@@ -177,7 +177,9 @@ class JiraClient:
         if status == 409:  # a conflicting concurrent update: worth another try
             return TransientError(message, source=SOURCE, item=item or scope, status=status)
         if status == 401:
-            token_hint = f"check the Jira token in ${self.config.token_env}"
+            config = self.config
+            where = "the file jira.token_file names" if config.token_file else f"${config.token_env}"
+            token_hint = f"check the Jira token in {where}"
             if self.config.auth == "basic":
                 token_hint += " and jira.email"
             return AuthError(message, source=SOURCE, item=item or scope, status=status, hint=token_hint)

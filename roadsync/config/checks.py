@@ -24,6 +24,8 @@ import re2
 from pydantic import BaseModel, ValidationError
 
 from roadsync.config.model import FieldTarget, RoadmapFile, SettingsModel, ThemeModel
+from roadsync.config.sanity import sanity_problems
+from roadsync.config.secrets import shown_url, url_credentials_problem
 from roadsync.config.source import (
     Checked,
     Loc,
@@ -93,12 +95,14 @@ def check(config: Source, roadmap: Source | None, today: date) -> Checked:
             if rparts.get(key) is not None:
                 parts[key] = rparts[key]
         themes, theme_src = rthemes, roadmap
-    levels = list(parts.get("priority_levels") or SettingsModel().priority_levels)
+    found_levels = parts.get("priority_levels")
+    levels = list(SettingsModel().priority_levels if found_levels is None else found_levels)
     out.extend(_check_levels(theme_src if roadmap and "priority_levels" in roadmap_data else config, levels))
     _check_themes(theme_src, themes, levels, today, result)
     out.extend(_check_sources(config, config_data))
     out.extend(_check_fields(config, parts, levels, [theme.id for _, _, theme in themes]))
     out.extend(_check_run(config, parts))
+    out.extend(sanity_problems(config, config_data))
     if "jira" not in config_data and "github" not in config_data:
         result.warnings.append(
             f"{config.path}: no [jira] or [github] section, so there is nothing to read; "
@@ -120,6 +124,8 @@ def check(config: Source, roadmap: Source | None, today: date) -> Checked:
 def _check_levels(src: Source, levels: list[str]) -> Iterator[str]:
     if not levels:
         yield src.problem(("priority_levels",), 'needs at least one level, highest first (e.g. ["P0", "P1"])')
+    if any(not level.strip() for level in levels):
+        yield src.problem(("priority_levels",), "has an empty level; give every level a name")
     for level in sorted({lv for lv in levels if levels.count(lv) > 1}):
         yield src.problem(("priority_levels",), f"level `{level}` is listed twice; list each level once")
 
@@ -191,7 +197,7 @@ def _check_one_theme(
             f"unknown priority level `{theme.priority}`; "
             f"use one of {', '.join(levels)} (or add it to priority_levels)",
         )
-    if theme.status == "retired" and theme.retire_after is None:
+    if theme.status == "retired" and theme.retire_after is None and not _has_key(src, i, "retire_after"):
         yield src.problem(
             ("themes", i, "retire_after"),
             f"theme `{theme.id}` is retired but has no "
@@ -220,10 +226,23 @@ def _check_one_theme(
                 yield src.problem(("themes", i, "match", j, key), reason)
 
 
+def _has_key(src: Source, i: int, key: str) -> bool:
+    """Whether the file gives themes[i] this key (an invalid value is reported once, by the schema)."""
+    themes = src.data.get("themes")
+    return isinstance(themes, list) and i < len(themes) and isinstance(themes[i], dict) and key in themes[i]
+
+
 def _url_problem(url: str, allow_http: bool) -> str | None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        return f"`{shown_url(url)}` is not a valid URL; write it like https://acme.atlassian.net"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"`{url}` is not an http(s) URL; write it like https://acme.atlassian.net"
+        return f"`{shown_url(url)}` is not an http(s) URL; write it like https://acme.atlassian.net"
+    credentials = url_credentials_problem(url)
+    if credentials:
+        return credentials
     if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
         return (
             f"`{url}` uses plain http to a non-loopback host; use https:// "
@@ -260,8 +279,8 @@ def _check_sources(src: Source, data: Mapping[str, Any]) -> Iterator[str]:
         reason = _regex_problem(pattern) if isinstance(pattern, str) else None
         if reason:
             yield src.problem((name, "key_pattern"), reason)
-    if "github" not in data:
-        return
+    if not isinstance(data.get("github"), dict):
+        return  # absent, or a wrong type that the schema check reports
     repos = github.get("repos")
     if not repos and not github.get("org"):
         yield src.problem(

@@ -27,7 +27,9 @@ from pydantic_settings import BaseSettings, EnvSettingsSource
 from pydantic_settings.sources.utils import parse_env_vars
 
 from roadsync.config.checks import Loc, Source, check
+from roadsync.config.local import CREATE_HINT, config_file_problem, local_problems, path_problem
 from roadsync.config.model import MatchModel, SettingsModel, ThemeModel
+from roadsync.config.secrets import read_token_file, token_value_problem
 from roadsync.errors import ConfigError, register_secret
 from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme
 
@@ -50,9 +52,6 @@ __all__ = [
 CONFIG_ENV = "ROADSYNC_CONFIG"
 ENV_PREFIX = "ROADSYNC_"
 DEFAULT_CONFIG = Path("roadsync.toml")
-_CREATE_HINT = ("create one with 'roadsync init', or copy config.example.toml to roadsync.toml and edit it "
-                "(or point --config / $ROADSYNC_CONFIG at an existing file)")
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -105,21 +104,17 @@ class Settings:
     def _read_token(self, section: str, token_env: str, token_file: str | None, what: str) -> SecretStr:
         if token_file:
             path = self.resolve(token_file)
-            try:
-                value = path.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError(f"{section}.token_file {path} cannot be read ({exc.strerror})",
-                                  hint=f"put {what} in that file, or remove token_file and set ${token_env}"
-                                  ) from None
-            if not value:
-                raise ConfigError(f"{section}.token_file {path} is empty", hint=f"put {what} in it")
-            return SecretStr(value)
+            return SecretStr(read_token_file(path, f"{section}.token_file", what, token_env))
         environ = os.environ if self.env is None else self.env
         value = environ.get(token_env, "").strip()
         if not value:
             raise ConfigError(f"{section} token missing: environment variable {token_env} is not set",
                               hint=f"export {token_env}=<{what}>, or name a file that holds it in "
                               f"{section}.token_file (the variable's name is {section}.token_env)")
+        problem = token_value_problem(value)
+        if problem:
+            raise ConfigError(f"{section} token: environment variable {token_env} {problem}",
+                              hint=f"set {token_env} to {what} and nothing else")
         return SecretStr(value)
 
 
@@ -132,8 +127,9 @@ def find_config_path(cli_path: Path | None, env: Mapping[str, str] | None = None
         path, origin = Path(environ[CONFIG_ENV]), f"${CONFIG_ENV}"
     else:
         path, origin = DEFAULT_CONFIG, "the default"
-    if not path.is_file():
-        raise ConfigError(f"config file {path} not found (from {origin})", hint=_CREATE_HINT)
+    problem = config_file_problem(path, origin)
+    if problem is not None:
+        raise problem
     return path
 
 
@@ -157,6 +153,11 @@ def load_settings(path: Path, *, env: Mapping[str, str] | None = None, today: da
         raise ConfigError(f"{path}: {count} in the configuration", problems=problems,
                           hint="fix each line below, then run 'roadsync validate' again")
     model = SettingsModel.model_validate(checked.data)
+    problems = local_problems(config, model.run.state_dir, model.run.ca_bundle)
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        raise ConfigError(f"{path}: {count} with local paths", problems=problems,
+                          hint="fix each line below, then run 'roadsync validate' again")
     folder = path.parent
     return Settings(
         path=path,
@@ -222,12 +223,17 @@ _LINE_RE = re.compile(r"at line (\d+)")
 
 def _parse(path: Path, what: str) -> tuple[Source | None, str | None]:
     """The parsed file, or one problem line saying why it cannot be read."""
+    problem = path_problem(path)
+    if problem is not None:
+        return None, f"{path}: {what} file {problem}"
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, f"{path}: {what} file not found"
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, f"{path}: {what} file cannot be read ({exc}); check the path and that it is UTF-8 text"
+        # utf-8-sig: a byte-order mark (Windows editors write one) is not a TOML syntax error.
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        return None, f"{path}: {what} file cannot be read ({exc.strerror}); check its permissions"
+    except UnicodeDecodeError as exc:
+        return None, (f"{path}: {what} file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+                      "save it as UTF-8")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -242,16 +248,9 @@ def _parse(path: Path, what: str) -> tuple[Source | None, str | None]:
 def _read_source(path: Path, what: str) -> Source:
     source, problem = _parse(path, what)
     if source is None:
-        hint = _CREATE_HINT if not _exists(path) else "fix the line below"
+        hint = CREATE_HINT if path_problem(path) == "not found" else "fix the line below"
         raise ConfigError(f"{path}: the {what} cannot be loaded", problems=[problem or ""], hint=hint)
     return source
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except OSError:  # a name longer than the file system allows (ENAMETOOLONG) cannot exist
-        return False
 
 
 def _roadmap_source(config: Source) -> tuple[Source | None, str | None]:
@@ -260,7 +259,7 @@ def _roadmap_source(config: Source) -> tuple[Source | None, str | None]:
         return None, None  # absent, or a wrong type that the schema check reports
     path = config.path.parent / Path(name).expanduser()
     source, problem = _parse(path, "roadmap")
-    if source is None and not _exists(path):
+    if source is None and path_problem(path) == "not found":
         problem = config.problem(("roadmap",), f"roadmap file {path} not found; create it or fix the path "
                                  "(relative paths resolve against the config file's folder)")
     return source, problem
@@ -288,10 +287,30 @@ def _env_overrides(environ: Mapping[str, str], config: Source) -> tuple[dict[str
     """The ``ROADSYNC_*`` overrides as nested data, and which variable set each key."""
     try:
         overrides = _MappingEnvSource(environ)()
-    except Exception as exc:  # pydantic-settings raises SettingsError on undecodable JSON values
-        raise ConfigError("an environment override cannot be read", problems=[str(exc)],
-                          hint="ROADSYNC_* values for lists and tables must be JSON") from None
+    except Exception:  # pydantic-settings raises SettingsError on undecodable JSON values
+        names = _undecodable(environ)
+        raise ConfigError(
+            f"{config.path}: {len(names) or 'an'} environment override{'s' if len(names) > 1 else ''} "
+            "cannot be read",
+            problems=[f"environment variable {name}: not valid JSON" for name in names],
+            hint="ROADSYNC_* values for lists and tables must be JSON, "
+            "e.g. ROADSYNC_JIRA__PROJECTS='[\"PAY\"]'",
+        ) from None
     return overrides, dict(_env_names(overrides, ()))
+
+
+def _undecodable(environ: Mapping[str, str]) -> list[str]:
+    """The ``ROADSYNC_*`` variables that pydantic-settings cannot decode, tried one at a time
+    (its own error names only the top-level field and its source class, and may show the value)."""
+    found = []
+    for name in sorted(environ):
+        if not name.upper().startswith(ENV_PREFIX) or name.upper() == CONFIG_ENV:
+            continue
+        try:
+            _MappingEnvSource({name: environ[name]})()
+        except Exception:
+            found.append(name)
+    return found
 
 
 def _env_names(node: Any, loc: Loc) -> list[tuple[Loc, str]]:

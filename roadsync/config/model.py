@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Policy = Literal["enforce", "fill", "report"]
+# Above ten minutes a request is not slow but stuck; a bound also keeps socket timeouts finite.
+MAX_TIMEOUT_S = 600
 
 __all__ = [
     "FieldTarget",
@@ -31,7 +33,8 @@ __all__ = [
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan pass ``gt=0`` and then overflow a timedelta or a socket timeout: refused.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class MatchModel(Strict):
@@ -86,12 +89,13 @@ class JiraConfig(Strict):
     remote_links: bool = False
     epic_link_field: str | None = None
     write_concurrency: int = Field(default=8, ge=1, le=32)
-    timeout_s: float = Field(default=30.0, gt=0)
+    timeout_s: float = Field(default=30.0, gt=0, le=MAX_TIMEOUT_S)
 
 
 class GithubProjectConfig(Strict):
     owner: str
-    number: int = Field(ge=1)
+    # GraphQL Int is a signed 32-bit integer (https://spec.graphql.org/October2021/#sec-Int).
+    number: int = Field(ge=1, le=2**31 - 1)
     owner_type: Literal["organization", "user"] = "organization"
     add_missing_items: bool = True
 
@@ -111,8 +115,8 @@ class GithubConfig(Strict):
     project: GithubProjectConfig | None = None
     estimate_field: str | None = "Estimate"
     key_pattern: str | None = None
-    seconds_between_writes: float = Field(default=1.0, ge=0)
-    timeout_s: float = Field(default=30.0, gt=0)
+    seconds_between_writes: float = Field(default=1.0, ge=0, le=60)
+    timeout_s: float = Field(default=30.0, gt=0, le=MAX_TIMEOUT_S)
 
 
 class FieldTarget(Strict):
@@ -150,8 +154,8 @@ class RunConfig(Strict):
     state_dir: str = ".roadsync"
     max_changes: int | None = Field(default=None, ge=0)
     max_changes_share: float = Field(default=0.5, gt=0, le=1)
-    full_refresh_hours: float = Field(default=24.0, gt=0)
-    overlap_minutes: float = Field(default=5.0, ge=0)
+    full_refresh_hours: float = Field(default=24.0, gt=0, le=24 * 366)
+    overlap_minutes: float = Field(default=5.0, ge=0, le=7 * 24 * 60)
     budget_reserve: int = Field(default=100, ge=0)
     # Multiplies every retry sleep (Retry-After, the secondary-limit minute, backoff) without
     # changing what is retried: a test knob (ROADSYNC_RUN__RETRY_SCALE); leave it at 1.

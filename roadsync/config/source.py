@@ -16,6 +16,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from roadsync.config.secrets import looks_like_token
+
 Loc = tuple[str | int, ...]
 
 TOKEN_KEYS = frozenset({"token", "api_token", "password", "secret", "pat"})
@@ -110,10 +112,17 @@ class Source:
                 return self._index[loc[:end]]
         return None
 
-    def problem(self, loc: Loc, message: str) -> str:
+    def env_var(self, loc: Loc) -> str | None:
+        """The ``ROADSYNC_*`` variable that set ``loc`` (or a parent of it), if one did."""
         for end in range(len(loc), 0, -1):
             if loc[:end] in self.env_vars:
-                return f"{self.path} (environment {self.env_vars[loc[:end]]}): {key_path(loc)}: {message}"
+                return self.env_vars[loc[:end]]
+        return None
+
+    def problem(self, loc: Loc, message: str) -> str:
+        variable = self.env_var(loc)
+        if variable is not None:
+            return f"{self.path} (environment {variable}): {key_path(loc)}: {message}"
         line = self.line_of(loc)
         where = f"{self.path}:{line}" if line else str(self.path)
         return f"{where}: {key_path(loc)}: {message}"
@@ -160,7 +169,7 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     return f"remove it; known keys here: {', '.join(choices)}"
 
 
-def _explain(error: Any, model: type[BaseModel]) -> str:
+def _explain(error: Any, model: type[BaseModel], show_value: bool = True) -> str:
     loc: Loc = tuple(error["loc"])
     kind, value = error["type"], error.get("input")
     if kind == "extra_forbidden":
@@ -172,15 +181,18 @@ def _explain(error: Any, model: type[BaseModel]) -> str:
     if kind == "too_short":
         return 'needs at least one entry; add one (e.g. projects = ["PAY"])'
     shown = f" (got {value!r})" if isinstance(value, str | int | float | bool) else ""
+    if not show_value or looks_like_token(value):
+        shown = ""  # a value from the environment, or one that reads like a token, is never echoed
     return f"{error['msg']}{shown}"
 
 
 def pydantic_problems(src: Source, exc: ValidationError, prefix: Loc, model: type[BaseModel]) -> list[str]:
     """One problem line per pydantic error, located in ``src`` under ``prefix``."""
-    return [
-        src.problem((*prefix, *error["loc"]), _explain(error, model))
-        for error in exc.errors(include_url=False)
-    ]
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = (*prefix, *error["loc"])
+        problems.append(src.problem(loc, _explain(error, model, show_value=src.env_var(loc) is None)))
+    return problems
 
 
 # --- the orchestration --------------------------------------------------------------------

@@ -85,7 +85,7 @@ def github_checks(settings: Settings, token: str) -> list[Check]:
     client = GithubClient(config, token, verify=settings.tls_verify(), retry=DOCTOR_RETRY, budget_reserve=0)
     try:
         me = probe.guard("authenticated", lambda: client.rest("GET", "/user"),
-                         fix=f"check ${config.token_env}: the token is wrong, expired or revoked")
+                         fix=f"check {_token_where(config)}: the token is wrong, expired or revoked")
         if me is None:
             return probe.checks
         login = (me.data or {}).get("login", "unknown")
@@ -292,3 +292,8 @@ def _budget(probe: Probe, client: GithubClient, settings: Settings, repos: list[
                   "stops cleanly (exit 4) and resumes after the reset; or narrow the scope")
     else:
         probe.add("rate-limit budget", "ok", detail)
+
+
+def _token_where(config: Any) -> str:
+    """Where the token came from, for a hint: the variable's name or the token_file key."""
+    return "the file github.token_file names" if config.token_file else f"${config.token_env}"

@@ -74,9 +74,9 @@ def jira_checks(settings: Settings, token: str) -> list[Check]:
 
 def _token_fix(config: JiraConfig) -> str:
     if config.auth == "basic":
-        return (f"check ${config.token_env} (a Jira API token) and jira.email ({config.email}); "
+        return (f"check {_token_where(config)} (a Jira API token) and jira.email ({config.email}); "
                 "on Data Center use a personal access token with jira.auth = \"bearer\"")
-    return f"check ${config.token_env} (a personal access token, sent as Bearer)"
+    return f"check {_token_where(config)} (a personal access token, sent as Bearer)"
 
 
 def _raw_get(client: JiraClient, path: str, params: dict[str, Any] | None = None) -> requests.Response:
@@ -254,3 +254,8 @@ def _budget(probe: Probe, settings: Settings, projects: list[_Project], headers:
     else:
         detail += "; no rate-limit headers (API-token traffic has burst limits only)"
     probe.add("rate-limit budget", "ok", detail)
+
+
+def _token_where(config: Any) -> str:
+    """Where the token came from, for a hint: the variable's name or the token_file key."""
+    return "the file jira.token_file names" if config.token_file else f"${config.token_env}"

@@ -32,6 +32,9 @@ class Broken:
     says: str = ""  # a fragment of the fix
     roadmap: str | None = None
     line: int | None = None  # the line the message must point at
+    files: tuple[tuple[str, bytes], ...] = ()  # files beside the config
+    env: tuple[tuple[str, str], ...] = ()  # ROADSYNC_* overrides
+    secret: str = ""  # a value that must not appear in the output, nor its length
 
 
 CASES = [
@@ -117,6 +120,97 @@ CASES = [
            "keep them in one place", roadmap=theme("b")),
 ]
 
+GHP = "ghp_" + "Z9" * 18  # a GitHub-token-shaped canary
+PEM_GARBAGE = b"-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n"
+GH_LABELS = GITHUB + '[fields.theme.github]\ntarget = "label"\nprefix = "p/"\n'
+
+# Values that pass the schema's types and then failed every run ("unexpected error"), and their
+# neighbours of the same kinds: non-finite or absurd numbers, paths that are files or are missing,
+# empty lists and strings, label prefixes that collide, keys that reach JQL, tokens pasted into
+# names, credentials in URLs, undecodable environment overrides.
+RUN_BREAKERS = [
+    Broken("overlap of inf minutes", "[run]\noverlap_minutes = inf\n", "run.overlap_minutes", "finite number"),
+    Broken("refresh every 1e300 hours", "[run]\nfull_refresh_hours = 1e300\n", "run.full_refresh_hours",
+           "less than or equal to 8784"),
+    Broken("jira timeout of inf", JIRA + "timeout_s = inf\n", "jira.timeout_s", "finite number", line=4),
+    Broken("github timeout of nan", GITHUB + "timeout_s = nan\n", "github.timeout_s", "finite number"),
+    Broken("github timeout of a day", GITHUB + "timeout_s = 86400\n", "github.timeout_s",
+           "less than or equal to 600"),
+    Broken("write pacing of inf", GITHUB + "seconds_between_writes = inf\n", "github.seconds_between_writes",
+           "finite number"),
+    Broken("tolerance of nan", "allocation_tolerance = nan\n", "allocation_tolerance", "finite number"),
+    Broken("target share of -inf", theme(extra="target_share = -inf"), "themes[0].target_share",
+           "finite number"),
+    Broken("board number beyond GraphQL Int", GITHUB + '[github.project]\nowner = "acme"\nnumber = 99999999999\n',
+           "github.project.number", "less than or equal to 2147483647"),
+    Broken("state_dir is a file", '[run]\nstate_dir = "state"\n', "run.state_dir", "is a file, not a folder",
+           files=(("state", b"x"),), line=2),
+    Broken("state_dir under a file", '[run]\nstate_dir = "state/deeper"\n', "run.state_dir",
+           "is under the file", files=(("state", b"x"),)),
+    Broken("ca_bundle missing", '[run]\nca_bundle = "ca.pem"\n', "run.ca_bundle", "not found"),
+    Broken("ca_bundle not a certificate", '[run]\nca_bundle = "ca.pem"\n', "run.ca_bundle",
+           "holds no certificate", files=(("ca.pem", PEM_GARBAGE),)),
+    Broken("ca_bundle binary", '[run]\nca_bundle = "ca.pem"\n', "run.ca_bundle", "holds no certificate",
+           files=(("ca.pem", bytes(range(256))),)),
+    Broken("no priority levels", "priority_levels = []\n", "priority_levels", "at least one level", line=1),
+    Broken("a blank priority level", 'priority_levels = ["P0", " "]\n', "priority_levels", "empty level"),
+    Broken("no levels in the roadmap file", 'roadmap = "roadmap.toml"\n', "priority_levels", "at least one",
+           roadmap="priority_levels = []\n"),
+    Broken("empty roadmap name", 'roadmap = ""\n', "roadmap", "is empty", line=1),
+    Broken("theme and priority share a label prefix",
+           GH_LABELS + '[fields.priority.github]\ntarget = "label"\nprefix = "p/"\n',
+           "fields.theme.github.prefix", "overlaps the label prefix"),
+    Broken("one prefix inside another", '[fields.theme.jira]\ntarget = "label"\nprefix = "t"\n'
+           '[fields.alignment.jira]\ntarget = "label"\nprefix = "t:"\n', "fields.alignment.jira.prefix",
+           "overlaps"),
+    Broken("jira label prefix with a space", '[fields.theme.jira]\ntarget = "label"\nprefix = "theme "\n',
+           "fields.theme.jira.prefix", "Jira refuses labels with spaces"),
+    Broken("jira label value with a space", '[fields.alignment.jira]\ntarget = "label"\nprefix = "a:"\n'
+           'values = { aligned = "on track" }\n', "fields.alignment.jira.values.aligned", "spaces"),
+    Broken("a value mapped to nothing", '[fields.priority.jira]\ntarget = "priority"\nvalues = { P0 = "" }\n',
+           "fields.priority.jira.values.P0", "empty value"),
+    Broken("project key with a quote", '[jira]\nurl = "https://a.atlassian.net"\nprojects = ["PA\\"Y"]\n',
+           "jira.projects[0]", "not a Jira project key"),
+    Broken("JQL in a project key", "[jira]\nurl = \"https://a.atlassian.net\"\n"
+           "projects = [\"PAY' OR project = 'X\"]\n", "jira.projects[0]", "not a Jira project key"),
+    Broken("project name instead of key", '[jira]\nurl = "https://a.atlassian.net"\nprojects = ["Payments"]\n',
+           "jira.projects[0]", "write the key, not the name"),
+    Broken("github token pasted as token_env", GITHUB + f'token_env = "{GHP}"\n', "github.token_env",
+           "looks like a token", secret=GHP),
+    Broken("atlassian token pasted as token_env", JIRA + 'token_env = "ATATT3xFfGF0q8Zr2mYpKc7"\n',
+           "jira.token_env", "looks like a token", secret="ATATT3xFfGF0q8Zr2mYpKc7"),
+    Broken("a DC token pasted as token_env", JIRA + 'token_env = "NjY1MzQxOTg0NzYyOkX9q2b7"\n',
+           "jira.token_env", "looks like a token", secret="NjY1MzQxOTg0NzYyOkX9q2b7"),
+    Broken("token_env not a variable name", JIRA + 'token_env = "MY-TOKEN"\n', "jira.token_env",
+           "not the name of an environment variable"),
+    Broken("empty token_env", GITHUB + 'token_env = ""\n', "github.token_env", "not the name"),
+    Broken("password in the jira URL", '[jira]\nurl = "https://bot:hunter2-long@jira.acme.com"\n'
+           'projects = ["PAY"]\n', "jira.url", "has credentials in it", secret="hunter2-long"),
+    Broken("user in the github URL", GITHUB + 'url = "https://x-token@ghe.acme.com/api/v3"\n', "github.url",
+           "has credentials", secret="x-token"),
+    Broken("token in the graphql URL", GITHUB + f'graphql_url = "https://{GHP}@ghe.acme.com/api/graphql"\n',
+           "github.graphql_url", "has credentials", secret=GHP),
+    Broken("port that is not a number", '[jira]\nurl = "https://jira.acme.com:https"\nprojects = ["PAY"]\n',
+           "jira.url", "not a valid URL"),
+    Broken("undecodable JSON list in the environment", JIRA, "ROADSYNC_JIRA__PROJECTS", "not valid JSON",
+           env=(("ROADSYNC_JIRA__PROJECTS", '["PAY", ' + GHP),), secret=GHP),
+    Broken("a table override that is not JSON", JIRA, "ROADSYNC_GITHUB", "valid dictionary",
+           env=(("ROADSYNC_GITHUB", "{repos: " + GHP),), secret=GHP),
+    Broken("a token in an environment override", JIRA, "jira.token_env", "looks like a token",
+           env=(("ROADSYNC_JIRA__TOKEN_ENV", GHP),), secret=GHP),
+    Broken("a wrong type from the environment is not echoed", JIRA, "jira.page_size", "valid integer",
+           env=(("ROADSYNC_JIRA__PAGE_SIZE", "Zq9" + GHP),), secret=GHP),
+    Broken("a string where a number belongs", JIRA + 'timeout_s = "fast"\n', "jira.timeout_s", "valid number"),
+    Broken("a string where a boolean belongs", JIRA + 'include_subtasks = "maybe"\n', "jira.include_subtasks",
+           "valid boolean"),
+    Broken("a number where a value string belongs",
+           '[fields.priority.jira]\ntarget = "priority"\nvalues = { P0 = 1 }\n',
+           "fields.priority.jira.values.P0", "valid string"),
+    Broken("no writes at a time", JIRA + "write_concurrency = 0\n", "jira.write_concurrency",
+           "greater than or equal to 1"),
+]
+CASES += RUN_BREAKERS
+
 
 def run_validate(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as stopped:
@@ -127,28 +221,38 @@ def run_validate(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) ->
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_broken_config_exits_78_naming_the_key(
-    case: Broken, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: Broken, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each broken config or roadmap exits 78 with a line naming the key path, the line and the fix."""
+    """Each broken config or roadmap exits 78 with a line naming the key path, the line and the fix,
+    and never echoes a secret it holds (nor that secret's length)."""
     config = tmp_path / "c.toml"
     config.write_text(case.config, encoding="utf-8")
     if case.roadmap is not None:
         (tmp_path / "roadmap.toml").write_text(case.roadmap, encoding="utf-8")
+    for name, data in case.files:
+        (tmp_path / name).write_bytes(data)
+    for name, value in case.env:
+        monkeypatch.setenv(name, value)
     code, out, err = run_validate(config, capsys)
     assert code == 78, err
-    assert out == ""
-    lines = [line for line in err.splitlines() if f": {case.key}:" in line or case.key == "TOML syntax error"]
+    assert out == "" and "Traceback" not in err and "_MappingEnvSource" not in err
+    lines = [line for line in err.splitlines() if case.key in line or case.key == "TOML syntax error"]
     matching = [line for line in lines if case.key in line and case.says in line]
     assert matching, err
     if case.line is not None:
         name = "roadmap.toml" if case.roadmap is not None else "c.toml"
         assert any(f"{name}:{case.line}: " in line for line in matching), err
-    assert "s3cr3t-value-123" not in err and "hunter2-long" not in err
+    for secret in ("s3cr3t-value-123", "hunter2-long", *([case.secret] if case.secret else [])):
+        assert secret not in err and secret[:8] not in err, err
+    if case.secret:
+        assert str(len(case.secret)) not in err.replace(str(tmp_path), ""), err
 
 
 def test_enough_broken_cases() -> None:
-    """The table covers at least 25 distinct broken configs and roadmaps."""
-    assert len({c.name for c in CASES}) == len(CASES) >= 25
+    """The table covers at least 80 distinct broken configs and roadmaps, 40 of them values that
+    used to pass validate and then fail a run."""
+    assert len({c.name for c in CASES}) == len(CASES) >= 80
+    assert len(RUN_BREAKERS) >= 40
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
@@ -222,15 +326,15 @@ def test_environment_overrides_nested_keys(tmp_path: Path) -> None:
 
 
 def test_bad_environment_override_names_the_variable(tmp_path: Path) -> None:
-    """A broken override is reported with the environment variable that set it."""
+    """A broken override is reported with the environment variable that set it, not its value."""
     config = tmp_path / "c.toml"
     config.write_text(JIRA)
     with pytest.raises(ConfigError) as raised:
         load_settings(config, env={"ROADSYNC_RUN__MAX_CHANGES": "lots"})
     assert raised.value.exit_code == 78
-    assert raised.value.problems == [
+    assert raised.value.problems == [  # the value itself is never echoed: it could be a token
         f"{config} (environment ROADSYNC_RUN__MAX_CHANGES): run.max_changes: Input should be a valid "
-        "integer, unable to parse string as an integer (got 'lots')"]
+        "integer, unable to parse string as an integer"]
 
 
 def test_config_path_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -335,3 +439,69 @@ def test_loopback_http_is_allowed_and_insecure_http_can_be_opted_into(tmp_path: 
     config.write_text('[jira]\nurl = "http://jira.lan"\nprojects = ["PAY"]\n'
                       '[run]\nallow_insecure_http = true\n')
     assert load_settings(config, env={}).model.run.allow_insecure_http
+
+
+def test_a_byte_order_mark_is_not_a_syntax_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A config and a roadmap saved with a UTF-8 byte-order mark (as Windows editors do) validate."""
+    config = tmp_path / "c.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + b'roadmap = "roadmap.toml"\n' + GITHUB.encode())
+    (tmp_path / "roadmap.toml").write_bytes(b"\xef\xbb\xbf" + theme("a").encode())
+    code, out, err = run_validate(config, capsys)
+    assert code == 0, err
+    assert out.startswith("ok: 1 theme")
+
+
+@dataclass(frozen=True)
+class Misleading:
+    name: str
+    make: str  # what to build at c.toml (or at roadmap.toml, for roadmap cases)
+    says: str
+    not_says: str = "not found"
+    code: int = 78
+
+
+MISLEADING = [
+    Misleading("config is a symlink loop", "loop", "symbolic link that loops"),
+    Misleading("config is a folder", "folder", "is a directory", code=64),  # click checks --config
+    Misleading("config is under a file", "under-file", "is under a file"),
+    Misleading("roadmap is a symlink loop", "roadmap-loop", "symbolic link that loops"),
+    Misleading("roadmap is a folder", "roadmap-folder", "is a folder, not a file"),
+    Misleading("config is not UTF-8", "latin-1", "is not UTF-8 text", not_says="syntax error"),
+]
+
+
+@pytest.mark.parametrize("case", MISLEADING, ids=[c.name for c in MISLEADING])
+def test_unreadable_files_say_why(case: Misleading, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A config or roadmap that cannot be read says what is wrong with it, not "not found"."""
+    config = tmp_path / "c.toml"
+    roadmap = tmp_path / "roadmap.toml"
+    if case.make.startswith("roadmap"):
+        config.write_text('roadmap = "roadmap.toml"\n')
+    if case.make in ("loop", "roadmap-loop"):
+        target = config if case.make == "loop" else roadmap
+        target.symlink_to(target.name)
+    elif case.make in ("folder", "roadmap-folder"):
+        (config if case.make == "folder" else roadmap).mkdir()
+    elif case.make == "under-file":
+        (tmp_path / "file").write_text("x")
+        config = tmp_path / "file" / "c.toml"
+    elif case.make == "latin-1":
+        config.write_bytes('[[themes]]\nid = "caf\xe9"\n'.encode("latin-1"))
+    code, out, err = run_validate(config, capsys)
+    assert code == case.code and out == "", err
+    assert case.says in err and case.not_says not in err and "Traceback" not in err, err
+
+
+def test_a_bad_retire_after_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A retired theme whose retire_after is not a date gets one problem, not a second one saying
+    the date is missing."""
+    config = tmp_path / "c.toml"
+    config.write_text(theme(extra='status = "retired"\nretire_after = 2025-13-01'))
+    code, _, err = run_validate(config, capsys)
+    assert code == 78
+    config.write_text(theme(extra='status = "retired"\nretire_after = "last june"'))
+    code, _, err = run_validate(config, capsys)
+    assert code == 78
+    problems = [line for line in err.splitlines() if line.startswith("  ")]
+    assert len(problems) == 1 and "themes[0].retire_after" in problems[0], err
+    assert "add one" not in err
