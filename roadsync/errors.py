@@ -6,6 +6,7 @@
     ├── UsageError                    64     fix the command line
     ├── ConfigError                   78     fix the config / roadmap file
     ├── LockHeld                      75     another run is going; try later
+    ├── LocalFileError                 1     a local file is damaged or cannot be written (full disk)
     └── TrackerError                   1     talk to a tracker failed
         ├── AuthError                  1     token wrong, missing or without access (401/403)
         ├── NotFoundError              1     project / repo / item / field does not exist (404)
@@ -28,6 +29,7 @@ __all__ = [
     "AuthError",
     "BudgetExhausted",
     "ConfigError",
+    "LocalFileError",
     "LockHeld",
     "NotFoundError",
     "RateLimited",
@@ -113,6 +115,14 @@ class ConfigError(RoadsyncError):
 
 class LockHeld(RoadsyncError):
     exit_code = 75
+
+
+class LocalFileError(RoadsyncError):
+    """A file roadsync keeps or writes is damaged or cannot be written (a full disk, an I/O
+    error); the message names the file and says what is safe to delete. Nothing was written to
+    the trackers because of it."""
+
+    exit_code = 1
 
 
 class TrackerError(RoadsyncError):

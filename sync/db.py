@@ -8,19 +8,38 @@ version above the known ones) is refused rather than misread.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from roadsync.errors import ConfigError
+from roadsync.errors import ConfigError, LocalFileError
+from roadsync.private import private_file, private_folder
+from roadsync.sync.damage import file_error
 
-__all__ = ["connect", "migrate"]
+__all__ = ["connect", "migrate", "rollback"]
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating) the state file with WAL journaling and foreign keys on."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    """Open (creating) the state file with WAL journaling and foreign keys on.
+
+    The file is created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
+    database file's permissions (``findCreateFileMode`` in SQLite's os_unix.c), so they are
+    private too. Another process holding the file's lock is waited for 5 seconds (roadsync's
+    own runs never contend: they take the run lock first).
+    """
+    private_folder(path.parent)
+    if path.is_dir():
+        raise LocalFileError(f"state file {path} is a folder, not a file",
+                             hint="remove or rename that folder, or run again with --rebuild-state "
+                             "(it moves the folder aside and re-reads the trackers)")
+    try:
+        for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+            if name == path.name or (path.parent / name).exists():
+                private_file(path.parent / name)
+    except OSError as exc:
+        raise file_error(path, exc) from None
+    conn = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -28,6 +47,17 @@ def connect(path: Path) -> sqlite3.Connection:
         "CREATE TABLE IF NOT EXISTS schema_versions (part TEXT PRIMARY KEY, version INTEGER NOT NULL)"
     )
     return conn
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already done so.
+
+    After some errors (a full disk, an I/O error) SQLite rolls the transaction back itself, and
+    a second ROLLBACK would fail with "no transaction is active", hiding the real error.
+    """
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 def migrate(conn: sqlite3.Connection, part: str, migrations: Sequence[str]) -> None:
@@ -52,5 +82,5 @@ def migrate(conn: sqlite3.Connection, part: str, migrations: Sequence[str]) -> N
             )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise

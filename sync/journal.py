@@ -24,10 +24,33 @@ from typing import Any
 
 from roadsync.changes import FieldChange
 from roadsync.errors import scrub
+from roadsync.private import private_folder
+from roadsync.sync.damage import journal_damaged, journal_unwritable
 
 __all__ = ["JOURNAL_FILE", "Journal", "new_run_id"]
 
 JOURNAL_FILE = "journal.jsonl"
+
+
+def _entry(raw: bytes) -> dict[str, Any] | None:
+    """One journal line as a dict, or None when it is not one (binary, not JSON, not an object)."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _torn(raw: bytes) -> bool:
+    """A line a crash cut short: the start of a JSON object (its end may split a UTF-8 character).
+    The next run starts on a fresh line, so a torn line can sit between whole ones."""
+    if not raw.startswith(b'{"') or b"\x00" in raw:
+        return False
+    try:
+        raw[:-4].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def new_run_id() -> str:
@@ -89,17 +112,29 @@ class Journal:
         self._append(line)
 
     def entries(self) -> Iterator[dict[str, Any]]:
-        """Every line of the journal in order; a torn last line (crash mid-append) is skipped."""
-        if not self.path.exists():
+        """Every line of the journal in order. A torn last line (a crash mid-append) is skipped;
+        any other line that is not a JSON object raises :class:`~roadsync.errors.LocalFileError`
+        naming the file and the line (the journal is damaged: binary data, an edit gone wrong)."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
             return
-        with self.path.open(encoding="utf-8") as handle:
-            for raw in handle:
-                try:
-                    data = json.loads(raw)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(data, dict):
-                    yield data
+        except OSError as exc:
+            raise journal_damaged(self.path, 1, f"cannot be read ({exc.strerror})") from None
+        lines = data.split(b"\n")
+        for number, raw in enumerate(lines, 1):
+            if not raw.strip():
+                continue
+            entry = _entry(raw)
+            if entry is not None:
+                yield entry
+            elif not _torn(raw):
+                raise journal_damaged(self.path, number, "is not a journal entry (the file is damaged)")
+
+    def check(self) -> None:
+        """Raise :class:`~roadsync.errors.LocalFileError` when the journal is damaged."""
+        for _ in self.entries():
+            pass
 
     def uncertain(self) -> list[dict[str, Any]]:
         """Intents without a done line, oldest first: writes whose outcome is unknown."""
@@ -129,16 +164,21 @@ class Journal:
     def _append(self, line: dict[str, Any]) -> None:
         text = scrub(json.dumps(line, ensure_ascii=False, sort_keys=True)) + "\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
             if not self._checked_tail:
                 text = self._after_torn_line(text)
                 self._checked_tail = True
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(fd, text.encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    data = text.encode("utf-8")
+                    while data:  # a short write (the disk filling up) is followed by an error
+                        data = data[os.write(fd, data) :]
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as exc:
+                raise journal_unwritable(self.path, exc) from None
             if line.get("event") == "intent":
                 self._recent[str(line["entry"])] = line
 

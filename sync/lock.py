@@ -9,6 +9,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from roadsync.errors import LockHeld
+from roadsync.private import FILE_MODE, private_folder
 
 __all__ = ["LOCK_FILE", "run_lock"]
 
@@ -23,10 +24,9 @@ def run_lock(state_dir: Path) -> Iterator[Path]:
     (exit 75) naming the lock file. The OS releases the lock when a process dies, so a stale
     lock file left by a crash does not block the next run.
     """
-    folder = Path(state_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(Path(state_dir))
     path = folder / LOCK_FILE
-    lock = FileLock(str(path), timeout=0)
+    lock = FileLock(str(path), timeout=0, mode=FILE_MODE)
     try:
         lock.acquire()
     except Timeout:

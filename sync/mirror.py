@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from roadsync.connectors.model import Item
-from roadsync.sync.db import migrate
+from roadsync.sync.db import migrate, rollback
 
 __all__ = ["MIGRATIONS", "Cursor", "Mirror", "item_json"]
 
@@ -141,7 +141,7 @@ class Mirror:
             try:
                 yield
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                rollback(self.conn)
                 raise
             self.conn.execute("COMMIT")
 

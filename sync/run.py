@@ -20,6 +20,8 @@ decides what to write (the planner does) or how to write it (the connectors do).
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -29,7 +31,9 @@ from typing import Protocol
 
 from roadsync.config.load import Settings
 from roadsync.connectors.model import Item
-from roadsync.errors import UsageError
+from roadsync.errors import ConfigError, LocalFileError, UsageError
+from roadsync.logs import event
+from roadsync.private import private_folder
 from roadsync.sync.apply import (
     ApplyResult,
     apply_plan,
@@ -38,6 +42,7 @@ from roadsync.sync.apply import (
     check_guard,
     reconcile_uncertain,
 )
+from roadsync.sync.damage import move_aside, state_file_error
 from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
 from roadsync.sync.lock import run_lock
 from roadsync.sync.mirror import Mirror
@@ -47,7 +52,7 @@ from roadsync.sync.plan import Written, compute_pins
 from roadsync.sync.pull import Progress, PullResult, pull
 from roadsync.sync.report import Report, build_report
 from roadsync.sync.sources import build_writers, close_all
-from roadsync.sync.state import State, iso_utc, open_state
+from roadsync.sync.state import STATE_FILE, State, iso_utc, open_state
 
 __all__ = [
     "EXIT_DRIFT",
@@ -95,6 +100,7 @@ class RunSpec:
     fail_on: frozenset[str] = frozenset()
     detailed_exitcode: bool = False
     lock: bool = True
+    rebuild: bool = False  # --rebuild-state: move the state file (and a damaged journal) aside first
 
     @classmethod
     def for_pull(cls, *, full: bool = False) -> RunSpec:
@@ -227,14 +233,21 @@ class Run:
 
     @contextmanager
     def _opened(self) -> Iterator[tuple[Mirror, State]]:
-        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
-        lock = run_lock(self.settings.state_dir) if self.spec.lock else nullcontext()
+        """The state file, under the run lock when the spec takes it. ``rebuild`` (which needs
+        the lock) first moves the state file aside, and the journal too when it is damaged. A
+        SQLite failure anywhere in the block becomes one line naming the state file
+        (:func:`roadsync.sync.damage.state_file_error`)."""
+        state_dir = _state_folder(self.settings)
+        lock = run_lock(state_dir) if self.spec.lock else nullcontext()
         with lock:
-            mirror, state = open_state(self.settings.state_dir)
-            try:
-                yield mirror, state
-            finally:
-                mirror.conn.close()
+            if self.spec.rebuild and self.spec.lock:
+                _move_damaged_aside(state_dir)
+            with _state_errors(state_dir):
+                mirror, state = open_state(state_dir)
+                try:
+                    yield mirror, state
+                finally:
+                    mirror.conn.close()  # checkpoints the WAL into the state file
 
     def _pull(self, mirror: Mirror) -> PullResult | None:
         if not self.spec.pull:
@@ -302,13 +315,43 @@ class Backlog:
 
 def read_backlog(settings: Settings) -> Backlog:
     """The items in the mirror and their pins; no network, no lock (nothing is written)."""
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    mirror, state = open_state(settings.state_dir)
+    state_dir = _state_folder(settings)
+    with _state_errors(state_dir):
+        mirror, state = open_state(state_dir)
+        try:
+            items = mirror.items()
+            return Backlog(items, compute_pins(items, settings.model.fields, _written(state)))
+        finally:
+            mirror.conn.close()
+
+
+def _state_folder(settings: Settings) -> Path:
+    """``run.state_dir``, created 0700 if missing; a folder that cannot be made is a config error."""
     try:
-        items = mirror.items()
-        return Backlog(items, compute_pins(items, settings.model.fields, _written(state)))
-    finally:
-        mirror.conn.close()
+        return private_folder(settings.state_dir)
+    except OSError as exc:
+        raise ConfigError(f"run.state_dir {settings.state_dir} cannot be created ({exc.strerror})",
+                          hint="point run.state_dir at a folder this user can write") from None
+
+
+@contextmanager
+def _state_errors(state_dir: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise state_file_error(state_dir / STATE_FILE, exc) from None
+
+
+def _move_damaged_aside(state_dir: Path) -> None:
+    state_file = state_dir / STATE_FILE
+    aside = [state_file, *(state_dir / f"{STATE_FILE}{end}" for end in ("-wal", "-shm"))]
+    journal = Journal(state_dir / JOURNAL_FILE)
+    try:
+        journal.check()
+    except LocalFileError:
+        aside.append(journal.path)
+    for path in move_aside(aside):
+        event("state.moved_aside", logging.WARNING, file=str(path))
 
 
 def load_plan_file(path: Path) -> Plan:

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
+from roadsync.private import write_private
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_PENDING = 2
@@ -38,6 +40,7 @@ __all__ = [
     "CliState",
     "emit",
     "global_options",
+    "rebuild_state_option",
     "state_of",
 ]
 
@@ -105,6 +108,14 @@ def global_options(func: F) -> F:
 
 GLOBAL_OPTION_NAMES = ("config", "format", "output", "debug", "log_format")
 
+rebuild_state_option = click.option(
+    "--rebuild-state",
+    "rebuild_state",
+    is_flag=True,
+    help="Move the state file (and a damaged journal) aside as *.damaged-<time> and re-read the "
+    "trackers: the recovery for a damaged state file, which is only a cache.",
+)
+
 
 def state_of(ctx: click.Context, options: dict[str, Any]) -> CliState:
     """The CLI state with this verb's own copies of the global options merged in.
@@ -126,8 +137,7 @@ def emit(state: CliState, document: str | dict[str, Any]) -> None:
     if not text.endswith("\n"):
         text += "\n"
     if state.output is not None:
-        state.output.parent.mkdir(parents=True, exist_ok=True)
-        state.output.write_text(text, encoding="utf-8")
+        write_private(state.output, text, option="--output")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import emit, global_options, state_of
+from roadsync.cli.common import emit, global_options, rebuild_state_option, state_of
 
 
 @cli.command("apply")
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--max-changes", type=click.IntRange(min=0), help="Refuse a plan with more changes than this.")
 @click.option("--force", is_flag=True, help="Apply even when the plan is larger than the change guard.")
+@rebuild_state_option
 @global_options
 @click.pass_context
 def apply_command(ctx: click.Context, /, **options: Any) -> None:
@@ -37,7 +39,7 @@ def apply_command(ctx: click.Context, /, **options: Any) -> None:
     settings = load(state)
     reviewed = load_plan_file(options["plan_file"]) if options["plan_file"] else None
     spec = RunSpec.for_apply(saved_plan=reviewed, max_changes=options["max_changes"], force=options["force"])
-    result = execute(state, settings, spec)
+    result = execute(state, settings, replace(spec, rebuild=options["rebuild_state"]))
     assert result.plan is not None and result.applied is not None and result.report is not None
     applied = result.applied
     event(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import emit, global_options, state_of
+from roadsync.cli.common import emit, global_options, rebuild_state_option, state_of
 
 
 @cli.command("plan")
@@ -19,6 +20,7 @@ from roadsync.cli.common import emit, global_options, state_of
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--only", "only", multiple=True, metavar="KEY", help="Plan only these items (repeatable).")
 @click.option("--offline", is_flag=True, help="Plan from the local mirror, without pulling.")
+@rebuild_state_option
 @global_options
 @click.pass_context
 def plan_command(ctx: click.Context, /, **options: Any) -> None:
@@ -34,6 +36,7 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
     state = state_of(ctx, options)
     from roadsync.cli.session import execute, load
     from roadsync.logs import event
+    from roadsync.private import write_private
     from roadsync.sync.render import render
     from roadsync.sync.run import RunSpec
 
@@ -41,14 +44,14 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
     spec = RunSpec.for_plan(
         offline=options["offline"], only=options["only"], detailed_exitcode=options["detailed_exitcode"]
     )
-    result = execute(state, settings, spec)
+    result = execute(state, settings, replace(spec, rebuild=options["rebuild_state"]))
     assert result.plan is not None and result.report is not None
     plan = result.plan
     document = plan.to_json()
     document["sources"] = result.report.sources_json()
     if options["out"] is not None:
-        options["out"].parent.mkdir(parents=True, exist_ok=True)
-        options["out"].write_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+        write_private(options["out"], text, option="--out")
     event("plan.computed", changes=len(plan.changes), drift=len(plan.drift), checksum=plan.checksum[:12])
     emit(state, render(result.report, state.format, json_document=document, color=state.color))
     ctx.exit(result.exit_code)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from html import escape
 from typing import Any
 
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import CliState, emit, global_options, state_of
+from roadsync.cli.common import CliState, emit, global_options, rebuild_state_option, state_of
 from roadsync.cli.session import execute, load
 from roadsync.sync.pull import PullResult
 from roadsync.sync.run import RunSpec
@@ -21,6 +22,7 @@ COLUMNS = ("source", "fetched", "total", "requests", "status")
 @click.option(
     "--full", "full", is_flag=True, default=False, help="Re-read every item (also catches deletions)."
 )
+@rebuild_state_option
 @global_options
 @click.pass_context
 def pull_command(ctx: click.Context, /, **options: Any) -> None:
@@ -39,8 +41,9 @@ def pull_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync pull --config roadsync.toml --full --format json
     """
     full = bool(options.pop("full", False))
+    rebuild = bool(options.pop("rebuild_state", False))
     state = state_of(ctx, options)
-    result = execute(state, load(state), RunSpec.for_pull(full=full))
+    result = execute(state, load(state), replace(RunSpec.for_pull(full=full), rebuild=rebuild))
     assert result.pulled is not None
     emit(state, render(result.pulled, state))
     if result.exit_code:

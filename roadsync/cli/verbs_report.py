@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import emit, global_options, state_of
+from roadsync.cli.common import emit, global_options, rebuild_state_option, state_of
 
 
 @cli.command("report")
@@ -19,6 +20,7 @@ from roadsync.cli.common import emit, global_options, state_of
 )
 @click.option("--offline", is_flag=True, help="Report from the local mirror, without pulling.")
 @click.option("--only", "only", multiple=True, metavar="KEY", help="Report only these items (repeatable).")
+@rebuild_state_option
 @global_options
 @click.pass_context
 def report_command(ctx: click.Context, /, **options: Any) -> None:
@@ -37,7 +39,11 @@ def report_command(ctx: click.Context, /, **options: Any) -> None:
     spec = RunSpec.for_report(
         offline=options["offline"], only=options["only"], fail_on=fail_on_kinds(options["fail_on"], settings)
     )
-    result = execute(state, settings, spec)
+    if options["offline"] and options["rebuild_state"]:
+        from roadsync.errors import UsageError
+
+        raise UsageError("--rebuild-state re-reads the trackers, --offline does not", hint="drop one of them")
+    result = execute(state, settings, replace(spec, rebuild=options["rebuild_state"]))
     assert result.report is not None
     emit(state, render(result.report, state.format, color=state.color))
     ctx.exit(result.exit_code)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import emit, global_options, state_of
+from roadsync.cli.common import emit, global_options, rebuild_state_option, state_of
 
 
 @cli.command("sync")
@@ -16,6 +17,7 @@ from roadsync.cli.common import emit, global_options, state_of
 @click.option("--full", is_flag=True, help="Full pull instead of incremental.")
 @click.option("--only", "only", multiple=True, metavar="KEY", help="Sync only these items (repeatable).")
 @click.option("--fail-on", "fail_on", metavar="KINDS", help="Exit 3 when drift of these kinds remains.")
+@rebuild_state_option
 @global_options
 @click.pass_context
 def sync_command(ctx: click.Context, /, **options: Any) -> None:
@@ -41,7 +43,7 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
         force=options["force"],
         fail_on=fail_on_kinds(options["fail_on"], settings),
     )
-    result = execute(state, settings, spec)
+    result = execute(state, settings, replace(spec, rebuild=options["rebuild_state"]))
     assert result.plan is not None and result.applied is not None and result.report is not None
     plan, applied = result.plan, result.applied
     event(
