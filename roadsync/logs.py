@@ -1,4 +1,5 @@
-"""Logging: events as a name plus key/values on stderr, as text or JSON lines; never tokens."""
+"""Logging: events as a name plus key/values on stderr, as text or JSON lines; never tokens, and
+never a raw control character (tracker text in a value is made visible or JSON-escaped)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from typing import Any
 
 from roadsync.errors import scrub
+from roadsync.escaping import json_text, one_line
 
 __all__ = ["configure_logging", "event"]
 
@@ -23,13 +25,13 @@ class _JsonLines(logging.Formatter):
             "event": record.getMessage(),
         }
         data.update(getattr(record, "kv", {}))
-        return scrub(json.dumps(data, ensure_ascii=False, default=str))
+        return json_text(scrub(json.dumps(data, ensure_ascii=False, default=str)))
 
 
 class _Text(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         kv = " ".join(f"{k}={v}" for k, v in getattr(record, "kv", {}).items())
-        return scrub(f"{record.levelname.lower()}: {record.getMessage()} {kv}".rstrip())
+        return scrub(one_line(f"{record.levelname.lower()}: {record.getMessage()} {kv}"))
 
 
 def configure_logging(*, debug: bool = False, log_format: str = "text") -> None:

@@ -17,6 +17,7 @@ import click
 from roadsync import __version__
 from roadsync.cli.common import EXIT_USAGE, CliState, global_options
 from roadsync.errors import RoadsyncError, scrub
+from roadsync.escaping import one_line
 
 __all__ = ["cli", "main"]
 
@@ -139,10 +140,10 @@ def _error_line(*, json_lines: bool) -> Callable[..., int]:
             if problems:
                 kv["problems"] = list(problems)
             event("run.failed", logging.ERROR, **kv)
-        else:
-            click.echo(f"roadsync: {message}", err=True)
+        else:  # tracker text can sit in an error: never a control character on the terminal
+            click.echo(f"roadsync: {one_line(message)}", err=True)
             for problem in problems:
-                click.echo(f"  {problem}", err=True)
+                click.echo(f"  {one_line(problem)}", err=True)
         return code
 
     return say

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from roadsync.escaping import json_text
 from roadsync.private import write_private
 
 EXIT_OK = 0
@@ -133,7 +134,10 @@ def state_of(ctx: click.Context, options: dict[str, Any]) -> CliState:
 
 def emit(state: CliState, document: str | dict[str, Any]) -> None:
     """Write exactly one document to stdout, or to ``--output``."""
-    text = document if isinstance(document, str) else json.dumps(document, indent=2, ensure_ascii=False)
+    if isinstance(document, str):
+        text = document
+    else:
+        text = json_text(json.dumps(document, indent=2, ensure_ascii=False))
     if not text.endswith("\n"):
         text += "\n"
     if state.output is not None:

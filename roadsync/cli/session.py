@@ -12,6 +12,7 @@ import click
 
 from roadsync.cli.common import CliState
 from roadsync.config.load import Settings, find_config_path, load_settings
+from roadsync.escaping import one_line
 from roadsync.logs import event
 from roadsync.sync.model import DRIFT_KINDS
 from roadsync.sync.pull import Progress, PullResult
@@ -62,7 +63,7 @@ def show_source_errors(pulled: PullResult | None, state: CliState) -> None:
         if state.log_format == "json":
             event("source.failed", logging.ERROR, source=name, error=source.error)
         else:
-            click.echo(f"roadsync: {name}: {source.error}", err=True)
+            click.echo(f"roadsync: {name}: {one_line(source.error)}", err=True)  # tracker text
 
 
 @contextmanager

@@ -32,7 +32,7 @@ def doctor_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync doctor --config roadsync.toml
       roadsync doctor --config roadsync.toml --format json
     """
-    from roadsync.doctor.preflight import render_table, run_doctor
+    from roadsync.doctor.preflight import render_markdown, render_table, run_doctor
 
     state = state_of(ctx, options)
     try:
@@ -61,6 +61,12 @@ def doctor_command(ctx: click.Context, /, **options: Any) -> None:
         raise
     if state.format == "json":
         emit(state, report.to_json())
+    elif state.format == "markdown":
+        emit(state, render_markdown(report))
+    elif state.format == "html":
+        from roadsync.sync.render.page import html_page
+
+        emit(state, html_page("roadsync doctor", render_table(report)))
     else:
         emit(state, render_table(report))
     ctx.exit(0 if report.ok else EXIT_ERROR)

@@ -37,4 +37,4 @@ def explain_command(ctx: click.Context, /, **options: Any) -> None:
     if state.format == "json":
         emit(state, explanation.to_dict())
     else:
-        emit(state, render_explanation(explanation, markdown=state.format == "markdown"))
+        emit(state, render_explanation(explanation, state.format))

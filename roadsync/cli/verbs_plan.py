@@ -35,6 +35,7 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
     """
     state = state_of(ctx, options)
     from roadsync.cli.session import execute, load
+    from roadsync.escaping import json_text
     from roadsync.logs import event
     from roadsync.private import write_private
     from roadsync.sync.render import render
@@ -50,7 +51,7 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
     document = plan.to_json()
     document["sources"] = result.report.sources_json()
     if options["out"] is not None:
-        text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+        text = json_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False)) + "\n"
         write_private(options["out"], text, option="--out")
     event("plan.computed", changes=len(plan.changes), drift=len(plan.drift), checksum=plan.checksum[:12])
     emit(state, render(result.report, state.format, json_document=document, color=state.color))

@@ -37,4 +37,4 @@ def roadmap_command(ctx: click.Context, /, **options: Any) -> None:
     if state.format == "json":
         emit(state, {"themes": [row.to_dict() for row in rows], "items": len(items)})
     else:
-        emit(state, render_roadmap(rows, markdown=state.format == "markdown"))
+        emit(state, render_roadmap(rows, state.format))

@@ -24,6 +24,7 @@ from roadsync.config.model import FieldTarget, ManagedField
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.connectors.transport import USER_AGENT
 from roadsync.errors import ConfigError, RoadsyncError, scrub
+from roadsync.escaping import markdown, one_line
 from roadsync.mappings.roadmap import ALIGNMENTS
 from roadsync.sync.fields import MANAGED_FIELDS, to_native
 from roadsync.sync.fields import field_targets as fields_targets
@@ -230,7 +231,7 @@ _MARK = {"ok": "ok", "info": "info", "warn": "warn", "fail": "FAIL"}
 
 def render_table(report: DoctorReport) -> str:
     """A plain-text table for people: source, check, status, detail (and the fix under a failure)."""
-    rows = [(c.source, c.check, _MARK[c.level], scrub(c.detail)) for c in report.checks]
+    rows = [(c.source, one_line(c.check), _MARK[c.level], one_line(scrub(c.detail))) for c in report.checks]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("source", "check", "status"))]
     widths = [min(w, 40) for w in widths]
     heads = ("source", "check", "status")
@@ -238,9 +239,23 @@ def render_table(report: DoctorReport) -> str:
     for check, row in zip(report.checks, rows, strict=False):
         lines.append("  ".join(v.ljust(w) for v, w in zip(row[:3], widths, strict=False)) + "  " + row[3])
         if check.fix and check.level in ("fail", "warn"):
-            lines.append(" " * (sum(widths) + 6) + "  fix: " + scrub(check.fix))
+            lines.append(" " * (sum(widths) + 6) + "  fix: " + one_line(scrub(check.fix)))
+    lines += ["", _verdict(report)]
+    return "\n".join(lines)
+
+
+def _verdict(report: DoctorReport) -> str:
     failed = sum(1 for c in report.checks if c.level == "fail")
     warned = sum(1 for c in report.checks if c.level == "warn")
     verdict = "all checks passed" if not failed else f"{failed} check{'s' if failed != 1 else ''} failed"
-    lines += ["", f"{verdict}; {warned} warning{'s' if warned != 1 else ''}"]
-    return "\n".join(lines)
+    return f"{verdict}; {warned} warning{'s' if warned != 1 else ''}"
+
+
+def render_markdown(report: DoctorReport) -> str:
+    """A GitHub Markdown table: tracker text (field names, error bodies) through the shared layer."""
+    lines = ["| source | check | status | detail | fix |", "| --- | --- | --- | --- | --- |"]
+    for c in report.checks:
+        cells = [c.source, markdown(c.check), _MARK[c.level], markdown(scrub(c.detail)),
+                 markdown(scrub(c.fix)) if c.fix and c.level in ("fail", "warn") else ""]
+        lines.append("| " + " | ".join(cell or " " for cell in cells) + " |")
+    return "\n".join([*lines, "", _verdict(report)])

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from roadsync.escaping import json_text
 from roadsync.sync.report import Report
 
 __all__ = ["render", "render_json"]
@@ -17,7 +18,7 @@ __all__ = ["render", "render_json"]
 
 def render_json(document: dict[str, Any]) -> str:
     """One JSON object, keys in a stable order, UTF-8 kept readable."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _renderer(fmt: str) -> Callable[[Report], str]:

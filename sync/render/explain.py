@@ -1,53 +1,74 @@
-"""Plain-text and Markdown renderings of ``explain`` and ``roadmap`` (small, line-based)."""
+"""Text, Markdown and HTML renderings of ``explain`` and ``roadmap`` (small, line-based).
+
+Every field that comes from a tracker or the config goes through the shared escaping layer
+(:mod:`roadsync.escaping`): one line each in text, inert GitHub Markdown in Markdown; the HTML
+page is the text rendering escaped whole (:func:`roadsync.sync.render.page.html_page`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from roadsync.escaping import markdown, markdown_code, one_line
 from roadsync.mappings.coverage import ThemeCoverage
 from roadsync.mappings.explain import Explanation
+from roadsync.sync.render.page import html_page
 
 __all__ = ["render_explanation", "render_roadmap"]
+
+Escape = Callable[[object], str]
 
 
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def render_explanation(explanation: Explanation, *, markdown: bool = False) -> str:
+def _escape(fmt: str) -> Escape:
+    return markdown if fmt == "markdown" else one_line
+
+
+def render_explanation(explanation: Explanation, fmt: str = "table") -> str:
     """The decision first, then the chain and the candidates, condition by condition."""
-    bullet = "- " if markdown else "  "
+    text = "\n".join(_explanation_lines(explanation, fmt))
+    return html_page(f"roadsync explain {one_line(explanation.item)}", text) if fmt == "html" else text
+
+
+def _explanation_lines(explanation: Explanation, fmt: str) -> list[str]:
+    e = _escape(fmt)
+    md = fmt == "markdown"
+    bullet = "- " if md else "  "
     theme = explanation.theme or "unaligned"
     lines = [
-        f"{'## ' if markdown else ''}{explanation.item}: {explanation.title}",
-        f"theme: {theme}   alignment: {explanation.alignment}   step: {explanation.step}",
-        f"rule: {explanation.rule or '-'}",
-        f"why: {explanation.reason or 'no theme matched'}",
+        f"{'## ' if md else ''}{e(explanation.item)}: {e(explanation.title)}",
+        f"theme: {e(theme)}   alignment: {e(explanation.alignment)}   step: {e(explanation.step)}",
+        f"rule: {e(explanation.rule or '-')}",
+        f"why: {e(explanation.reason or 'no theme matched')}",
     ]
     if explanation.secondary:
-        lines.append(f"also matched: {', '.join(explanation.secondary)}")
+        lines.append(f"also matched: {e(', '.join(explanation.secondary))}")
     if explanation.unknown_pin:
-        lines.append(f"ignored pin: '{explanation.unknown_pin}' is not a theme of the roadmap")
+        lines.append(f"ignored pin: '{e(explanation.unknown_pin)}' is not a theme of the roadmap")
     if len(explanation.chain) > 1:
-        lines.append(f"inherited through: {' -> '.join(explanation.chain)}")
+        lines.append(f"inherited through: {e(' -> '.join(explanation.chain))}")
     lines.append(
         "candidates:" if explanation.candidates else "candidates: none (no block matched any condition)"
     )
     for candidate in explanation.candidates:
         verdict = "matched" if candidate.matched else "near miss"
-        lines.append(f"{bullet}theme {candidate.theme}, block {candidate.block}: {verdict}")
+        lines.append(f"{bullet}theme {e(candidate.theme)}, block {candidate.block}: {verdict}")
         for condition in candidate.conditions:
             mark = "ok " if condition.ok else "no "
             lines.append(
-                f"{bullet}  {mark}{condition.condition}: wants {condition.expected}, has {condition.actual}"
+                f"{bullet}  {mark}{e(condition.condition)}: wants {e(condition.expected)}, "
+                f"has {e(condition.actual)}"
             )
-    return "\n".join(lines)
+    return lines
 
 
-def render_roadmap(rows: Sequence[ThemeCoverage], *, markdown: bool = False) -> str:
+def render_roadmap(rows: Sequence[ThemeCoverage], fmt: str = "table") -> str:
     """One row per theme plus the unaligned rest: open items, estimate, share vs target."""
     header = ("theme", "name", "priority", "horizon", "status", "open", "estimate", "share", "target")
-    table = [header] + [
+    cells = [
         (
             row.id or "(unaligned)",
             row.name,
@@ -61,10 +82,12 @@ def render_roadmap(rows: Sequence[ThemeCoverage], *, markdown: bool = False) -> 
         )
         for row in rows
     ]
-    if markdown:
-        lines = ["| " + " | ".join(cells) + " |" for cells in table]
-        lines.insert(1, "|" + "---|" * len(header))
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join([markdown_code(c[0]), *map(markdown, c[1:])]) + " |" for c in cells]
         return "\n".join(lines)
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(header))]
-    padded = (zip(cells, widths, strict=True) for cells in table)
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in row).rstrip() for row in padded)
+    table = [header] + [tuple(one_line(cell) for cell in row) for row in cells]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    padded = (zip(row, widths, strict=True) for row in table)
+    text = "\n".join("  ".join(cell.ljust(width) for cell, width in row).rstrip() for row in padded)
+    return html_page("roadsync roadmap", text) if fmt == "html" else text

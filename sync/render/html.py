@@ -10,9 +10,9 @@ the plan; tables sort by clicking their headers.
 
 from __future__ import annotations
 
-from html import escape
 from importlib import resources
 
+from roadsync.escaping import html as escape
 from roadsync.mappings.coverage import ThemeCoverage
 from roadsync.sync.model import DriftFinding
 from roadsync.sync.render._format import percent, points, safe_url, value
@@ -77,8 +77,7 @@ def render_html(report: Report) -> str:
 # -- small builders ----------------------------------------------------------------------------
 
 
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+_e = escape  # the shared HTML layer: control characters made visible, then HTML-escaped
 
 
 def _item_link(report: Report, key: str | None) -> str:

@@ -9,8 +9,8 @@ with dev tools) can read the numbers behind the picture; the unaligned bar has
 from __future__ import annotations
 
 import math
-from html import escape
 
+from roadsync.escaping import html as escape
 from roadsync.mappings.coverage import ThemeCoverage
 from roadsync.sync.render._format import percent
 from roadsync.sync.report import Report

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from roadsync.changes import FieldChange
+from roadsync.escaping import markdown as markdown_text
+from roadsync.escaping import markdown_code
 from roadsync.mappings.coverage import ThemeCoverage
 from roadsync.sync.model import DriftFinding
 from roadsync.sync.render._format import percent, points, safe_url, value
@@ -100,23 +102,10 @@ def _notice(sections: list[_Section]) -> str:
     return ("\n" + "".join(lines)) if lines else ""
 
 
-# -- escaping ----------------------------------------------------------------------------------
+# -- escaping: the shared Markdown layer (roadsync.escaping) -----------------------------------
 
-# `@` too: a title that names @someone must not ping them from a PR comment.
-_MARKDOWN_SPECIAL = "\\`*_[]|~#@"
-
-
-def text(raw: str) -> str:
-    """User text made inert in a table cell: HTML escaped, Markdown punctuation escaped, one line."""
-    escaped = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in escaped)
-    return " ".join(escaped.split())
-
-
-def code(raw: str) -> str:
-    """A value shown as code (theme ids, field values); backticks and pipes cannot break out."""
-    cleaned = " ".join(raw.split()).replace("`", "'").replace("|", "\\|")
-    return f"`{cleaned}`" if cleaned else ""
+text = markdown_text
+code = markdown_code
 
 
 def _link(report: Report, key: str) -> str:
@@ -126,7 +115,7 @@ def _link(report: Report, key: str) -> str:
         return text(key)
     # Parentheses and spaces would end the link target early.
     target = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-    return f"[{text(key)}]({target})"
+    return f"[{text(key, link_text=True)}]({target})"
 
 
 def _theme(report: Report, theme_id: str | None) -> str:

@@ -2,8 +2,9 @@
 
 Pure: report in, str out. Without colour the output is plain text at a fixed width, so it is
 the same on every machine (golden tests, logs, pipes); with colour it uses styles and
-clickable links and fits the terminal. User content is passed as :class:`rich.text.Text`, so
-a title like ``[bold]`` is printed as written, never read as markup.
+clickable links and fits the terminal. User content goes through :func:`roadsync.escaping.terminal`
+(no escape sequence from a tracker reaches the terminal) and is passed as :class:`rich.text.Text`,
+so a title like ``[bold]`` is printed as written, never read as markup.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from roadsync.escaping import terminal
 from roadsync.mappings.coverage import ThemeCoverage
 from roadsync.sync.model import DriftFinding
 from roadsync.sync.render._format import TOP_PER_KIND, percent, points, safe_url, share_vs_target, value
@@ -54,7 +56,8 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
 
 def _headline(report: Report) -> RenderableType:
     summary = report.plan.summary
-    title = Text.assemble((report.title, "bold"), ("  ·  generated " + report.generated_at, "dim"))
+    generated = "  ·  generated " + terminal(report.generated_at)
+    title = Text.assemble((terminal(report.title), "bold"), (generated, "dim"))
     figures = Text.assemble(
         ("Items ", "dim"), (f"{summary.get('items', len(report.items))}", "bold"),
         (f" ({summary.get('open_items', 0)} open)", "dim"),
@@ -88,9 +91,9 @@ def _theme_cells(report: Report, row: ThemeCoverage) -> list[RenderableType]:
     off = row.id is not None and row.id in report.off_target_themes
     status_style = {"active": "", "paused": "yellow", "retired": "red"}.get(row.status or "", "dim")
     return [
-        Text(row.id or "—", style="bold" if row.id else "dim"),
-        Text(row.name, style="" if row.id else "italic dim"),
-        Text(row.priority or "—"),
+        Text(terminal(row.id or "—"), style="bold" if row.id else "dim"),
+        Text(terminal(row.name), style="" if row.id else "italic dim"),
+        Text(terminal(row.priority or "—")),
         Text(row.horizon or "—"),
         Text(row.status or "—", style=status_style),
         Text(str(row.open_items)),
@@ -123,18 +126,18 @@ def _drift(report: Report, *, links: bool) -> RenderableType:
 
 def _finding_subject(report: Report, finding: DriftFinding) -> Text:
     if finding.item is None:
-        return Text(f"theme {finding.theme or '?'}", style="bold")
+        return Text(f"theme {terminal(finding.theme or '?')}", style="bold")
     ref = report.items.get(finding.item)
     url = safe_url(ref.url) if ref is not None else None
-    return Text(finding.item, style=Style(bold=True, link=url) if url else "bold")
+    return Text(terminal(finding.item), style=Style(bold=True, link=url) if url else "bold")
 
 
 def _finding_text(report: Report, finding: DriftFinding, links: bool) -> Text:
-    text = Text(finding.detail)
+    text = Text(terminal(finding.detail))
     ref = report.items.get(finding.item) if finding.item else None
     url = safe_url(ref.url) if ref is not None else None
     if links and url:
-        text.append("\n" + url, style="dim")
+        text.append("\n" + terminal(url), style="dim")
     return text
 
 
@@ -151,7 +154,8 @@ def _plan(report: Report) -> RenderableType:
     for change in report.plan.changes:
         ref = report.items.get(change.item)
         url = safe_url(ref.url) if ref is not None else None
-        move = Text.assemble((value(change.old), "red"), " → ", (value(change.new), "green"))
-        table.add_row(Text(change.item, style=Style(link=url) if url else ""), Text(change.field), move,
-                      Text(change.rule or "—"))  # fmt: skip
+        old, new = terminal(value(change.old)), terminal(value(change.new))
+        move = Text.assemble((old, "red"), " → ", (new, "green"))
+        table.add_row(Text(terminal(change.item), style=Style(link=url) if url else ""),
+                      Text(terminal(change.field)), move, Text(terminal(change.rule or "—")))  # fmt: skip
     return table

@@ -129,7 +129,8 @@ GH_LABELS = GITHUB + '[fields.theme.github]\ntarget = "label"\nprefix = "p/"\n'
 # empty lists and strings, label prefixes that collide, keys that reach JQL, tokens pasted into
 # names, credentials in URLs, undecodable environment overrides.
 RUN_BREAKERS = [
-    Broken("overlap of inf minutes", "[run]\noverlap_minutes = inf\n", "run.overlap_minutes", "finite number"),
+    Broken("overlap of inf minutes", "[run]\noverlap_minutes = inf\n", "run.overlap_minutes",
+           "finite number"),
     Broken("refresh every 1e300 hours", "[run]\nfull_refresh_hours = 1e300\n", "run.full_refresh_hours",
            "less than or equal to 8784"),
     Broken("jira timeout of inf", JIRA + "timeout_s = inf\n", "jira.timeout_s", "finite number", line=4),
@@ -141,7 +142,8 @@ RUN_BREAKERS = [
     Broken("tolerance of nan", "allocation_tolerance = nan\n", "allocation_tolerance", "finite number"),
     Broken("target share of -inf", theme(extra="target_share = -inf"), "themes[0].target_share",
            "finite number"),
-    Broken("board number beyond GraphQL Int", GITHUB + '[github.project]\nowner = "acme"\nnumber = 99999999999\n',
+    Broken("board number beyond GraphQL Int",
+           GITHUB + '[github.project]\nowner = "acme"\nnumber = 99999999999\n',
            "github.project.number", "less than or equal to 2147483647"),
     Broken("state_dir is a file", '[run]\nstate_dir = "state"\n', "run.state_dir", "is a file, not a folder",
            files=(("state", b"x"),), line=2),
@@ -173,7 +175,8 @@ RUN_BREAKERS = [
            "jira.projects[0]", "not a Jira project key"),
     Broken("JQL in a project key", "[jira]\nurl = \"https://a.atlassian.net\"\n"
            "projects = [\"PAY' OR project = 'X\"]\n", "jira.projects[0]", "not a Jira project key"),
-    Broken("project name instead of key", '[jira]\nurl = "https://a.atlassian.net"\nprojects = ["Payments"]\n',
+    Broken("project name instead of key",
+           '[jira]\nurl = "https://a.atlassian.net"\nprojects = ["Payments"]\n',
            "jira.projects[0]", "write the key, not the name"),
     Broken("github token pasted as token_env", GITHUB + f'token_env = "{GHP}"\n', "github.token_env",
            "looks like a token", secret=GHP),
@@ -200,7 +203,8 @@ RUN_BREAKERS = [
            env=(("ROADSYNC_JIRA__TOKEN_ENV", GHP),), secret=GHP),
     Broken("a wrong type from the environment is not echoed", JIRA, "jira.page_size", "valid integer",
            env=(("ROADSYNC_JIRA__PAGE_SIZE", "Zq9" + GHP),), secret=GHP),
-    Broken("a string where a number belongs", JIRA + 'timeout_s = "fast"\n', "jira.timeout_s", "valid number"),
+    Broken("a string where a number belongs", JIRA + 'timeout_s = "fast"\n', "jira.timeout_s",
+           "valid number"),
     Broken("a string where a boolean belongs", JIRA + 'include_subtasks = "maybe"\n', "jira.include_subtasks",
            "valid boolean"),
     Broken("a number where a value string belongs",
@@ -471,7 +475,9 @@ MISLEADING = [
 
 
 @pytest.mark.parametrize("case", MISLEADING, ids=[c.name for c in MISLEADING])
-def test_unreadable_files_say_why(case: Misleading, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_files_say_why(
+    case: Misleading, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A config or roadmap that cannot be read says what is wrong with it, not "not found"."""
     config = tmp_path / "c.toml"
     roadmap = tmp_path / "roadmap.toml"
