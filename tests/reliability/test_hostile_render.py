@@ -95,7 +95,8 @@ def _outputs(config: Path, env: dict[str, str]) -> dict[str, str]:
             docs[f"{' '.join(args[:2] if args[0] == 'explain' else args[:1])} {fmt}"] = output.read_text()
     for fmt in ("json", "table", "markdown", "html"):  # apply the reviewed plan, then sync
         args = ("apply", str(plan)) if fmt == "json" else ("sync",)
-        code, _, err = run_cli(config, *args, "--output", str(output), env=env, fmt=fmt)
+        logs = ("--log-format", "json") if fmt == "json" else ("--debug",) if fmt == "table" else ()
+        code, _, err = run_cli(config, *args, *logs, "--output", str(output), env=env, fmt=fmt)
         assert code == 0 and not CONTROL.search(err), err
         docs[f"{args[0]} {fmt}"] = output.read_text()
     return docs
