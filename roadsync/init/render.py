@@ -11,6 +11,7 @@ import json
 import os
 from datetime import date
 
+from roadsync.escaping import json_text, one_line
 from roadsync.init.discover import Board, Discovery, GithubFound, InitOptions, JiraFound, ThemeDraft
 
 __all__ = ["config_text", "roadmap_text"]
@@ -19,7 +20,9 @@ LEVELS = ("P0", "P1", "P2", "P3", "P4")
 
 
 def _q(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid TOML basic string
+    # A JSON string is a TOML basic string once DEL and C1 controls, which TOML forbids raw, are
+    # \u escapes too.
+    return json_text(json.dumps(value, ensure_ascii=False))
 
 
 def _list(values: list[str]) -> str:
@@ -94,12 +97,14 @@ def _github_section(github: GithubFound) -> list[str]:
     lines.append("")
     if github.board:
         board = github.board
-        lines += [f"# the Projects v2 board \"{board.title}\" (reading it needs a token with project access;",
+        # Site text in a comment stays on its line: a newline would end the comment and start TOML.
+        lines += [f"# the Projects v2 board \"{one_line(board.title)}\" (reading it needs a token with "
+                  "project access;",
                   "# the Actions GITHUB_TOKEN cannot reach projects)",
                   "[github.project]", f"owner = {_q(board.owner)}", f"number = {board.number}",
                   f"owner_type = {_q(board.owner_type)}", ""]
     elif github.boards:
-        listed = ", ".join(f"#{n} {t}" for n, t in github.boards)
+        listed = ", ".join(f"#{n} {one_line(t)}" for n, t in github.boards)
         lines += [f"# Projects boards found: {listed}. To use one, add:",
                   "# [github.project]", f"# owner = {_q(github.board_owner or '')}",
                   f"# number = {github.boards[0][0]}", ""]

@@ -162,3 +162,28 @@ def test_themes_are_ranked_by_open_items() -> None:
         ("risk", "components", "risk", 3),
         ("mobile", "labels", "mobile", 1),
     ]
+
+
+def test_site_text_cannot_inject_config_lines(
+    sandbox_factory: Any, tokens: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A board title with newlines, TOML and control characters stays inside its comment: the
+    written config validates and sets nothing the title spelled out."""
+    import copy
+
+    from roadsync.sandbox.demo import demo_fixture
+
+    seed = copy.deepcopy(dict(demo_fixture()))
+    seed["github"]["project"]["title"] = 'Roadmap\n[run]\nallow_insecure_http = true\n# \x7f\x1b[2J"'
+    sandbox = tokens(sandbox_factory(seed))
+    config = tmp_path / "roadsync.toml"
+    code, _, err = run_cli(capsys, *init_args(sandbox, config))
+    assert code == 0, err
+    text = config.read_text(encoding="utf-8")
+    code_lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in code_lines if "allow_insecure_http" in line or line.strip() == "[run]"][1:]
+    assert "\x1b" not in text and "\x7f" not in text
+    assert run_cli(capsys, "validate", "--config", str(config))[0] == 0
+    from roadsync.config.load import load_settings
+
+    assert load_settings(config, env={}).model.run.allow_insecure_http is False
