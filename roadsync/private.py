@@ -46,6 +46,10 @@ def write_private(path: Path, text: str, *, option: str) -> None:
     cannot be a file is a usage error (64), a full disk or an I/O error a runtime error (1).
     """
     path = Path(path)
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise UsageError(f"cannot write {option} {path}: {blocker} is a file, not a folder",
+                         hint=f"give {option} a path in a folder")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
