@@ -37,7 +37,7 @@ __all__ = [
     "state_file_error",
 ]
 
-REBUILD_HINT = "run again with --rebuild-state (it moves the file aside and re-reads the trackers)"
+REBUILD_HINT = "run 'roadsync pull --rebuild-state' (it moves the file aside and re-reads the trackers)"
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 # code name -> the message text SQLite gives for it (Python 3.10 has only the text)
@@ -116,7 +116,7 @@ def journal_damaged(path: Path, line: int, why: str) -> LocalFileError:
     """The one-line error for a journal line that is not a journal entry (and not a torn last line)."""
     return LocalFileError(
         f"journal {path} line {line} {why}",
-        hint="the journal is an audit log no decision needs: run again with --rebuild-state "
+        hint="the journal is an audit log no decision needs: run 'roadsync pull --rebuild-state' "
         f"(it moves the journal aside), or move it aside yourself (mv {path} {path}.damaged)",
     )
 

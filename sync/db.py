@@ -31,7 +31,7 @@ def connect(path: Path) -> sqlite3.Connection:
     private_folder(path.parent)
     if path.is_dir():
         raise LocalFileError(f"state file {path} is a folder, not a file",
-                             hint="remove or rename that folder, or run again with --rebuild-state "
+                             hint="remove or rename that folder, or run 'roadsync pull --rebuild-state' "
                              "(it moves the folder aside and re-reads the trackers)")
     try:
         for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):

@@ -145,6 +145,9 @@ def test_damaged_state_gets_one_line_and_writes_nothing(
     assert case.says in lines[-1] and str(state / case.names) in lines[-1], err
     assert "unexpected error" not in err and "Traceback" not in err
     assert _writes(sandbox) == before, "a damaged state folder must stop the run before any write"
+    if case.names == "state.sqlite" and not case.namespace:  # the offline verbs read it too
+        code, err = _roadsync(config, env, "explain", "PAY-1")
+        assert code == case.code and err.count("\n") == 1 and str(state / case.names) in err, err
     if case.rebuilds:
         assert "--rebuild-state" in lines[0]
         code, err = _roadsync(config, env, "sync", "--rebuild-state")
