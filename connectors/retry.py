@@ -160,7 +160,9 @@ def classify(
         return AuthError(
             message, source=source, item=item, status=status, hint=hint or "the token lacks permission"
         )
-    if status == 404:
+    if status in (404, 410):
+        # 410 Gone: GitHub's answer for a deleted issue (to reads and writes alike); gone as 404 is
+        # [spec: GitHub's OpenAPI ``issues/get``; research github.md §3]
         return NotFoundError(message, source=source, item=item, status=status, hint=hint)
     return RemoteRefused(message, source=source, item=item, status=status, hint=hint)
 

@@ -82,7 +82,7 @@ def _github_reader(settings: Settings, mirror: Mirror) -> Reader:
     assert config is not None  # only built for a configured tracker
     return GithubReader(
         config,
-        settings.github_token(),
+        settings.github_credentials(),
         verify=settings.tls_verify(),
         retry=retry_policy(settings),
         etags=IncrementalEtags(mirror),
@@ -109,7 +109,7 @@ def _github_writer(settings: Settings) -> Writer:
     assert config is not None  # only built for a configured tracker
     return GithubWriter(
         config,
-        settings.github_token(),
+        settings.github_credentials(),
         managed_targets(settings, "github"),
         verify=settings.tls_verify(),
         retry=retry_policy(settings),

@@ -9,6 +9,14 @@
   guidance of at least 1 s between mutating requests);
 - sends REST requests through ``gh.requester.requestJson`` (raw status, headers and JSON; no PyGithub
   objects, which do hidden I/O on attribute access) and GraphQL through an ``httpx.Client``;
+- never follows a redirect (:mod:`~roadsync.connectors.github.redirects`): a renamed repository
+  stops with one line naming its new name, a transferred issue is gone from where it was, and no
+  write answered with a 3xx counts as applied;
+- authenticates with a token or as a GitHub App installation
+  (:mod:`~roadsync.connectors.github.auth`), REST and GraphQL sharing one live token;
+- treats GraphQL's untyped errors (HTTP 200 or 502 with ``errors[]`` but no ``type``: "Something
+  went wrong while executing your query…", timeouts) as transient, retried like a 502
+  [research github.md §6; the same rule as ``@octokit/plugin-retry``];
 - counts every HTTP request (``requests``, ``reads``, ``writes``; retried attempts count too) in one
   :class:`~roadsync.connectors.transport.RequestCounter`, with TLS, timeout and user agent from one
   :class:`~roadsync.connectors.transport.Transport`;
@@ -25,6 +33,7 @@ GitHub Enterprise: ``url = "https://ghe/api/v3"`` gives GraphQL at ``https://ghe
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -33,9 +42,11 @@ from typing import Any
 
 import httpx
 import requests
-from github import Auth, Github
+from github import Github
 
 from roadsync.config.model import GithubConfig
+from roadsync.connectors.github.auth import GithubAuth, LiveToken, pygithub_auth
+from roadsync.connectors.github.redirects import Connections, Redirected, moved_target
 from roadsync.connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
 from roadsync.connectors.transport import RequestCounter, Transport
 from roadsync.errors import (
@@ -46,7 +57,6 @@ from roadsync.errors import (
     RemoteRefused,
     TrackerError,
     TransientError,
-    register_secret,
     scrub,
 )
 
@@ -136,14 +146,13 @@ class GithubClient:
     def __init__(
         self,
         config: GithubConfig,
-        token: str,
+        token: GithubAuth,
         *,
         verify: bool | str = True,
         retry: RetryPolicy | None = None,
         budget_reserve: int = 100,
         seconds_between_writes: float | None = None,
     ) -> None:
-        register_secret(token)
         self.base_url = config.url.rstrip("/")
         self.graphql_url = config.graphql_url or graphql_url_for(self.base_url)
         self.policy = retry or RetryPolicy()
@@ -154,21 +163,25 @@ class GithubClient:
         self.counter = RequestCounter()
         self._last_write = 0.0
         transport = Transport(verify, config.timeout_s)
+        options = transport.pygithub_options()
+        # an installation token minted (once an hour) is one request PyGithub sends on its own
+        self.auth = pygithub_auth(token, on_mint=lambda: self.counter.count(write=False))
         self._gh = Github(
-            auth=Auth.Token(token),
+            auth=self.auth,
             base_url=self.base_url,
             per_page=100,
             retry=None,
             seconds_between_requests=None,
             seconds_between_writes=None,  # paced by pace_write(), which knows our config
-            **transport.pygithub_options(),
+            **options,
         )
-        self._http = transport.httpx_client(
-            self.counter, {"Authorization": f"bearer {token}", "Accept": "application/json"}
-        )
+        self._connections = Connections(self.base_url, timeout=options["timeout"], verify=verify)
+        self._http = transport.httpx_client(self.counter, {"Accept": "application/json"})
+        self._http.auth = LiveToken(self.auth)
 
     def close(self) -> None:
         self._http.close()
+        self._connections.close()
         self._gh.close()
 
     # -- counting and pacing -------------------------------------------------------------------
@@ -235,8 +248,10 @@ class GithubClient:
         self.counter.count(write=write)
         try:
             status, raw_headers, text = self._gh.requester.requestJson(
-                verb, url, dict(params or {}), dict(headers or {}), body
+                verb, url, dict(params or {}), dict(headers or {}), body, cnx=self._connections.get()
             )
+        except Redirected as moved:
+            raise self._moved(moved, verb, url, item) from None
         except _TRANSPORT_ERRORS as exc:
             raise tls_failure(exc, self.base_url, source=SOURCE) or TransientError(
                 f"cannot reach GitHub at {self.base_url}: {type(exc).__name__}",
@@ -250,6 +265,31 @@ class GithubClient:
         if status >= 400 and status not in accept:
             raise self._error(status, data, response_headers, item)
         return Response(status, response_headers, data)
+
+    def _moved(self, moved: Redirected, verb: str, url: str, item: str | None) -> TrackerError:
+        """The error for a redirect: what moved where, and that nothing was written."""
+        target = moved_target(moved.location)
+        asked = _repo_of(url)
+        if target is not None and target[0] == "issue":
+            where = f"{target[1]}#{target[2]}"
+            return NotFoundError(f"GitHub issue {item or url} was transferred to {where}", source=SOURCE,
+                                 item=item, status=moved.status, hint="it is read under its new key")
+        if target is not None and target[0] == "repository":
+            new = self._repository_name(int(target[1]), item)
+            return RemoteRefused(
+                f"GitHub repository {asked or url} was renamed or moved to {new}; nothing was "
+                f"{'read' if verb == 'GET' else 'written'} there", source=SOURCE, item=item,
+                status=moved.status, hint=f'put "{new}" in github.repos instead of "{asked}"')
+        return RemoteRefused(f"GitHub answered HTTP {moved.status} (a redirect roadsync does not follow)",
+                             source=SOURCE, item=item, status=moved.status, hint="check github.url")
+
+    def _repository_name(self, repo_id: int, item: str | None) -> str:
+        try:
+            found = self.rest("GET", f"/repositories/{repo_id}", item=item)
+        except TrackerError:
+            return f"repository id {repo_id}"
+        data = found.data if isinstance(found.data, dict) else {}
+        return str(data.get("full_name") or f"repository id {repo_id}")
 
     def _check_same_host(self, url: str) -> None:
         if url.startswith("/"):
@@ -299,7 +339,10 @@ class GithubClient:
         Failures raise: HTTP errors, and any ``errors[]`` (classified by the first error's ``type``:
         ``RATE_LIMITED``, ``NOT_FOUND``, ``FORBIDDEN``...). With ``partial=True`` errors next to
         some data (one aliased mutation of several failed) come back for the caller to map by
-        ``path``; only errors that leave no data raise.
+        ``path``; only errors that leave no data raise. An untyped error (:func:`is_untyped`) is
+        transient even next to data, since nothing in such an answer can be trusted: the document
+        is sent again. Every mutation roadsync sends is idempotent (it sets absolute values, and
+        adding an item already on the board returns that item), so sending one again is safe.
         """
         return call_with_retry(lambda: self._graphql_once(query, variables, item, partial), self.policy)
 
@@ -327,9 +370,26 @@ class GithubClient:
             raise RemoteRefused("GitHub GraphQL answered without JSON", source=SOURCE, item=item)
         data = payload.get("data") or {}
         errors = list(payload.get("errors") or [])
+        untyped = next((e for e in errors if is_untyped(e)), None)
+        if untyped is not None:
+            raise TransientError(scrub(f"GitHub GraphQL: {untyped.get('message')}"), source=SOURCE, item=item,
+                                 status=response.status_code, hint="GitHub's own failure; retried")
         if errors and (not partial or not data or all(v is None for v in data.values())):
             raise self._budget_if_long_wait(graphql_error(errors[0], headers, item), headers, item)
         return GraphqlResult(data, errors)
+
+
+_UNTYPED_TEXTS = ("something went wrong while executing your query", "timeout", "couldn't respond")
+
+
+def is_untyped(error: Mapping[str, Any]) -> bool:
+    """An error GitHub gives for its own failure (no ``type``, no validation ``extensions``):
+    "Something went wrong while executing your query…" or a timeout; it clears on retry
+    [community: gitlens#3298, my-badges#72; ``@octokit/plugin-retry`` retries the same text]."""
+    if error.get("type") or error.get("extensions"):
+        return False
+    message = str(error.get("message") or "").lower()
+    return any(text in message for text in _UNTYPED_TEXTS)
 
 
 def graphql_error(error: Mapping[str, Any], headers: Mapping[str, str], item: str | None) -> TrackerError:
@@ -356,3 +416,9 @@ def _decode(text: str | None) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+def _repo_of(url: str) -> str | None:
+    """``owner/repo`` of a ``/repos/owner/repo/…`` URL or path, else None."""
+    found = re.search(r"/repos/([^/?#]+/[^/?#]+)", url)
+    return found[1] if found else None

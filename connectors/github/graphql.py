@@ -21,6 +21,7 @@ from typing import Any, Literal
 __all__ = [
     "ADD_ITEM_MUTATION",
     "BATCH_SIZE",
+    "ITEM_EXISTS_QUERY",
     "PROJECT_ITEMS_QUERY",
     "PROJECT_ORG_QUERY",
     "PROJECT_USER_QUERY",
@@ -100,6 +101,10 @@ query RoadsyncProjectItems($project: ID!, $after: String) {
 """
     + _BOARD_ITEMS
 )
+
+ITEM_EXISTS_QUERY = """
+query RoadsyncItemExists($item: ID!) { node(id: $item) { id } }
+"""
 
 ADD_ITEM_MUTATION = """
 mutation RoadsyncAddItem($project: ID!, $content: ID!) {

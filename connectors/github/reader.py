@@ -13,10 +13,13 @@ overlap), which only moves when something changed, never from the clock. The ETa
 after every page of the scope was read, so a run stopped half-way (budget, failure) cannot make the
 next run skip the pages it missed.
 
-Parents come from each issue's ``parent_issue_url`` (no extra request). Only where a server does
-not send that key (older GitHub Enterprise) does the reader list ``/issues/{n}/sub_issues`` for the
-issues fetched this run whose ``sub_issues_summary.total > 0``: one request per such parent (per 100
-children), and it then holds the scope's items until the end to set their parents.
+Parents come from each issue's ``parent_issue_url`` (no extra request). github.com leaves that key
+out of an issue without a parent [research github.md §7: kamp-us/phoenix#4171, a live check], so a
+missing key means "no parent" on github.com (and GHE.com), and on any other server once one issue
+carried the key (remembered between runs beside the ETags, under ``<base url>#parent_issue_url``).
+Only a server not known to send it (older GitHub Enterprise) makes the reader hold the scope's items
+and list ``/issues/{n}/sub_issues`` for the issues fetched this run whose
+``sub_issues_summary.total > 0``: one request per such parent (per 100 children).
 
 Projects v2: with ``config.project`` set, the board is read once per reader (one GraphQL request
 per 100 board items, the only reads beyond one per scope on a no-change run) and its values merged
@@ -33,8 +36,11 @@ from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+import httpx
+
 from roadsync.config.model import GithubConfig
 from roadsync.connectors.github import graphql as documents
+from roadsync.connectors.github.auth import GithubAuth
 from roadsync.connectors.github.client import GithubClient, Response
 from roadsync.connectors.github.convert import (
     BoardItem,
@@ -80,7 +86,7 @@ class GithubReader:
     def __init__(
         self,
         config: GithubConfig,
-        token: str,
+        token: GithubAuth,
         *,
         verify: bool | str = True,
         etags: EtagStore | None = None,
@@ -94,6 +100,9 @@ class GithubReader:
         self.previous = previous
         self.key_pattern = compile_key_pattern(config.key_pattern)
         self._board: ProjectSnapshot | None = None
+        self._parent_key = f"{self.client.base_url}#parent_issue_url"
+        self._sends_parent_url = _github_com(self.client.base_url) or bool(
+            etags is not None and etags.get(self._parent_key))
 
     @property
     def requests(self) -> int:
@@ -169,18 +178,28 @@ class GithubReader:
                     if item is None:
                         continue
                     seen.add(item.key)
-                    if "parent_issue_url" in raw:
+                    if "parent_issue_url" in raw and not self._sends_parent_url:
+                        self._learn_parent_url()
+                    if self._sends_parent_url:
                         yield item
                     else:
                         held.append((item, raw))
         except TrackerError:
             yield from (item for item, _ in held)
             raise
-        yield from self._with_sub_issue_parents(scope, held)
+        if self._sends_parent_url:  # a key seen after items were held: theirs is "no parent"
+            yield from (item for item, _ in held)
+        else:
+            yield from self._with_sub_issue_parents(scope, held)
         yield from self._board_only_changes(scope, board, seen)
         etag = first_page.headers.get("etag") if first_page and first_page.status == 200 else None
         if self.etags is not None and etag:
             self.etags.set(etag_key, etag)
+
+    def _learn_parent_url(self) -> None:
+        self._sends_parent_url = True
+        if self.etags is not None:
+            self.etags.set(self._parent_key, "1")
 
     def _convert(self, raw: Mapping[str, Any], scope: str, board: ProjectSnapshot | None) -> Item | None:
         if "pull_request" in raw and not self.config.include_pull_requests:
@@ -273,3 +292,10 @@ def read_project(client: GithubClient, config: GithubConfig, *, items: bool = Tr
         connection = (page.data.get("node") or {}).get("items") or {}
     fields = project_fields_from_nodes(list((board.get("fields") or {}).get("nodes") or ()))
     return ProjectSnapshot(str(board["id"]), fields, found)
+
+
+def _github_com(base_url: str) -> bool:
+    """Whether ``base_url`` is github.com's API (or GHE.com's), which omits ``parent_issue_url``
+    from an issue without a parent."""
+    host = httpx.URL(base_url).host
+    return host == "api.github.com" or (host.startswith("api.") and host.endswith(".ghe.com"))

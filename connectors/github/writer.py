@@ -26,6 +26,7 @@ from typing import Any, TypeVar, cast
 from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldTarget, GithubConfig
 from roadsync.connectors.github import graphql as documents
+from roadsync.connectors.github.auth import GithubAuth
 from roadsync.connectors.github.client import GithubClient
 from roadsync.connectors.github.convert import ProjectSnapshot
 from roadsync.connectors.github.reader import next_link, read_project
@@ -52,7 +53,7 @@ class GithubWriter:
     def __init__(
         self,
         config: GithubConfig,
-        token: str,
+        token: GithubAuth,
         targets: Mapping[str, FieldTarget],
         *,
         verify: bool | str = True,
@@ -154,18 +155,27 @@ class GithubWriter:
 
     # -- Projects v2 batches -------------------------------------------------------------------
 
-    def _send_batch(self, batch: list[tuple[FieldChange, documents.FieldUpdate]]) -> list[WriteOutcome]:
+    def _send_batch(self, batch: list[tuple[FieldChange, documents.FieldUpdate]], *,
+                    again: bool = True) -> list[WriteOutcome]:
+        """Send one document of aliased board updates; one outcome per update.
+
+        An alias answered ``NOT_FOUND`` is not taken for "gone": GitHub also says so in a flaky
+        moment, and the other aliases of the document were applied [GraphQL spec, "Executing
+        mutations"]. Those updates are sent once more in a document of their own (setting an
+        absolute value twice is harmless); still ``NOT_FOUND``, a read of the board item decides:
+        gone (skipped) when it is gone, failed (retried next run) when it is still there.
+        """
         board = self._snapshot()
         document, variables = documents.field_updates_mutation(board.project_id, [u for _, u in batch])
         result = self.client.graphql(document, variables, partial=True)
         errors = {str((error.get("path") or [""])[0]): error for error in result.errors}
-        outcomes = []
-        for n, (change, _) in enumerate(batch):
+        outcomes: list[WriteOutcome | None] = []
+        unsure: list[tuple[int, tuple[FieldChange, documents.FieldUpdate]]] = []
+        for n, (change, update) in enumerate(batch):
             error = errors.get(f"u{n}")
             if error is not None and error.get("type") == "NOT_FOUND":
-                # The issue (or its board item) was deleted since the pull: gone, not failed.
-                gone = f"item gone: {change.item} is no longer on the board"
-                outcomes.append(WriteOutcome(change, "skipped", gone))
+                unsure.append((n, (change, update)))
+                outcomes.append(None)
                 continue
             reason = str(error.get("message") or "refused") if error else None
             reason = reason or (None if result.data.get(f"u{n}") else "no result")
@@ -174,7 +184,35 @@ class GithubWriter:
                 if reason
                 else WriteOutcome(change, "applied", requests=1 if n == 0 else 0)
             )
-        return outcomes
+        pairs = [pair for _, pair in unsure]
+        settled = self._resend(pairs) if again else [self._not_found(c, u) for c, u in pairs]
+        for (n, _), outcome in zip(unsure, settled, strict=True):
+            outcomes[n] = outcome
+        return [o for o in outcomes if o is not None]
+
+    def _resend(self, pairs: list[tuple[FieldChange, documents.FieldUpdate]]) -> list[WriteOutcome]:
+        if not pairs:
+            return []
+        try:
+            return self._send_batch(pairs, again=False)
+        except NotFoundError:  # every alias NOT_FOUND again: each is read before it is called gone
+            return [self._not_found(change, update) for change, update in pairs]
+        except (AuthError, BudgetExhausted):
+            raise
+        except TrackerError as exc:
+            return [_failed(change, exc.one_line()) for change, _ in pairs]
+
+    def _not_found(self, change: FieldChange, update: documents.FieldUpdate) -> WriteOutcome:
+        """A board update GitHub answered NOT_FOUND twice: skipped if a read finds the item gone."""
+        try:
+            found = self.client.graphql(documents.ITEM_EXISTS_QUERY, {"item": update.item_id},
+                                        item=change.item)
+        except NotFoundError:
+            return WriteOutcome(change, "skipped", f"item gone: {change.item} is no longer on the board")
+        if not (found.data.get("node") or {}).get("id"):
+            return WriteOutcome(change, "skipped", f"item gone: {change.item} is no longer on the board")
+        return _failed(change, f"GitHub GraphQL answered NOT_FOUND for {change.item}'s board item, which "
+                       "exists; not applied, the next run tries again [source github]")
 
     def _snapshot(self) -> ProjectSnapshot:
         if self.config.project is None:

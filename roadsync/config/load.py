@@ -28,7 +28,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from roadsync.config.checks import Loc, Source, check
 from roadsync.config.local import CREATE_HINT, config_file_problem, local_problems, path_problem
-from roadsync.config.model import MatchModel, SettingsModel, ThemeModel
+from roadsync.config.model import AppCredentials, GithubAppConfig, MatchModel, SettingsModel, ThemeModel
 from roadsync.config.secrets import read_token_file, token_value_problem
 from roadsync.errors import ConfigError, register_secret
 from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme
@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 CONFIG_ENV = "ROADSYNC_CONFIG"
+_PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.+-----END [A-Z ]*PRIVATE KEY-----", re.S)
 ENV_PREFIX = "ROADSYNC_"
 DEFAULT_CONFIG = Path("roadsync.toml")
 
@@ -94,6 +95,43 @@ class Settings:
         if github is None:
             raise ConfigError(f"{self.path}: no [github] section", hint="add one (see config.example.toml)")
         return self._token("github", github.token_env, github.token_file, "a GitHub token")
+
+    def github_credentials(self) -> str | AppCredentials:
+        """What roadsync authenticates to GitHub with: the App installation of ``[github.app]``
+        (its private key from ``private_key_file`` or ``$private_key_env``), else the token."""
+        github = self.model.github
+        if github is None or github.app is None:
+            return self.github_token()
+        app = github.app
+        return AppCredentials(str(app.app_id), self._private_key(app), app.installation_id)
+
+    def _private_key(self, app: GithubAppConfig) -> str:
+        """The App's PEM key, whole (a token file's first-line rule would cut it). A key pasted into a
+        variable with literal ``\\n`` (as CI secrets often are) is unfolded."""
+        fix = "put the App's private key there, from -----BEGIN to -----END (GitHub gives it as a .pem)"
+        if app.private_key_file:
+            path = self.resolve(app.private_key_file)
+            where = f"github.app.private_key_file {path}"
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or "not a text file"
+                raise ConfigError(f"{where} cannot be read ({reason})", hint=fix) from None
+        else:
+            environ = os.environ if self.env is None else self.env
+            where = f"environment variable {app.private_key_env}"
+            text = environ.get(app.private_key_env, "")
+            if not text.strip():
+                raise ConfigError(f"github.app private key missing: {where} is not set",
+                                  hint=f"export {app.private_key_env}=\"$(cat app.pem)\", or name the "
+                                  "file in github.app.private_key_file")
+        key = text.strip()
+        if "\n" not in key and "\\n" in key:
+            key = key.replace("\\n", "\n")
+        if not _PEM_KEY.search(key):
+            raise ConfigError(f"{where} holds no PEM private key", hint=fix)
+        register_secret(key)
+        return key
 
     def _token(self, section: str, token_env: str, token_file: str | None, what: str) -> str:
         secret = self._read_token(section, token_env, token_file, what)

@@ -2,11 +2,13 @@
 
 A config file looks like ``config.example.toml``. Unknown keys are errors (typos are the most
 common config bug). Tokens never live in the file: ``token_env`` names an environment variable
-and ``token_file`` a file that holds the token.
+and ``token_file`` a file that holds the token; a GitHub App's private key likewise
+(``[github.app]`` ``private_key_env`` / ``private_key_file``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -17,8 +19,10 @@ Policy = Literal["enforce", "fill", "report"]
 MAX_TIMEOUT_S = 600
 
 __all__ = [
+    "AppCredentials",
     "FieldTarget",
     "FieldsConfig",
+    "GithubAppConfig",
     "GithubConfig",
     "GithubProjectConfig",
     "JiraConfig",
@@ -100,11 +104,34 @@ class GithubProjectConfig(Strict):
     add_missing_items: bool = True
 
 
+class GithubAppConfig(Strict):
+    """A GitHub App installation to authenticate as, instead of a token (cron, self-hosted runs).
+
+    ``app_id`` is the App's numeric id or its client id (``Iv…``); the private key (PEM) comes from
+    ``private_key_file`` or the variable named by ``private_key_env``.
+    """
+
+    app_id: int | str
+    installation_id: int = Field(ge=1)
+    private_key_file: str | None = None
+    private_key_env: str = "GITHUB_APP_PRIVATE_KEY"
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """A GitHub App installation, as read for a run: app id (or client id), PEM key, installation id."""
+
+    app_id: str
+    private_key: str = field(repr=False)
+    installation_id: int
+
+
 class GithubConfig(Strict):
     url: str = "https://api.github.com"
     graphql_url: str | None = None
     token_env: str = "GITHUB_TOKEN"
     token_file: str | None = None
+    app: GithubAppConfig | None = None
     repos: list[str] = []
     org: str | None = None
     include: list[str] = ["*"]

@@ -2,7 +2,9 @@
 per finding.
 
 Requests: one anonymous ``GET /meta`` (reachable/TLS/flavour), ``/user`` (who, classic token
-scopes from ``x-oauth-scopes``), per repository ``/repos/{o}/{r}`` (``permissions``), one
+scopes from ``x-oauth-scopes``) or, for a GitHub App, ``GET /app`` with its JWT and one installation
+token (its permissions), per repository ``/repos/{o}/{r}`` (``permissions``; a renamed repository
+answers a redirect, reported with its new name), one
 ``/issues?per_page=1`` (the ``link`` header's last page is the item count) and, for label
 targets, one page of ``/labels``; one GraphQL query for the board (fields, options, item count);
 ``/rate_limit`` (free of the primary budget).
@@ -19,7 +21,8 @@ from typing import Any
 import httpx
 
 from roadsync.config.load import Settings
-from roadsync.config.model import FieldTarget, GithubProjectConfig
+from roadsync.config.model import AppCredentials, FieldTarget, GithubProjectConfig
+from roadsync.connectors.github.auth import GithubAuth, app_identity
 from roadsync.connectors.github.client import GithubClient, Response
 from roadsync.connectors.github.reader import GithubReader
 from roadsync.doctor.preflight import (
@@ -72,8 +75,8 @@ def board_query(project: GithubProjectConfig) -> str:
     return BOARD_QUERY["organization" if project.owner_type == "organization" else "user"]
 
 
-def github_checks(settings: Settings, token: str) -> list[Check]:
-    """Reachable, flavour, token and scopes, repositories, labels, board, options, budget."""
+def github_checks(settings: Settings, token: GithubAuth) -> list[Check]:
+    """Reachable, flavour, token and scopes (or the App), repositories, labels, board, options, budget."""
     config = settings.model.github
     assert config is not None
     probe = Probe("github")
@@ -82,15 +85,12 @@ def github_checks(settings: Settings, token: str) -> list[Check]:
     if reached is None:
         return probe.checks
     probe.add("flavour", "ok", _flavour(base, reached))
+    if isinstance(token, AppCredentials) and not _app(probe, settings, token):
+        return probe.checks
     client = GithubClient(config, token, verify=settings.tls_verify(), retry=DOCTOR_RETRY, budget_reserve=0)
     try:
-        me = probe.guard("authenticated", lambda: client.rest("GET", "/user"),
-                         fix=f"check {_token_where(config)}: the token is wrong, expired or revoked")
-        if me is None:
+        if isinstance(token, str) and not _user(probe, client, settings, token):
             return probe.checks
-        login = (me.data or {}).get("login", "unknown")
-        probe.add("authenticated", "ok", f"as {login}: this account appears in issue history for every write")
-        _scopes(probe, settings, token, me.headers.get("x-oauth-scopes"))
         repos = _repositories(probe, client, settings, token)
         board = _board(probe, client, settings) if config.project else None
         _managed_fields(_Doctor(probe, client, settings, repos, board))
@@ -98,6 +98,45 @@ def github_checks(settings: Settings, token: str) -> list[Check]:
     finally:
         client.close()
     return probe.checks
+
+
+def _user(probe: Probe, client: GithubClient, settings: Settings, token: str) -> bool:
+    config = settings.model.github
+    assert config is not None
+    me = probe.guard("authenticated", lambda: client.rest("GET", "/user"),
+                     fix=f"check {_token_where(config)}: the token is wrong, expired or revoked")
+    if me is None:
+        return False
+    login = (me.data or {}).get("login", "unknown")
+    probe.add("authenticated", "ok", f"as {login}: this account appears in issue history for every write")
+    _scopes(probe, settings, token, me.headers.get("x-oauth-scopes"))
+    return True
+
+
+def _app(probe: Probe, settings: Settings, credentials: AppCredentials) -> bool:
+    """The App (JWT) and its installation token: who writes, and whether it may write what is managed."""
+    config = settings.model.github
+    assert config is not None
+    timeout = max(1, math.ceil(config.timeout_s))
+    identity = probe.guard("authenticated", lambda: app_identity(
+        config.url.rstrip("/"), credentials, verify=settings.tls_verify(), timeout=timeout))
+    if identity is None:
+        return False
+    probe.add("authenticated", "ok", f"as GitHub App \"{identity.name}\" ({identity.bot} appears in issue "
+              f"history for every write); installation {credentials.installation_id}, repositories: "
+              f"{identity.repository_selection}")
+    granted = ", ".join(f"{k}: {v}" for k, v in sorted(identity.permissions.items())) or "none"
+    needs = {"issues": "write"} if writes_needed(settings, "github") else {"issues": "read"}
+    if config.project is not None:
+        needs["organization_projects"] = needs["issues"]
+    held = identity.permissions
+    short = [f"{k}: {v}" for k, v in needs.items() if held.get(k) not in (v, "write", "admin")]
+    if short:
+        probe.add("app permissions", "fail", f"the installation has {granted}; missing {', '.join(short)}",
+                  "grant those permissions in the App's settings, then accept them on the installation")
+    else:
+        probe.add("app permissions", "ok", granted)
+    return True
 
 
 def _flavour(base: str, response: httpx.Response) -> str:
@@ -142,7 +181,7 @@ def _scopes(probe: Probe, settings: Settings, token: str, header: str | None) ->
 # -- repositories ----------------------------------------------------------------------------------
 
 
-def _scope_names(probe: Probe, settings: Settings, token: str) -> list[str]:
+def _scope_names(probe: Probe, settings: Settings, token: GithubAuth) -> list[str]:
     config = settings.model.github
     assert config is not None
     if config.repos:
@@ -159,10 +198,12 @@ def _scope_names(probe: Probe, settings: Settings, token: str) -> list[str]:
     return names
 
 
-def _repositories(probe: Probe, client: GithubClient, settings: Settings, token: str) -> list[_Repo]:
+def _repositories(probe: Probe, client: GithubClient, settings: Settings, token: GithubAuth) -> list[_Repo]:
     config = settings.model.github
     assert config is not None
     push_level: Level = "fail" if writes_needed(settings, "github") else "warn"
+    types_managed = any(m.policy != "report" and t.target == "issue_type"
+                        for _, m, t in field_targets(settings, "github"))
     found = []
     for name in _scope_names(probe, settings, token):
         check = f"repository {name}"
@@ -171,7 +212,12 @@ def _repositories(probe: Probe, client: GithubClient, settings: Settings, token:
         if answer is None:
             continue
         permissions = (answer.data or {}).get("permissions") or {}
-        if permissions.get("push") or permissions.get("triage"):
+        if permissions.get("triage") and not permissions.get("push") and types_managed:
+            probe.add(check, "warn", "the token can only triage here: GitHub answers 200 to an issue type "
+                      "change and drops it (\"Without push access to the repository, type changes are "
+                      "silently dropped\"); such changes are reported as unwritable",
+                      f"give the token write (push) access to {name}, or stop managing the issue type")
+        elif permissions.get("push") or permissions.get("triage"):
             granted = ", ".join(k for k, v in permissions.items() if v)
             probe.add(check, "ok", f"read and write ({granted})")
         else:

@@ -214,7 +214,7 @@ def run_doctor(settings: Settings) -> DoctorReport:
     from roadsync.doctor.jira import jira_checks
 
     jira_token = settings.jira_token() if settings.model.jira is not None else None
-    github_token = settings.github_token() if settings.model.github is not None else None
+    github_token = settings.github_credentials() if settings.model.github is not None else None
     checks = config_checks(settings)
     if jira_token is not None:
         checks += jira_checks(settings, jira_token)
