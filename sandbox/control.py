@@ -10,6 +10,9 @@ works; answers only loopback clients (403 otherwise). Never faulted, never count
 * ``POST /jira/move`` with ``{"key": "OPS-3", "project": "SHOP", "author": "Dana Reyes"}``: a
   person moves a Jira issue to another project (Jira's bulk move needs a UI-like flow, so the
   sandbox offers this instead) -> ``{"key": new key}``; 404 for an unknown issue or project
+* ``GET /github/limits``, ``POST /github/limits`` with a partial JSON body
+  (``{"content_per_minute": 80, "graphql_points_per_minute": 2000, "minute_s": 60}``): GitHub's
+  secondary limits in force (:mod:`roadsync.sandbox.github.secondary`; ``null`` turns one off)
 * ``GET /health``
 """
 
@@ -37,7 +40,8 @@ class Control:
     """What the control API reads and changes.
 
     ``issues(tracker)`` counts a tracker's issues (pull requests excluded);
-    ``set_budget(limit, remaining)`` sets the GitHub budget and returns the new one.
+    ``set_budget(limit, remaining)`` sets the GitHub budget and returns the new one;
+    ``set_limits(**changes)`` / ``limits()`` change and read GitHub's secondary limits.
     """
 
     stats: Stats
@@ -45,6 +49,8 @@ class Control:
     issues: Callable[[str], int]
     set_budget: Callable[[int | None, int | None], dict[str, int]] | None = None
     move: Callable[[str, str, str | None], str] | None = None
+    set_limits: Callable[..., dict[str, Any]] | None = None
+    limits: Callable[[], dict[str, Any]] | None = None
 
 
 def create_control_app(control: Control) -> Starlette:
@@ -96,6 +102,22 @@ def create_control_app(control: Control) -> Starlette:
         except KeyError as exc:
             return JSONResponse({"error": f"no such issue or project: {exc.args[0]}"}, status_code=404)
 
+    async def get_limits(request: Request) -> Response:
+        if control.limits is None:
+            return JSONResponse({"error": "no GitHub tracker in this sandbox"}, status_code=404)
+        return JSONResponse(control.limits())
+
+    async def set_limits(request: Request) -> Response:
+        if control.set_limits is None:
+            return JSONResponse({"error": "no GitHub tracker in this sandbox"}, status_code=404)
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        try:
+            return JSONResponse(control.set_limits(**body))
+        except (TypeError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -107,6 +129,8 @@ def create_control_app(control: Control) -> Starlette:
             Route("/faults", set_faults, methods=["POST"]),
             Route("/github/budget", budget, methods=["POST"]),
             Route("/jira/move", move, methods=["POST"]),
+            Route("/github/limits", get_limits, methods=["GET"]),
+            Route("/github/limits", set_limits, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
         ]
     )

@@ -17,6 +17,18 @@ Kinds of fault, checked in this order for every request (the control API is neve
 * ``graphql_error_rate`` (GitHub GraphQL only): HTTP 200 with ``errors[]`` of type
   ``graphql_error_type`` (``RATE_LIMITED``: budget headers at 0 that refill after
   ``retry_after_s``; ``NOT_FOUND``) and ``data: null``; the tracker never sees the request.
+* ``graphql_untyped_rate`` (GitHub GraphQL only): an untyped error, as GitHub answers a query
+  that timed out or hit a bug: ``graphql_untyped_status`` (200, or 502 as also seen) with
+  ``{"data": null, "errors": [{"message": "Something went wrong while executing your query. This
+  may be the result of a timeout, or it could be a GitHub bug. Please include `E2B5:…` when
+  reporting this issue."}]}`` and no ``type`` or ``path`` [community: gitlens#3298, my-badges#72
+  (HTTP 502), sveltia-cms#343; research github.md §6]. It clears on retry. With
+  ``graphql_untyped_applied`` a mutation document runs before the error answer (the timeout came
+  after the work), so the client cannot tell whether it was applied.
+* ``graphql_batch_not_found_rate`` (GitHub GraphQL mutation documents only): one top-level
+  mutation field (alias) of the document, picked by the draw, fails with ``NOT_FOUND`` "Could not
+  resolve to a node with the global id of '…'" and ``path: [alias]``; the other aliases run and
+  stay applied (partial ``data``) [GraphQL spec, "Executing mutations"; research github.md §6].
 * ``conflict_rate`` (Jira writes only): 409 Conflict before the tracker applies the write.
 * ``fail_write``: the k-th write (1-based, counted over both trackers since the setting was
   made) answers 502, either before the tracker applies it or, with
@@ -46,7 +58,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-__all__ = ["FaultSettings", "FaultState", "FaultsMiddleware", "default_github_limits", "is_write_request"]
+__all__ = [
+    "FAIL_ALIAS",
+    "FaultSettings",
+    "FaultState",
+    "FaultsMiddleware",
+    "default_github_limits",
+    "is_write_request",
+    "untyped_graphql_error",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -55,8 +75,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Tracker = Literal["jira", "github"]
 Decision = Literal[
-    "pass", "drop", "429", "502", "503", "secondary", "graphql_error", "conflict", "fail_before", "fail_after"
+    "pass", "drop", "429", "502", "503", "secondary", "graphql_error", "conflict", "fail_before",
+    "fail_after", "graphql_untyped", "graphql_untyped_after", "batch_not_found",
 ]
+FAIL_ALIAS = "roadsync.sandbox.fail_alias"  # ASGI scope key read by the GitHub GraphQL endpoint
 GRAPHQL_ERROR_TYPES = ("RATE_LIMITED", "NOT_FOUND")
 
 CONTROL_PREFIX = "/_sandbox"
@@ -91,6 +113,10 @@ class FaultSettings:
     graphql_error_type: str = "RATE_LIMITED"
     conflict_rate: float = 0.0
     search_lag_ms: int = 0
+    graphql_untyped_rate: float = 0.0
+    graphql_untyped_status: int = 200
+    graphql_untyped_applied: bool = False
+    graphql_batch_not_found_rate: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -106,7 +132,8 @@ class FaultSettings:
         return new
 
     def check(self) -> None:
-        for name in ("rate", "drop_rate", "secondary_rate", "graphql_error_rate", "conflict_rate"):
+        for name in ("rate", "drop_rate", "secondary_rate", "graphql_error_rate", "conflict_rate",
+                     "graphql_untyped_rate", "graphql_batch_not_found_rate"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
                 raise ValueError(f"{name} must be a number between 0 and 1")
@@ -120,8 +147,11 @@ class FaultSettings:
             raise ValueError("fail_write must be a positive integer or null")
         if self.graphql_error_type not in GRAPHQL_ERROR_TYPES:
             raise ValueError(f"graphql_error_type must be one of {', '.join(GRAPHQL_ERROR_TYPES)}")
-        if not isinstance(self.fail_write_after_apply, bool):
-            raise ValueError("fail_write_after_apply must be true or false")
+        for name in ("fail_write_after_apply", "graphql_untyped_applied"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false")
+        if self.graphql_untyped_status not in (200, 502):
+            raise ValueError("graphql_untyped_status must be 200 or 502")
 
 
 class FaultState:
@@ -139,6 +169,7 @@ class FaultState:
         self._rngs: dict[str, random.Random] = {t: random.Random(seed) for t in ("jira", "github")}
         # The later fault kinds draw from their own sequences, so adding them shifted no seed's faults.
         self._extra: dict[str, random.Random] = {t: random.Random(seed + 1) for t in ("jira", "github")}
+        self._graphql: dict[str, random.Random] = {t: random.Random(seed + 2) for t in ("jira", "github")}
         self._writes = 0
         self._write_failed = False
 
@@ -156,13 +187,21 @@ class FaultState:
 
     def decide(self, tracker: Tracker, *, write: bool, graphql: bool = False) -> Decision:
         """The fault (or ``"pass"``) for the next request of ``tracker``."""
+        return self.decide_with_pick(tracker, write=write, graphql=graphql)[0]
+
+    def decide_with_pick(
+        self, tracker: Tracker, *, write: bool, graphql: bool = False
+    ) -> tuple[Decision, float]:
+        """The fault for the next request and a draw in [0, 1) that picks the alias a batch fault fails."""
         with self._lock:
-            decision = self._draw(tracker, write, graphql)
+            untyped, batch, pick = (self._graphql[tracker].random() for _ in range(3))
+            decision = self._draw(tracker, write, graphql, untyped, batch)
             if decision != "pass":
                 self.injected[decision] = self.injected.get(decision, 0) + 1
-            return decision
+            return decision, pick
 
-    def _draw(self, tracker: Tracker, write: bool, graphql: bool = False) -> Decision:
+    def _draw(self, tracker: Tracker, write: bool, graphql: bool = False, untyped: float = 1.0,
+              batch: float = 1.0) -> Decision:
         s, rng = self._settings, self._rngs[tracker]
         # Always draw the same numbers per request, so one setting does not shift another's sequence.
         drop, error, kind, secondary = rng.random(), rng.random(), rng.random(), rng.random()
@@ -175,6 +214,10 @@ class FaultState:
             return "secondary"
         if tracker == "github" and graphql and extra < s.graphql_error_rate:
             return "graphql_error"
+        if tracker == "github" and graphql and untyped < s.graphql_untyped_rate:
+            return "graphql_untyped_after" if write and s.graphql_untyped_applied else "graphql_untyped"
+        if tracker == "github" and graphql and write and batch < s.graphql_batch_not_found_rate:
+            return "batch_not_found"
         if tracker == "jira" and write and extra < s.conflict_rate:
             return "conflict"
         if write and s.fail_write is not None and not self._write_failed:
@@ -264,14 +307,16 @@ class FaultsMiddleware:
         path = scope.get("path", "")
         write = is_write_request(self.tracker, method, path, body)
         graphql = method == "POST" and path.rstrip("/").endswith("/graphql")
-        decision = self.state.decide(self.tracker, write=write, graphql=graphql)
+        decision, pick = self.state.decide_with_pick(self.tracker, write=write, graphql=graphql)
         if decision == "pass":
             await self.app(scope, receive, send)
+        elif decision == "batch_not_found":
+            await self.app({**scope, FAIL_ALIAS: pick}, receive, send)
         elif decision == "drop":
             await _drop(send)
-        elif decision == "fail_after":
+        elif decision in ("fail_after", "graphql_untyped_after"):
             await self.app(scope, receive, _discard)
-            await self._answer(send, "502", settings)
+            await self._answer(send, "502" if decision == "fail_after" else "graphql_untyped", settings)
         else:
             await self._answer(send, decision, settings)
 
@@ -365,6 +410,8 @@ def _github_answer(
         return 403, limits, secondary
     if kind == "graphql_error":
         return _graphql_error(settings, limits)
+    if kind == "graphql_untyped":
+        return settings.graphql_untyped_status, {}, untyped_graphql_error()
     if kind == "503":
         return 503, {}, {"message": "Service Unavailable"}
     return 502, {}, {"message": "Server Error"}
@@ -382,6 +429,15 @@ def _graphql_error(
     else:
         message = "Could not resolve to a node with the global id of 'PVT_unknown'."
     return 200, limits, {"data": None, "errors": [{"type": kind, "path": ["node"], "message": message}]}
+
+
+def untyped_graphql_error(rng: random.Random | None = None) -> dict[str, Any]:
+    """GitHub's untyped GraphQL error body, with a request id shaped like GitHub's."""
+    draw = rng or random.Random()
+    rid = ":".join(f"{draw.getrandbits(bits):X}" for bits in (16, 20, 24, 28, 32))
+    return {"data": None, "errors": [{"message": (
+        "Something went wrong while executing your query. This may be the result of a timeout, or it could "
+        f"be a GitHub bug. Please include `{rid}` when reporting this issue.")}]}
 
 
 def default_github_limits() -> dict[str, str]:

@@ -35,8 +35,22 @@ Example::
                                 "options": ["P0", "P1", "P2", "P3", "P4"]},
                                {"name": "Estimate", "type": "number"}],
                     "items": [{"issue": "acme/web#4", "values": {"Priority": "P1", "Estimate": 3}}]}
-      }
+      },
+      "people": [{"name": "Pat Person", "github": {"login": "pat-person"},
+                  "jira": {"email": "pat.person@example.com"}}]
     }
+
+GitHub as it really behaves, from the fixture (see :mod:`roadsync.sandbox.github`):
+
+* a repository's ``renamed_from`` names answer with redirects to ``/repositories/{id}/…``;
+* ``deleted_issues`` numbers answer ``410 Gone``; an issue's ``transferred_from`` (``"repo#n"``)
+  makes that old number answer ``301`` to it;
+* an issue's ``events`` are its history (``labeled`` etc. by an ``actor``), oldest first;
+* ``app`` describes the GitHub App installed on the organization (JWT auth, installation tokens);
+* ``parent_issue_url: "null"`` sends ``null`` for issues without a parent (github.com, the default
+  ``"omitted"``, leaves the key out);
+* ``people`` are accounts of people (with write access, unless ``github.role`` says otherwise); a
+  token is made for each unless given.
 """
 
 from __future__ import annotations
@@ -46,6 +60,7 @@ from typing import Literal, TypedDict
 
 __all__ = [
     "Fixture",
+    "GithubAppFixture",
     "GithubFixture",
     "GithubIssueFixture",
     "JiraContextFixture",
@@ -150,6 +165,15 @@ class GithubIssueFixture(TypedDict, total=False):
     pull_request: bool
     created_at: str
     updated_at: str
+    transferred_from: str  # "repo#number" in the same owner: that old number redirects here
+    events: list[GithubEventFixture]  # the issue's history, oldest first
+
+
+class GithubEventFixture(TypedDict, total=False):
+    event: str  # required: "labeled" | "unlabeled" | "renamed" | …
+    actor: str  # required: login of who did it
+    label: str  # labeled / unlabeled
+    created_at: str
 
 
 class ProjectFieldFixture(TypedDict, total=False):
@@ -175,6 +199,18 @@ class GithubRepoFixture(TypedDict, total=False):
     name: str
     private: bool
     labels: list[dict[str, str]]  # {"name", "color", "description"}
+    renamed_from: list[str]  # old names (without owner) that redirect to this repository
+    deleted_issues: list[int]  # numbers of deleted issues (410 Gone)
+
+
+class GithubAppFixture(TypedDict, total=False):
+    id: int
+    slug: str
+    name: str
+    client_id: str
+    installation_id: int
+    permissions: dict[str, str]
+    token_ttl_s: int  # lifetime of an installation token (GitHub: 3600)
 
 
 class GithubFixture(TypedDict, total=False):
@@ -184,6 +220,8 @@ class GithubFixture(TypedDict, total=False):
     issues: list[GithubIssueFixture]
     project: ProjectFixture | None
     user: dict[str, str]  # the bot account: {"login", "name"}
+    app: GithubAppFixture
+    parent_issue_url: Literal["omitted", "null"]  # for issues without a parent (default: omitted)
 
 
 class PersonGithubFixture(TypedDict, total=False):

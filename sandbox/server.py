@@ -7,6 +7,9 @@
         sb.info()                # the ``roadsync sandbox --json`` document
         sb.write_config(path)    # a complete roadsync config for this sandbox
         sb.stats(); sb.reset_stats(); sb.set_faults(rate=0.1)
+        sb.set_github_limits(content_per_minute=80)   # GitHub's secondary limits, enforced
+        sb.people                # accounts of people (their tokens), for playing "a person"
+        sb.app_private_key       # the sandbox GitHub App's key (JWT -> installation tokens)
         sb.recorded("jira")      # with record_requests=True: the requests Jira received
 
 Each tracker runs on its own uvicorn server (ephemeral port unless given) behind the fault
@@ -75,6 +78,7 @@ class Sandbox:
         github_port: int = 0,
         restricted_tokens: Mapping[str, Any] | None = None,
         record_requests: bool = False,
+        github_limits: Mapping[str, Any] | None = None,
     ) -> None:
         from roadsync.sandbox.github import GithubStore, create_github_app
         from roadsync.sandbox.jira import JiraStore, create_jira_app
@@ -101,6 +105,7 @@ class Sandbox:
             if person.jira_email:
                 self.jira_store.catalog.add_user(person.name, person.jira_email, person.jira_account_id)
         self.github_store = GithubStore.from_fixture(fixture.get("github", {}))
+        github_grants = {**_github_people_grants(self.people, self.github_store), **github_grants}
         jira_app = create_jira_app(
             self.jira_store,
             stats=self.stats_counters,
@@ -112,7 +117,10 @@ class Sandbox:
         self.github_app = create_github_app(
             self.github_store, stats=self.stats_counters, token=github_token, restricted_tokens=github_grants
         )
-        control = Control(self.stats_counters, self.faults, self._issues, self._set_budget, self._move)
+        if github_limits:
+            self.set_github_limits(**github_limits)
+        control = Control(self.stats_counters, self.faults, self._issues, self._set_budget, self._move,
+                          set_limits=self.set_github_limits, limits=self._github_limits_now)
         control_app = create_control_app(control)
         self._servers: list[RunningServer] = []
         try:
@@ -188,6 +196,27 @@ class Sandbox:
         default = self.people[0].name if self.people else "Pat Person"
         return self.jira_store.move(key, project, author=author or default)
 
+    def set_github_limits(self, **limits: Any) -> dict[str, Any]:
+        """Change the GitHub secondary limits in force (partial; see
+        :mod:`roadsync.sandbox.github.secondary`); returns all of them."""
+        return dict(self.github_app.state.gateway.secondary_limits.configure(**limits).to_dict())
+
+    def _github_limits_now(self) -> dict[str, Any]:
+        return dict(self.github_app.state.gateway.secondary_limits.limits.to_dict())
+
+    @property
+    def app_private_key(self) -> str:
+        """The PEM private key of the sandbox's GitHub App (the emulator verifies JWTs it signs)."""
+        from roadsync.sandbox.github.app_identity import app_keypair
+
+        return app_keypair()[0]
+
+    def app_info(self) -> dict[str, Any]:
+        """The sandbox GitHub App: ``id``, ``client_id``, ``slug``, ``installation_id``, ``private_key``."""
+        app = self.github_store.apps[0]
+        return {"id": app.id, "client_id": app.client_id, "slug": app.slug,
+                "installation_id": app.installation_id, "private_key": self.app_private_key}
+
     def _issues(self, tracker: str) -> int:
         store: Any = self.jira_store if tracker == "jira" else self.github_store
         return int(store.issue_count())
@@ -245,6 +274,7 @@ class Sandbox:
                 "token": self.github_token,
                 "repos": self.github_repos,
                 "project": self.github_project,
+                "app": self.app_info(),
             },
             "control": self.control_url,
             "config": str(self.config_path) if self.config_path else None,
@@ -294,6 +324,18 @@ def _jira_people_grants(people: list[Person]) -> dict[str, Any]:
     return grants
 
 
+def _github_people_grants(people: list[Person], store: Any) -> dict[str, Any]:
+    """GitHub grants of the people's tokens: their role everywhere, acting as their login."""
+    from roadsync.sandbox.github import TokenGrant
+
+    grants = {}
+    for person in people:
+        if person.github_login and person.github_token:
+            store.people[person.github_login] = person.name
+            grants[person.github_token] = TokenGrant(role=person.github_role, login=person.github_login)
+    return grants
+
+
 def _split_grants(grants: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Route each restricted token to the emulator its grant type belongs to."""
     from roadsync.sandbox.github import TokenGrant as GithubGrant
@@ -321,6 +363,7 @@ def start_sandbox(
     github_port: int = 0,
     restricted_tokens: Mapping[str, Any] | None = None,
     record_requests: bool = False,
+    github_limits: Mapping[str, Any] | None = None,
 ) -> Sandbox:
     """Seed both trackers and serve them on loopback; returns once both accept connections.
 
@@ -329,6 +372,8 @@ def start_sandbox(
     (:mod:`roadsync.sandbox.github`: readable/writable repos, projects, scopes); each goes to
     its tracker. ``record_requests`` keeps every API request each tracker receives (method,
     path, query, content type, body; never auth headers) for :meth:`Sandbox.recorded`.
+    ``github_limits`` sets GitHub's secondary limits (``roadsync.sandbox.github.DOCUMENTED`` as a
+    dict gives GitHub's figures; off by default).
     """
     if jira_flavor not in ("cloud", "datacenter"):
         raise ValueError(f"unknown Jira flavor {jira_flavor!r} (cloud or datacenter)")
@@ -353,4 +398,5 @@ def start_sandbox(
         github_port=github_port,
         restricted_tokens=restricted_tokens,
         record_requests=record_requests,
+        github_limits=github_limits,
     )

@@ -7,26 +7,46 @@
                             restricted_tokens={"ghs_actions": TokenGrant(readable=frozenset({"acme/web"}),
                                                                          projects=False, scopes=None)})
     app.state.ratelimit.secondary_next(2, status=429)    # the next two requests are refused
+    app.state.gateway.secondary_limits.configure(content_per_minute=80)   # GitHub's documented limits
 
-Served: ``/user``, ``/rate_limit``, repositories, issues (pull requests mixed in), labels, sub-issues,
-issue types, events/timeline, and ``POST /graphql`` (Projects v2, ``rateLimit``). See the modules.
+Served: ``/user``, ``/rate_limit``, repositories (renames redirect), issues (pull requests mixed in;
+transfers redirect, deletions answer 410), labels, sub-issues, issue types, events/timeline, the
+GitHub App endpoints (``/app``, installation tokens), and ``POST /graphql`` (Projects v2, labels,
+transfers, ``rateLimit``). ``/repositories/{id}/…`` serves every ``/repos/{owner}/{repo}/…`` route.
+See the modules.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from roadsync.sandbox.common import Stats
+from roadsync.sandbox.faults import Receive, Scope, Send
 from roadsync.sandbox.github import rest, rest_labels
-from roadsync.sandbox.github.gateway import Gateway, TokenGrant
+from roadsync.sandbox.github.access import TokenGrant
+from roadsync.sandbox.github.apps import app_routes
+from roadsync.sandbox.github.gateway import ORIGINAL_PATH, Gateway
 from roadsync.sandbox.github.graphql_api import graphql_endpoint
 from roadsync.sandbox.github.ratelimit import RateLimiter
+from roadsync.sandbox.github.secondary import DOCUMENTED, SecondaryLimits
 from roadsync.sandbox.github.store import GithubStore
 
-__all__ = ["GithubStore", "RateLimiter", "TokenGrant", "create_github_app"]
+__all__ = [
+    "DOCUMENTED",
+    "GithubAsgi",
+    "GithubStore",
+    "RateLimiter",
+    "SecondaryLimits",
+    "TokenGrant",
+    "create_github_app",
+]
+
+_BY_ID = re.compile(r"^/repositories/(\d+)(/.*)?$")
 
 
 def create_github_app(
@@ -36,15 +56,15 @@ def create_github_app(
     token: str,
     budget: int = 5000,
     restricted_tokens: Mapping[str, TokenGrant] | None = None,
-) -> Starlette:
+) -> GithubAsgi:
     """The ASGI app serving ``store``; ``token`` has full access, ``restricted_tokens`` what their grant says.
 
     ``app.state.ratelimit`` (:class:`RateLimiter`) sets budgets and queues secondary limits;
-    ``app.state.gateway`` holds the grants.
+    ``app.state.gateway`` holds the grants and the configurable secondary limits.
     """
     gateway = Gateway(store, stats, token, budget, restricted_tokens)
     routes = [Route("/rate_limit", gateway.endpoint(rest.get_rate_limit, charged=False), methods=["GET"]),
-              Route("/graphql", graphql_endpoint(gateway), methods=["POST"])]
+              Route("/graphql", graphql_endpoint(gateway), methods=["POST"]), *app_routes(gateway)]
     by_path: dict[str, dict[str, rest.Handler]] = {}
     for method, path, handler in [*rest.ROUTES, *rest_labels.ROUTES]:
         by_path.setdefault(path, {})[method] = handler
@@ -53,4 +73,25 @@ def create_github_app(
     app = Starlette(routes=routes)
     app.state.ratelimit = gateway.ratelimit
     app.state.gateway = gateway
-    return app
+    return GithubAsgi(app, store)
+
+
+class GithubAsgi:
+    """Serves ``/repositories/{id}/…`` as ``/repos/{owner}/{name}/…`` of the repository with that id,
+    as GitHub does (the target of a renamed repository's redirect) [research github.md §1]."""
+
+    def __init__(self, app: Starlette, store: GithubStore) -> None:
+        self.app, self.store, self.state = app, store, app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = _BY_ID.match(scope.get("path", "")) if scope["type"] == "http" else None
+        repo = self.store.repo_by_id(int(match[1])) if match else None
+        if match and repo is not None:
+            scope = dict(scope)
+            scope[ORIGINAL_PATH] = scope["path"]
+            rest_of_path = match[2] or ""
+            scope["path"] = f"/repos/{repo.full_name}{rest_of_path}"
+            raw = scope.get("raw_path") or b""
+            tail = raw.split(b"/", 3)[3] if raw.count(b"/") >= 3 else b""
+            scope["raw_path"] = f"/repos/{quote(repo.full_name)}".encode() + (b"/" + tail if tail else b"")
+        await self.app(scope, receive, send)

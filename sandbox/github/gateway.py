@@ -3,11 +3,20 @@
 A handler gets a :class:`Call` (the caller's base URL, grant, path and query parameters, parsed
 body) and returns a :class:`Reply` or raises :class:`ApiError`. :func:`endpoint` wraps it:
 
-1. ``Authorization: token X`` / ``Bearer X`` (scheme case-insensitive), else 401 ``Bad credentials``;
-2. a queued secondary limit answers 403/429 (``retry-after`` when set);
+1. ``Authorization: token X`` / ``Bearer X`` (scheme case-insensitive), else 401 ``Bad credentials``
+   (an expired installation token too);
+2. a queued secondary limit answers 403/429 (``retry-after`` when set), and so does a configured
+   secondary limit that this request would exceed (:mod:`~roadsync.sandbox.github.secondary`);
 3. GETs run first so that an ``If-None-Match`` hit answers 304 without charging the budget;
    writes are charged before they run, so an exhausted budget never half-writes;
 4. ``stats.count("github", write=changed)`` once per authenticated request.
+
+A handler may raise :class:`Redirect`: a renamed repository's old name answers ``301`` (GET, HEAD)
+or ``307`` (other verbs) to ``/repositories/{id}/…`` with the query kept, a transferred issue's old
+number ``301`` for every verb, each with GitHub's body ``{"message": "Moved Permanently", "url",
+"documentation_url"}`` [community: octokit/fixtures ``rename-repository`` (status, body and
+``location`` recorded from api.github.com); nolar/setup-k3d-k3s#6 and node-gh/gh#579 (the query
+string kept in ``location``); research github.md §1–§2].
 """
 
 from __future__ import annotations
@@ -15,53 +24,33 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from roadsync.sandbox.common import Stats
-from roadsync.sandbox.github.model import Repo
+from roadsync.sandbox.github.access import TokenGrant
+from roadsync.sandbox.github.model import Issue, Repo
 from roadsync.sandbox.github.ratelimit import RateLimiter
+from roadsync.sandbox.github.secondary import SecondaryLimiter
 from roadsync.sandbox.github.store import GithubStore, StoreError
 
-__all__ = ["ApiError", "Call", "Gateway", "Reply", "TokenGrant"]
+__all__ = ["ORIGINAL_PATH", "ApiError", "Call", "Gateway", "Redirect", "Reply", "TokenGrant"]
+
+ORIGINAL_PATH = "roadsync.sandbox.original_path"  # ASGI scope key: the path before /repositories/{id}
+REDIRECT_DOCS = "https://docs.github.com/v3/#http-redirects"
+GONE_DOCS = "https://docs.github.com/rest/issues/issues#get-an-issue"
 
 DOCS = "https://docs.github.com/rest"
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
     "If you reach out to GitHub Support for help, please include the request ID {rid}."
 )
-
-
-@dataclass(frozen=True)
-class TokenGrant:
-    """What a token may do. Repositories are ``owner/repo`` (case-insensitive).
-
-    ``readable``: private repositories it may read (None: all; public ones are always readable).
-    ``writable``: repositories it may write (None: every one it may read).
-    ``projects``: whether it reaches Projects v2 (``GITHUB_TOKEN`` does not).
-    ``scopes``: the ``x-oauth-scopes`` header of a classic token; None for fine-grained or
-    installation tokens, which send no such header.
-    """
-
-    readable: frozenset[str] | None = None
-    writable: frozenset[str] | None = None
-    projects: bool = True
-    scopes: str | None = "project, read:org, repo"
-
-    def can_read(self, repo: Repo) -> bool:
-        return not repo.private or self.readable is None or repo.full_name.lower() in _lower(self.readable)
-
-    def can_write(self, repo: Repo) -> bool:
-        allowed = self.writable if self.writable is not None else self.readable
-        return self.can_read(repo) and (allowed is None or repo.full_name.lower() in _lower(allowed))
-
-
-def _lower(names: frozenset[str]) -> set[str]:
-    return {n.lower() for n in names}
 
 
 class ApiError(Exception):
@@ -78,6 +67,17 @@ class ApiError(Exception):
             body["errors"] = self.errors
         body["status"] = str(self.status)
         return body
+
+
+class Redirect(Exception):
+    """A ``301``/``307`` answer to ``location`` with GitHub's "Moved Permanently" body."""
+
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(location)
+        self.status, self.location = status, location
+
+    def body(self) -> dict[str, Any]:
+        return {"message": "Moved Permanently", "url": self.location, "documentation_url": REDIRECT_DOCS}
 
 
 @dataclass
@@ -100,15 +100,46 @@ class Call:
     store: GithubStore
     actor: str
     ratelimit: RateLimiter
+    method: str = "GET"
+    route_path: str = ""  # the path served (``/repos/{o}/{r}/…`` also for ``/repositories/{id}/…``)
 
-    def repo(self, *, write: bool = False) -> Repo:
-        """The repository of the path, or 404 (hidden) / 403 (read-only) as GitHub answers."""
-        repo = self.store.repo(f"{self.path['owner']}/{self.path['repo']}")
+    def repo(self, *, write: bool = False, role: str | None = None) -> Repo:
+        """The repository of the path, or 404 (hidden) / 403 (role too weak) as GitHub answers.
+
+        ``write`` needs push access; ``role`` names another least role (``triage``, ``admin``).
+        A renamed repository's old name raises :class:`Redirect` (see the module docstring).
+        """
+        name = f"{self.path['owner']}/{self.path['repo']}"
+        repo = self.store.repo(name)
+        if repo is None:
+            moved = self.store.renamed_repo(name)
+            if moved is not None and self.grant.can_read(moved):
+                raise Redirect(301 if self.method in ("GET", "HEAD") else 307, self._renamed_url(moved))
         if repo is None or not self.grant.can_read(repo):
             raise ApiError(404, "Not Found")
-        if write and not self.grant.can_write(repo):
+        needed = role or ("write" if write else None)
+        if needed and not self.grant.at_least(repo, needed):
             raise ApiError(403, "Resource not accessible by personal access token")
         return repo
+
+    def _renamed_url(self, repo: Repo) -> str:
+        rest = self.route_path.split("/", 4)[4] if self.route_path.count("/") >= 4 else ""
+        query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in self.query_items)
+        path = f"{self.base}/repositories/{repo.id}" + (f"/{rest}" if rest else "")
+        return path + (f"?{query}" if query else "")
+
+    def issue(self, repo: Repo, key: str = "number") -> Issue:
+        """The issue of the path: 410 when deleted, :class:`Redirect` 301 when transferred, else 404."""
+        number = str(self.path[key])
+        found = self.store.locate(repo, int(number)) if number.isdigit() else None
+        if isinstance(found, Issue):
+            return found
+        if found is not None and found[0] == "gone":
+            raise ApiError(410, "This issue was deleted", docs=GONE_DOCS)
+        if found is not None and self.grant.can_read(found[1]):
+            tail = self.route_path.split(f"/issues/{number}", 1)[1]
+            raise Redirect(301, f"{self.base}/repos/{found[1].full_name}/issues/{found[2]}{tail}")
+        raise ApiError(404, "Not Found")
 
 
 Handler = Callable[[Call], Reply]
@@ -120,18 +151,29 @@ class Gateway:
     def __init__(self, store: GithubStore, stats: Stats, token: str, budget: int,
                  restricted: Mapping[str, TokenGrant] | None) -> None:
         self.store, self.stats = store, stats
-        self.grants: dict[str, TokenGrant] = {token: TokenGrant(), **(restricted or {})}
+        self.grants: dict[str, TokenGrant] = {token: TokenGrant(role="admin"), **(restricted or {})}
         self.ratelimit = RateLimiter(budget)
+        self.secondary_limits = SecondaryLimiter()
         self._ids = itertools.count(1)
 
     def grant_of(self, request: Request) -> TokenGrant | None:
+        """The grant of the request's token; None when absent, unknown or expired (401)."""
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() not in ("token", "bearer"):
             return None
-        return self.grants.get(value.strip())
+        grant = self.grants.get(value.strip())
+        if grant is not None and grant.expires_at is not None and time.time() >= grant.expires_at:
+            return None
+        return grant
+
+    def actor(self, grant: TokenGrant) -> str:
+        return grant.login or self.store.user_login
+
+    def request_id(self) -> str:
+        return f"C0DE:{next(self._ids):06X}:5A4D:B00C:67F0A1B2"
 
     def headers(self, grant: TokenGrant | None, resource: str) -> dict[str, str]:
-        rid = f"C0DE:{next(self._ids):06X}:5A4D:B00C:67F0A1B2"
+        rid = self.request_id()
         out = {"x-github-request-id": rid, "x-github-media-type": "github.v3; format=json",
                "x-github-api-version-selected": "2022-11-28"}
         if grant is not None:
@@ -148,7 +190,8 @@ class Gateway:
             grant = self.grant_of(request)
             if grant is None:
                 return self.error(ApiError(401, "Bad credentials"), None, resource)
-            limited = self.secondary(grant, resource)
+            limited = self.secondary(grant, resource) or self.secondary_limited(
+                grant, request.method, graphql_points=0)
             if limited is not None:
                 return limited
             try:
@@ -156,9 +199,10 @@ class Gateway:
             except ApiError as exc:
                 return self.error(exc, grant, resource)
             call = Call(f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}", grant,
-                        dict(request.path_params), request.query_params, request.url.path,
+                        dict(request.path_params), request.query_params,
+                        request.scope.get(ORIGINAL_PATH, request.url.path),
                         list(request.query_params.multi_items()), body, self.store,
-                        self.store.user_login, self.ratelimit)
+                        self.actor(grant), self.ratelimit, request.method, request.url.path)
             return self.answer(handler, call, request, resource, charged)
         return run
 
@@ -170,6 +214,11 @@ class Gateway:
         try:
             with self.store.lock:
                 reply = handler(call)
+        except Redirect as moved:
+            self.stats.count("github", write=False)
+            headers = {**self.headers(call.grant, resource), "location": moved.location}
+            return Response(json.dumps(moved.body()), status_code=moved.status, headers=headers,
+                            media_type="application/json; charset=utf-8")
         except (ApiError, StoreError) as exc:
             self.stats.count("github", write=False)
             return self.error(_as_api_error(exc), call.grant, resource)
@@ -202,6 +251,21 @@ class Gateway:
         return Response(json.dumps(body), status_code=refusal.status, headers=headers,
                         media_type="application/json; charset=utf-8")
 
+    def secondary_limited(self, grant: TokenGrant, method: str, *, graphql_points: int,
+                          mutation: bool = False) -> Response | None:
+        """The refusal of a configured secondary limit this request would exceed, else None (counted)."""
+        content = mutation or (graphql_points == 0 and method in ("POST", "PATCH", "PUT", "DELETE"))
+        refusal = self.secondary_limits.admit(self.actor(grant), graphql_points=graphql_points,
+                                              content=content)
+        if refusal is None:
+            return None
+        self.stats.count("github", write=False)
+        headers = {**self.headers(grant, "graphql" if graphql_points else "core"),
+                   "retry-after": str(refusal.retry_after)}
+        body = {"message": refusal.message, "documentation_url": refusal.docs, "status": str(refusal.status)}
+        return Response(json.dumps(body), status_code=refusal.status, headers=headers,
+                        media_type="application/json; charset=utf-8")
+
     def primary_exhausted(self, grant: TokenGrant, resource: str) -> Response:
         self.stats.count("github", write=False)
         message = ("API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
@@ -221,6 +285,8 @@ class Gateway:
 def _as_api_error(exc: ApiError | StoreError) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
+    if exc.errors is not None:
+        return ApiError(exc.status, exc.message, errors=exc.errors, docs=exc.docs or DOCS)
     if exc.status == 422:
         return ApiError(422, "Validation Failed",
                         errors=[{"resource": "Issue", "code": "invalid", "field": exc.message}])

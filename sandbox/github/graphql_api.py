@@ -4,7 +4,15 @@ The schema is ``schema.graphql`` beside this module: official GitHub definitions
 the emulator serves. Errors come back as HTTP 200 with ``errors[]`` carrying GitHub's ``type``
 (``NOT_FOUND``, ``FORBIDDEN``, ``INSUFFICIENT_SCOPES``, ``RATE_LIMITED``, …) and ``message``.
 A document costs ``max(1, round(requests / 100))`` points, the requests being what it takes to fill
-every connection, as GitHub computes it; mutations changing state count as writes.
+every connection, as GitHub computes it; mutations changing state count as writes. Every change is
+made as the token's account (board values' ``creator``, label and transfer events' ``actor``).
+
+``repository(owner:, name:)`` follows a renamed repository's old name unless ``followRenames:
+false`` [spec: the official schema, "a repository referenced by its old name will return an
+error"]. Top-level mutation fields run one after another and a failing one leaves the others
+applied: its alias is ``null`` in ``data`` and its error carries ``path: [alias]`` [GraphQL spec,
+"Executing mutations"; research github.md §6]. The fault middleware can ask for one alias of a
+mutation document to fail with ``NOT_FOUND`` that way (:data:`FAIL_ALIAS`).
 """
 
 from __future__ import annotations
@@ -20,7 +28,9 @@ from graphql import GraphQLError, GraphQLSchema, language
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from roadsync.sandbox.faults import FAIL_ALIAS
 from roadsync.sandbox.github.gateway import Gateway
+from roadsync.sandbox.github.graphql_mutations import MutationRoot, label_by_node
 from roadsync.sandbox.github.graphql_views import (
     GqlContext,
     GqlError,
@@ -31,6 +41,7 @@ from roadsync.sandbox.github.graphql_views import (
     ProjectView,
     RepoView,
 )
+from roadsync.sandbox.github.secondary import MUTATION_POINTS, QUERY_POINTS
 
 __all__ = ["graphql_endpoint", "schema"]
 
@@ -64,10 +75,12 @@ class QueryRoot:
         return OwnerView(self.ctx, login, "User")
 
     def viewer(self, info: Info) -> OwnerView:
-        return OwnerView(self.ctx, self.ctx.store.user_login, "User")
+        return OwnerView(self.ctx, self.ctx.actor, "User")
 
     def repository(self, info: Info, owner: str, name: str, followRenames: bool = True) -> RepoView:
         repo = self.ctx.store.repo(f"{owner}/{name}")
+        if repo is None and followRenames:
+            repo = self.ctx.store.renamed_repo(f"{owner}/{name}")
         if repo is None or not self.ctx.can_read(repo):
             raise GqlError("NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'.")
         return RepoView(self.ctx, repo)
@@ -97,85 +110,14 @@ class QueryRoot:
         issue = store.issue_by_node(nid)
         if issue is not None and self.ctx.can_read(store.repos[issue.repo]):
             return IssueView(self.ctx, issue)
+        label = label_by_node(self.ctx, nid)
+        if label is not None:
+            return label
         repo = next((r for r in store.repos.values() if r.node_id == nid), None)
         return RepoView(self.ctx, repo) if repo and self.ctx.can_read(repo) else None
 
     def rateLimit(self, info: Info, dryRun: bool = False) -> dict[str, Any]:
         return self.ctx.rate
-
-
-class MutationRoot:
-    def __init__(self, ctx: GqlContext) -> None:
-        self.ctx = ctx
-
-    def _project(self, pid: str) -> Any:
-        self.ctx.check_projects("addProjectV2ItemById")
-        project = self.ctx.store.project_by_id(pid)
-        if project is None:
-            raise GqlError("NOT_FOUND", f"Could not resolve to a node with the global id of '{pid}'")
-        return project
-
-    def _item(self, project: Any, item_id: str) -> Any:
-        item = self.ctx.store.item_by_id(project, item_id)
-        if item is None:
-            raise GqlError("NOT_FOUND", f"Could not resolve to a node with the global id of '{item_id}'")
-        return item
-
-    def _field(self, project: Any, field_id: str) -> Any:
-        pfield = project.field_by_id(field_id)
-        if pfield is None:
-            raise GqlError("NOT_FOUND", f"Could not resolve to a node with the global id of '{field_id}'")
-        return pfield
-
-    def addProjectV2ItemById(self, info: Info, input: dict[str, Any]) -> dict[str, Any]:
-        project = self._project(input["projectId"])
-        issue = self.ctx.store.issue_by_node(input["contentId"])
-        if issue is None or not self.ctx.can_read(self.ctx.store.repos[issue.repo]):
-            content = input["contentId"]
-            raise GqlError("NOT_FOUND", f"Could not resolve to a node with the global id of '{content}'")
-        item, added = self.ctx.store.add_item(project, issue)
-        self.ctx.changed |= added
-        return {"clientMutationId": input.get("clientMutationId"), "item": ItemView(self.ctx, project, item)}
-
-    def updateProjectV2ItemFieldValue(self, info: Info, input: dict[str, Any]) -> dict[str, Any]:
-        project = self._project(input["projectId"])
-        item = self._item(project, input["itemId"])
-        pfield = self._field(project, input["fieldId"])
-        value = _field_value(pfield, input["value"])
-        self.ctx.changed |= self.ctx.store.set_value(project, item, pfield, value)
-        return {"clientMutationId": input.get("clientMutationId"),
-                "projectV2Item": ItemView(self.ctx, project, item)}
-
-    def clearProjectV2ItemFieldValue(self, info: Info, input: dict[str, Any]) -> dict[str, Any]:
-        project = self._project(input["projectId"])
-        item = self._item(project, input["itemId"])
-        pfield = self._field(project, input["fieldId"])
-        self.ctx.changed |= self.ctx.store.set_value(project, item, pfield, None)
-        return {"clientMutationId": input.get("clientMutationId"),
-                "projectV2Item": ItemView(self.ctx, project, item)}
-
-    def deleteProjectV2Item(self, info: Info, input: dict[str, Any]) -> dict[str, Any]:
-        project = self._project(input["projectId"])
-        item = self._item(project, input["itemId"])
-        project.items.remove(item)
-        del project.by_issue[item.issue.node_id]
-        self.ctx.changed = True
-        return {"clientMutationId": input.get("clientMutationId"), "deletedItemId": item.id}
-
-
-def _field_value(pfield: Any, value: dict[str, Any]) -> Any:
-    """The stored value for a ``ProjectV2FieldValue`` input, checked against the field's type."""
-    given = {k: v for k, v in value.items() if v is not None}
-    expected = {"TEXT": "text", "NUMBER": "number", "DATE": "date", "SINGLE_SELECT": "singleSelectOptionId",
-                "ITERATION": "iterationId"}.get(pfield.data_type)
-    if expected is None:
-        raise GqlError("UNPROCESSABLE", f"The field of type {pfield.data_type} is currently not supported.")
-    if list(given) != [expected]:
-        raise GqlError("UNPROCESSABLE", f"Did not receive a {expected.replace('Id', ' id')} value to update "
-                       f"a field of type {pfield.data_type.lower()}")
-    if expected == "singleSelectOptionId" and pfield.option_name(given[expected]) is None:
-        raise GqlError("UNPROCESSABLE", "The single select option Id does not belong to the field")
-    return float(given[expected]) if expected == "number" else given[expected]
 
 
 def _format(error: GraphQLError) -> dict[str, Any]:
@@ -242,16 +184,32 @@ def graphql_endpoint(gateway: Gateway) -> Any:
             payload = json.loads(await request.body() or b"{}")
         except ValueError:
             payload = None
+        prepared = _prepare(payload)
+        if isinstance(prepared, dict):
+            gateway.stats.count("github", write=False)
+            return JSONResponse(prepared, headers=gateway.headers(grant, "graphql"))
+        mutation = prepared.operation.operation.value == "mutation"
+        limited = gateway.secondary_limited(grant, "POST", graphql_points=MUTATION_POINTS if mutation
+                                            else QUERY_POINTS, mutation=mutation)
+        if limited is not None:
+            return limited
         base = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-        ctx = GqlContext(gateway.store, base, grant.projects, grant.scopes, grant.can_read, grant.can_write)
-        body = _execute(gateway, ctx, payload)
+        ctx = GqlContext(gateway.store, base, grant.projects, grant.scopes, grant.can_read, grant.can_write,
+                         actor=gateway.actor(grant), grant=grant)
+        body = _execute(gateway, ctx, payload, prepared, request.scope.get(FAIL_ALIAS))
         gateway.stats.count("github", write=ctx.changed)
         return JSONResponse(body, headers=gateway.headers(grant, "graphql"))
 
     return run
 
 
-def _execute(gateway: Gateway, ctx: GqlContext, payload: Any) -> dict[str, Any]:
+class _Prepared:
+    def __init__(self, document: language.DocumentNode, operation: language.OperationDefinitionNode) -> None:
+        self.document, self.operation = document, operation
+
+
+def _prepare(payload: Any) -> _Prepared | dict[str, Any]:
+    """The parsed, validated document and its operation, or the error body GitHub answers."""
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
         return {"errors": [{"message": "A query attribute must be specified and must be a string."}]}
     try:
@@ -261,19 +219,51 @@ def _execute(gateway: Gateway, ctx: GqlContext, payload: Any) -> dict[str, Any]:
     problems = graphql.validate(schema(), document)
     if problems:
         return {"errors": [_format(p) for p in problems]}
+    operation = graphql.get_operation_ast(document, payload.get("operationName"))
+    if operation is None:
+        return {"errors": [{"message": "An operation name is required"}]}
+    return _Prepared(document, operation)
+
+
+def _execute(gateway: Gateway, ctx: GqlContext, payload: dict[str, Any], prepared: _Prepared,
+             fail_draw: float | None) -> dict[str, Any]:
     variables = payload.get("variables") or {}
-    points = cost(document, variables)
+    points = cost(prepared.document, variables)
     if not gateway.ratelimit.charge("graphql", points):
         return {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]}
     budget = gateway.ratelimit.peek("graphql")
     ctx.rate = {"limit": budget.limit, "remaining": budget.remaining, "used": budget.used, "cost": points,
                 "nodeCount": 0, "resetAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(budget.reset))}
-    operation = graphql.get_operation_ast(document, payload.get("operationName"))
-    root: Any = MutationRoot(ctx) if operation and operation.operation.value == "mutation" else QueryRoot(ctx)
+    mutation = prepared.operation.operation.value == "mutation"
+    root: Any = MutationRoot(ctx) if mutation else QueryRoot(ctx)
+    failing = mutation and fail_draw is not None
+    middleware = [_failing(_alias(prepared.operation, fail_draw or 0.0))] if failing else None
     with gateway.store.lock:
-        result = graphql.execute_sync(schema(), document, root_value=root, context_value=ctx,
-                                 variable_values=variables, operation_name=payload.get("operationName"))
+        result = graphql.execute_sync(schema(), prepared.document, root_value=root, context_value=ctx,
+                                      variable_values=variables, operation_name=payload.get("operationName"),
+                                      middleware=middleware)
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [_format(e) for e in result.errors]
     return body
+
+
+def _alias(operation: language.OperationDefinitionNode, draw: float) -> str:
+    """The response key (alias or field name) of the top-level field ``draw`` picks."""
+    keys = [(f.alias or f.name).value for f in operation.selection_set.selections
+            if isinstance(f, language.FieldNode)]
+    return keys[min(int(draw * len(keys)), len(keys) - 1)] if keys else ""
+
+
+def _failing(alias: str) -> Any:
+    """graphql-core middleware: the mutation field answering under ``alias`` fails with NOT_FOUND."""
+
+    def middleware(resolve: Any, root: Any, info: Info, **args: Any) -> Any:
+        if info.parent_type.name == "Mutation" and info.path.key == alias:
+            given = args.get("input") or {}
+            nid = next((given[k] for k in ("itemId", "labelableId", "issueId", "contentId", "projectId")
+                        if k in given), "")
+            raise GqlError("NOT_FOUND", f"Could not resolve to a node with the global id of '{nid}'")
+        return resolve(root, info, **args)
+
+    return middleware

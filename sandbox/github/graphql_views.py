@@ -13,6 +13,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
+from roadsync.sandbox.github.graphql_history import ActorView, LabelView, timeline
 from roadsync.sandbox.github.model import Issue, Project, ProjectField, ProjectItem, Repo
 from roadsync.sandbox.github.store import GithubStore
 
@@ -41,6 +42,8 @@ class GqlContext:
     can_write: Any
     rate: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
+    actor: str = "roadsync-bot"  # the account the token acts as
+    grant: Any = None  # its TokenGrant (roles, App)
 
     def check_projects(self, field_name: str) -> None:
         """Refuse Projects v2 to a token that cannot reach them, as GitHub answers."""
@@ -111,6 +114,24 @@ class RepoView:
             raise GqlError("NOT_FOUND", f"Could not resolve to an Issue with the number of {number}.")
         return IssueView(self.ctx, found)
 
+    def label(self, info: Info, name: str) -> LabelView | None:
+        """Exact case, unlike REST [community: git-bug#176]."""
+        found = self.repo.labels.get(name)
+        return LabelView(self.ctx, self.repo, found) if found else None
+
+    def labels(self, info: Info, query: str | None = None, orderBy: Any = None,
+               **page: Any) -> dict[str, Any]:
+        found = [lab for lab in self.repo.labels.values() if not query or query.lower() in lab.name.lower()]
+        return connection([LabelView(self.ctx, self.repo, lab) for lab in found], "labels", **page)
+
+    def viewerPermission(self, info: Info) -> str | None:
+        """The token's role; null for a GitHub App [spec: "null if authenticated as a GitHub App"]."""
+        grant = self.ctx.grant
+        if grant is None or grant.app is not None:
+            return None
+        role = grant.role_on(self.repo)
+        return str(role).upper() if role else None
+
 
 class IssueView:
     def __init__(self, ctx: GqlContext, issue: Issue) -> None:
@@ -126,6 +147,22 @@ class IssueView:
 
     def repository(self, info: Info) -> RepoView:
         return RepoView(self.ctx, self.ctx.store.repos[self.issue_.repo])
+
+    def labels(self, info: Info, orderBy: Any = None, **page: Any) -> dict[str, Any]:
+        repo = self.ctx.store.repos[self.issue_.repo]
+        views = [LabelView(self.ctx, repo, repo.labels[n]) for n in self.issue_.labels if n in repo.labels]
+        return connection(views, "labels", **page)
+
+    def viewerCanLabel(self, info: Info) -> bool:
+        grant = self.ctx.grant
+        return bool(grant is not None and grant.can_triage(self.ctx.store.repos[self.issue_.repo]))
+
+    def timelineItems(self, info: Info, itemTypes: list[str] | None = None, since: str | None = None,
+                      skip: int | None = None, **page: Any) -> dict[str, Any]:
+        items = timeline(self.ctx, self.issue_, self, itemTypes, since)[skip or 0:]
+        page_of = connection(items, "timelineItems", **page)
+        page_of["filteredCount"] = len(items)
+        return page_of
 
     def projectItems(self, info: Info, includeArchived: bool = True, **page: Any) -> dict[str, Any]:
         self.ctx.check_projects("projectItems")
@@ -224,6 +261,7 @@ class ItemView:
         self.ctx, self.project_, self.item_ = ctx, project, item
         self.id, self.databaseId, self.fullDatabaseId = item.id, item.database_id, str(item.database_id)
         self.isArchived, self.createdAt, self.updatedAt = False, item.created_at, item.updated_at
+        self.creator = ActorView(ctx, item.creator)
         readable = ctx.can_read(ctx.store.repos[item.issue.repo])
         self.type = ("PULL_REQUEST" if item.issue.pull_request else "ISSUE") if readable else "REDACTED"
         self.content = IssueView(ctx, item.issue) if readable else None
@@ -257,7 +295,9 @@ class ValueView:
         self.typename = f"ProjectV2ItemField{kind}Value"
         self.id = f"PVTFSV_{item.id[5:]}{pfield.id[-6:]}"
         self.databaseId = item.databaseId
-        self.createdAt = self.updatedAt = item.updatedAt
+        meta = item.ctx.store.value_meta(item.item_, pfield.id)
+        self.createdAt, self.updatedAt = meta.created_at, meta.updated_at
+        self.creator = ActorView(item.ctx, meta.creator)
         self.text = value if kind == "Text" else None
         self.number = float(value) if kind == "Number" else None
         self.date = value if kind == "Date" else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "App",
     "Event",
     "Issue",
     "IssueType",
@@ -21,6 +22,7 @@ __all__ = [
     "ProjectField",
     "ProjectItem",
     "Repo",
+    "ValueMeta",
     "node_id",
     "now_iso",
     "option_id",
@@ -41,6 +43,29 @@ def node_id(prefix: str, number: int) -> str:
 def option_id(field_id: str, name: str) -> str:
     """A single-select option id: a short hex string, stable for a field and option name."""
     return hashlib.sha1(f"{field_id}\0{name}".encode()).hexdigest()[:8]
+
+
+@dataclass
+class App:
+    """A GitHub App installed on the organization (all repositories): its identity and permissions.
+
+    ``public_key_pem`` verifies the app's JWTs; ``token_ttl_s`` is an installation token's lifetime
+    (GitHub: one hour [docs: "Generating an installation access token for a GitHub App"]).
+    """
+
+    id: int
+    slug: str
+    name: str
+    client_id: str
+    installation_id: int
+    public_key_pem: str
+    permissions: dict[str, str]
+    token_ttl_s: int = 3600
+    created_at: str = "2024-01-01T00:00:00Z"
+
+    @property
+    def bot_login(self) -> str:
+        return f"{self.slug}[bot]"
 
 
 @dataclass
@@ -65,7 +90,11 @@ class IssueType:
 
 @dataclass
 class Event:
-    """One issue event (``labeled``, ``unlabeled``, ``closed``, …) with the account that did it."""
+    """One issue event (``labeled``, ``unlabeled``, ``closed``, …) with the account that did it.
+
+    ``app`` is the slug of the GitHub App whose installation token did it (``performed_via_github_app``);
+    ``extra`` holds the event's own keys (``rename``, ``issue_type``, ``prev_issue_type``).
+    """
 
     id: int
     event: str
@@ -73,6 +102,7 @@ class Event:
     created_at: str
     label: tuple[str, str] | None = None  # (name, color)
     extra: dict[str, Any] = field(default_factory=dict)
+    app: str | None = None
 
 
 @dataclass
@@ -112,6 +142,8 @@ class Repo:
     # (updated_at, number) kept sorted so `since` and sort=updated lists are a bisect away
     by_updated: list[tuple[str, int]] = field(default_factory=list)
     version: int = 0  # bumped on every change; keys the list cache
+    deleted: set[int] = field(default_factory=set)  # numbers of deleted issues (answer 410)
+    moved: dict[int, tuple[int, int]] = field(default_factory=dict)  # old number -> (repo id, number)
 
     @property
     def full_name(self) -> str:
@@ -134,6 +166,22 @@ class ProjectField:
 
 
 @dataclass
+class ValueMeta:
+    """When a board field value was created and last updated, and who created it.
+
+    GitHub's schema gives ``ProjectV2ItemFieldValueCommon`` ``createdAt``, ``updatedAt`` and
+    ``creator`` ("The actor who created the item"). What ``creator`` says after someone else updates
+    the value is not documented [research: ownership.md G8, unverified]; the emulator keeps the value
+    record a set creates and an update changes in place, so ``creator`` is the first writer since the
+    value was last empty and ``updatedAt`` moves on every change.
+    """
+
+    created_at: str
+    updated_at: str
+    creator: str
+
+
+@dataclass
 class ProjectItem:
     id: str
     database_id: int
@@ -141,6 +189,11 @@ class ProjectItem:
     values: dict[str, Any] = field(default_factory=dict)  # field id -> value (option id for selects)
     created_at: str = "2024-01-01T00:00:00Z"
     updated_at: str = "2024-01-01T00:00:00Z"
+    meta: dict[str, ValueMeta] = field(default_factory=dict)  # field id -> its value's record
+    creator: str = "roadsync-bot"
+    # every change of a value, oldest first: (field id, new value or None, actor, time); the
+    # emulator's own record for tests (GitHub shows no such history outside Status changes)
+    history: list[tuple[str, Any, str, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -2,6 +2,10 @@
 
 A mixin of :class:`~roadsync.sandbox.github.store.GithubStore`; every method runs under the
 store's lock. Values are kept per field id; single-select values are option ids, as GitHub keeps them.
+Each value keeps its record (:class:`~roadsync.sandbox.github.model.ValueMeta`: ``createdAt``,
+``updatedAt``, ``creator``) and each item its ``creator``, as the GraphQL schema exposes them; a
+change moves the item's ``updatedAt`` [community: orgs/community discussion #209484, "The item's
+Status value and its updatedAt still update"].
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from roadsync.sandbox.github.model import (
     Project,
     ProjectField,
     ProjectItem,
+    ValueMeta,
     node_id,
     now_iso,
     option_id,
@@ -23,8 +28,9 @@ from roadsync.sandbox.github.model import (
 if TYPE_CHECKING:
     from roadsync.sandbox.fixture import ProjectFixture
 
-__all__ = ["ProjectBoard"]
+__all__ = ["SEED_ACTOR", "ProjectBoard"]
 
+SEED_ACTOR = "octocat"  # who made a fixture's board items and values
 FIELD_TYPES = {"single_select": "SINGLE_SELECT", "text": "TEXT", "number": "NUMBER", "date": "DATE",
                "iteration": "ITERATION"}
 FIELD_PREFIX = {"SINGLE_SELECT": "PVTSSF", "ITERATION": "PVTIF"}
@@ -36,6 +42,7 @@ class ProjectBoard:
     lock: threading.RLock
     owner: str
     projects: list[Project]
+    user_login: str
 
     def get(self, full_key: str) -> Issue | None:  # provided by the store
         raise NotImplementedError
@@ -44,7 +51,12 @@ class ProjectBoard:
         raise NotImplementedError
 
     def seed_project(self, fx: ProjectFixture) -> Project:
-        """A board from a fixture; a built-in ``Title`` field comes first, as on GitHub."""
+        """A board from a fixture; a built-in ``Title`` field comes first, as on GitHub.
+
+        Seeded items and values are the organization's own, made before the story starts: their
+        ``creator`` is :data:`SEED_ACTOR` (neither roadsync nor a listed person) and they leave no
+        change record.
+        """
         with self.lock:
             pid = 400 + len(self.projects) + 1
             project = Project(node_id("PVT", pid), fx.get("number", 1), fx.get("title", "Roadmap"),
@@ -58,9 +70,10 @@ class ProjectBoard:
                 issue = self.get(item_fx["issue"])
                 if issue is None:
                     raise KeyError(item_fx["issue"])
-                item, _ = self.add_item(project, issue)
+                item, _ = self.add_item(project, issue, SEED_ACTOR)
                 for name, value in item_fx.get("values", {}).items():
-                    self._set_by_name(project, item, name, value)
+                    self._set_by_name(project, item, name, value, SEED_ACTOR)
+                item.history.clear()
             return project
 
     def add_field(
@@ -84,32 +97,47 @@ class ProjectBoard:
     def item_by_id(self, project: Project, item_id: str) -> ProjectItem | None:
         return next((i for i in project.items if i.id == item_id), None)
 
-    def add_item(self, project: Project, issue: Issue) -> tuple[ProjectItem, bool]:
-        """The board item of ``issue``, added when missing; the flag says whether it was added."""
+    def add_item(self, project: Project, issue: Issue, actor: str | None = None) -> tuple[ProjectItem, bool]:
+        """The board item of ``issue``, added by ``actor`` when missing; the flag: whether it was added."""
         with self.lock:
             existing = project.by_issue.get(issue.node_id)
             if existing is not None:
                 return existing, False
             dbid = 80_000 + self._next()
             now = now_iso()
-            item = ProjectItem(node_id("PVTI", dbid), dbid, issue, created_at=now, updated_at=now)
+            item = ProjectItem(node_id("PVTI", dbid), dbid, issue, created_at=now, updated_at=now,
+                               creator=actor or self.user_login)
             project.items.append(item)
             project.by_issue[issue.node_id] = item
             return item, True
 
-    def set_value(self, project: Project, item: ProjectItem, field: ProjectField, value: Any) -> bool:
-        """Set (``value`` not None) or clear a field value; True when it changed."""
+    def set_value(self, project: Project, item: ProjectItem, field: ProjectField, value: Any,
+                  actor: str | None = None) -> bool:
+        """Set (``value`` not None) or clear a field value as ``actor``; True when it changed."""
         with self.lock:
             if item.values.get(field.id) == value:
                 return False
+            now = now_iso()
             if value is None:
                 item.values.pop(field.id, None)
+                item.meta.pop(field.id, None)
             else:
                 item.values[field.id] = value
-            item.updated_at = project.updated_at = now_iso()
+                meta = item.meta.get(field.id)
+                if meta is None:
+                    item.meta[field.id] = ValueMeta(now, now, actor or self.user_login)
+                else:
+                    meta.updated_at = now
+            item.updated_at = project.updated_at = now
+            item.history.append((field.id, value, actor or self.user_login, now))
             return True
 
-    def _set_by_name(self, project: Project, item: ProjectItem, name: str, value: Any) -> bool:
+    def value_meta(self, item: ProjectItem, field_id: str) -> ValueMeta:
+        """The record of an item's value (seeded values: the item's own times and creator)."""
+        return item.meta.get(field_id) or ValueMeta(item.created_at, item.updated_at, item.creator)
+
+    def _set_by_name(self, project: Project, item: ProjectItem, name: str, value: Any,
+                     actor: str | None = None) -> bool:
         field = project.field_by_name(name)
         if field is None:
             raise KeyError(name)
@@ -120,14 +148,14 @@ class ProjectBoard:
             value = oid
         elif field.data_type == "NUMBER" and value is not None:
             value = float(value)
-        return self.set_value(project, item, field, value)
+        return self.set_value(project, item, field, value, actor)
 
-    def set_value_by_name(self, issue: Issue, name: str, value: Any) -> bool:
-        """Set a field of the issue's item on the first board (added when missing), by names."""
+    def set_value_by_name(self, issue: Issue, name: str, value: Any, actor: str | None = None) -> bool:
+        """Set a field of the issue's item on the first board (added when missing), by names, as ``actor``."""
         with self.lock:
             project = self.projects[0]
-            item, _ = self.add_item(project, issue)
-            return self._set_by_name(project, item, name, value)
+            item, _ = self.add_item(project, issue, actor)
+            return self._set_by_name(project, item, name, value, actor)
 
     def forget_item(self, issue: Issue) -> None:
         """Drop the issue's items from every board (it was deleted)."""
@@ -136,3 +164,11 @@ class ProjectBoard:
                 item = project.by_issue.pop(issue.node_id, None)
                 if item is not None:
                     project.items.remove(item)
+
+    def rekey_item(self, old_node_id: str, issue: Issue) -> None:
+        """Keep the issue's board items after its node id changed (a transfer)."""
+        with self.lock:
+            for project in self.projects:
+                item = project.by_issue.pop(old_node_id, None)
+                if item is not None:
+                    project.by_issue[issue.node_id] = item

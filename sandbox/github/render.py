@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from roadsync.sandbox.github.model import Event, Issue, IssueType, Label, Repo, node_id
+from roadsync.sandbox.github.model import App, Event, Issue, IssueType, Label, Repo, node_id
 
-__all__ = ["event_json", "issue_json", "issue_type_json", "label_json", "repo_json", "user_json"]
+__all__ = ["app_json", "event_json", "issue_json", "issue_type_json", "label_json", "repo_json", "user_json"]
 
 DOCS = "https://docs.github.com/rest"
 USER_IDS = {"octocat": 583231}
@@ -23,7 +23,10 @@ def user_id(login: str) -> int:
 
 
 def user_json(base: str, login: str, *, kind: str = "User") -> dict[str, Any]:
-    url = f"{base}/users/{login}"
+    """A ``simple-user``; an App's ``<slug>[bot]`` account is ``type: Bot``."""
+    if login.endswith("[bot]"):
+        kind = "Bot"
+    url = f"{base}/users/{quote(login, safe='')}"
     uid = user_id(login)
     return {
         "login": login, "id": uid, "node_id": node_id("U", uid),
@@ -96,8 +99,26 @@ def repo_json(base: str, repo: Repo, permissions: dict[str, bool] | None = None)
     return body
 
 
-def issue_json(base: str, repo: Repo, issue: Issue, types: dict[str, IssueType]) -> dict[str, Any]:
-    """The issue object of ``GET /repos/{o}/{r}/issues/{n}`` (``pull_request`` key for pull requests)."""
+def app_json(base: str, owner: str, app: App) -> dict[str, Any]:
+    """The ``integration`` object (``GET /app``, ``performed_via_github_app``)."""
+    return {
+        "id": app.id, "slug": app.slug, "node_id": node_id("A", app.id), "client_id": app.client_id,
+        "owner": user_json(base, owner, kind="Organization"), "name": app.name,
+        "description": "roadsync in the sandbox", "external_url": f"{base}/apps/{app.slug}",
+        "html_url": f"{base}/apps/{app.slug}", "created_at": app.created_at, "updated_at": app.created_at,
+        "permissions": dict(app.permissions), "events": ["issues"], "installations_count": 1,
+    }
+
+
+def issue_json(base: str, repo: Repo, issue: Issue, types: dict[str, IssueType], *,
+               null_parent: bool = False) -> dict[str, Any]:
+    """The issue object of ``GET /repos/{o}/{r}/issues/{n}`` (``pull_request`` key for pull requests).
+
+    ``parent_issue_url`` is left out for an issue without a parent, as github.com serves it
+    [community: kamp-us/phoenix#4171, a live check: "neither key" on an issue without a parent; the
+    OpenAPI description lists the key as optional and nullable]; ``null_parent`` sends ``null``
+    instead (servers that do).
+    """
     api = f"{base}/repos/{repo.full_name}"
     url = f"{api}/issues/{issue.number}"
     subs = [repo.issues[n] for n in issue.sub_issues if n in repo.issues]
@@ -121,6 +142,8 @@ def issue_json(base: str, repo: Repo, issue: Issue, types: dict[str, IssueType])
         "reactions": {"url": f"{url}/reactions", "total_count": 0, "+1": 0, "-1": 0, "laugh": 0,
                       "hooray": 0, "confused": 0, "heart": 0, "rocket": 0, "eyes": 0},
     }
+    if issue.parent is None and not null_parent:
+        del body["parent_issue_url"]
     if issue.state_reason is None:
         # GitHub sends null here, but the official description's enum does not allow null; leaving
         # the key out satisfies the description and reads the same in every client
@@ -133,14 +156,27 @@ def issue_json(base: str, repo: Repo, issue: Issue, types: dict[str, IssueType])
     return body
 
 
-def event_json(base: str, repo: Repo, issue: Issue, event: Event) -> dict[str, Any]:
-    """An issue event (``labeled`` carries ``label{name,color}``; every event carries its ``actor``)."""
+def event_json(base: str, repo: Repo, issue: Issue, event: Event,
+               types: dict[str, IssueType] | None = None, app: App | None = None) -> dict[str, Any]:
+    """An issue event with its ``actor`` (and ``performed_via_github_app`` when an App's token did it).
+
+    ``labeled``/``unlabeled`` carry ``label{name,color}``, ``renamed`` ``rename{from,to}``,
+    ``issue_type_*`` ``issue_type`` (and ``prev_issue_type``) [spec: GitHub's OpenAPI event schemas].
+    """
     body: dict[str, Any] = {
         "id": event.id, "node_id": node_id("LE" if event.label else "E", event.id),
         "url": f"{base}/repos/{repo.full_name}/issues/events/{event.id}",
         "actor": user_json(base, event.actor), "event": event.event, "commit_id": None,
-        "commit_url": None, "created_at": event.created_at, "performed_via_github_app": None,
+        "commit_url": None, "created_at": event.created_at,
+        "performed_via_github_app": app_json(base, repo.owner, app) if app is not None else None,
     }
     if event.label is not None:
         body["label"] = {"name": event.label[0], "color": event.label[1]}
+    if "rename" in event.extra:
+        body["rename"] = dict(event.extra["rename"])
+    for key in ("issue_type", "prev_issue_type"):
+        if key in event.extra:
+            known = (types or {}).get(event.extra[key])
+            body[key] = ({"id": known.id, "name": known.name, "color": known.color} if known
+                         else {"id": 0, "name": event.extra[key], "color": None})
     return body

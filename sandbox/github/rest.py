@@ -2,6 +2,18 @@
 
 Labels live in :mod:`roadsync.sandbox.github.rest_labels`. Lists page with ``page``/``per_page``
 (default 30, at most 100) and a ``link`` header shaped exactly as GitHub's, absent on a single page.
+
+Every change is made as the token's account (:class:`~roadsync.sandbox.github.access.TokenGrant`),
+which the issue events record as ``actor``. ``PATCH`` of an issue by a token below push access
+(triage) answers 200 and silently drops ``labels``, ``assignees``, ``milestone``, ``type`` and
+``issue_field_values`` [spec: ``issues/update`` in GitHub's OpenAPI, "Without push access to the
+repository, type changes are silently dropped", and the same for the other keys]; issue types are
+ignored on a repository whose owner is a user [research github.md §5]. ``PATCH /repos/{o}/{r}``
+with ``name`` renames the repository (admin only) [docs: https://docs.github.com/rest/repos/repos#update-a-repository].
+
+Issue events: per issue oldest first, and the repository-wide feed ``/repos/{o}/{r}/issues/events``
+newest first with each event's ``issue`` [research ownership.md G7: order undocumented, "generally
+newest first"; the feed has no ``since``], both with ETags (a matching ``If-None-Match`` answers 304).
 """
 
 from __future__ import annotations
@@ -10,8 +22,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from roadsync.sandbox.github.access import COLLAB_ONLY_FIELDS
 from roadsync.sandbox.github.gateway import ApiError, Call, Reply
-from roadsync.sandbox.github.model import Issue, Repo
+from roadsync.sandbox.github.model import Event, Issue, Repo
 from roadsync.sandbox.github.render import (
     event_json,
     issue_json,
@@ -60,27 +73,30 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 
 
 def _issue(call: Call, repo: Repo, key: str = "number") -> Issue:
-    issue = repo.issues.get(int(call.path[key])) if str(call.path[key]).isdigit() else None
-    if issue is None:
-        raise ApiError(404, "Not Found")
-    return issue
+    return call.issue(repo, key)
 
 
 def _render(call: Call, repo: Repo) -> Callable[[Issue], dict[str, Any]]:
     types = {t.name: t for t in call.store.issue_types}
-    return lambda issue: issue_json(call.base, repo, issue, types)
+    null_parent = call.store.null_parent_issue_url
+    return lambda issue: issue_json(call.base, repo, issue, types, null_parent=null_parent)
 
 
 def _permissions(call: Call, repo: Repo) -> dict[str, bool]:
-    push = call.grant.can_write(repo)
-    admin = call.grant.readable is None and call.grant.writable is None
-    return {"admin": admin, "maintain": admin, "push": push, "triage": push, "pull": True}
+    return call.grant.permissions(repo)
 
 
 # -- account and repositories ----------------------------------------------------------------------
 
 def get_user(call: Call) -> Reply:
-    return Reply(body=private_user_json(call.base, call.store.user_login, call.store.user_name))
+    """The token's own account; an installation token has none [docs: "Get the authenticated user"
+    needs a user token; GitHub answers 403 "Resource not accessible by integration"]."""
+    if call.grant.app is not None:
+        raise ApiError(403, "Resource not accessible by integration",
+                       docs="https://docs.github.com/rest/users/users#get-the-authenticated-user")
+    own = call.actor == call.store.user_login
+    name = call.store.user_name if own else call.store.display_name(call.actor)
+    return Reply(body=private_user_json(call.base, call.actor, name))
 
 
 def get_rate_limit(call: Call) -> Reply:
@@ -104,6 +120,21 @@ def get_owner(call: Call) -> Reply:
 def get_repo(call: Call) -> Reply:
     repo = call.repo()
     return Reply(body=repo_json(call.base, repo, _permissions(call, repo)))
+
+
+def update_repo(call: Call) -> Reply:
+    """``PATCH /repos/{o}/{r}``: only ``name`` changes anything here (a rename; admin only)."""
+    repo = call.repo(role="admin")
+    body = call.body if isinstance(call.body, dict) else {}
+    name = body.get("name")
+    changed = False
+    if name is not None:
+        if not isinstance(name, str) or not name:
+            raise ApiError(422, "Validation Failed", errors=[{"resource": "Repository", "code": "invalid",
+                                                              "field": "name"}])
+        changed = name != repo.name
+        call.store.rename_repo(repo, name)
+    return Reply(body=repo_json(call.base, repo, _permissions(call, repo)), changed=changed)
 
 
 def list_owner_repos(call: Call) -> Reply:
@@ -153,16 +184,16 @@ def get_issue(call: Call) -> Reply:
 
 
 def patch_issue(call: Call) -> Reply:
-    repo = call.repo(write=True)
+    repo = call.repo(role="triage")
     issue = _issue(call, repo)
-    fields = _issue_fields(call)
+    fields = _issue_fields(call, repo)
     changed = call.store.update_issue(issue, fields, call.actor)
     return Reply(body=_render(call, repo)(issue), changed=changed)
 
 
 def create_issue(call: Call) -> Reply:
     repo = call.repo(write=True)
-    fields = _issue_fields(call)
+    fields = _issue_fields(call, repo)
     if not isinstance(fields.get("title"), (str, int)) or not str(fields["title"]):
         raise ApiError(422, "Validation Failed", errors=[{"resource": "Issue", "field": "title",
                                                           "code": "missing_field"}])
@@ -171,11 +202,15 @@ def create_issue(call: Call) -> Reply:
     return Reply(201, _render(call, repo)(issue), headers, changed=True)
 
 
-def _issue_fields(call: Call) -> dict[str, Any]:
+def _issue_fields(call: Call, repo: Repo) -> dict[str, Any]:
+    """The keys of an issue POST/PATCH this token may set; the others are dropped, as GitHub does."""
     if not isinstance(call.body, dict):
         raise ApiError(400, "Problems parsing JSON")
-    fields = {k: v for k, v in call.body.items() if k in ISSUE_FIELDS}
-    if "assignee" in call.body:
+    dropped = set(COLLAB_ONLY_FIELDS) if not call.grant.can_write(repo) else set()
+    if not call.store.owner_has_issue_types():
+        dropped.add("type")
+    fields = {k: v for k, v in call.body.items() if k in ISSUE_FIELDS and k not in dropped}
+    if "assignee" in call.body and "assignee" not in dropped:
         fields["assignees"] = [call.body["assignee"]] if call.body["assignee"] else []
     if fields.get("type") is not None and call.store.issue_type(str(fields["type"])) is None:
         raise ApiError(422, "Validation Failed", errors=[{"resource": "Issue", "field": "type",
@@ -247,17 +282,47 @@ def repo_issue_types(call: Call) -> Reply:
 def list_events(call: Call) -> Reply:
     repo = call.repo()
     issue = _issue(call, repo)
-    return page_reply(call, issue.events, lambda e: event_json(call.base, repo, issue, e))
+    return page_reply(call, issue.events, lambda e: _event(call, repo, issue, e))
+
+
+def _event(call: Call, repo: Repo, issue: Issue, event: Event) -> dict[str, Any]:
+    types = {t.name: t for t in call.store.issue_types}
+    app = call.store.app(event.app) if event.app else None
+    return event_json(call.base, repo, issue, event, types, app)
+
+
+def list_repo_events(call: Call) -> Reply:
+    """``GET /repos/{o}/{r}/issues/events``: every issue event of the repository, newest first."""
+    repo = call.repo()
+    render = _render(call, repo)
+
+    def one(pair: tuple[Event, Issue]) -> dict[str, Any]:
+        event, issue = pair
+        return {**_event(call, repo, issue, event), "issue": render(issue)}
+
+    return page_reply(call, call.store.repo_events(repo), one)
+
+
+def get_repo_event(call: Call) -> Reply:
+    repo = call.repo()
+    wanted = int(call.path["event_id"]) if str(call.path["event_id"]).isdigit() else -1
+    for event, issue in call.store.repo_events(repo):
+        if event.id == wanted:
+            return Reply(body={**_event(call, repo, issue, event), "issue": _render(call, repo)(issue)})
+    raise ApiError(404, "Not Found")
 
 
 ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
     ("GET", "/user", get_user),
     ("GET", "/repos/{owner}/{repo}", get_repo),
+    ("PATCH", "/repos/{owner}/{repo}", update_repo),
     ("GET", "/orgs/{owner}", get_owner),
     ("GET", "/users/{owner}", get_owner),
     ("GET", "/orgs/{owner}/repos", list_owner_repos),
     ("GET", "/users/{owner}/repos", list_owner_repos),
     ("GET", "/repos/{owner}/{repo}/issues", list_issues),
+    ("GET", "/repos/{owner}/{repo}/issues/events", list_repo_events),
+    ("GET", "/repos/{owner}/{repo}/issues/events/{event_id}", get_repo_event),
     ("POST", "/repos/{owner}/{repo}/issues", create_issue),
     ("GET", "/repos/{owner}/{repo}/issues/{number}", get_issue),
     ("PATCH", "/repos/{owner}/{repo}/issues/{number}", patch_issue),

@@ -1,8 +1,12 @@
 """Label endpoints of the GitHub emulator: labels on an issue and repository labels CRUD.
 
 Adding a label name the repository lacks creates it (colour ``ededed``), as GitHub does when the
-caller may push. Label names are matched case-insensitively and round-trip exactly (commas, colons,
-spaces, slashes, emoji).
+caller may push; a triage token may add and remove existing labels [community: hub4j/github-api#836]
+but an unknown name answers 422 ``invalid`` [community: hashicorp/terraform-provider-google#16746,
+"likely the label did not exist and the token could not create it"]. Label names are matched
+case-insensitively, answered in their stored case, limited to 50 characters, and round-trip exactly
+(commas, colons, spaces, slashes, emoji): see :mod:`roadsync.sandbox.github.labels` for the rules and
+GitHub's exact 422 bodies.
 """
 
 from __future__ import annotations
@@ -12,13 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from roadsync.sandbox.github.gateway import ApiError, Call, Reply
+from roadsync.sandbox.github.labels import DESCRIPTION_MAX, LABEL_DOCS, too_long
 from roadsync.sandbox.github.model import Issue, Repo
 from roadsync.sandbox.github.render import label_json
 from roadsync.sandbox.github.rest import page_reply
 
 __all__ = ["ROUTES"]
 
-LABEL_DOCS = "https://docs.github.com/rest/issues/labels"
 COLOR = re.compile(r"^#?[0-9a-fA-F]{6}$")
 
 
@@ -27,11 +31,7 @@ def _label_error(code: str, field: str) -> dict[str, str]:
 
 
 def _issue(call: Call, repo: Repo) -> Issue:
-    number = str(call.path["number"])
-    issue = repo.issues.get(int(number)) if number.isdigit() else None
-    if issue is None:
-        raise ApiError(404, "Not Found")
-    return issue
+    return call.issue(repo)
 
 
 def _names(body: Any) -> list[str]:
@@ -60,12 +60,24 @@ def list_issue_labels(call: Call) -> Reply:
                       lambda lab: label_json(call.base, repo, lab))
 
 
+def _only_existing(call: Call, repo: Repo, names: list[str]) -> None:
+    """Below push access a name the repository lacks cannot be created: 422 ``invalid``."""
+    if call.grant.can_write(repo):
+        return
+    for name in names:
+        if call.store.find_label(repo, name) is None:
+            raise ApiError(422, "Validation Failed", docs=f"{LABEL_DOCS}#add-labels-to-an-issue", errors=[
+                {"value": name, "resource": "Label", "field": "name", "code": "invalid"}])
+
+
 def _edit_issue_labels(edit: Callable[[Call, Issue, list[str]], bool]) -> Callable[[Call], Reply]:
     def handler(call: Call) -> Reply:
-        repo = call.repo(write=True)
+        repo = call.repo(role="triage")
         issue = _issue(call, repo)
+        names = _names(call.body)
+        _only_existing(call, repo, names)
         before = len(repo.labels)
-        changed = edit(call, issue, _names(call.body))
+        changed = edit(call, issue, names)
         return Reply(body=_on_issue(call, repo, issue), changed=changed or len(repo.labels) != before)
     return handler
 
@@ -75,7 +87,7 @@ set_issue_labels = _edit_issue_labels(lambda c, i, names: c.store.set_labels(i, 
 
 
 def remove_issue_label(call: Call) -> Reply:
-    repo = call.repo(write=True)
+    repo = call.repo(role="triage")
     issue = _issue(call, repo)
     if not call.store.remove_label(issue, call.path["name"], call.actor):
         raise ApiError(404, "Label does not exist", docs=f"{LABEL_DOCS}#remove-a-label-from-an-issue")
@@ -83,7 +95,7 @@ def remove_issue_label(call: Call) -> Reply:
 
 
 def clear_issue_labels(call: Call) -> Reply:
-    repo = call.repo(write=True)
+    repo = call.repo(role="triage")
     issue = _issue(call, repo)
     return Reply(204, None, changed=call.store.set_labels(issue, [], call.actor))
 
@@ -134,6 +146,9 @@ def update_repo_label(call: Call) -> Reply:
     label = _repo_label(call, repo)
     given = _label_input(call, creating=False)
     before = (label.name, label.color, label.description)
+    description = given["description"]
+    if isinstance(description, str) and len(description) > DESCRIPTION_MAX:
+        raise too_long("description", DESCRIPTION_MAX, "update-a-label")
     if given["name"] and given["name"] != label.name:
         other = call.store.find_label(repo, given["name"])
         if other is not None and other is not label:
@@ -143,7 +158,7 @@ def update_repo_label(call: Call) -> Reply:
     if given["color"]:
         label.color = given["color"].lstrip("#").lower()
     if isinstance(call.body, dict) and "description" in call.body:
-        label.description = given["description"]
+        label.description = description
     changed = before != (label.name, label.color, label.description)
     return Reply(body=label_json(call.base, repo, label), changed=changed)
 

@@ -4,6 +4,15 @@ All reads and writes go through :class:`GithubStore` under :attr:`GithubStore.lo
 tests may play "a person edits" from another thread while the server answers. ``updated_at`` moves
 only when something changed. Issues are indexed per repository and by ``updated_at`` so that a
 ``since`` list is a bisect and a page costs O(page) once the filtered list is cached.
+
+Labels are in :mod:`~roadsync.sandbox.github.labels`, renamed repositories and transferred or
+deleted issues in :mod:`~roadsync.sandbox.github.moves`, the board in
+:mod:`~roadsync.sandbox.github.projects`. Ids (issue ids, event ids) only grow, and an issue number
+is never given twice in a repository, as on GitHub.
+
+Every change is attributed to an account (``actor``): issue events carry it, as GitHub's
+``actor``; an actor ``<slug>[bot]`` is a GitHub App's installation and its events carry
+``performed_via_github_app``.
 """
 
 from __future__ import annotations
@@ -14,7 +23,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from roadsync.sandbox.fixture import GithubFixture, GithubIssueFixture
+from roadsync.sandbox.github.app_identity import new_app
+from roadsync.sandbox.github.labels import LabelBook, StoreError
 from roadsync.sandbox.github.model import (
+    App,
     Event,
     Issue,
     IssueType,
@@ -24,23 +36,16 @@ from roadsync.sandbox.github.model import (
     node_id,
     now_iso,
 )
+from roadsync.sandbox.github.moves import IssueMoves
 from roadsync.sandbox.github.projects import ProjectBoard
 
 __all__ = ["GithubStore", "StoreError"]
 
 TYPE_COLORS = {"Bug": "red", "Feature": "blue", "Task": "yellow"}
+TYPE_DOCS = "https://docs.github.com/rest/issues/issues#update-an-issue"
 
 
-class StoreError(Exception):
-    """A request the store refuses; ``status`` and ``message`` are what GitHub would answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class GithubStore(ProjectBoard):
+class GithubStore(LabelBook, IssueMoves, ProjectBoard):
     """Every repository of one organization, their issues, labels and types, and a Projects v2 board."""
 
     def __init__(self, owner: str = "acme", user: dict[str, str] | None = None) -> None:
@@ -54,7 +59,14 @@ class GithubStore(ProjectBoard):
         self._by_id: dict[int, Issue] = {}
         self._by_node: dict[str, Issue] = {}
         self._counter = 0
+        self._last_issue_id = 1_000_000
         self._list_cache: dict[tuple[Any, ...], list[Issue]] = {}
+        self.renamed: dict[str, int] = {}  # old repository name (lower case) -> repository id
+        self.people: dict[str, str] = {}  # login -> display name of the people who have accounts
+        self.apps: list[App] = []
+        self._events_cache: dict[str, tuple[int, list[tuple[Event, Issue]]]] = {}
+        # github.com leaves ``parent_issue_url`` out of an issue without a parent [research github.md §7]
+        self.null_parent_issue_url = False
 
     # -- construction ------------------------------------------------------------------------------
 
@@ -62,10 +74,15 @@ class GithubStore(ProjectBoard):
     def from_fixture(cls, fixture: GithubFixture) -> GithubStore:
         """A store seeded from a :class:`GithubFixture`; ids are assigned in fixture order."""
         store = cls(fixture.get("owner", "acme"), fixture.get("user"))
+        store.null_parent_issue_url = fixture.get("parent_issue_url") == "null"
+        store.apps = [new_app(dict(fixture.get("app", {})))]
         for repo_fx in fixture.get("repos", []):
             repo = store.add_repo(repo_fx["name"], private=repo_fx.get("private", False))
             for lab in repo_fx.get("labels", []):
                 store.create_label(repo, lab["name"], lab.get("color", "ededed"), lab.get("description"))
+            for old in repo_fx.get("renamed_from", []):
+                store.renamed[old.lower()] = repo.id
+            repo.deleted.update(repo_fx.get("deleted_issues", []))
         for name in fixture.get("issue_types", []):
             store.add_issue_type(name)
         for issue_fx in fixture.get("issues", []):
@@ -113,12 +130,28 @@ class GithubStore(ProjectBoard):
         issue.milestone = fx.get("milestone")
         issue.pull_request = fx.get("pull_request", False)
         for name in fx.get("labels", []):
-            self.ensure_label(repo, name)
-            issue.labels.append(name)
+            issue.labels.append(self.ensure_label(repo, name).name)
+        for event_fx in fx.get("events", []):
+            label = self.find_label(repo, event_fx["label"]) if event_fx.get("label") else None
+            issue.events.append(Event(5_000_000 + self._next(), event_fx["event"], event_fx["actor"],
+                                      event_fx.get("created_at", created),
+                                      (label.name, label.color) if label else None))
+        if fx.get("transferred_from"):
+            old_repo, _, old_number = fx["transferred_from"].partition("#")
+            self.repos[old_repo].moved[int(old_number)] = (repo.id, issue.number)
         return issue
 
+    def new_issue_id(self) -> int:
+        """The next issue id (database id); ids only grow, as on GitHub."""
+        self._last_issue_id += 1
+        return self._last_issue_id
+
+    def next_number(self, repo: Repo) -> int:
+        """The number a new issue of ``repo`` gets: never one an issue had before (deleted, moved)."""
+        return max([*repo.issues, *repo.deleted, *repo.moved], default=0) + 1
+
     def _new_issue(self, repo: Repo, number: int, title: str, created: str, updated: str) -> Issue:
-        iid = 1_000_000 + len(self._by_id) + 1
+        iid = self.new_issue_id()
         issue = Issue(iid, node_id("I", iid), repo.name, number, title, created, updated)
         issue.user = self.user_login
         repo.issues[number] = issue
@@ -155,6 +188,27 @@ class GithubStore(ProjectBoard):
     def issue_by_node(self, nid: str) -> Issue | None:
         return self._by_node.get(nid)
 
+    def display_name(self, login: str) -> str:
+        return self.people.get(login, login)
+
+    def app(self, slug: str) -> App | None:
+        return next((a for a in self.apps if a.slug == slug), None)
+
+    def owner_has_issue_types(self) -> bool:
+        """Whether issue types exist for the owner (without them GitHub ignores ``type``)."""
+        return bool(self.issue_types)
+
+    def repo_events(self, repo: Repo) -> list[tuple[Event, Issue]]:
+        """Every event of the repository's issues, newest first (cached per repository version)."""
+        with self.lock:
+            cached = self._events_cache.get(repo.name)
+            if cached is not None and cached[0] == repo.version:
+                return cached[1]
+            pairs = [(e, i) for i in repo.issues.values() for e in i.events]
+            pairs.sort(key=lambda pair: (pair[0].created_at, pair[0].id), reverse=True)
+            self._events_cache[repo.name] = (repo.version, pairs)
+            return pairs
+
     def issue_type(self, name: str) -> IssueType | None:
         return next((t for t in self.issue_types if t.name.lower() == name.lower()), None)
 
@@ -173,10 +227,11 @@ class GithubStore(ProjectBoard):
                 pool = [repo.issues[n] for _, n in repo.by_updated[start:]]
             else:
                 pool = list(repo.issues.values())
-            wanted = set(labels)
+            wanted = {n.lower() for n in labels}  # label names match in any case, as everywhere
             found = [
                 i for i in pool
-                if (state == "all" or i.state == state) and (not wanted or wanted.issubset(i.labels))
+                if (state == "all" or i.state == state)
+                and (not wanted or wanted.issubset({n.lower() for n in i.labels}))
             ]
             sort_key = {"updated": lambda i: (i.updated_at, i.number),
                         "comments": lambda i: (0, i.number)}.get(sort, lambda i: (i.created_at, i.number))
@@ -199,15 +254,19 @@ class GithubStore(ProjectBoard):
         bisect.insort(repo.by_updated, (issue.updated_at, issue.number))
         repo.version += 1
 
-    def event(self, issue: Issue, kind: str, actor: str, label: Label | None = None) -> None:
+    def event(self, issue: Issue, kind: str, actor: str, label: Label | None = None, **extra: Any) -> None:
+        """Record an issue event by ``actor`` now (``extra``: the event's own keys, e.g. ``rename``)."""
+        app = actor[: -len("[bot]")] if actor.endswith("[bot]") else None
         issue.events.append(Event(
-            5_000_000 + self._next(), kind, actor, now_iso(), (label.name, label.color) if label else None
+            5_000_000 + self._next(), kind, actor, now_iso(), (label.name, label.color) if label else None,
+            extra, app,
         ))
+        self.repos[issue.repo].version += 1
 
     def create_issue(self, repo: Repo, fields: dict[str, Any], actor: str) -> Issue:
         """A new issue numbered after the repository's highest number."""
         with self.lock:
-            number = max(repo.issues, default=0) + 1
+            number = self.next_number(repo)
             now = now_iso()
             issue = self._new_issue(repo, number, str(fields["title"]), now, now)
             issue.user = actor
@@ -222,11 +281,11 @@ class GithubStore(ProjectBoard):
             for name in ("title", "body", "milestone"):
                 if name in fields and getattr(issue, name) != fields[name]:
                     if name == "title":
-                        self.event(issue, "renamed", actor)
+                        self.event(issue, "renamed", actor, rename={"from": issue.title, "to": fields[name]})
                     setattr(issue, name, fields[name])
                     changed = True
             if "type" in fields:
-                changed |= self._set_type(issue, fields["type"])
+                changed |= self.set_type(issue, fields["type"], actor)
             if "state" in fields and fields["state"] != issue.state:
                 self._set_state(issue, str(fields["state"]), fields.get("state_reason"), actor)
                 changed = True
@@ -240,17 +299,29 @@ class GithubStore(ProjectBoard):
                 self.touch(issue)
             return changed
 
-    def _set_type(self, issue: Issue, name: Any) -> bool:
+    def set_type(self, issue: Issue, name: Any, actor: str) -> bool:
+        """Set (or clear, ``None``) the issue type; 422 for an unknown type.
+
+        Emits ``issue_type_added``, ``issue_type_changed`` (with ``prev_issue_type``) or
+        ``issue_type_removed`` [spec: the ``issue-type-*-issue-event`` schemas of GitHub's OpenAPI].
+        """
         if name is None:
             new = None
         else:
             itype = self.issue_type(str(name))
             if itype is None:
-                raise StoreError(422, "Validation Failed")
+                raise StoreError(422, "Validation Failed", docs=TYPE_DOCS, errors=[
+                    {"resource": "Issue", "field": "type", "code": "invalid", "value": name}])
             new = itype.name
         if new == issue.type:
             return False
-        issue.type = new
+        old, issue.type = issue.type, new
+        if old is None:
+            self.event(issue, "issue_type_added", actor, issue_type=new)
+        elif new is None:
+            self.event(issue, "issue_type_removed", actor, issue_type=old)
+        else:
+            self.event(issue, "issue_type_changed", actor, issue_type=new, prev_issue_type=old)
         return True
 
     def _set_state(self, issue: Issue, state: str, reason: Any, actor: str) -> None:
@@ -260,85 +331,6 @@ class GithubStore(ProjectBoard):
         issue.closed_at = now_iso() if state == "closed" else None
         issue.state_reason = (reason or "completed") if state == "closed" else "reopened"
         self.event(issue, "closed" if state == "closed" else "reopened", actor)
-
-    # -- labels -------------------------------------------------------------------------------------
-
-    def create_label(
-        self, repo: Repo, name: str, color: str = "ededed", description: str | None = None
-    ) -> Label:
-        """A new repository label; 422 when the name exists (case-insensitive, as GitHub)."""
-        with self.lock:
-            if self.find_label(repo, name):
-                raise StoreError(422, "already_exists")
-            lid = 9_000_000 + self._next()
-            label = Label(lid, node_id("LA", lid), name, color.lstrip("#").lower(), description)
-            repo.labels[name] = label
-            return label
-
-    def find_label(self, repo: Repo, name: str) -> Label | None:
-        return repo.labels.get(name) or next(
-            (lab for lab in repo.labels.values() if lab.name.lower() == name.lower()), None
-        )
-
-    def ensure_label(self, repo: Repo, name: str) -> Label:
-        """The label named ``name``, created (grey) when missing, as adding it to an issue does."""
-        return self.find_label(repo, name) or self.create_label(repo, name)
-
-    def add_labels(self, issue: Issue, names: Iterable[str], actor: str, *, touch: bool = True) -> bool:
-        with self.lock:
-            repo = self.repos[issue.repo]
-            changed = False
-            for name in names:
-                label = self.ensure_label(repo, name)
-                if label.name not in issue.labels:
-                    issue.labels.append(label.name)
-                    self.event(issue, "labeled", actor, label)
-                    changed = True
-            if changed and touch:
-                self.touch(issue)
-            return changed
-
-    def remove_label(self, issue: Issue, name: str, actor: str, *, touch: bool = True) -> bool:
-        """Take one label off; False when it was not on the issue."""
-        with self.lock:
-            repo = self.repos[issue.repo]
-            label = self.find_label(repo, name)
-            if label is None or label.name not in issue.labels:
-                return False
-            issue.labels.remove(label.name)
-            self.event(issue, "unlabeled", actor, label)
-            if touch:
-                self.touch(issue)
-            return True
-
-    def set_labels(self, issue: Issue, names: Sequence[str], actor: str, *, touch: bool = True) -> bool:
-        with self.lock:
-            repo = self.repos[issue.repo]
-            keep = {self.ensure_label(repo, n).name for n in names}
-            changed = False
-            for name in [n for n in issue.labels if n not in keep]:
-                changed |= self.remove_label(issue, name, actor, touch=False)
-            changed |= self.add_labels(issue, names, actor, touch=False)
-            if changed and touch:
-                self.touch(issue)
-            return changed
-
-    def delete_label(self, repo: Repo, label: Label) -> None:
-        with self.lock:
-            del repo.labels[label.name]
-            for issue in repo.issues.values():
-                if label.name in issue.labels:
-                    issue.labels.remove(label.name)
-            repo.version += 1
-
-    def rename_label(self, repo: Repo, label: Label, new_name: str) -> None:
-        with self.lock:
-            del repo.labels[label.name]
-            for issue in repo.issues.values():
-                issue.labels = [new_name if n == label.name else n for n in issue.labels]
-            label.name = new_name
-            repo.labels[new_name] = label
-            repo.version += 1
 
     # -- sub-issues ---------------------------------------------------------------------------------
 
@@ -376,8 +368,12 @@ class GithubStore(ProjectBoard):
     def edit_as_person(
         self, full_key: str, *, labels_add: Iterable[str] = (), labels_remove: Iterable[str] = (),
         project_values: dict[str, Any] | None = None, title: str | None = None, actor: str = "pat-person",
+        issue_type: str | None = None,
     ) -> Issue:
-        """Change an issue as a person would in the web UI; events carry ``actor``."""
+        """Change an issue as a person would in the web UI; events and board values carry ``actor``.
+
+        ``issue_type``: a type name to set, or ``""`` to clear it.
+        """
         with self.lock:
             issue = self.get(full_key)
             if issue is None:
@@ -386,55 +382,13 @@ class GithubStore(ProjectBoard):
             for name in labels_remove:
                 changed |= self.remove_label(issue, name, actor, touch=False)
             if title is not None and title != issue.title:
-                self.event(issue, "renamed", actor)
+                self.event(issue, "renamed", actor, rename={"from": issue.title, "to": title})
                 issue.title = title
                 changed = True
+            if issue_type is not None:
+                changed |= self.set_type(issue, issue_type or None, actor)
             if changed:
                 self.touch(issue)
             for name, value in (project_values or {}).items():
-                self.set_value_by_name(issue, name, value)
-            return issue
-
-    def delete(self, full_key: str) -> None:
-        """Delete an issue (as an admin does): it disappears from lists, boards and lookups."""
-        with self.lock:
-            issue = self.get(full_key)
-            if issue is None:
-                raise KeyError(full_key)
-            self._detach(issue)
-            self.forget_item(issue)
-
-    def _detach(self, issue: Issue) -> None:
-        repo = self.repos[issue.repo]
-        del repo.issues[issue.number]
-        repo.by_updated.remove((issue.updated_at, issue.number))
-        repo.version += 1
-        if issue.parent is not None and issue.parent in repo.issues:
-            repo.issues[issue.parent].sub_issues.remove(issue.number)
-        for number in issue.sub_issues:
-            if number in repo.issues:
-                repo.issues[number].parent = None
-        self._by_id.pop(issue.id, None)
-        self._by_node.pop(issue.node_id, None)
-
-    def transfer(self, full_key: str, new_repo: str) -> Issue:
-        """Move an issue to another repository of the owner: new number there, same ids and board item."""
-        with self.lock:
-            issue = self.get(full_key)
-            target = self.repo(new_repo)
-            if issue is None or target is None:
-                raise KeyError(full_key if issue is None else new_repo)
-            self._detach(issue)
-            issue.repo = target.name
-            issue.number = max(target.issues, default=0) + 1
-            issue.parent, issue.sub_issues = None, []
-            target.issues[issue.number] = issue
-            self._by_id[issue.id] = issue
-            self._by_node[issue.node_id] = issue
-            for label in issue.labels:
-                self.ensure_label(target, label)
-            self.event(issue, "transferred", self.user_login)
-            issue.updated_at = now_iso()
-            bisect.insort(target.by_updated, (issue.updated_at, issue.number))
-            target.version += 1
+                self.set_value_by_name(issue, name, value, actor)
             return issue

@@ -193,7 +193,8 @@ def _plain(value: Any, store: Any, field_id: str) -> Any:
 
 def bot_history(sandbox: Sandbox) -> Counter[tuple[str, ...]]:
     """What roadsync changed, from the trackers' own histories: one count per (item, field,
-    from, to) in Jira changelogs and per (issue, labeled/unlabeled, label) in GitHub events."""
+    from, to) in Jira changelogs, per (issue, labeled/unlabeled, label) in GitHub events and per
+    (issue, board field, value) in the GitHub emulator's record of board value changes."""
     seen: Counter[tuple[str, ...]] = Counter()
     for issue in sandbox.jira_store.issues():
         for group in issue.changelog:
@@ -206,6 +207,14 @@ def bot_history(sandbox: Sandbox) -> Counter[tuple[str, ...]]:
             for event in gh_issue.events:
                 if event.actor == store.user_login and event.label is not None:
                     seen[(f"{repo.owner}/{repo.name}#{number}", event.event, event.label[0])] += 1
+    for project in store.projects:
+        for item in project.items:
+            key = f"{store.owner}/{item.issue.repo}#{item.issue.number}"
+            for field_id, value, actor, _ in item.history:
+                field = project.field_by_id(field_id)
+                if actor == store.user_login and field is not None:
+                    shown = field.option_name(value) or value if value is not None else None
+                    seen[(key, "board", field.name, str(shown))] += 1
     return seen
 
 

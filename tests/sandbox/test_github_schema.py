@@ -21,7 +21,8 @@ OFFICIAL = GITHUB_GRAPHQL_SCHEMA
 TRIMMED = REPO / "sandbox" / "github" / "schema.graphql"
 
 FIELD_COMMON = ["id", "name", "dataType", "databaseId", "createdAt", "updatedAt", "project"]
-VALUE_COMMON = ["id", "field", "item", "createdAt", "updatedAt", "databaseId"]
+VALUE_COMMON = ["id", "field", "item", "createdAt", "updatedAt", "databaseId", "creator"]
+EVENT_COMMON = ["id", "actor", "createdAt"]
 KEEP: dict[str, list[str]] = {
     "Query": ["node", "nodes", "organization", "user", "repository", "rateLimit", "viewer"],
     "Mutation": [
@@ -29,11 +30,28 @@ KEEP: dict[str, list[str]] = {
         "updateProjectV2ItemFieldValue",
         "clearProjectV2ItemFieldValue",
         "deleteProjectV2Item",
+        "addLabelsToLabelable",
+        "removeLabelsFromLabelable",
+        "transferIssue",
+        "deleteIssue",
     ],
     "Node": ["id"],
+    "Actor": ["login", "url"],
     "Organization": ["id", "login", "name", "databaseId", "url", "projectV2", "projectsV2"],
     "User": ["id", "login", "name", "databaseId", "url", "projectV2", "projectsV2"],
-    "Repository": ["id", "name", "nameWithOwner", "databaseId", "isPrivate", "url", "issue"],
+    "Bot": ["id", "login", "databaseId", "url"],
+    "Repository": [
+        "id", "name", "nameWithOwner", "databaseId", "isPrivate", "url", "issue", "label", "labels",
+        "viewerPermission",
+    ],
+    "Label": ["id", "name", "color", "description", "isDefault", "url"],
+    "LabelConnection": ["nodes", "pageInfo", "totalCount"],
+    "Labelable": ["labels", "viewerCanLabel"],
+    "IssueTimelineItemsConnection": ["nodes", "pageInfo", "totalCount", "filteredCount"],
+    "IssueTimelineItems": [],
+    "LabeledEvent": [*EVENT_COMMON, "label", "labelable"],
+    "UnlabeledEvent": [*EVENT_COMMON, "label", "labelable"],
+    "TransferredEvent": [*EVENT_COMMON, "fromRepository", "issue"],
     "Issue": [
         "id",
         "number",
@@ -50,6 +68,9 @@ KEEP: dict[str, list[str]] = {
         "parent",
         "subIssues",
         "subIssuesSummary",
+        "labels",
+        "viewerCanLabel",
+        "timelineItems",
     ],
     "PullRequest": ["id", "number", "title", "url", "state", "repository"],
     "DraftIssue": ["id", "title"],
@@ -94,6 +115,7 @@ KEEP: dict[str, list[str]] = {
         "fullDatabaseId",
         "createdAt",
         "updatedAt",
+        "creator",
     ],
     "ProjectV2ItemContent": [],
     "ProjectV2ItemFieldValueConnection": ["nodes", "pageInfo", "totalCount"],
@@ -122,6 +144,10 @@ KEEP: dict[str, list[str]] = {
     "UpdateProjectV2ItemFieldValuePayload": ["clientMutationId", "projectV2Item"],
     "ClearProjectV2ItemFieldValuePayload": ["clientMutationId", "projectV2Item"],
     "DeleteProjectV2ItemPayload": ["clientMutationId", "deletedItemId"],
+    "AddLabelsToLabelablePayload": ["clientMutationId", "labelable"],
+    "RemoveLabelsFromLabelablePayload": ["clientMutationId", "labelable"],
+    "TransferIssuePayload": ["clientMutationId", "issue"],
+    "DeleteIssuePayload": ["clientMutationId", "repository"],
 }
 
 

@@ -34,7 +34,12 @@ def test_info_document_has_the_contract_shape(sandbox_factory: SandboxFactory) -
         "token": "gt-5678",
         "repos": ["acme/web", "acme/mobile", "acme/api"],
         "project": {"owner": "acme", "number": 1},
+        "app": {"id": 1000001, "client_id": "Iv23li00000001000001", "slug": "roadsync-sandbox",
+                "installation_id": 50000001, "private_key": sb.app_private_key},
     }
+    assert sb.app_private_key.startswith("-----BEGIN RSA PRIVATE KEY-----")
+    assert [set(p) for p in info["people"]] == [{"name", "jira", "github"}]
+    assert info["people"][0]["github"]["login"] == "pat-person"
     assert info["control"] == sb.github_url + "/_sandbox" and info["config"] is None
     assert info["env"] == {
         "ROADSYNC_SANDBOX_JIRA_TOKEN": "jt-1234",
