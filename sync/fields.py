@@ -54,3 +54,10 @@ def to_roadmap(field: str, target: FieldTarget, native: str | None) -> str | Non
 def current_value(item: Item, target: FieldTarget) -> Current:
     """Read a managed field's current tracker-native value off an item (see :class:`Current`)."""
     return kind_of(target).current(item, target)
+
+
+def same_native(item: Item, target: FieldTarget, a: str | None, b: str | None) -> bool:
+    """Whether two tracker-native values are one value on ``item``'s tracker (GitHub labels: any case)."""
+    if a is None or b is None:
+        return a is b
+    return kind_of(target).same(item, a, b)

@@ -31,7 +31,15 @@ from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
 from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.roadmap import Roadmap, Theme
-from roadsync.sync.fields import MANAGED_FIELDS, Current, current_value, field_target, to_native, to_roadmap
+from roadsync.sync.fields import (
+    MANAGED_FIELDS,
+    Current,
+    current_value,
+    field_target,
+    same_native,
+    to_native,
+    to_roadmap,
+)
 
 __all__ = ["Ownership", "Written", "compute_pins", "desired_value", "plan_changes", "plan_item"]
 
@@ -140,6 +148,8 @@ def plan_item(
             continue
         current = current_value(item, target)
         desired = to_native(name, target, value)
+        if same_native(item, target, desired, current.value):
+            desired = current.value  # the tracker holds it in another form (a GitHub label's case)
         write, why = _decide(managed, current, desired, _ownership(written, item.key, name))
         if write:
             reason = f"{name} {value or 'none'} from {assignment.reason or 'no theme'} ({why})"

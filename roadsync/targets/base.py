@@ -240,6 +240,10 @@ class TargetKind:
         """The field's tracker-native value on ``item`` now."""
         raise NotImplementedError
 
+    def same(self, item: Item, a: str, b: str) -> bool:
+        """Whether native values ``a`` and ``b`` are one value on ``item``'s tracker (default: equal)."""
+        return a == b
+
     def jira_read_field(self, target: FieldTarget) -> str | None:
         """A Jira custom field (by name) the reader must fetch for this target, if any."""
         return None

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
 from roadsync.config.model import FieldTarget
+from roadsync.connectors.github_labels import LABEL_NAME_MAX, label_key
 from roadsync.connectors.model import Item
 from roadsync.errors import RemoteRefused
 from roadsync.targets.base import (
@@ -59,16 +60,37 @@ class Label(TargetKind):
         return super().to_roadmap(target, native[len(prefix) :])
 
     def current(self, item: Item, target: FieldTarget) -> Current:
+        """The one label with the prefix (GitHub: in any case, as GitHub compares names)."""
         prefix = target.prefix or ""
-        found = tuple(sorted(label for label in item.labels if label.startswith(prefix)))
+        if item.source == "github":
+            key = label_key(prefix)
+            found = tuple(sorted(label for label in item.labels if label_key(label).startswith(key)))
+        else:
+            found = tuple(sorted(label for label in item.labels if label.startswith(prefix)))
         if len(found) > 1:
             return Current(None, ambiguous=found)
         return Current(found[0] if found else None)
 
+    def same(self, item: Item, a: str, b: str) -> bool:
+        """GitHub label names are one label in any case (``Theme/Checkout`` is ``theme/checkout``)."""
+        return label_key(a) == label_key(b) if item.source == "github" else a == b
+
     def problems(self, target: FieldTarget, context: TargetContext) -> Iterator[Problem]:
         if not target.prefix:
             yield (("prefix",), f'target `label` needs a prefix (e.g. prefix = "{context.name}/")')
+        if context.tracker == "github":
+            yield from self._too_long(target, context)
         yield from super().problems(target, context)
+
+    def _too_long(self, target: FieldTarget, context: TargetContext) -> Iterator[Problem]:
+        """GitHub refuses label names over 50 characters (422), so such a label could never be written."""
+        wanted = context.theme_ids if context.name == "theme" else context.known_values
+        for value in wanted:
+            native = self.to_native(target, value) or ""
+            if len(native) > LABEL_NAME_MAX:
+                yield (("prefix",), f"{context.name} `{value}` with prefix `{target.prefix or ''}` makes the "
+                       f"GitHub label `{native}` {len(native)} characters long; GitHub allows at most "
+                       f"{LABEL_NAME_MAX}: shorten the prefix or the id, or map it in `values`")  # fmt: skip
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -86,10 +108,10 @@ class Label(TargetKind):
         return True
 
     def github_write(self, item: Item, changes: list[FieldChange], site: GithubSite) -> list[WriteOutcome]:
-        current = {label.casefold() for label in item.labels}
-        adds = sorted({c.new for c in changes if c.new and c.new.casefold() not in current})
+        current = {label_key(label) for label in item.labels}
+        adds = sorted({c.new for c in changes if c.new and label_key(c.new) not in current})
         removes = sorted(
-            {c.old for c in changes if c.old and c.old != c.new and c.old.casefold() in current} - set(adds)
+            {c.old for c in changes if c.old and c.old != c.new and label_key(c.old) in current} - set(adds)
         )
         client = site.client
         before = client.requests
@@ -134,14 +156,14 @@ class Label(TargetKind):
 def _ensure_repo_labels(site: GithubSite, repo: str, names: list[str], changes: list[FieldChange]) -> None:
     known = site.memo(f"labels:{repo}", lambda: _list_repo_labels(site, repo))
     for name in names:
-        if name.casefold() in known:
+        if label_key(name) in known:
             continue
         prefix = next((site.target(c).prefix for c in changes if c.new == name), None)
         body = {"name": name, "color": label_colour(prefix or name), "description": "managed by roadsync"}
         response = site.client.rest("POST", f"/repos/{repo}/labels", body=body, item=repo, accept=(422,))
         if response.status == 422 and not _already_exists(response.data):
             raise RemoteRefused(f"GitHub refused to create label {name!r}", source="github", item=repo)
-        known.add(name.casefold())
+        known.add(label_key(name))
 
 
 def _list_repo_labels(site: GithubSite, repo: str) -> set[str]:
@@ -149,7 +171,7 @@ def _list_repo_labels(site: GithubSite, repo: str) -> set[str]:
     url: str | None = f"/repos/{repo}/labels?per_page=100"
     while url:
         response = site.client.rest("GET", url, item=repo)
-        names |= {str(label["name"]).casefold() for label in response.data or ()}
+        names |= {label_key(str(label["name"])) for label in response.data or ()}
         url = site.next_link(response.headers)
     return names
 
