@@ -1,0 +1,95 @@
+"""The GitHub connector against GitHub's redirects, gone issues and flaky GraphQL, over real sockets.
+
+Sources: PyGithub 2.10 follows a 301 for any verb with the path only and returns a 307 body as data
+(research github.md §1, verified against a local server); octokit/fixtures ``rename-repository``
+(301/307); GitHub's OpenAPI ``issues/get`` (410 for a deleted issue); gitlens#3298 (untyped errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from github import Auth, Github
+
+from roadsync.changes import FieldChange
+from roadsync.config.model import FieldTarget, GithubConfig
+from roadsync.connectors.github.client import GithubClient
+from roadsync.connectors.retry import RetryPolicy
+from roadsync.errors import NotFoundError, RemoteRefused
+from roadsync.sandbox.common import Stats, serve_app
+from roadsync.sandbox.faults import FaultsMiddleware, FaultState
+from roadsync.sandbox.github import GithubStore, create_github_app
+from tests.connectors.test_github_writer import FAST, TOKEN, Sandbox, fixture
+
+LABELS = {"priority": FieldTarget(target="label", prefix="priority/")}
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    box = Sandbox()
+    yield box
+    box.server.stop()
+
+
+def _rename(box: Sandbox) -> None:
+    Github(auth=Auth.Token(TOKEN), base_url=box.server.url, retry=None).get_repo("acme/web").edit(name="shop")
+
+
+def test_a_write_to_a_renamed_repository_fails_naming_the_new_name(sandbox: Sandbox) -> None:
+    """A label write built before a rename gets GitHub's 307: the outcome is failed, naming acme/shop,
+    and nothing is written (PyGithub alone would return the 307 body as success)."""
+    item = sandbox.items()["acme/web#3"]
+    _rename(sandbox)
+    writer = sandbox.writer(LABELS)
+    [outcome] = writer.write(item, [FieldChange(item.key, "priority", None, "priority/P1")])
+    assert outcome.status == "failed" and outcome.error and "acme/shop" in outcome.error
+    assert sandbox.store.get("acme/shop#3").labels == []  # type: ignore[union-attr]
+
+
+def test_reading_a_renamed_repository_raises_instead_of_dropping_the_query(sandbox: Sandbox) -> None:
+    """The list of a renamed repository is a redirect: one error naming the new name, not the open
+    issues of a query PyGithub would have dropped."""
+    _rename(sandbox)
+    client = GithubClient(sandbox.config, TOKEN, retry=FAST)
+    with pytest.raises(RemoteRefused) as caught:
+        client.rest("GET", "/repos/acme/web/issues", params={"state": "closed"})
+    assert "acme/shop" in caught.value.one_line() and caught.value.status == 301
+
+
+def test_a_write_to_a_transferred_issue_is_gone_not_written_elsewhere(sandbox: Sandbox) -> None:
+    """A 301 from a transferred issue's old number is never followed: the change is skipped as moved and
+    the issue in its new repository gets nothing."""
+    sandbox.store.add_repo("api")
+    item = sandbox.items()["acme/web#3"]
+    sandbox.store.transfer("acme/web#3", "api")
+    [outcome] = sandbox.writer(LABELS).write(item, [FieldChange(item.key, "priority", None, "priority/P1")])
+    assert outcome.status == "skipped" and outcome.error and "acme/api#1" in outcome.error
+    assert sandbox.store.get("acme/api#1").labels == []  # type: ignore[union-attr]
+
+
+def test_a_deleted_issue_answers_410_and_is_not_found(sandbox: Sandbox) -> None:
+    """GitHub's 410 Gone for a deleted issue is gone, as a 404 is."""
+    sandbox.store.delete("acme/web#3")
+    client = GithubClient(sandbox.config, TOKEN, retry=FAST)
+    with pytest.raises(NotFoundError) as caught:
+        client.rest("GET", "/repos/acme/web/issues/3")
+    assert caught.value.status == 410
+
+
+def test_untyped_graphql_errors_are_retried_until_the_answer_is_good() -> None:
+    """An untyped "Something went wrong" answer is transient: the same query is sent again and succeeds."""
+    store = GithubStore.from_fixture(fixture())  # type: ignore[arg-type]
+    faults = FaultState()
+    app = create_github_app(store, stats=Stats(), token=TOKEN)
+    server = serve_app(FaultsMiddleware(app, faults, "github"))
+    try:
+        faults.update(graphql_untyped_rate=0.5, seed=3)
+        config = GithubConfig(url=server.url, repos=["acme/web"], seconds_between_writes=0)
+        client = GithubClient(config, TOKEN, retry=RetryPolicy(attempts=8, base_s=0.0))
+        answers = [client.graphql("query { viewer { login } }", {}).data for _ in range(6)]
+        assert answers == [{"viewer": {"login": "roadsync-bot"}}] * 6
+        assert faults.injected.get("graphql_untyped", 0) > 0
+        assert client.requests == 6 + faults.injected["graphql_untyped"]
+    finally:
+        server.stop()
