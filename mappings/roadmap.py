@@ -6,7 +6,9 @@ everything inside roadsync uses these frozen dataclasses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Literal, get_args
 
@@ -90,6 +92,19 @@ class Roadmap:
     def resolve(self, theme_id: str) -> Theme | None:
         """The theme with this id or alias, or ``None`` when the roadmap does not define it."""
         return self._by_id.get(theme_id)
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 over the roadmap's meaning (themes in file order with every field, levels,
+        tolerance), not its file: reformatting the TOML keeps it, any edit a PM makes changes it.
+        A report's history marks a roadmap edit where consecutive snapshots' checksums differ."""
+        meaning = {
+            "themes": [asdict(theme) for theme in self.themes],
+            "levels": list(self.levels),
+            "allocation_tolerance": self.allocation_tolerance,
+        }
+        body = json.dumps(meaning, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
     def rank(self, level: str) -> int:
         """Position of a priority level, 0 for the highest; unknown levels rank last."""

@@ -77,6 +77,14 @@ class Plan:
             summary=dict(summary or {}),
         )
 
+    def drift_counts(self) -> dict[str, int]:
+        """Findings per kind, every known kind in design order (zeros kept), then unknown kinds:
+        the one count of drift that reports, snapshots, the demo and the Action read."""
+        counts = dict.fromkeys(DRIFT_KINDS, 0)
+        for finding in self.drift:
+            counts[finding.kind] = counts.get(finding.kind, 0) + 1
+        return counts
+
     def canonical(self) -> dict[str, Any]:
         """The JSON document without its checksum; key order and item order are stable."""
         return {

@@ -19,6 +19,8 @@ from roadsync.mappings.roadmap import Roadmap
 from roadsync.sync.apply import ApplySummary
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 from roadsync.sync.pull import PullResult, SourcePull
+from roadsync.sync.snapshot import Baseline, Snapshot, alignment_counts, take_snapshot
+from roadsync.sync.trend import Trend, trend_of
 
 __all__ = ["SCHEMA", "ItemRef", "Report", "build_report"]
 
@@ -62,6 +64,7 @@ class Report:
     sources: Mapping[str, SourcePull] = field(default_factory=dict)
     applied: ApplySummary | None = None
     title: str = "roadsync report"
+    history: tuple[Snapshot, ...] = ()
 
     # -- views for the renderers (pure, derived from the fields above) -------------------------
 
@@ -74,10 +77,7 @@ class Report:
     def drift_counts(self) -> dict[str, int]:
         """Findings per kind, every known kind in design order (zeros kept), then unknown kinds.
         The one count of drift every renderer, the demo and the Action read."""
-        counts = {kind: 0 for kind in DRIFT_KINDS}
-        for finding in self.plan.drift:
-            counts[finding.kind] = counts.get(finding.kind, 0) + 1
-        return counts
+        return self.plan.drift_counts()
 
     def findings_by_kind(self) -> dict[str, tuple[DriftFinding, ...]]:
         """Findings grouped by kind, kinds in design order, only kinds that have findings."""
@@ -124,15 +124,22 @@ class Report:
         keys = sorted(a.item for a in self.plan.assignments if a.theme is None)
         return tuple(self.items[k] for k in keys if k in self.items and self.items[k].is_open)
 
+    @cached_property
+    def trend(self) -> Trend | None:
+        """What the history says (per-theme trends, the one-line answers); ``None`` without one."""
+        if not self.history:
+            return None
+        return trend_of(self.history, [row.id for row in self.themes if row.id is not None])
+
+    @property
+    def open_keys(self) -> frozenset[str]:
+        """Keys of the open items the report knows."""
+        return frozenset(key for key, ref in self.items.items() if ref.is_open)
+
     @property
     def alignment_counts(self) -> dict[str, int]:
         """Open items per alignment value (aligned, inherited, paused, retired, unaligned)."""
-        counts = dict.fromkeys(("aligned", "inherited", "paused", "retired", "unaligned"), 0)
-        for assignment in self.plan.assignments:
-            ref = self.items.get(assignment.item)
-            if ref is not None and ref.is_open:
-                counts[assignment.alignment] = counts.get(assignment.alignment, 0) + 1
-        return counts
+        return alignment_counts(self.plan.assignments, self.open_keys)
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> Report:
@@ -159,6 +166,7 @@ class Report:
             sources={name: SourcePull.from_json(name, doc) for name, doc in sources.items()},
             applied=ApplySummary.from_json(document["applied"]) if document.get("applied") else None,
             title=document.get("title", "roadsync report"),
+            history=tuple(Snapshot.from_json(entry) for entry in document.get("history", [])),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -183,6 +191,8 @@ class Report:
             "items": {key: self.items[key].to_dict() for key in referenced if key in self.items},
             "applied": self.applied.to_json() if self.applied is not None else None,
             "checksum": self.plan.checksum,
+            "history": [snapshot.to_json() for snapshot in self.history],
+            "trend": self.trend.to_json() if self.trend is not None else None,
         }
 
 
@@ -194,19 +204,33 @@ def build_report(
     generated_at: str,
     pulled: PullResult | None = None,
     applied: ApplySummary | None = None,
+    history: Sequence[Snapshot] = (),
+    baseline: Baseline | None = None,
+    run_id: str = "",
 ) -> Report:
     """Assemble the report of a plan; the plan carries every item's assignment. ``pulled`` is this
-    run's pull (None offline), ``applied`` what its apply did (None when it wrote nothing)."""
+    run's pull (None offline), ``applied`` what its apply did (None when it wrote nothing).
+
+    ``history`` is the earlier snapshots to show (oldest first); the report's own snapshot, taken
+    at ``generated_at`` as run ``run_id`` and compared with ``baseline``, is appended as the
+    newest, so ``report.history[-1].aligned_share == plan.summary["aligned_share"]``."""
     by_key = {a.item: a for a in plan.assignments}
     refs = {
         item.key: ItemRef(item.key, item.source, item.title, item.url, item.status, item.is_open)
         for item in items
     }
+    themes = tuple(coverage(items, by_key, roadmap))
+    own = take_snapshot(
+        plan, themes, frozenset(item.key for item in items if item.is_open), at=generated_at, run=run_id,
+        roadmap_checksum=roadmap.checksum, changes_applied=applied.applied if applied else 0,
+        baseline=baseline,
+    )  # fmt: skip
     return Report(
         generated_at=generated_at,
         plan=plan,
-        themes=tuple(coverage(items, by_key, roadmap)),
+        themes=themes,
         items=refs,
         sources=dict(pulled.sources) if pulled is not None else {},
         applied=applied,
+        history=(*history, own),
     )

@@ -3,13 +3,15 @@
 A run is always the same steps, in this order; a verb only says where it stops and what it skips
 (:class:`RunSpec`)::
 
-    open      the state file (and the run lock, for runs that pull or write)
+    open      the state file (and the run lock, for runs that pull or write); read --history
     pull      refresh the mirror from the trackers                 (skipped offline)
     recover   finish what a killed run left in the journal         (after a pull only)
     plan      compute the plan, or take a reviewed one (--plan file)
     guard     refuse a stale or oversized plan                     (apply only)
     apply     send the plan through the trackers' writers          (apply only)
-    report    assemble the report of the run                       (when asked)
+    report    assemble the report of the run, its history ending with the run's own snapshot
+    record    keep that snapshot in the state (and --history file) (runs that pulled and planned
+              every item with every source read; see :meth:`Run.records`)
     exit      one exit code for the whole run (:attr:`RunResult.exit_code`)
 
 ``roadsync pull`` stops after pull; ``plan`` and ``report`` stop before guard; ``apply`` takes a
@@ -25,7 +27,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -43,6 +45,8 @@ from roadsync.sync.apply import (
     reconcile_uncertain,
 )
 from roadsync.sync.damage import move_aside, state_file_error
+from roadsync.sync.history import cutoff, downsample, merge, parse_time, since
+from roadsync.sync.history_store import HistoryStore, append_history_file, read_history_file
 from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
 from roadsync.sync.lock import run_lock
 from roadsync.sync.mirror import Mirror
@@ -51,6 +55,7 @@ from roadsync.sync.pipeline import make_plan
 from roadsync.sync.plan import Written, compute_pins
 from roadsync.sync.pull import Progress, PullResult, pull
 from roadsync.sync.report import Report, build_report
+from roadsync.sync.snapshot import Baseline, Snapshot, marks_of
 from roadsync.sync.sources import build_writers, close_all
 from roadsync.sync.state import STATE_FILE, State, iso_utc, open_state
 
@@ -101,6 +106,8 @@ class RunSpec:
     detailed_exitcode: bool = False
     lock: bool = True
     rebuild: bool = False  # --rebuild-state: move the state file (and a damaged journal) aside first
+    history_file: Path | None = None  # --history: read, and appended to when the run records
+    since: datetime | timedelta | None = None  # report --since: a moment, or a span back from now
 
     @classmethod
     def for_pull(cls, *, full: bool = False) -> RunSpec:
@@ -109,17 +116,30 @@ class RunSpec:
 
     @classmethod
     def for_plan(
-        cls, *, offline: bool = False, only: Collection[str] = (), detailed_exitcode: bool = False
+        cls,
+        *,
+        offline: bool = False,
+        only: Collection[str] = (),
+        detailed_exitcode: bool = False,
+        history_file: Path | None = None,
     ) -> RunSpec:
-        """``roadsync plan``: pull (unless offline), plan, report; nothing written."""
-        return cls(pull=not offline, only=_keys(only), detailed_exitcode=detailed_exitcode)
+        """``roadsync plan``: pull (unless offline), plan, report; nothing written to trackers."""
+        return cls(pull=not offline, only=_keys(only), detailed_exitcode=detailed_exitcode,
+                   history_file=history_file)  # fmt: skip
 
     @classmethod
     def for_report(
-        cls, *, offline: bool = False, only: Collection[str] = (), fail_on: Collection[str] = ()
+        cls,
+        *,
+        offline: bool = False,
+        only: Collection[str] = (),
+        fail_on: Collection[str] = (),
+        history_file: Path | None = None,
+        since: datetime | timedelta | None = None,
     ) -> RunSpec:
         """``roadsync report``: like plan; offline it reads the mirror without taking the lock."""
-        return cls(pull=not offline, only=_keys(only), fail_on=frozenset(fail_on), lock=not offline)
+        return cls(pull=not offline, only=_keys(only), fail_on=frozenset(fail_on), lock=not offline,
+                   history_file=history_file, since=since)  # fmt: skip
 
     @classmethod
     def for_apply(
@@ -138,10 +158,11 @@ class RunSpec:
         force: bool = False,
         fail_on: Collection[str] = (),
         report: bool = True,
+        history_file: Path | None = None,
     ) -> RunSpec:
         """``roadsync sync`` (cron, the Action, the demo, the benchmark): every step."""
         return cls(full=full, only=_keys(only), apply=True, max_changes=max_changes, force=force,
-                   fail_on=frozenset(fail_on), report=report)  # fmt: skip
+                   fail_on=frozenset(fail_on), report=report, history_file=history_file)  # fmt: skip
 
 
 def _keys(only: Collection[str]) -> frozenset[str] | None:
@@ -214,7 +235,10 @@ class Run:
     def execute(self) -> RunResult:
         """Take every step the spec asks for; raises what a step raises (a refused plan, a held
         lock, a config error) with nothing written past that step."""
+        run_id = new_run_id()
         with self._opened() as (mirror, state):
+            # Read first: a damaged history file stops the run before anything is pulled or written.
+            kept = read_history_file(self.spec.history_file) if self.spec.history_file else []
             pulled = self._pull(mirror)
             if self.spec.stop_after_pull:
                 return RunResult(self.spec, pulled=pulled)
@@ -225,9 +249,15 @@ class Run:
             plan = self.spec.saved_plan or make_plan(
                 items, self.settings.roadmap, self.settings.model.fields, written, only=self.spec.only
             )
-            applied = self._apply(plan, items, pulled, state, journal) if self.spec.apply else None
-            report = self._report(plan, items, pulled, applied) if self.spec.report else None
-        return RunResult(self.spec, pulled, items, plan, applied, report, recovered)
+            applied = self._apply(plan, items, pulled, state, journal, run_id) if self.spec.apply else None
+            report = None
+            if self.spec.report or self.records(pulled):
+                history = _History(HistoryStore(mirror.conn), kept)
+                report = self._report(plan, items, pulled, applied, history, run_id)
+                if self.records(pulled):
+                    self._record(history, report, plan)
+        return RunResult(self.spec, pulled, items, plan, applied, report if self.spec.report else None,
+                         recovered)  # fmt: skip
 
     # -- the steps -----------------------------------------------------------------------------
 
@@ -264,8 +294,9 @@ class Run:
         return reconcile_uncertain(journal, by_key, self.settings.model.fields, state)
 
     def _apply(
-        self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, state: State, journal: Journal
-    ) -> ApplyResult:
+        self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, state: State, journal: Journal,
+        run_id: str,
+    ) -> ApplyResult:  # fmt: skip
         """Guard, then write. A tracker whose pull failed this run gets no writes: its mirror copy
         may be stale, and writing from stale values is how a person's edit gets clobbered. Its
         changes come back skipped; the next run that reaches it plans them again."""
@@ -279,7 +310,7 @@ class Run:
         writers = {name: w for name, w in build_writers(self.settings).items() if name not in failed}
         try:
             with self.watch.applying(len(plan.changes)) as progress:
-                return apply_plan(plan, by_key, writers, state, journal, new_run_id(), progress=progress)
+                return apply_plan(plan, by_key, writers, state, journal, run_id, progress=progress)
         finally:
             close_all(writers.values())
 
@@ -288,17 +319,59 @@ class Run:
         limit = self.spec.max_changes if self.spec.max_changes is not None else run.max_changes
         return change_limit(sum(1 for item in items if item.is_open), limit, run.max_changes_share)
 
+    def records(self, pulled: PullResult | None) -> bool:
+        """Whether this run keeps its snapshot: it pulled, every source was read, and it planned
+        every item itself (not a saved plan, not ``--only``), so the snapshot is the whole
+        backlog as it is now. Other runs still show the history and their own point."""
+        if pulled is None or any(source.failed for source in pulled.sources.values()):
+            return False
+        return self.spec.saved_plan is None and self.spec.only is None
+
     def _report(
-        self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, applied: ApplyResult | None
-    ) -> Report:
+        self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, applied: ApplyResult | None,
+        history: _History, run_id: str,
+    ) -> Report:  # fmt: skip
+        """The report, its history the stored and kept points before now, downsampled, from
+        ``spec.since`` on, then the run's own snapshot."""
+        now = self.clock()
+        earlier = history.before(now)
+        marks_at, marks = history.store.marks()
+        checksum = earlier[-1].roadmap_checksum if earlier else None
         return build_report(
             plan,
             items,
             self.settings.roadmap,
-            generated_at=iso_utc(self.clock()),
+            generated_at=iso_utc(now),
             pulled=pulled,
             applied=applied.summary if applied is not None else None,
+            history=since(downsample(earlier, now), cutoff(self.spec.since, now)),
+            baseline=Baseline(marks_at, marks, checksum),
+            run_id=run_id,
         )
+
+    def _record(self, history: _History, report: Report, plan: Plan) -> None:
+        """Keep the run's snapshot: the state's history (downsampled) and marks, then one line of
+        the ``--history`` file."""
+        own = report.history[-1]
+        now = parse_time(own.at)
+        history.store.save(downsample([*history.before(now), own], now), marks_of(plan, report.open_keys),
+                           own.at)  # fmt: skip
+        if self.spec.history_file is not None:
+            append_history_file(self.spec.history_file, own)
+
+
+@dataclass(frozen=True)
+class _History:
+    """The history a run starts from: the state's points and the ``--history`` file's."""
+
+    store: HistoryStore
+    kept: Sequence[Snapshot]
+
+    def before(self, now: datetime) -> list[Snapshot]:
+        """Both sources merged (:func:`roadsync.sync.history.merge`), points before ``now`` only
+        (a point from a clock that ran ahead never sorts after the run that shows it)."""
+        moment = iso_utc(now)
+        return [point for point in merge(self.store.snapshots(), self.kept) if point.at < moment]
 
 
 def _written(state: State) -> Written:

@@ -41,7 +41,9 @@ __all__ = [
     "CliState",
     "emit",
     "global_options",
+    "history_option",
     "rebuild_state_option",
+    "since_option",
     "state_of",
 ]
 
@@ -115,6 +117,37 @@ rebuild_state_option = click.option(
     is_flag=True,
     help="Move the state file (and a damaged journal) aside as *.damaged-<time> and re-read the "
     "trackers: the recovery for a damaged state file, which is only a cache.",
+)
+
+history_option = click.option(
+    "--history",
+    "history",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Also append this run's snapshot to FILE (JSON lines), and show the trend from it with the "
+    "state's own history: keep FILE in your repository or as a CI artifact, and a lost state folder "
+    "keeps its trend.",
+)
+
+
+def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    if value is None:
+        return None
+    from roadsync.sync.history import parse_since
+
+    try:
+        return parse_since(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+since_option = click.option(
+    "--since",
+    "since",
+    metavar="WHEN",
+    callback=_since,
+    help="Show the trend from WHEN on: a span back from now (30d, 12w, 48h) or a date (2024-05-01).",
 )
 
 

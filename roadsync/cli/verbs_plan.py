@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import emit, global_options, rebuild_state_option, state_of
+from roadsync.cli.common import emit, global_options, history_option, rebuild_state_option, state_of
 
 
 @cli.command("plan")
@@ -20,6 +20,7 @@ from roadsync.cli.common import emit, global_options, rebuild_state_option, stat
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--only", "only", multiple=True, metavar="KEY", help="Plan only these items (repeatable).")
 @click.option("--offline", is_flag=True, help="Plan from the local mirror, without pulling.")
+@history_option
 @rebuild_state_option
 @global_options
 @click.pass_context
@@ -43,8 +44,9 @@ def plan_command(ctx: click.Context, /, **options: Any) -> None:
 
     settings = load(state)
     spec = RunSpec.for_plan(
-        offline=options["offline"], only=options["only"], detailed_exitcode=options["detailed_exitcode"]
-    )
+        offline=options["offline"], only=options["only"], detailed_exitcode=options["detailed_exitcode"],
+        history_file=options["history"],
+    )  # fmt: skip
     result = execute(state, settings, replace(spec, rebuild=options["rebuild_state"]))
     assert result.plan is not None and result.report is not None
     plan = result.plan

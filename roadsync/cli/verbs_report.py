@@ -8,7 +8,14 @@ from typing import Any
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import emit, global_options, rebuild_state_option, state_of
+from roadsync.cli.common import (
+    emit,
+    global_options,
+    history_option,
+    rebuild_state_option,
+    since_option,
+    state_of,
+)
 
 
 @cli.command("report")
@@ -20,6 +27,8 @@ from roadsync.cli.common import emit, global_options, rebuild_state_option, stat
 )
 @click.option("--offline", is_flag=True, help="Report from the local mirror, without pulling.")
 @click.option("--only", "only", multiple=True, metavar="KEY", help="Report only these items (repeatable).")
+@history_option
+@since_option
 @rebuild_state_option
 @global_options
 @click.pass_context
@@ -29,6 +38,10 @@ def report_command(ctx: click.Context, /, **options: Any) -> None:
     \b
     Example:
       roadsync report --config roadsync.toml --fail-on unaligned,retired_theme --format markdown
+      roadsync report --offline --history roadsync-history.jsonl --since 12w --format html --output trend.html
+
+    Every report shows the trend: the snapshots earlier runs kept (plan, sync and report runs
+    that pulled keep one each), downsampled to a point per day and then per week as they age.
     """
     state = state_of(ctx, options)
     from roadsync.cli.session import execute, fail_on_kinds, load
@@ -37,8 +50,9 @@ def report_command(ctx: click.Context, /, **options: Any) -> None:
 
     settings = load(state)
     spec = RunSpec.for_report(
-        offline=options["offline"], only=options["only"], fail_on=fail_on_kinds(options["fail_on"], settings)
-    )
+        offline=options["offline"], only=options["only"], fail_on=fail_on_kinds(options["fail_on"], settings),
+        history_file=options["history"], since=options["since"],
+    )  # fmt: skip
     if options["offline"] and options["rebuild_state"]:
         from roadsync.errors import UsageError
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from roadsync.cli import cli
-from roadsync.cli.common import emit, global_options, rebuild_state_option, state_of
+from roadsync.cli.common import emit, global_options, history_option, rebuild_state_option, state_of
 
 
 @cli.command("sync")
@@ -17,6 +17,7 @@ from roadsync.cli.common import emit, global_options, rebuild_state_option, stat
 @click.option("--full", is_flag=True, help="Full pull instead of incremental.")
 @click.option("--only", "only", multiple=True, metavar="KEY", help="Sync only these items (repeatable).")
 @click.option("--fail-on", "fail_on", metavar="KINDS", help="Exit 3 when drift of these kinds remains.")
+@history_option
 @rebuild_state_option
 @global_options
 @click.pass_context
@@ -42,6 +43,7 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
         max_changes=options["max_changes"],
         force=options["force"],
         fail_on=fail_on_kinds(options["fail_on"], settings),
+        history_file=options["history"],
     )
     result = execute(state, settings, replace(spec, rebuild=options["rebuild_state"]))
     assert result.plan is not None and result.applied is not None and result.report is not None

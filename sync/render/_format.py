@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from roadsync.mappings.coverage import ThemeCoverage
+from roadsync.sync.report import Report
+from roadsync.sync.trend import ThemeTrend
 
-__all__ = ["TOP_PER_KIND", "percent", "points", "safe_url", "share_vs_target", "value"]
+__all__ = [
+    "SPARK_BLOCKS",
+    "SPARK_GAP",
+    "TOP_PER_KIND",
+    "percent",
+    "points",
+    "safe_url",
+    "share_vs_target",
+    "sparkline",
+    "theme_sparklines",
+    "trend_headline",
+    "value",
+]
+
+SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+SPARK_GAP = "·"
 
 # The terminal shows this many findings of each kind; the rest is in the JSON/HTML report.
 TOP_PER_KIND = 5
@@ -46,3 +64,36 @@ def safe_url(url: str) -> str | None:
     if parts.scheme in ("http", "https") and parts.netloc:
         return url.strip()
     return None
+
+
+def sparkline(values: Sequence[float | None], ceiling: float) -> str:
+    """One block character per value, ``▁`` for 0 up to ``█`` for ``ceiling``; ``·`` where a
+    value is missing (the theme did not exist yet). Scaled from zero, never from the lowest
+    value, so a flat share looks flat."""
+    if ceiling <= 0:
+        return "".join(SPARK_GAP if v is None else SPARK_BLOCKS[0] for v in values)
+    top = len(SPARK_BLOCKS) - 1
+    return "".join(
+        SPARK_GAP if v is None else SPARK_BLOCKS[max(0, min(top, round(v / ceiling * top)))] for v in values
+    )
+
+
+def theme_sparklines(themes: Sequence[ThemeTrend]) -> dict[str, str]:
+    """Each theme's recent shares on one scale for all (the highest share or target of any),
+    so the rows of a table compare: a small theme's line sits low even when it moves."""
+    shares = [v for theme in themes for v in theme.recent if v is not None]
+    ceiling = max(shares + [theme.target_share or 0.0 for theme in themes] + [0.0])
+    return {theme.id: sparkline(theme.recent, ceiling) for theme in themes}
+
+
+def trend_headline(report: Report) -> str:
+    """``12 snapshots from 2024-02-05 to 2024-04-22; roadmap edited 2024-03-04, 2024-04-01.``"""
+    history, trend = report.history, report.trend
+    if not history or trend is None:
+        return "No history yet."
+    first, last = history[0].at[:10], history[-1].at[:10]
+    span = f"from {first} to {last}" if first != last else f"on {last}"
+    dates = ", ".join(at[:10] for at in trend.roadmap_edits)
+    edits = f"; roadmap edited {dates}" if dates else ""
+    count = f"{len(history)} snapshot{'s' if len(history) != 1 else ''}"
+    return f"{count} {span}{edits}."

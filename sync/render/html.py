@@ -17,6 +17,7 @@ from roadsync.mappings.coverage import ThemeCoverage
 from roadsync.sync.model import DriftFinding
 from roadsync.sync.render._format import percent, points, safe_url, value
 from roadsync.sync.render.html_chart import allocation_chart
+from roadsync.sync.render.html_trend import trend_chart
 from roadsync.sync.report import SCHEMA, Report
 
 __all__ = ["MAX_TABLE_ROWS", "render_html"]
@@ -55,7 +56,7 @@ def _asset(name: str) -> str:
 def render_html(report: Report) -> str:
     """The whole page as a string (UTF-8, no external references)."""
     body = "\n".join([
-        _masthead(report), _kpis(report), _allocation(report),
+        _masthead(report), _kpis(report), _allocation(report), _trend(report),
         f'<div class="grid-2">{_drift_kinds(report)}'
         f'<div class="column">{_alignment(report)}{_signals(report)}'
         "</div></div>",
@@ -180,6 +181,22 @@ def _allocation(report: Report) -> str:
     )
     chart = allocation_chart(report) or '<p class="empty">The roadmap has no themes.</p>'
     return _panel("Allocation against target", hint, chart + legend)
+
+
+def _trend(report: Report) -> str:
+    """The history: the one-line answers, then the charts (``<svg id="trend">``)."""
+    trend = report.trend
+    if trend is None:
+        return ""
+    answers = "".join(f"<li>{_e(line)}</li>" for line in trend.answers(report.theme_label))
+    legend = (
+        '<div class="legend"><span><i class="swatch line"></i>share of open work</span>'
+        '<span><i class="swatch dashed"></i>target share</span>'
+        '<span><i class="swatch off"></i>off target beyond tolerance now</span>'
+        '<span><i class="swatch edit"></i>roadmap edited</span></div>'
+    )
+    hint = f"{trend.points} snapshots · one point per snapshot; older runs are kept per day, then per week"
+    return _panel("Trend", hint, f'<ul class="answers">{answers}</ul>{trend_chart(report)}{legend}')
 
 
 def _drift_kinds(report: Report) -> str:

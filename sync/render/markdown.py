@@ -18,7 +18,7 @@ from roadsync.escaping import markdown as markdown_text
 from roadsync.escaping import markdown_code
 from roadsync.mappings.coverage import ThemeCoverage
 from roadsync.sync.model import DriftFinding
-from roadsync.sync.render._format import percent, points, safe_url, value
+from roadsync.sync.render._format import percent, points, safe_url, theme_sparklines, trend_headline, value
 from roadsync.sync.report import Report
 
 __all__ = ["FOLD_AFTER", "MAX_BYTES", "render_markdown"]
@@ -53,7 +53,7 @@ def render_markdown(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     """The report as Markdown of at most ``max_bytes`` UTF-8 bytes (raises ``ValueError`` when
     even the headings cannot fit, which only a tiny limit causes)."""
     top = _top(report)
-    sections = [_roadmap(report), *_drift_sections(report), _changes(report)]
+    sections = [_roadmap(report), _trend(report), *_drift_sections(report), _changes(report)]
     reserve = _size(top) + sum(section.fixed_size() for section in sections) + _NOTICE_ROOM
     if reserve > max_bytes:
         raise ValueError(f"max_bytes={max_bytes} cannot hold the report's headings ({reserve} bytes)")
@@ -177,6 +177,25 @@ def _theme_row(report: Report, row: ThemeCoverage) -> str:
         str(row.open_items), percent(row.share), percent(row.target_share),
         f"**{delta}**" if off else delta,
     ])  # fmt: skip
+
+
+def _trend(report: Report) -> _Section:
+    """The one-line answers, then one row per theme: its sparkline and the change since last week."""
+    trend = report.trend
+    if trend is None:
+        return _Section("", [], "", "themes")
+    answers = "".join(f"- {text(line)}\n" for line in trend.answers(report.theme_label))
+    head = (
+        f"\n### Trend\n\n{text(trend_headline(report))}\n\n{answers}\n"
+        "| Theme | Recent days | Share | Target | Since last week |\n| --- | --- | ---: | ---: | ---: |\n"
+    )
+    sparks = theme_sparklines(trend.themes)
+    rows = [
+        _row([_theme(report, row.id), sparks[row.id], percent(row.share), percent(row.target_share),
+              points(row.change_since_last_week)])
+        for row in trend.themes
+    ]  # fmt: skip
+    return _Section(head, rows, "", "themes")
 
 
 def _drift_sections(report: Report) -> Iterator[_Section]:

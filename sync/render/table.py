@@ -21,7 +21,16 @@ from rich.text import Text
 from roadsync.escaping import terminal
 from roadsync.mappings.coverage import ThemeCoverage
 from roadsync.sync.model import DriftFinding
-from roadsync.sync.render._format import TOP_PER_KIND, percent, points, safe_url, share_vs_target, value
+from roadsync.sync.render._format import (
+    TOP_PER_KIND,
+    percent,
+    points,
+    safe_url,
+    share_vs_target,
+    theme_sparklines,
+    trend_headline,
+    value,
+)
 from roadsync.sync.report import Report
 
 __all__ = ["PLAIN_WIDTH", "render_table"]
@@ -47,7 +56,8 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         soft_wrap=False,
     )
     # Plain text prints the links out; a colour terminal makes the item keys clickable instead.
-    for part in (_headline(report), _roadmap(report), _drift(report, links=not color), _plan(report)):
+    for part in (_headline(report), _roadmap(report), _trend(report), _drift(report, links=not color),
+                 _plan(report)):  # fmt: skip
         console.print(part)
         console.print()
     # Padding spaces at line ends are noise in files and diffs.
@@ -100,6 +110,28 @@ def _theme_cells(report: Report, row: ThemeCoverage) -> list[RenderableType]:
         Text(share_vs_target(row), style="yellow" if off else ""),
         Text(points(row.delta), style="yellow" if off else "dim"),
     ]
+
+
+def _trend(report: Report) -> RenderableType:
+    """The history in a few lines: the answers, then each theme's sparkline and weekly change."""
+    trend = report.trend
+    if trend is None:
+        return Text("")
+    lines = [Text.assemble(("Trend", "bold"), ("  " + trend_headline(report), "dim"))]
+    lines += [Text("• " + line) for line in trend.answers(report.theme_label)]
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("Theme", no_wrap=True)
+    table.add_column("Recent days", no_wrap=True)
+    for header in ("Share", "Target", "Since last week"):
+        table.add_column(header, justify="right", no_wrap=True)
+    sparks = theme_sparklines(trend.themes)
+    for row in trend.themes:
+        change = row.change_since_last_week
+        style = "green" if change and change > 0 else "red" if change and change < 0 else "dim"
+        table.add_row(Text(row.id, style="bold"), Text(sparks[row.id], style="cyan"),
+                      Text(percent(row.share)), Text(percent(row.target_share)),
+                      Text(points(change), style=style))  # fmt: skip
+    return Group(*lines, table)
 
 
 def _drift(report: Report, *, links: bool) -> RenderableType:

@@ -1,0 +1,145 @@
+"""Where the history lives: the state file's ``history`` part, and the ``--history`` JSON-lines file.
+
+**The state file** (part ``history`` of ``<state_dir>/state.sqlite``, :class:`HistoryStore`):
+``snapshots`` holds one row per point of the downsampled history (``at``, ``run``, the
+snapshot's compact JSON); ``history_marks`` the newest run's marks (open unaligned item keys and
+override identities, never item text) and ``history_meta`` when they were taken. Each
+:meth:`HistoryStore.save` replaces all three in one transaction.
+
+**The history file** (``--history FILE``): one snapshot per line, the JSON of
+:meth:`Snapshot.to_json` plus ``"schema": "roadsync.snapshot/1"``, appended by every run that
+records a snapshot, never rewritten, so it can live in a repository (one line per run in a diff)
+or travel as a CI artifact. A missing file is an empty history; a line that is not a snapshot
+is a usage error naming the file and the line, raised before the run pulls or writes anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from roadsync.errors import UsageError
+from roadsync.sync.db import migrate
+from roadsync.sync.snapshot import SCHEMA, Snapshot
+
+__all__ = ["MIGRATIONS", "HistoryStore", "append_history_file", "read_history_file"]
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE snapshots (
+        at TEXT NOT NULL,
+        run TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (at, run)
+    );
+    CREATE TABLE history_marks (
+        mark TEXT PRIMARY KEY
+    );
+    CREATE TABLE history_meta (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
+)
+
+
+def _compact(snapshot: Snapshot) -> str:
+    return json.dumps(snapshot.to_json(), separators=(",", ":"), ensure_ascii=False)
+
+
+class HistoryStore:
+    """The ``history`` part of the state file."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        migrate(conn, "history", MIGRATIONS)
+
+    def snapshots(self) -> list[Snapshot]:
+        """Every stored point, oldest first."""
+        rows = self.conn.execute("SELECT data FROM snapshots ORDER BY at, run")
+        return [Snapshot.from_json(json.loads(row[0])) for row in rows]
+
+    def marks(self) -> tuple[str | None, frozenset[str]]:
+        """When the newest recorded run took its marks (``None``: never), and the marks."""
+        row = self.conn.execute("SELECT value FROM history_meta WHERE name = 'marks_at'").fetchone()
+        marks = frozenset(r[0] for r in self.conn.execute("SELECT mark FROM history_marks"))
+        return (row[0] if row else None), marks
+
+    def save(self, history: Sequence[Snapshot], marks: frozenset[str], marks_at: str) -> None:
+        """Replace the stored history and marks in one transaction."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("DELETE FROM snapshots")
+            self.conn.executemany(
+                "INSERT INTO snapshots (at, run, data) VALUES (?, ?, ?)",
+                [(s.at, s.run, _compact(s)) for s in history],
+            )
+            self.conn.execute("DELETE FROM history_marks")
+            rows = [(mark,) for mark in sorted(marks)]
+            self.conn.executemany("INSERT INTO history_marks (mark) VALUES (?)", rows)
+            self.conn.execute(
+                "INSERT INTO history_meta (name, value) VALUES ('marks_at', ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (marks_at,),
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+
+def read_history_file(path: Path) -> list[Snapshot]:
+    """The snapshots of a ``--history`` file in file order; ``[]`` when it does not exist yet.
+
+    Raises :class:`UsageError` naming the line when one is not a roadsync snapshot (a merge
+    conflict, a hand edit), and when the path is a folder or cannot be read.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"cannot read history file {path}: {reason}",
+                         hint="give --history a readable file (it is created on the first run)") from None
+    snapshots = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            snapshots.append(_parse_line(path, number, line))
+    return snapshots
+
+
+def _parse_line(path: Path, number: int, line: str) -> Snapshot:
+    try:
+        data = json.loads(line)
+        if not isinstance(data, dict) or data.get("schema", SCHEMA) != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} object")
+        return Snapshot.from_json(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise UsageError(
+            f"history file {path} line {number} is not a roadsync snapshot ({detail[:120]})",
+            hint="fix or delete that line (a merge conflict?); every other line is kept",
+        ) from None
+
+
+def append_history_file(path: Path, snapshot: Snapshot) -> None:
+    """Append one line to ``path`` (created, with its folder, when missing) and flush it to disk."""
+    line = json.dumps({"schema": SCHEMA, **snapshot.to_json()}, separators=(",", ":"), ensure_ascii=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+b") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell():
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":  # a hand edit left the last line open
+                    line = "\n" + line
+            handle.write((line + "\n").encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise UsageError(f"cannot append to history file {path}: {exc.strerror or exc}",
+                         hint="give --history a file this user can write") from None
