@@ -1,11 +1,13 @@
 """The history of snapshots: downsampling, merging two sources, and a time window. Pure.
 
-**Downsampling** keeps the history small forever (:func:`downsample`, ages measured from the
-``now`` passed in):
+**Downsampling** keeps the history small forever, however often roadsync runs
+(:func:`downsample`, ages measured from the ``now`` passed in):
 
-- every run of the last :data:`RAW_DAYS` days is its own point;
+- the last :data:`HOURLY_DAYS` days: one point per UTC hour (an hourly cron keeps every run);
 - older than that, one point per UTC day, up to :data:`DAILY_DAYS` days;
 - older still, one point per ISO week (Monday to Sunday, UTC).
+
+So two years hold at most 168 + 84 + 92 points, whether the cron runs hourly or every minute.
 
 A point that stands for several runs keeps the newest run's levels (``at``, ``run``, shares,
 counts, drift) and the sums of their events; ``first_at`` is its earliest run and ``runs`` how
@@ -31,7 +33,7 @@ from roadsync.sync.snapshot import EVENTS, Snapshot
 
 __all__ = [
     "DAILY_DAYS",
-    "RAW_DAYS",
+    "HOURLY_DAYS",
     "cutoff",
     "downsample",
     "iso_week",
@@ -42,8 +44,8 @@ __all__ = [
     "weekly_bucket",
 ]
 
-RAW_DAYS = 7
-"""Every run of the last week is a point of its own."""
+HOURLY_DAYS = 7
+"""The last week keeps one point per hour."""
 DAILY_DAYS = 91
 """Then one point per day for thirteen weeks; older points are one per ISO week."""
 
@@ -66,8 +68,8 @@ def weekly_bucket(at: str) -> str:
 
 def _bucket(snapshot: Snapshot, now: datetime) -> tuple[str, str]:
     age = now - parse_time(snapshot.at)
-    if age < timedelta(days=RAW_DAYS):
-        return ("run", f"{snapshot.at}/{snapshot.run}")
+    if age < timedelta(days=HOURLY_DAYS):
+        return ("hour", snapshot.at[:13])
     if age < timedelta(days=DAILY_DAYS):
         return ("day", snapshot.at[:10])
     return ("week", weekly_bucket(snapshot.at))

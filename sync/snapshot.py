@@ -98,10 +98,14 @@ class Snapshot:
     first_at: str = ""
     runs: int = 1
 
+    def __post_init__(self) -> None:
+        if not self.first_at:
+            object.__setattr__(self, "first_at", self.at)
+
     @property
     def span_start(self) -> str:
         """The earliest run this point stands for (``at`` for a single run)."""
-        return self.first_at or self.at
+        return self.first_at
 
     def event(self, name: str) -> int:
         return int(self.events.get(name, 0))

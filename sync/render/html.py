@@ -195,7 +195,7 @@ def _trend(report: Report) -> str:
         '<span><i class="swatch off"></i>off target beyond tolerance now</span>'
         '<span><i class="swatch edit"></i>roadmap edited</span></div>'
     )
-    hint = f"{trend.points} snapshots · one point per snapshot; older runs are kept per day, then per week"
+    hint = f"{trend.points} snapshots, one point each; older runs fold into one per hour, day, then week"
     return _panel("Trend", hint, f'<ul class="answers">{answers}</ul>{trend_chart(report)}{legend}')
 
 

@@ -13,6 +13,7 @@ theme ids and names come from the config and are escaped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
@@ -35,7 +36,7 @@ AXIS_H = 24
 CELL_GAP = 24
 COLUMNS = 3
 CELL_W = (WIDTH - CELL_GAP * (COLUMNS - 1)) / COLUMNS
-CELL_HEAD = 40
+CELL_HEAD = 52
 CELL_PLOT = 92
 CELL_H = CELL_HEAD + CELL_PLOT + 30
 THEMES_TITLE = 40
@@ -181,7 +182,7 @@ def _theme_cell(report: Report, theme: str, left: float, top: float, edits: list
     axis = _Axis(history, left + 36, left + CELL_W - 8)
     plot_top, plot_bottom = top + CELL_HEAD, top + CELL_HEAD + CELL_PLOT
     top_share = max([pt.share for _, pt in series] + [pt.target_share or 0.0 for _, pt in series] + [0.0])
-    domain = min(1.0, max(0.1, round(top_share * 1.25 + 0.005, 2)))
+    domain = _domain(top_share)
 
     def y(share: float) -> float:
         return round(plot_bottom - CELL_PLOT * min(share, domain) / domain, 1)
@@ -196,6 +197,13 @@ def _theme_cell(report: Report, theme: str, left: float, top: float, edits: list
         _target_line(series, axis, y), _share_line(series, axis, y),
         _cell_ticks(history, axis, plot_bottom + 16), "</g>",
     ])  # fmt: skip
+
+
+def _domain(top_share: float) -> float:
+    """The top of a theme chart's scale: a round share with room above the highest point."""
+    wanted = top_share * 1.15
+    step = 0.05 if wanted <= 0.3 else 0.1
+    return min(1.0, max(0.1, math.ceil(wanted / step - 1e-9) * step))
 
 
 def _cell_head(report: Report, theme: str, left: float, top: float) -> str:
@@ -215,11 +223,11 @@ def _cell_head(report: Report, theme: str, left: float, top: float) -> str:
 
 def _cell_grid(left: float, domain: float, y: Scale) -> str:
     lines = []
-    for share in (0.0, domain / 2, domain):
+    for share in (0.0, round(domain / 2, 4), domain):
         yy = y(share)
         lines.append(
             f'<g class="tick"><line x1="{left + 36}" x2="{left + CELL_W - 8}" y1="{yy}" y2="{yy}"/>'
-            f'<text x="{left + 30}" y="{yy + 4}" text-anchor="end">{percent(share)}</text></g>'
+            f'<text x="{left + 30}" y="{yy + 4}" text-anchor="end">{share * 100:g}%</text></g>'
         )
     return "".join(lines)
 

@@ -113,3 +113,57 @@ def test_screenshot_is_saved_as_an_artifact(browser: list[str], tmp_path: Path) 
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(data[16:20], "big") == 1280  # IHDR width
     assert len(data) > 50_000  # a rendered page, not a blank one
+
+
+# Measures the trend chart as laid out: its size, its points and roadmap-edit marks on screen.
+MEASURE_TREND = """<script>
+(function () {
+  var svg = document.getElementById("trend");
+  var box = svg.getBoundingClientRect();
+  var shown = function (el) { var r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  var points = Array.prototype.filter.call(svg.querySelectorAll("circle.point"), shown);
+  var tall = function (el) { return el.getBoundingClientRect().height > 20; };  // vertical: no width
+  var edits = Array.prototype.filter.call(svg.querySelectorAll("g.roadmap-edit line"), tall);
+  var cells = svg.querySelectorAll("g.theme-trend polyline.line");
+  document.body.setAttribute("data-trend-size", Math.round(box.width) + "x" + Math.round(box.height));
+  document.body.setAttribute("data-trend-points", points.length);
+  document.body.setAttribute("data-trend-edits", edits.length);
+  document.body.setAttribute("data-trend-lines", cells.length);
+  document.body.setAttribute("data-trend-root", svg.tagName + "#" + svg.id);
+})();
+</script>
+</body>"""
+
+
+def test_twelve_weeks_of_trend_render_with_roadmap_edits_marked(browser: list[str], tmp_path: Path) -> None:
+    """Twelve weeks of history draw in Chromium as <svg id="trend">: one point per snapshot on screen,
+    both roadmap edits marked on every chart, a line per theme; the screenshot lands in artifacts/."""
+    from tests.sync.weeks import weekly_report
+
+    report = weekly_report(12)
+    document = report.to_json()
+    page = render_html(report)
+    page_file = tmp_path / "trend.html"
+    page_file.write_text(page.replace("</body>", MEASURE_TREND), encoding="utf-8")
+    dom = Elements(_run([*browser, "--window-size=1280,1900", "--dump-dom", page_file.as_uri()]))
+    body = dom.find("body")[0]
+    themes = [row["id"] for row in document["themes"] if row["id"]]
+    assert body["data-trend-root"] == "svg#trend"
+    assert body["data-trend-points"] == str(len(document["history"])) == "12"
+    assert body["data-trend-edits"] == str(2 * (1 + len(themes)))  # the big chart and every theme's
+    assert body["data-trend-lines"] == str(len(themes))
+    width, height = (int(n) for n in str(body["data-trend-size"]).split("x"))
+    assert width > 900 and height > 400
+    circles = dom.find("circle", data_at="*")
+    assert [c["data-at"] for c in circles] == [entry["at"] for entry in document["history"]]
+    shares = [float(str(circle["data-aligned-share"])) for circle in circles]
+    assert shares == [entry["aligned_share"] for entry in document["history"]]
+    marked = {str(g["data-at"]) for g in dom.find("g", data_at="*") if "roadmap-edit" in str(g.get("class"))}
+    assert marked == set(document["trend"]["roadmap_edits"]) == {document["history"][4]["at"],
+                                                                 document["history"][8]["at"]}  # fmt: skip
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report-trend-1280.png"
+    shot.unlink(missing_ok=True)
+    page_file.write_text(page, encoding="utf-8")
+    _run([*browser, f"--screenshot={shot}", "--window-size=1280,1900", page_file.as_uri()])
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
