@@ -368,10 +368,10 @@ class _History:
     kept: Sequence[Snapshot]
 
     def before(self, now: datetime) -> list[Snapshot]:
-        """Both sources merged (:func:`roadsync.sync.history.merge`), points before ``now`` only
+        """Both sources merged (:func:`roadsync.sync.history.merge`), points up to ``now`` only
         (a point from a clock that ran ahead never sorts after the run that shows it)."""
         moment = iso_utc(now)
-        return [point for point in merge(self.store.snapshots(), self.kept) if point.at < moment]
+        return [point for point in merge(self.store.snapshots(), self.kept) if point.at <= moment]
 
 
 def _written(state: State) -> Written:
