@@ -124,3 +124,24 @@ def test_an_empty_report_still_renders() -> None:
     document = render_html(Report(base.generated_at, plan, base.themes, base.items))
     assert "No drift: the backlog follows the roadmap." in document
     assert "No changes planned" in document
+
+
+def test_the_trend_escapes_theme_ids_and_names() -> None:
+    """A theme id and name holding <script> (a hand-edited report JSON) stay text in the trend
+    chart, its answers and its tooltips."""
+    from tests.sync.weeks import weekly_report
+
+    base = weekly_report(3)
+    bad = f"checkout{EVIL}"
+    themes = tuple(replace(row, id=bad, name=f"{row.name} {EVIL}") if row.id == "checkout" else row
+                   for row in base.themes)  # fmt: skip
+    history = tuple(
+        replace(point, themes={(bad if key == "checkout" else key): v for key, v in point.themes.items()})
+        for point in base.history
+    )
+    document = render_html(replace(base, themes=themes, history=history))
+    page = Elements(document)
+    assert "<script>alert" not in document
+    assert [tag for tag, _ in page.tags].count("script") == 1
+    assert next(cell["data-theme"] for cell in page.find("g", data_theme="*")) == bad
+    assert any(EVIL in text for text in page.text)
