@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from roadsync.cli import cli
 from roadsync.cli.common import EXIT_ERROR, EXIT_INCOMPLETE, emit, global_options, state_of
+
+if TYPE_CHECKING:
+    from roadsync.demo import DemoResult
 
 
 @cli.command("demo")
@@ -54,6 +57,7 @@ def demo_command(ctx: click.Context, /, **options: Any) -> None:
                     f"  re-plan: {result.second_plan_changes} changes pending after the sync (converged)"
                     if result.second_plan_changes == 0
                     else f"  re-plan: {result.second_plan_changes} changes still pending",
+                    *_trend(result),
                     f"  config:  {result.config}",
                     f"  report:  {result.html}",
                     f"           {result.markdown}",
@@ -63,3 +67,12 @@ def demo_command(ctx: click.Context, /, **options: Any) -> None:
     for error in result.errors:
         click.echo(f"roadsync demo: a source failed: {error}", err=True)
     ctx.exit(EXIT_ERROR if result.failed else EXIT_INCOMPLETE if result.errors else 0)
+
+
+def _trend(result: DemoResult) -> list[str]:
+    """The trend of the demo's four weekly runs: its headline, then one answer per line."""
+    if not result.trend:
+        return []
+    headline, *answers = result.trend
+    return [f"  trend:   {headline}", *(f"           {answer}" for answer in answers),
+            f"  history: {result.history} (one line per run; pass it to --history)"]  # fmt: skip
