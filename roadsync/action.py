@@ -2,7 +2,7 @@
 
 The composite action (``action.yml``) passes its inputs through ``env:`` only, as
 ``INPUT_CONFIG``, ``INPUT_MODE``, ``INPUT_FAIL_ON``, ``INPUT_JIRA_TOKEN``,
-``INPUT_GITHUB_TOKEN``, ``INPUT_WORKING_DIRECTORY`` and ``INPUT_ARGS``. This module:
+``INPUT_GITHUB_TOKEN``, ``INPUT_WORKING_DIRECTORY``, ``INPUT_HISTORY`` and ``INPUT_ARGS``. This module:
 
 1. reads them (``args`` is split with :func:`shlex.split`, never by a shell);
 2. puts ``jira-token`` / ``github-token`` into the environment variables the config's
@@ -10,9 +10,10 @@ The composite action (``action.yml``) passes its inputs through ``env:`` only, a
 3. runs the verb once with this interpreter (``python -m roadsync``): ``plan`` writes the
    Markdown report (``--format markdown``) and the plan JSON (``--out``); ``report`` and ``sync``
    write the report JSON (``--format json``), from which the Markdown is rendered here, so the
-   summary shows exactly what that one run saw and did;
+   summary shows exactly what that one run saw and did; with ``history`` the verb appends its
+   snapshot to that JSON-lines file (``--history``) and the summary's trend reads it;
 4. appends the Markdown to ``$GITHUB_STEP_SUMMARY`` (kept under GitHub's 1 MiB per step),
-   writes ``changes``, ``drift-count``, ``report-path``, ``json-path`` and ``exit-code`` to
+   writes ``changes``, ``drift-count``, ``report-path``, ``json-path``, ``history-path`` and ``exit-code`` to
    ``$GITHUB_OUTPUT`` (``name<<DELIM`` form, random delimiter), and exits with roadsync's code.
 
 ``mode: plan`` runs ``plan`` and never writes to the trackers.
@@ -74,6 +75,7 @@ class ActionInputs:
     github_token: str
     working_directory: Path
     args: tuple[str, ...]
+    history: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -85,12 +87,13 @@ class ActionInputs:
             args = tuple(shlex.split(env.get("INPUT_ARGS", "")))
         except ValueError as exc:
             raise UsageError(f"input args cannot be split ({exc})", hint="check its quotes") from None
-        owned = _OWNED_OPTIONS + (("--out",) if mode == "plan" else ())
+        history = env.get("INPUT_HISTORY", "").strip()
+        owned = _OWNED_OPTIONS + (("--out",) if mode == "plan" else ()) + (("--history",) if history else ())
         clash = [a for a in args if a.split("=", 1)[0] in owned]
         if clash:
             raise UsageError(
                 f"input args sets {', '.join(clash)}, which the action sets itself",
-                hint="use the config input for the config file; read report-path for the report",
+                hint="use the action's inputs (config, history) for those; read report-path for the report",
             )
         return cls(
             config=env.get("INPUT_CONFIG", "").strip() or "roadsync.toml",
@@ -100,6 +103,7 @@ class ActionInputs:
             github_token=env.get("INPUT_GITHUB_TOKEN", "").strip(),
             working_directory=Path(env.get("INPUT_WORKING_DIRECTORY", "").strip() or "."),
             args=args,
+            history=history,
         )
 
 
@@ -156,6 +160,8 @@ def verb_command(inputs: ActionInputs, files: RunFiles) -> list[str]:
         command += ["--format", "json", "--output", str(files.json)]
         if inputs.fail_on:
             command += ["--fail-on", inputs.fail_on]
+    if inputs.history:
+        command += ["--history", inputs.history]
     return command + list(inputs.args)
 
 
@@ -233,6 +239,9 @@ def run(env: Mapping[str, str]) -> int:
     ).returncode
     outputs, markdown = _results(inputs, files)
     outputs["exit-code"] = str(code)
+    history = inputs.working_directory / inputs.history
+    if inputs.history and history.is_file():
+        outputs["history-path"] = str(history.resolve())
     if markdown is None:
         meaning = _EXIT_MEANING.get(code, "unexpected exit")
         markdown = f"### roadsync {inputs.mode}\n\nStopped with exit code {code} ({meaning}); see the log.\n"

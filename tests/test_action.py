@@ -318,3 +318,33 @@ def test_summary_is_cut_at_a_line_end_below_the_limit() -> None:
     body, notice = cut.split("\n\n> roadsync:", 1)
     assert text.startswith(body) and body.endswith("|\n") and "1 MiB" in notice
     assert fit_summary("small\n", limit=50_000) == "small\n"
+
+
+def test_history_input_appends_and_the_summary_shows_the_trend(
+    sandbox_factory: Any, runner_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Two report runs with the history input: each appends one snapshot to the file the
+    history-path output names, and the second run's job summary shows the trend of both."""
+    sandbox = sandbox_factory("demo")
+    sandbox.write_config(tmp_path / "roadsync.toml")
+    tokens = sandbox.info()["env"]
+    inputs = {"mode": "report", "history": "trend/roadsync-history.jsonl",
+              "jira-token": tokens["ROADSYNC_SANDBOX_JIRA_TOKEN"],
+              "github-token": tokens["ROADSYNC_SANDBOX_GITHUB_TOKEN"]}  # fmt: skip
+    for _ in range(2):
+        code, outputs, logs = run_action(inputs, runner_env, github_context(runner_env), tmp_path)
+        assert code == 0, logs
+    history = Path(outputs["history-path"])
+    assert history == (tmp_path / "trend" / "roadsync-history.jsonl").resolve()
+    assert len(history.read_text(encoding="utf-8").splitlines()) == 2
+    summary = Path(runner_env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert "### Trend" in summary and "2 snapshots" in summary.split("### Trend")[-1]
+
+
+def test_history_in_args_and_input_at_once_is_a_usage_error(
+    runner_env: dict[str, str], tmp_path: Path
+) -> None:
+    """--history in args while the history input is set: exit 64 before anything runs."""
+    inputs = {"history": "h.jsonl", "args": "--history other.jsonl"}
+    code, outputs, logs = run_action(inputs, runner_env, github_context(runner_env), tmp_path)
+    assert code == 64 and "--history" in logs and outputs["history-path"] == ""
