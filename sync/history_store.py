@@ -22,13 +22,17 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from roadsync.errors import UsageError
-from roadsync.sync.db import migrate
-from roadsync.sync.snapshot import SCHEMA, Snapshot
+from roadsync.errors import LocalFileError, UsageError
+from roadsync.sync.db import migrate, rollback
+from roadsync.sync.history import cutoff, downsample, merge, parse_time, since
+from roadsync.sync.snapshot import SCHEMA, Baseline, Snapshot
+from roadsync.sync.state import iso_utc
 
-__all__ = ["MIGRATIONS", "HistoryStore", "append_history_file", "read_history_file"]
+__all__ = ["MIGRATIONS", "HistoryStore", "RunHistory", "append_history_file", "read_history_file"]
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -101,7 +105,7 @@ class HistoryStore:
             )
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            rollback(self.conn)
             raise
 
 
@@ -141,7 +145,11 @@ def _parse_line(path: Path, number: int, line: str) -> Snapshot:
 
 
 def append_history_file(path: Path, snapshot: Snapshot) -> None:
-    """Append one line to ``path`` (created, with its folder, when missing) and flush it to disk."""
+    """Append one line to ``path`` (created, with its folder, when missing) and flush it to disk.
+
+    A path that cannot be a writable file is a usage error (64); a full disk or an I/O error a
+    :class:`~roadsync.errors.LocalFileError` (1). The file holds theme ids and figures, no item
+    text, so it keeps the user's usual file mode (it is meant to be shared)."""
     line = json.dumps({"schema": SCHEMA, **snapshot.to_json()}, separators=(",", ":"), ensure_ascii=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +162,53 @@ def append_history_file(path: Path, snapshot: Snapshot) -> None:
             handle.write((line + "\n").encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
-    except OSError as exc:
+    except (IsADirectoryError, NotADirectoryError, PermissionError) as exc:
         raise UsageError(f"cannot append to history file {path}: {exc.strerror or exc}",
                          hint="give --history a file this user can write") from None
+    except OSError as exc:
+        raise LocalFileError(f"cannot append to history file {path}: {exc.strerror or exc}",
+                             hint="free some disk space (or fix the file system); the run's snapshot is "
+                             "also in the state file") from None
+
+
+@dataclass
+class RunHistory:
+    """One run's history: the state's points and the ``--history`` file's, merged once (see
+    :func:`roadsync.sync.history.merge`). :meth:`open` reads the file first, so a damaged one
+    stops the run before it pulls or writes anything."""
+
+    store: HistoryStore
+    file: Path | None
+    kept: Sequence[Snapshot]
+    _merged: list[Snapshot] | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, conn: sqlite3.Connection, file: Path | None) -> RunHistory:
+        return cls(HistoryStore(conn), file, read_history_file(file) if file is not None else [])
+
+    def earlier(self, now: datetime) -> list[Snapshot]:
+        """Every point up to ``now``, oldest first (a point from a clock that ran ahead never sorts
+        after the run that shows it)."""
+        if self._merged is None:
+            self._merged = merge(self.store.snapshots(), self.kept)
+        moment = iso_utc(now)
+        return [point for point in self._merged if point.at <= moment]
+
+    def shown(self, now: datetime, window: datetime | timedelta | None) -> list[Snapshot]:
+        """What a report at ``now`` shows before its own point: downsampled, from ``window`` on."""
+        return since(downsample(self.earlier(now), now), cutoff(window, now))
+
+    def baseline(self, now: datetime) -> Baseline:
+        """What the run's snapshot counts its events from: the newest run's marks, the newest
+        point's roadmap checksum."""
+        marks_at, marks = self.store.marks()
+        earlier = self.earlier(now)
+        return Baseline(marks_at, marks, earlier[-1].roadmap_checksum if earlier else None)
+
+    def record(self, own: Snapshot, marks: frozenset[str]) -> None:
+        """Keep the run's snapshot: the state's history (downsampled) and marks, then one line of
+        the ``--history`` file."""
+        now = parse_time(own.at)
+        self.store.save(downsample([*self.earlier(now), own], now), marks, own.at)
+        if self.file is not None:
+            append_history_file(self.file, own)

@@ -45,8 +45,7 @@ from roadsync.sync.apply import (
     reconcile_uncertain,
 )
 from roadsync.sync.damage import move_aside, state_file_error
-from roadsync.sync.history import cutoff, downsample, merge, parse_time, since
-from roadsync.sync.history_store import HistoryStore, append_history_file, read_history_file
+from roadsync.sync.history_store import RunHistory
 from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
 from roadsync.sync.lock import run_lock
 from roadsync.sync.mirror import Mirror
@@ -55,7 +54,7 @@ from roadsync.sync.pipeline import make_plan
 from roadsync.sync.plan import Written, compute_pins
 from roadsync.sync.pull import Progress, PullResult, pull
 from roadsync.sync.report import Report, build_report
-from roadsync.sync.snapshot import Baseline, Snapshot, marks_of
+from roadsync.sync.snapshot import marks_of
 from roadsync.sync.sources import build_writers, close_all
 from roadsync.sync.state import STATE_FILE, State, iso_utc, open_state
 
@@ -238,7 +237,7 @@ class Run:
         run_id = new_run_id()
         with self._opened() as (mirror, state):
             # Read first: a damaged history file stops the run before anything is pulled or written.
-            kept = read_history_file(self.spec.history_file) if self.spec.history_file else []
+            history = RunHistory.open(mirror.conn, self.spec.history_file)
             pulled = self._pull(mirror)
             if self.spec.stop_after_pull:
                 return RunResult(self.spec, pulled=pulled)
@@ -252,10 +251,9 @@ class Run:
             applied = self._apply(plan, items, pulled, state, journal, run_id) if self.spec.apply else None
             report = None
             if self.spec.report or self.records(pulled):
-                history = _History(HistoryStore(mirror.conn), kept)
                 report = self._report(plan, items, pulled, applied, history, run_id)
                 if self.records(pulled):
-                    self._record(history, report, plan)
+                    history.record(report.history[-1], marks_of(plan, report.open_keys))
         return RunResult(self.spec, pulled, items, plan, applied, report if self.spec.report else None,
                          recovered)  # fmt: skip
 
@@ -329,14 +327,11 @@ class Run:
 
     def _report(
         self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, applied: ApplyResult | None,
-        history: _History, run_id: str,
+        history: RunHistory, run_id: str,
     ) -> Report:  # fmt: skip
-        """The report, its history the stored and kept points before now, downsampled, from
+        """The report, its history the stored and kept points up to now, downsampled, from
         ``spec.since`` on, then the run's own snapshot."""
         now = self.clock()
-        earlier = history.before(now)
-        marks_at, marks = history.store.marks()
-        checksum = earlier[-1].roadmap_checksum if earlier else None
         return build_report(
             plan,
             items,
@@ -344,34 +339,10 @@ class Run:
             generated_at=iso_utc(now),
             pulled=pulled,
             applied=applied.summary if applied is not None else None,
-            history=since(downsample(earlier, now), cutoff(self.spec.since, now)),
-            baseline=Baseline(marks_at, marks, checksum),
+            history=history.shown(now, self.spec.since),
+            baseline=history.baseline(now),
             run_id=run_id,
         )
-
-    def _record(self, history: _History, report: Report, plan: Plan) -> None:
-        """Keep the run's snapshot: the state's history (downsampled) and marks, then one line of
-        the ``--history`` file."""
-        own = report.history[-1]
-        now = parse_time(own.at)
-        history.store.save(downsample([*history.before(now), own], now), marks_of(plan, report.open_keys),
-                           own.at)  # fmt: skip
-        if self.spec.history_file is not None:
-            append_history_file(self.spec.history_file, own)
-
-
-@dataclass(frozen=True)
-class _History:
-    """The history a run starts from: the state's points and the ``--history`` file's."""
-
-    store: HistoryStore
-    kept: Sequence[Snapshot]
-
-    def before(self, now: datetime) -> list[Snapshot]:
-        """Both sources merged (:func:`roadsync.sync.history.merge`), points up to ``now`` only
-        (a point from a clock that ran ahead never sorts after the run that shows it)."""
-        moment = iso_utc(now)
-        return [point for point in merge(self.store.snapshots(), self.kept) if point.at <= moment]
 
 
 def _written(state: State) -> Written:

@@ -8,7 +8,8 @@ every chart (``g.roadmap-edit`` with ``data-at``; the tooltip says what changed)
 is proportional to time, so hourly recent points and weekly old ones sit where they happened.
 
 Pure string building, in the allocation chart's style (:mod:`roadsync.sync.render.html_chart`);
-theme ids and names come from the config and are escaped.
+theme ids and names come from the config and go through the shared HTML layer
+(:func:`roadsync.escaping.html`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from html import escape
 from itertools import pairwise
 
+from roadsync.escaping import html as escape
 from roadsync.sync.history import parse_time
 from roadsync.sync.render._format import percent
 from roadsync.sync.report import Report

@@ -117,8 +117,8 @@ def _trend(report: Report) -> RenderableType:
     trend = report.trend
     if trend is None:
         return Text("")
-    lines = [Text.assemble(("Trend", "bold"), ("  " + trend_headline(report), "dim"))]
-    lines += [Text("• " + line) for line in trend.answers(report.theme_label)]
+    lines = [Text.assemble(("Trend", "bold"), ("  " + terminal(trend_headline(report)), "dim"))]
+    lines += [Text("• " + terminal(line)) for line in trend.answers(report.theme_label)]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("Theme", no_wrap=True)
     table.add_column("Recent days", no_wrap=True)
@@ -128,7 +128,7 @@ def _trend(report: Report) -> RenderableType:
     for row in trend.themes:
         change = row.change_since_last_week
         style = "green" if change and change > 0 else "red" if change and change < 0 else "dim"
-        table.add_row(Text(row.id, style="bold"), Text(sparks[row.id], style="cyan"),
+        table.add_row(Text(terminal(row.id), style="bold"), Text(sparks[row.id], style="cyan"),
                       Text(percent(row.share)), Text(percent(row.target_share)),
                       Text(points(change), style=style))  # fmt: skip
     return Group(*lines, table)
