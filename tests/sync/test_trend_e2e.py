@@ -2,11 +2,10 @@
 
 Four weekly runs (each :class:`~roadsync.sync.run.Run` given its week's clock, as every verb
 runs it) over a small company, with Pat Person (the sandbox's person) editing items between runs
-(in Jira over the real REST endpoint with Pat's own token; in GitHub through the emulator's store
-as ``pat-person``, since the GitHub emulator does not take people's tokens yet), and the PM
-editing roadmap.toml before week 2; then the real CLI's ``report --history`` at today's time,
-and again after the state folder is lost. The weeks lie in the past, so the trackers' own
-(real) clocks stay ahead of every cursor the runs keep.
+over the real Jira and GitHub REST endpoints with Pat's own tokens (so the trackers' histories
+name Pat, as they would a colleague), and the PM editing roadmap.toml before week 2; then the
+real CLI's ``report --history`` at today's time, and again after the state folder is lost. The
+weeks lie in the past, so the trackers' own (real) clocks stay ahead of every cursor the runs keep.
 """
 
 from __future__ import annotations
@@ -118,7 +117,8 @@ class Company:
         person = sandbox.info()["people"][0]
         self.jira = httpx.Client(base_url=f"{sandbox.jira_url}/rest/api/3",
                                  auth=(person["jira"]["email"], person["jira"]["token"]))  # fmt: skip
-        self.login = person["github"]["login"]
+        token = person["github"]["token"]
+        self.github = httpx.Client(base_url=sandbox.github_url, headers={"Authorization": f"token {token}"})
 
     def run(self, spec: RunSpec, at: datetime) -> RunResult:
         return Run(load_settings(self.config), spec, clock=lambda: at).execute()
@@ -127,11 +127,11 @@ class Company:
         self.jira.put(f"/issue/{key}", json=body).raise_for_status()
 
     def github_label(self, number: int, label: str) -> None:
-        self.sandbox.github_store.edit_as_person(f"acme/web#{number}", labels_add=[label], actor=self.login)
+        answer = self.github.post(f"/repos/acme/web/issues/{number}/labels", json={"labels": [label]})
+        answer.raise_for_status()
 
     def github_close(self, number: int) -> None:
-        store = self.sandbox.github_store
-        store.update_issue(store.get(f"acme/web#{number}"), {"state": "closed"}, self.login)
+        self.github.patch(f"/repos/acme/web/issues/{number}", json={"state": "closed"}).raise_for_status()
 
 
 @pytest.fixture
@@ -144,6 +144,7 @@ def company(
     made = Company(sandbox, tmp_path)
     yield made
     made.jira.close()
+    made.github.close()
 
 
 def _cli_report(company: Company, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, Any]:
