@@ -25,6 +25,8 @@ def path_problem(path: Path) -> str | None:
     """Why ``path`` cannot be read as a file (a loop, a folder, no permission, missing), or None."""
     try:
         os.stat(path)
+    except ValueError:  # a NUL byte: the sanity checks name the key
+        return "has a NUL character; write the path as plain text"
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return "is a symbolic link that loops (it points back at itself); point it at a real file"
@@ -35,7 +37,7 @@ def path_problem(path: Path) -> str | None:
         if exc.errno == errno.ENAMETOOLONG:
             return "has a name too long for the file system; fix the path"
         return "not found"
-    if Path(path).is_dir():
+    if os.path.isdir(path):
         return "is a folder, not a file; name the file inside it"
     return None
 
@@ -72,8 +74,10 @@ def _state_dir_problem(path: Path) -> str | None:
             if existing.is_symlink():
                 return f"{path} goes through a dangling symbolic link {existing}; fix or remove the link"
             existing = existing.parent
-    except OSError as exc:  # ELOOP and friends from exists()
+    except OSError as exc:  # ELOOP, ENAMETOOLONG and friends from exists()
         return f"{path} cannot be reached ({exc.strerror}); choose another folder"
+    except ValueError:  # a NUL byte: the sanity checks name it
+        return None
     if not existing.is_dir():
         where = "is a file" if existing == path else f"is under the file {existing}"
         return f"{path} {where}, not a folder; point run.state_dir at a folder (it is created if missing)"
@@ -85,12 +89,13 @@ def _state_dir_problem(path: Path) -> str | None:
 
 def _ca_bundle_problem(path: Path) -> str | None:
     """Why ``path`` is not a usable CA bundle (a PEM file, or a folder of hashed certificates)."""
-    problem = path_problem(path) if not path.is_dir() else None
+    is_dir = os.path.isdir(path) if "\x00" not in str(path) else False
+    problem = path_problem(path) if not is_dir else None
     if problem:
         return f"{path} {problem}" + ("; give the PEM file of your CA" if problem == "not found" else "")
     context = ssl.create_default_context()
     try:
-        if path.is_dir():
+        if is_dir:
             context.load_verify_locations(capath=str(path))
         else:
             context.load_verify_locations(cafile=str(path))

@@ -37,6 +37,7 @@ def sanity_problems(src: Source, data: Mapping[str, Any]) -> Iterator[str]:
     yield from _project_keys(src, data)
     yield from _label_prefixes(src, data)
     yield from _empty_values(src, data)
+    yield from _path_text(src, data)
     if data.get("roadmap") == "":
         yield src.problem(("roadmap",), 'is empty; name the roadmap file (e.g. roadmap = "roadmap.toml") '
                           "or remove the key to keep themes in this file")
@@ -63,6 +64,19 @@ def _quoted(text: str) -> str:
     """A short, printable rendering of a config value for a message."""
     shown = text if len(text) <= 40 else text[:37] + "..."
     return repr(shown)
+
+
+_PATHS = (("roadmap",), ("run", "state_dir"), ("run", "ca_bundle"), ("jira", "token_file"),
+          ("github", "token_file"))
+
+
+def _path_text(src: Source, data: Mapping[str, Any]) -> Iterator[str]:
+    """A path with a NUL or another control character names no file any system can open."""
+    for loc in _PATHS:
+        value = _section(data, *loc[:-1]).get(loc[-1]) if len(loc) > 1 else data.get(loc[0])
+        if isinstance(value, str) and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+            yield src.problem(loc, "holds a control character (NUL, a newline...); "
+                              "write the path as plain text")
 
 
 def _empty_values(src: Source, data: Mapping[str, Any]) -> Iterator[str]:

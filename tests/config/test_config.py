@@ -212,6 +212,13 @@ RUN_BREAKERS = [
            "fields.priority.jira.values.P0", "valid string"),
     Broken("no writes at a time", JIRA + "write_concurrency = 0\n", "jira.write_concurrency",
            "greater than or equal to 1"),
+    Broken("NUL in state_dir", '[run]\nstate_dir = "st\\u0000ate"\n', "run.state_dir", "control character"),
+    Broken("NUL in ca_bundle", '[run]\nca_bundle = "ca\\u0000.pem"\n', "run.ca_bundle", "control character"),
+    Broken("newline in token_file", JIRA + 'token_file = "tok\\nen"\n', "jira.token_file",
+           "control character"),
+    Broken("NUL in the roadmap name", 'roadmap = "road\\u0000map.toml"\n', "roadmap", "control character"),
+    Broken("ca_bundle name too long", '[run]\nca_bundle = "' + "c" * 3000 + '"\n', "run.ca_bundle",
+           "name too long"),
 ]
 CASES += RUN_BREAKERS
 
