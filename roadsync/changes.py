@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 __all__ = ["FieldChange", "OutcomeStatus", "WriteOutcome"]
 
-OutcomeStatus = Literal["applied", "skipped", "failed"]
+OutcomeStatus = Literal["applied", "skipped", "failed", "unwritable"]
 
 
 @dataclass(frozen=True, order=True)
@@ -39,7 +39,10 @@ class FieldChange:
 @dataclass(frozen=True)
 class WriteOutcome:
     """What happened to one change: ``applied``, ``skipped`` (nothing to do, item gone,
-    changed by a person meanwhile) or ``failed`` (``error`` says why, one line, no secrets)."""
+    changed by a person meanwhile), ``unwritable`` (the tracker refuses it for a reason of its
+    configuration: a field off the edit screen, a priority outside the project's scheme, an option
+    outside the field's context; ``error`` holds the tracker's reason) or ``failed`` (a transient or
+    unexpected failure; ``error`` says why). ``error`` is one line, no secrets."""
 
     change: FieldChange
     status: OutcomeStatus

@@ -51,19 +51,37 @@ class PlanRefused(RoadsyncError):
 
 @dataclass(frozen=True)
 class ApplySummary:
-    """How many changes of a run were applied, skipped and failed (what a report shows)."""
+    """How many changes of a run were applied, skipped, failed and unwritable, and every change
+    not applied with its reason (``not_written``: what each renderer lists)."""
 
     applied: int = 0
     skipped: int = 0
     failed: int = 0
+    unwritable: int = 0
+    not_written: tuple[WriteOutcome, ...] = ()
 
-    def to_json(self) -> dict[str, int]:
-        return {"applied": self.applied, "skipped": self.skipped, "failed": self.failed}
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applied": self.applied,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "unwritable": self.unwritable,
+            "not_written": [outcome.to_dict() for outcome in self.not_written],
+        }
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> ApplySummary:
-        applied, skipped, failed = (int(document.get(key, 0)) for key in ("applied", "skipped", "failed"))
-        return cls(applied, skipped, failed)
+        applied, skipped, failed, unwritable = (
+            int(document.get(key, 0)) for key in ("applied", "skipped", "failed", "unwritable")
+        )
+        not_written = tuple(_outcome(raw) for raw in document.get("not_written") or ())
+        return cls(applied, skipped, failed, unwritable, not_written)
+
+
+def _outcome(raw: Mapping[str, Any]) -> WriteOutcome:
+    fields = ("item", "field", "old", "new", "reason", "rule")
+    change = FieldChange(**{key: raw.get(key) for key in fields})  # type: ignore[arg-type]
+    return WriteOutcome(change, raw.get("status", "failed"), raw.get("error"))
 
 
 @dataclass(frozen=True)
@@ -74,7 +92,9 @@ class ApplyResult:
 
     @property
     def summary(self) -> ApplySummary:
-        return ApplySummary(self.count("applied"), self.count("skipped"), self.failed)
+        not_written = tuple(o for o in self.outcomes if o.status != "applied")
+        applied, skipped, unwritable = self.count("applied"), self.count("skipped"), self.count("unwritable")
+        return ApplySummary(applied, skipped, self.failed, unwritable, not_written)
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -84,7 +104,8 @@ class ApplyResult:
         return self.count("failed")
 
     def to_json(self) -> dict[str, Any]:
-        """``applied``, ``skipped``, ``failed`` counts and every outcome (``apply --format json``)."""
+        """``applied``, ``skipped``, ``failed``, ``unwritable`` counts, the changes not applied and
+        every outcome (``apply --format json``)."""
         return {**self.summary.to_json(), "outcomes": [outcome.to_dict() for outcome in self.outcomes]}
 
 

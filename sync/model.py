@@ -23,6 +23,7 @@ DriftKind = Literal[
     "cross_tracker",
     "parent_mismatch",
     "unknown_theme",
+    "unwritable",
 ]
 DRIFT_KINDS: tuple[str, ...] = get_args(DriftKind)
 

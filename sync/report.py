@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from roadsync.changes import FieldChange
+from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.coverage import ThemeCoverage, coverage
@@ -91,6 +91,21 @@ class Report:
     def changes_applied(self) -> int:
         """Changes written by this run (0 when the run did not apply)."""
         return self.applied.applied if self.applied is not None else 0
+
+    @property
+    def not_written(self) -> tuple[WriteOutcome, ...]:
+        """The changes the run's apply did not apply (failed, unwritable, skipped), each with its
+        reason; empty when the run did not apply."""
+        return self.applied.not_written if self.applied is not None else ()
+
+    @property
+    def apply_line(self) -> str:
+        """``13 applied, 7 unwritable, 0 failed, 0 skipped``: what every renderer's summary says
+        of an apply (empty when the run did not apply)."""
+        if self.applied is None:
+            return ""
+        a = self.applied
+        return f"{a.applied} applied, {a.unwritable} unwritable, {a.failed} failed, {a.skipped} skipped"
 
     @property
     def changes_pending(self) -> int:

@@ -53,6 +53,7 @@ from roadsync.sync.model import Plan
 from roadsync.sync.pipeline import make_plan
 from roadsync.sync.plan import Written, compute_pins
 from roadsync.sync.pull import Progress, PullResult, pull
+from roadsync.sync.refusals import Refusals, hold_back, unwritable_findings, with_drift
 from roadsync.sync.report import Report, build_report
 from roadsync.sync.snapshot import marks_of
 from roadsync.sync.sources import build_writers, close_all
@@ -207,9 +208,10 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         """The one place a run's exit code is decided (design.md, "Exit codes"), first match wins:
-        1 when a change failed to write; the pull's own code when a source failed (1 every source,
-        4 some, or a spent budget); 3 when drift of a ``fail_on`` kind was found; 2 when
-        ``detailed_exitcode`` and the plan has changes; else 0."""
+        1 when a change failed to write (a change the tracker refuses for a reason of its
+        configuration is ``unwritable`` drift, not a failure); the pull's own code when a source
+        failed (1 every source, 4 some, or a spent budget); 3 when drift of a ``fail_on`` kind was
+        found; 2 when ``detailed_exitcode`` and the plan has changes; else 0."""
         if self.applied is not None and self.applied.failed:
             return EXIT_ERROR
         if self.pulled is not None and self.pulled.exit_code:
@@ -244,11 +246,12 @@ class Run:
             journal = Journal(self.settings.state_dir / JOURNAL_FILE)
             items = mirror.items()
             recovered = self._recover(journal, items, state) if pulled is not None else 0
-            written = _written(state)
-            plan = self.spec.saved_plan or make_plan(
-                items, self.settings.roadmap, self.settings.model.fields, written, only=self.spec.only
-            )
+            refusals = Refusals(state.conn)
+            plan = self.spec.saved_plan or self._plan(items, state, refusals)
             applied = self._apply(plan, items, pulled, state, journal, run_id) if self.spec.apply else None
+            if applied is not None:
+                refusals.settle(applied.outcomes, self.clock())
+                plan = with_drift(plan, unwritable_findings(plan, applied.outcomes))
             report = None
             if self.spec.report or self.records(pulled):
                 report = self._report(plan, items, pulled, applied, history, run_id)
@@ -256,6 +259,17 @@ class Run:
                     history.record(report.history[-1], marks_of(plan, report.open_keys))
         return RunResult(self.spec, pulled, items, plan, applied, report if self.spec.report else None,
                          recovered)  # fmt: skip
+
+    def _plan(self, items: Sequence[Item], state: State, refusals: Refusals) -> Plan:
+        """The plan; changes a tracker refused before are held back as ``unwritable`` drift until
+        the next full refresh (``--full``, or ``run.full_refresh_hours`` later; see
+        :mod:`roadsync.sync.refusals`)."""
+        settings = self.settings
+        plan = make_plan(items, settings.roadmap, settings.model.fields, _written(state), only=self.spec.only)
+        if self.spec.full:
+            return plan
+        recheck = timedelta(hours=settings.model.run.full_refresh_hours)
+        return hold_back(plan, refusals.active(self.clock(), recheck))
 
     # -- the steps -----------------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ library's own error text (which prints request headers) never leaves this module
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import requests
@@ -33,10 +34,21 @@ from roadsync.errors import (
     scrub,
 )
 
-__all__ = ["JiraClient", "RequestCounter", "error_message"]  # RequestCounter: roadsync.connectors.transport
+# RequestCounter: roadsync.connectors.transport
+__all__ = ["FieldsRefused", "JiraClient", "RequestCounter", "error_message", "field_errors"]
 
 T = TypeVar("T")
 SOURCE = "jira"
+_LOG = logging.getLogger("roadsync.connectors.jira")
+
+
+class FieldsRefused(RemoteRefused):
+    """A 400 whose ``errors`` name the fields Jira refused (``{field id: Jira's reason}``): an edit
+    with any refused field applies nothing (research/jira.md §1, "Atomicity")."""
+
+    def __init__(self, message: str, field_errors: Mapping[str, str], **kwargs: Any) -> None:
+        self.field_errors = {str(k): scrub(str(v)) for k, v in field_errors.items()}
+        super().__init__(message, **kwargs)
 
 
 class JiraClient:
@@ -119,10 +131,17 @@ class JiraClient:
         url = self.api_url(path)
         return self.call(lambda: self.session.get(url, params=params).json(), scope=scope, item=item)
 
-    def put(self, path: str, body: dict[str, Any], *, item: str | None = None) -> None:
+    def put(
+        self,
+        path: str,
+        body: dict[str, Any],
+        *,
+        item: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
         """PUT a JSON body (idempotent, so retried like a read)."""
         url = self.api_url(path)
-        self.call(lambda: self.session.put(url, json=body), item=item)
+        self.call(lambda: self.session.put(url, json=body, params=params), item=item)
 
     def call(self, func: Callable[[], T], *, scope: str | None = None, item: str | None = None) -> T:
         """Run ``func`` with retries; a rate limit that outlasts the policy ends in BudgetExhausted."""
@@ -174,6 +193,10 @@ class JiraClient:
         response = exc.response if isinstance(exc.response, requests.Response) else None
         headers = dict(response.headers) if response is not None else {}
         message = error_message(response, status)
+        _log_body(response, status)
+        refused = field_errors(response) if status == 400 else {}
+        if refused:
+            return FieldsRefused(message, refused, source=SOURCE, item=item or scope, status=status)
         if status == 409:  # a conflicting concurrent update: worth another try
             return TransientError(message, source=SOURCE, item=item or scope, status=status)
         if status == 401:
@@ -262,3 +285,24 @@ def error_message(response: requests.Response | None, status: int) -> str:
                     texts.append(str(data[key]))
     text = "; ".join(t for t in texts if t) or f"Jira answered HTTP {status}"
     return scrub(text)[:500]
+
+
+def field_errors(response: requests.Response | None) -> dict[str, str]:
+    """The ``errors`` map of a Jira ErrorCollection body (field id -> reason), ``{}`` if none."""
+    try:
+        data = response.json() if response is not None else None
+    except ValueError:
+        return {}
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
+
+
+def _log_body(response: requests.Response | None, status: int) -> None:
+    """``--debug``: the refused request and Jira's whole answer, tokens scrubbed by the log format."""
+    if response is None or not _LOG.isEnabledFor(logging.DEBUG):
+        return
+    request = response.request
+    path = (request.path_url if request is not None else "").split("?")[0]
+    kv = {"status": status, "method": request.method if request is not None else "", "path": path,
+          "body": scrub(response.text[:4000])}  # fmt: skip
+    _LOG.debug("jira.response", extra={"kv": kv})

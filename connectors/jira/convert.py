@@ -46,19 +46,31 @@ _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)
 class FieldIds:
     """Custom field ids of one Jira site, resolved by name.
 
-    ``managed`` maps a field *name* (what :attr:`Item.fields` is keyed by) to its id;
-    ``estimate`` is the estimate field's id (e.g. Story Points); ``epic_link`` the Data Center
-    Epic Link field's id.
+    ``managed`` maps a managed field as configured (a name or an id; what :attr:`Item.fields` is
+    keyed by) to its id; ``alternatives`` to further fields sharing that name (research/jira.md
+    §4), and ``scopes`` maps a team-managed project's own field to that project's id: an item reads
+    its project's own field first, else the global one that holds a value (a global field without
+    a context in the project holds none there). ``estimate`` is the estimate field's id (e.g. Story
+    Points); ``epic_link`` the Data Center Epic Link field's id.
     """
 
     managed: Mapping[str, str] = field(default_factory=dict)
     estimate: str | None = None
     epic_link: str | None = None
+    alternatives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    scopes: Mapping[str, str] = field(default_factory=dict)
 
     def ids(self) -> list[str]:
         """Every custom field id the reader must request, without duplicates, in a stable order."""
-        wanted = [*self.managed.values(), self.estimate, self.epic_link]
+        others = [i for ids in self.alternatives.values() for i in ids]
+        wanted = [*self.managed.values(), *others, self.estimate, self.epic_link]
         return list(dict.fromkeys(i for i in wanted if i))
+
+    def candidates(self, name: str, project_id: str | None) -> tuple[str, ...]:
+        """The ids ``name`` may mean in the project with id ``project_id``, its own field first."""
+        every = (self.managed[name], *self.alternatives.get(name, ()))
+        own = tuple(i for i in every if project_id is not None and self.scopes.get(i) == project_id)
+        return own or tuple(i for i in every if i not in self.scopes)
 
 
 def item_from_jira(
@@ -95,9 +107,19 @@ def item_from_jira(
         estimate=_number(fields.get(field_ids.estimate)) if field_ids.estimate else None,
         created=utc_timestamp(fields.get("created")),
         updated=utc_timestamp(fields.get("updated")),
-        fields={name: field_value_text(fields.get(fid)) for name, fid in sorted(field_ids.managed.items())},
+        fields=_managed_values(fields, field_ids),
         native_id=str(raw.get("id") or ""),
     )
+
+
+def _managed_values(fields: Mapping[str, Any], ids: FieldIds) -> dict[str, str | None]:
+    """Each managed field's text value: of the project's own field, else the global one set."""
+    project_id = str((fields.get("project") or {}).get("id") or "") or None
+    values: dict[str, str | None] = {}
+    for name in sorted(ids.managed):
+        texts = (field_value_text(fields.get(fid)) for fid in ids.candidates(name, project_id))
+        values[name] = next((text for text in texts if text is not None), None)
+    return values
 
 
 def _scope(raw: Mapping[str, Any], fields: Mapping[str, Any]) -> str:

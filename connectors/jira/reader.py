@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from roadsync.config.model import JiraConfig
 from roadsync.connectors.jira.client import JiraClient
 from roadsync.connectors.jira.convert import FieldIds, Flavor, item_from_jira, links_from_remote_links
+from roadsync.connectors.jira.site import FieldInfo
 from roadsync.connectors.model import Item, Source
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import NotFoundError, RemoteRefused
@@ -225,7 +226,15 @@ class JiraReader:
             return FieldIds()
         catalog = [f for f in self.client.get("field") or () if isinstance(f, dict)]
         by_name = {str(f.get("name")): str(f.get("id")) for f in catalog if f.get("name")}
-        managed = {name: _field_id(name, by_name, "the managed jira.field") for name in self.managed_fields}
+        infos = [FieldInfo.from_json(f) for f in catalog if f.get("id")]
+        managed: dict[str, str] = {}
+        alternatives: dict[str, tuple[str, ...]] = {}
+        for ref in self.managed_fields:
+            every = [f.id for f in infos if f.id == ref] or _named(infos, ref)
+            if not every:
+                _field_id(ref, by_name, "the managed jira.field")  # raises, naming close names
+            managed[ref], alternatives[ref] = every[0], tuple(every[1:])
+        scopes = {f.id: f.scope for f in infos if f.scope is not None}
         estimate = by_name.get(estimate_name) if estimate_name else None
         if estimate_name and estimate is None and "estimate_field" in self.config.model_fields_set:
             estimate = _field_id(estimate_name, by_name, "jira.estimate_field")
@@ -235,7 +244,9 @@ class JiraReader:
         elif needs_epic_link:
             epic_links = (f for f in catalog if (f.get("schema") or {}).get("custom") == EPIC_LINK_SCHEMA)
             epic_link = next((str(f["id"]) for f in epic_links), None)
-        return FieldIds(managed=managed, estimate=estimate, epic_link=epic_link)
+        return FieldIds(
+            managed=managed, estimate=estimate, epic_link=epic_link, alternatives=alternatives, scopes=scopes
+        )
 
     # -- time zone ------------------------------------------------------------------------
 
@@ -265,6 +276,12 @@ class JiraReader:
             except (NotFoundError, ZoneInfoNotFoundError, ValueError):
                 self._zone = None
         return self._zone
+
+
+def _named(infos: Sequence[FieldInfo], name: str) -> list[str]:
+    """Ids of every field named ``name`` (several fields may share a name: research/jira.md §4)."""
+    exact = [f.id for f in infos if f.name == name]
+    return exact or [f.id for f in infos if f.name.casefold() == name.casefold()]
 
 
 def _field_id(name: str, by_name: Mapping[str, str], setting: str) -> str:

@@ -1,35 +1,75 @@
-"""JiraWriter: all of one item's field changes in one ``PUT /rest/api/{v}/issue/{key}``.
+"""JiraWriter: one item's field changes in one ``PUT /rest/api/{v}/issue/{key}``, each with its
+own outcome.
 
-Each change becomes part of one body ``{"fields": {...}, "update": {...}}``, built by its target's
-kind (:mod:`roadsync.targets`): ``priority`` sets ``fields.priority`` (names checked against
-``/priority``, once per writer), ``label`` and ``components`` add/remove one value with ``update``
-operations (never replacing what people set), ``field`` sets a custom field by id (from ``/field``,
-once per writer). A change a kind cannot write fails alone.
+Each change becomes its part of one body ``{"fields": {...}, "update": {...}}``, built by its
+target's kind (:mod:`roadsync.targets`) against the site's rules (:mod:`.site`): ``priority`` sets
+``fields.priority`` by id from the project's scheme, ``label`` and ``components`` add/remove one
+value with ``update`` operations (never replacing what people set), ``field`` sets a custom field
+(by id; a select by option id from the field's context).
 
-A change that would not change the item as last read is ``skipped`` and nothing is sent; an item
-whose changes are all skipped costs no request. The writer does not re-read the item: the PUT
-is idempotent (add/remove of labels too), so a stale item at worst sends a harmless operation.
-Per-item failures come back as ``failed`` outcomes; only a 401 (which dooms every write) and a
-spent rate-limit budget raise.
+What the site cannot take is never sent: a field off the issue type's edit screen, a priority
+outside the project's scheme, an option outside the field's context, a label Jira cannot store
+(editmeta says so, read once per project and issue type). Those changes are ``unwritable`` with
+the reason, and the rest of the item still goes. When Jira nevertheless refuses the edit (400
+naming fields: the whole edit is refused, research/jira.md §1), the refused fields' changes become
+``unwritable`` with Jira's own reason and the item is sent again without them.
+
+Notifications: every edit mails the issue's watchers unless it says ``notifyUsers=false``, which
+only Jira admins and the project's admins may (403 "To discard the user notification either admin
+or project admin permissions are required." and nothing written: research/jira.md §6). Unless
+``jira.notify_users`` is set, roadsync asks for no mails; where the token may not, Jira's 403 makes
+it send the edit again with mails, once, and remember that project for the run (warned in the log).
+
+A change that would not change the item as last read is ``skipped`` and nothing is sent. Per-item
+failures are ``failed`` outcomes; only a 401 and a spent rate-limit budget raise.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
 from roadsync.config.model import FieldTarget, JiraConfig
-from roadsync.connectors.jira.client import JiraClient
+from roadsync.connectors.jira.client import FieldsRefused, JiraClient
+from roadsync.connectors.jira.site import AmbiguousField, NoSuchField, NotOnScreen, SiteRules
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError
 from roadsync.targets import Refused, kind_of
-from roadsync.targets.base import JiraEdit
+from roadsync.targets.base import SCREEN_REFUSAL, JiraEdit, Unwritable
 
-__all__ = ["JiraWriter"]
+__all__ = ["NOTIFY_REFUSAL", "JiraWriter"]
+
+NOTIFY_REFUSAL = "To discard the user notification either admin or project admin permissions are required."
+_LOG = logging.getLogger("roadsync.connectors.jira")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One change's part of the edit, and the body keys (field ids) it sets."""
+
+    change: FieldChange
+    edit: JiraEdit
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(self.edit.fields) | frozenset(self.edit.update)
+
+
+@dataclass
+class _Sent:
+    """Outcomes of one item's PUTs so far, by change."""
+
+    outcomes: dict[FieldChange, WriteOutcome] = field(default_factory=dict)
+
+    def mark(self, parts: Sequence[_Part], status: OutcomeStatus, error: str | None) -> None:
+        for part in parts:
+            self.outcomes[part.change] = WriteOutcome(part.change, status, error)
 
 
 class JiraWriter:
@@ -54,12 +94,14 @@ class JiraWriter:
     ) -> None:
         self.targets = dict(targets)
         self.concurrency = config.write_concurrency
+        self.notify_users = config.notify_users
         self._connect: Callable[[], JiraClient] = partial(
             JiraClient, config, token, verify=verify, retry=retry
         )
         self._client: JiraClient | None = None
+        self._rules: SiteRules | None = None
         self._priorities: list[str] | None = None
-        self._fields: dict[str, dict[str, Any]] | None = None
+        self._loud: set[str] = set()  # projects where the token may not turn mails off
         self._once = threading.RLock()  # connect and look up once, whichever thread asks first
 
     @property
@@ -70,6 +112,13 @@ class JiraWriter:
                 if self._client is None:
                     self._client = self._connect()
         return self._client
+
+    @property
+    def rules(self) -> SiteRules:
+        with self._once:
+            if self._rules is None:
+                self._rules = SiteRules(self.client.get)
+            return self._rules
 
     @property
     def requests(self) -> int:
@@ -87,67 +136,33 @@ class JiraWriter:
 
     def write(self, item: Item, changes: Sequence[FieldChange]) -> list[WriteOutcome]:
         """Apply ``changes`` to ``item`` in one PUT; one outcome per change, in order."""
-        body = JiraEdit()
-        outcomes: dict[int, WriteOutcome] = {}
-        for index, change in enumerate(changes):
+        parts: list[_Part] = []
+        outcomes: dict[FieldChange, WriteOutcome] = {}
+        for change in changes:
+            part = _Part(change, JiraEdit())
             try:
-                if self._add(body, item, change):
-                    continue
-                outcomes[index] = WriteOutcome(change, "skipped", "already set")
+                if self._add(part.edit, item, change):
+                    parts.append(part)
+                else:
+                    outcomes[change] = WriteOutcome(change, "skipped", "already set")
+            except Unwritable as exc:
+                outcomes[change] = WriteOutcome(change, "unwritable", str(exc))
             except Refused as exc:
-                outcomes[index] = WriteOutcome(change, "failed", str(exc))
-        if body.changes:
-            sent = self._send(item, body)
-            for index, change in enumerate(changes):
-                if index not in outcomes:
-                    outcomes[index] = sent[change]
-        return [outcomes[index] for index in range(len(changes))]
+                outcomes[change] = WriteOutcome(change, "failed", str(exc))
+        if parts:
+            outcomes.update(self._send(item, parts))
+        return [outcomes[change] for change in changes]
 
-    # -- building the body ----------------------------------------------------------------
-
-    def _add(self, body: JiraEdit, item: Item, change: FieldChange) -> bool:
-        """Put ``change`` into ``body`` (its target kind builds its part); False when it would
-        change nothing."""
-        target = self.targets.get(change.field)
-        kind = kind_of(target) if target is not None else None
-        if target is None or kind is None or "jira" not in kind.trackers:
-            raise Refused(f"no Jira target for field '{change.field}'")
-        return kind.jira_edit(body, item, change, target, self)
+    # -- what a target kind may ask (roadsync.targets.base.JiraSite) ----------------------------
 
     @property
     def api_version(self) -> str:
         """The REST API version the site is spoken to in (``2`` or ``3``)."""
         return self.client.api_version
 
-    # -- sending --------------------------------------------------------------------------
-
-    def _send(self, item: Item, body: JiraEdit) -> dict[FieldChange, WriteOutcome]:
-        counter = self.client.counter
-        before = counter.thread_writes()
-        try:
-            self.client.put(f"issue/{item.key}", body.json(), item=item.key)
-        except (BudgetExhausted, AuthError) as exc:
-            if isinstance(exc, BudgetExhausted) or exc.status == 401:
-                raise
-            return self._outcomes(body, "failed", exc.one_line(), counter.thread_writes() - before)
-        except NotFoundError as exc:
-            gone = f"item gone: {item.key} no longer exists or the token cannot see it (HTTP {exc.status})"
-            return self._outcomes(body, "skipped", gone, counter.thread_writes() - before)
-        except TrackerError as exc:
-            return self._outcomes(body, "failed", exc.one_line(), counter.thread_writes() - before)
-        return self._outcomes(body, "applied", None, counter.thread_writes() - before)
-
-    @staticmethod
-    def _outcomes(
-        body: JiraEdit, status: OutcomeStatus, error: str | None, requests: int
-    ) -> dict[FieldChange, WriteOutcome]:
-        # The PUT's requests are booked on the first change it carried, so sums stay exact.
-        return {
-            change: WriteOutcome(change, status, error, requests if index == 0 else 0)
-            for index, change in enumerate(body.changes)
-        }
-
-    # -- lookups (once per writer) --------------------------------------------------------
+    @property
+    def flavor(self) -> str:
+        return self.client.flavor
 
     def priorities(self) -> list[str]:
         """The site's priority names, from one ``/priority`` call."""
@@ -157,10 +172,110 @@ class JiraWriter:
                 self._priorities = [str(p["name"]) for p in answer if isinstance(p, dict) and p.get("name")]
             return self._priorities
 
-    def custom_fields(self) -> dict[str, dict[str, Any]]:
-        """The site's fields by name, from one ``/field`` call."""
+    def editmeta(self, item: Item) -> Mapping[str, Any] | None:
+        return self.rules.editmeta(item)
+
+    def field(self, item: Item, ref: str) -> Mapping[str, Any]:
+        try:
+            return self.rules.field_for(item, ref).to_json()
+        except NoSuchField:
+            raise Refused(f"Jira has no field named '{ref}'") from None
+        except AmbiguousField as exc:
+            raise Refused(str(exc)) from None
+        except NotOnScreen as exc:
+            ids = ", ".join(c.id for c in exc.candidates)
+            kind = item.issue_type or "this issue type"
+            raise Unwritable(
+                f"{SCREEN_REFUSAL.format(exc.candidates[0].id)} (no field named {ref} ({ids}) is on the "
+                f"edit screen of {kind} in {item.scope})"
+            ) from None
+
+    # -- building the body ------------------------------------------------------------------------
+
+    def _add(self, edit: JiraEdit, item: Item, change: FieldChange) -> bool:
+        """Put ``change`` into ``edit`` (its target kind builds it); False when it would change nothing."""
+        target = self.targets.get(change.field)
+        kind = kind_of(target) if target is not None else None
+        if target is None or kind is None or "jira" not in kind.trackers:
+            raise Refused(f"no Jira target for field '{change.field}'")
+        return kind.jira_edit(edit, item, change, target, self)
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def _send(self, item: Item, parts: list[_Part]) -> dict[FieldChange, WriteOutcome]:
+        """PUT the parts; when Jira refuses named fields, their changes are ``unwritable`` with
+        Jira's reason and the rest goes again (at most once per part)."""
+        counter = self.client.counter
+        before = counter.thread_writes()
+        sent = _Sent()
+        pending = list(parts)
+        while pending:
+            try:
+                self._put(item, _merged(pending))
+            except FieldsRefused as exc:
+                refused = [p for p in pending if p.keys & exc.field_errors.keys()]
+                if not refused:
+                    sent.mark(pending, "failed", exc.one_line())
+                    break
+                for part in refused:
+                    reasons = [exc.field_errors[key] for key in sorted(part.keys & exc.field_errors.keys())]
+                    sent.mark([part], "unwritable", "; ".join(reasons))
+                pending = [p for p in pending if p not in refused]
+                continue
+            except (BudgetExhausted, AuthError) as exc:
+                if isinstance(exc, BudgetExhausted) or exc.status == 401:
+                    raise
+                sent.mark(pending, "failed", exc.one_line())
+            except NotFoundError as exc:
+                why = f"item gone: {item.key} no longer exists or the token cannot see it (HTTP {exc.status})"
+                sent.mark(pending, "skipped", why)
+            except TrackerError as exc:
+                sent.mark(pending, "failed", exc.one_line())
+            else:
+                sent.mark(pending, "applied", None)
+            break
+        return _book(sent.outcomes, parts, counter.thread_writes() - before)
+
+    def _put(self, item: Item, body: dict[str, Any]) -> None:
+        """One PUT, asking for no mails unless the settings or the project say otherwise."""
+        quiet = not self.notify_users and item.scope not in self._loud
+        try:
+            params = {"notifyUsers": "false"} if quiet else None
+            self.client.put(f"issue/{item.key}", body, item=item.key, params=params)
+        except TrackerError as exc:
+            if not (quiet and exc.status == 403 and NOTIFY_REFUSAL in exc.message):
+                raise
+            self._mails_kept(item.scope)
+            self.client.put(f"issue/{item.key}", body, item=item.key)
+
+    def _mails_kept(self, project: str) -> None:
         with self._once:
-            if self._fields is None:
-                answer = self.client.get("field") or []
-                self._fields = {str(f["name"]): f for f in answer if isinstance(f, dict) and f.get("name")}
-            return self._fields
+            first = project not in self._loud
+            self._loud.add(project)
+        if first:
+            kv = {
+                "project": project,
+                "reason": "the token may not turn notifications off there (it needs Administer Projects)",
+                "fix": "grant it, or set jira.notify_users = true to accept the mails",
+            }
+            _LOG.warning("jira.notifications.sent", extra={"kv": kv})
+
+
+def _merged(parts: Sequence[_Part]) -> dict[str, Any]:
+    """One edit body from the parts (``update`` operations of a field concatenated)."""
+    merged = JiraEdit()
+    for part in parts:
+        merged.fields.update(part.edit.fields)
+        for key, operations in part.edit.update.items():
+            merged.update.setdefault(key, []).extend(operations)
+    return merged.json()
+
+
+def _book(
+    outcomes: dict[FieldChange, WriteOutcome], parts: Sequence[_Part], requests: int
+) -> dict[FieldChange, WriteOutcome]:
+    """The PUTs' requests are booked on the item's first change, so sums stay exact."""
+    first = parts[0].change
+    booked = outcomes[first]
+    outcomes[first] = WriteOutcome(booked.change, booked.status, booked.error, requests)
+    return outcomes

@@ -94,6 +94,7 @@ class JiraConfig(Strict):
     epic_link_field: str | None = None
     write_concurrency: int = Field(default=8, ge=1, le=32)
     timeout_s: float = Field(default=30.0, gt=0, le=MAX_TIMEOUT_S)
+    notify_users: bool = False
 
 
 class GithubProjectConfig(Strict):

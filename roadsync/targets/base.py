@@ -29,6 +29,7 @@ from roadsync.config.model import FieldTarget
 from roadsync.connectors.model import Item
 
 __all__ = [
+    "SCREEN_REFUSAL",
     "Current",
     "DoctorProbe",
     "GithubDoctor",
@@ -40,8 +41,10 @@ __all__ = [
     "Refused",
     "TargetContext",
     "TargetKind",
+    "Unwritable",
     "allowed_values",
     "missing",
+    "require_on_screen",
 ]
 
 T = TypeVar("T")
@@ -80,8 +83,14 @@ class TargetContext:
 
 
 class Refused(Exception):
-    """A change that cannot be written (unknown priority, bad number, missing option); the
-    message is the outcome's one-line reason."""
+    """A change that cannot be written (unknown field, bad number, ambiguous name); the message is
+    the outcome's one-line reason (a ``failed`` outcome)."""
+
+
+class Unwritable(Refused):
+    """A change the site refuses for a reason of its configuration (not on the issue type's edit
+    screen, a priority outside the project's scheme, an option outside the field's context, a label
+    Jira cannot store): an ``unwritable`` outcome whose message is the tracker's reason."""
 
 
 @dataclass
@@ -105,14 +114,31 @@ class JiraEdit:
 
 
 class JiraSite(Protocol):
-    """What a kind may ask of the Jira writer: the site's lookups (each sent once per writer)."""
+    """What a kind may ask of the Jira writer: the site's rules, each looked up once per writer
+    (:class:`roadsync.connectors.jira.site.SiteRules`)."""
 
     @property
     def api_version(self) -> str: ...
 
-    def priorities(self) -> list[str]: ...
+    @property
+    def flavor(self) -> str:
+        """``cloud`` or ``datacenter`` (Jira words some refusals differently)."""
+        ...
 
-    def custom_fields(self) -> dict[str, dict[str, Any]]: ...
+    def priorities(self) -> list[str]:
+        """The site's priority names (``/priority``): the check when editmeta cannot be read."""
+        ...
+
+    def editmeta(self, item: Item) -> Mapping[str, Any] | None:
+        """What an edit of ``item`` may set (editmeta ``fields`` of its project and issue type),
+        or ``None`` when it cannot be read (then Jira decides on the PUT)."""
+        ...
+
+    def field(self, item: Item, ref: str) -> Mapping[str, Any]:
+        """The ``/field`` entry that ``ref`` (a name or ``customfield_N``) means on ``item``:
+        a team-managed project's own field first, else the one on the edit screen. Raises
+        :class:`Refused` for an unknown field and for a name two fields there share."""
+        ...
 
 
 class GithubSite(Protocol):
@@ -277,6 +303,26 @@ class TargetKind:
 
     def doctor_github(self, doctor: GithubDoctor, targets: Sequence[tuple[str, FieldTarget]]) -> None:
         """Preflight checks of this kind's GitHub targets (reads only)."""
+
+
+SCREEN_REFUSAL = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
+"""Jira's answer to an edit of a field that is off the issue's edit screen, has no context there
+or is unknown (Cloud and Data Center alike; research/jira.md §1)."""
+
+
+def require_on_screen(
+    meta: Mapping[str, Any] | None, field_id: str, item: Item, label: str
+) -> Mapping[str, Any]:
+    """``field_id``'s editmeta entry for ``item``; :class:`Unwritable` when editmeta was read and
+    lacks it (``{}`` when editmeta is unknown: Jira decides)."""
+    if meta is None:
+        return {}
+    entry = meta.get(field_id)
+    if not isinstance(entry, Mapping):
+        kind = item.issue_type or "this issue type"
+        raise Unwritable(f"{SCREEN_REFUSAL.format(field_id)} ({label} is not on the edit screen of {kind} "
+                         f"in {item.scope})")  # fmt: skip
+    return entry
 
 
 def missing(wanted: Sequence[str], have: Iterable[str]) -> list[str]:

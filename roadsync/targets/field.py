@@ -1,7 +1,12 @@
-"""A Jira custom field, by name: single-select ``{"value": new}``, number, text; ``None`` clears.
+"""A Jira custom field, by name or id: single-select ``{"id": option}``, number, text; ``None`` clears.
 
-The field's id and type come from ``GET /rest/api/{v}/field`` (once per writer); a text area takes
-Atlassian Document Format in API v3. Source: "Edit issue" and "Get fields",
+``field`` is a name (``"Alignment"``) or an id (``"customfield_10020"``). A name resolves per
+project (:meth:`~roadsync.targets.base.JiraSite.field`): a team-managed project's own field wins
+there, else the field on the issue's edit screen; a name two fields there share is an error that
+lists them. A select takes only the options of the field's context for the issue's project and
+issue type (editmeta ``allowedValues``); others are refused as Jira refuses them (Cloud "Specify a
+valid 'id' or 'name' for <Field>", DC "Option value 'x' is not valid": research/jira.md §2, §4).
+A text area takes Atlassian Document Format in API v3. Source: "Edit issue" and "Get fields",
 https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put
 https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-get
 """
@@ -23,8 +28,10 @@ from roadsync.targets.base import (
     Refused,
     TargetContext,
     TargetKind,
+    Unwritable,
     allowed_values,
     missing,
+    require_on_screen,
 )
 
 __all__ = ["CustomField", "field_value"]
@@ -60,10 +67,14 @@ class CustomField(TargetKind):
         name = target.field or change.field
         if item.fields.get(name) == change.new and name in item.fields:
             return False
-        meta = site.custom_fields().get(name)
-        if meta is None:
-            raise Refused(f"Jira has no field named '{name}'")
-        edit.fields[str(meta["id"])] = _value(meta, change.new, site.api_version)
+        meta = site.field(item, name)
+        field_id = str(meta["id"])
+        label = f"{meta.get('name')} ({field_id})"
+        entry = require_on_screen(site.editmeta(item), field_id, item, label)
+        if meta.get("schema", {}).get("type") == "option" and change.new is not None and entry:
+            edit.fields[field_id] = _option(entry, str(meta.get("name")), change.new, item, site.flavor)
+        else:
+            edit.fields[field_id] = _value(meta, change.new, site.api_version)
         edit.changes.append(change)
         return True
 
@@ -74,6 +85,22 @@ class CustomField(TargetKind):
         by_name = {str(f.get("name")): f for f in catalog if isinstance(f, dict)}
         for name, target in targets:
             _check_field(doctor, name, target, by_name)
+
+
+def _option(entry: Mapping[str, Any], name: str, new: str, item: Item, flavor: str) -> dict[str, str]:
+    """``{"id"}`` of option ``new`` among the allowed values of the field's context for ``item``
+    (``{"value"}`` when editmeta lists none); :class:`Unwritable` in Jira's words otherwise."""
+    if "allowedValues" not in entry:
+        return {"value": new}
+    options = {str(v.get("value")): str(v.get("id")) for v in entry["allowedValues"] if isinstance(v, dict)}
+    if new in options:
+        return {"id": options[new]}
+    said = f"Option value '{new}' is not valid"
+    if flavor == "cloud":
+        said = f"Specify a valid 'id' or 'name' for {name}"
+    kind = item.issue_type or "this issue type"
+    raise Unwritable(f"{said} ({new} is not an option of {name} for {kind} in {item.scope}; "
+                     f"it has {', '.join(options) or 'none'})")  # fmt: skip
 
 
 def _value(meta: Mapping[str, Any], new: str | None, api_version: str) -> Any:

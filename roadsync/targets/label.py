@@ -4,7 +4,10 @@ roadsync owns at most one label with the prefix per item; several are ambiguous 
 written). A change removes ``old`` and adds ``new`` one by one, never replacing the set:
 
 - Jira: ``update.labels`` ``remove``/``add`` operations in the issue's one PUT ("Edit issue",
-  https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put);
+  https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put).
+  Jira cannot store a label with whitespace (Cloud: "The label 'x y' can't contain spaces.", Data
+  Center: "... contains spaces which is invalid.") or longer than 255 characters (research/jira.md
+  §5): ``validate`` refuses such a prefix or value, and such a label is never sent;
 - GitHub: one ``POST /repos/o/r/issues/n/labels`` with the item's adds, then ``DELETE
   …/labels/{name}`` per remove (a 404 there means it is gone already). Repo labels are listed once
   per repo; a missing one is created first with a colour (``POST /repos/o/r/labels``; a 422
@@ -33,10 +36,12 @@ from roadsync.targets.base import (
     Problem,
     TargetContext,
     TargetKind,
+    Unwritable,
     missing,
+    require_on_screen,
 )
 
-__all__ = ["Label", "label_colour"]
+__all__ = ["JIRA_LABEL_MAX", "Label", "jira_label_refusal", "label_colour"]
 
 
 def label_colour(seed: str) -> str:
@@ -80,6 +85,8 @@ class Label(TargetKind):
             yield (("prefix",), f'target `label` needs a prefix (e.g. prefix = "{context.name}/")')
         if context.tracker == "github":
             yield from self._too_long(target, context)
+        if context.tracker == "jira":
+            yield from self._jira_refusals(target, context)
         yield from super().problems(target, context)
 
     def _too_long(self, target: FieldTarget, context: TargetContext) -> Iterator[Problem]:
@@ -92,6 +99,23 @@ class Label(TargetKind):
                        f"GitHub label `{native}` {len(native)} characters long; GitHub allows at most "
                        f"{LABEL_NAME_MAX}: shorten the prefix or the id, or map it in `values`")  # fmt: skip
 
+    def _jira_refusals(self, target: FieldTarget, context: TargetContext) -> Iterator[Problem]:
+        """A prefix or value that makes a label Jira cannot store: whitespace, over 255 characters."""
+        prefix = target.prefix or ""
+        if any(ch.isspace() for ch in prefix):
+            fixed = "".join(prefix.split()) or "theme:"
+            yield (("prefix",), f"Jira labels cannot contain spaces, so no label with prefix {prefix!r} "
+                   f"can be written; use e.g. {fixed!r}")  # fmt: skip
+            return
+        wanted = context.theme_ids if context.name == "theme" else context.known_values
+        for value in wanted:
+            native = self.to_native(target, value) or ""
+            if jira_label_refusal(native, "cloud"):
+                where = ("values", value) if value in target.values else ("prefix",)
+                yield (where, f"{context.name} `{value}` makes the Jira label {native!r}, which Jira "
+                       f"cannot store (no spaces, at most {JIRA_LABEL_MAX} characters): shorten or map it "
+                       "in `values`")  # fmt: skip
+
     # -- writes --------------------------------------------------------------------------------
 
     def jira_edit(self, edit: JiraEdit, item: Item, change: FieldChange, target: FieldTarget,
@@ -100,6 +124,11 @@ class Label(TargetKind):
         adds = change.new is not None and change.new not in item.labels
         if not (removes or adds):
             return False
+        if adds and change.new is not None:
+            refusal = jira_label_refusal(change.new, site.flavor)
+            if refusal:
+                raise Unwritable(refusal)
+        require_on_screen(site.editmeta(item), "labels", item, "Labels")
         if change.old is not None and change.old != change.new:
             edit.operation("labels", "remove", change.old)
         if change.new is not None and change.new != change.old:
@@ -179,3 +208,18 @@ def _list_repo_labels(site: GithubSite, repo: str) -> set[str]:
 def _already_exists(data: object) -> bool:
     errors = data.get("errors") if isinstance(data, dict) else None
     return any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors or ())
+
+
+JIRA_LABEL_MAX = 255
+
+
+def jira_label_refusal(label: str, flavor: str) -> str | None:
+    """Jira's refusal of ``label`` (whitespace, or longer than 255 characters), None when it can
+    store it; the texts are Jira Cloud's and Data Center's own (research/jira.md §5)."""
+    if not label or any(ch.isspace() for ch in label):
+        if flavor == "cloud":
+            return f"The label '{label}' can't contain spaces."
+        return f"The label '{label}' contains spaces which is invalid."
+    if len(label) > JIRA_LABEL_MAX:
+        return f"The label '{label}' exceeds the maximum length for a single label of 255 characters."
+    return None

@@ -60,7 +60,8 @@ def render_html(report: Report) -> str:
         f'<div class="grid-2">{_drift_kinds(report)}'
         f'<div class="column">{_alignment(report)}{_signals(report)}'
         "</div></div>",
-        _coverage(report), _unaligned(report), _findings(report), _plan(report), _footer(report),
+        _coverage(report), _unaligned(report), _findings(report), _plan(report), _not_written(report),
+        _footer(report),
     ])  # fmt: skip
     return (
         "<!DOCTYPE html>\n"
@@ -158,8 +159,8 @@ def _kpis(report: Report) -> str:
         changes = _kpi("Changes", str(report.changes_pending), "pending: run <code>roadsync apply</code>")
     else:
         failed = report.changes_pending
-        changes = _kpi("Changes", str(report.changes_applied), f"applied · {failed} failed",
-                       "bad" if failed else "good")  # fmt: skip
+        rest = f"applied · {failed} failed · {report.applied.unwritable} unwritable"
+        changes = _kpi("Changes", str(report.changes_applied), rest, "bad" if failed else "good")
     return '<section class="kpis">' + "".join([
         _kpi("Open items", str(summary.get("open_items", 0)), f"of {summary.get('items', 0)} in scope"),
         _kpi("Aligned", percent(share), aligned, extra=meter),
@@ -334,6 +335,24 @@ def _plan(report: Report) -> str:
     return _panel(
         "Plan", f"{len(changes)} changes {verb}", _table("plan", headers, rows, len(changes), "changes")
     )
+
+
+def _not_written(report: Report) -> str:
+    """The changes the apply did not apply, with their result and the tracker's reason."""
+    outcomes = report.not_written
+    if not outcomes:
+        return ""
+    rows = [
+        f'<tr data-item="{_e(o.change.item)}"><td>{_item_link(report, o.change.item)}</td>'
+        f"<td><code>{_e(o.change.field)}</code></td>"
+        f'<td class="move"><span class="old">{_e(value(o.change.old))}</span><span class="arrow">→</span>'
+        f'<span class="new">{_e(value(o.change.new))}</span></td>'
+        f"<td><code>{_e(o.status)}</code></td><td class=\"reason\">{_e(o.error or '—')}</td></tr>"
+        for o in outcomes[:MAX_TABLE_ROWS]
+    ]
+    headers = [("Item", ""), ("Field", ""), ("Old → new", ""), ("Result", ""), ("Reason", "")]
+    table = _table("not-written", headers, rows, len(outcomes), "changes")
+    return _panel("Not written", f"{len(outcomes)} changes not applied", table)
 
 
 def _footer(report: Report) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from roadsync.changes import FieldChange
+from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.escaping import markdown as markdown_text
 from roadsync.escaping import markdown_code
 from roadsync.mappings.coverage import ThemeCoverage
@@ -53,7 +53,9 @@ def render_markdown(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     """The report as Markdown of at most ``max_bytes`` UTF-8 bytes (raises ``ValueError`` when
     even the headings cannot fit, which only a tiny limit causes)."""
     top = _top(report)
-    sections = [_roadmap(report), _trend(report), *_drift_sections(report), _changes(report)]
+    sections = [
+        _roadmap(report), _trend(report), *_drift_sections(report), _changes(report), *_not_written(report),
+    ]  # fmt: skip
     reserve = _size(top) + sum(section.fixed_size() for section in sections) + _NOTICE_ROOM
     if reserve > max_bytes:
         raise ValueError(f"max_bytes={max_bytes} cannot hold the report's headings ({reserve} bytes)")
@@ -147,9 +149,7 @@ def _top(report: Report) -> str:
         _row(["Changes pending", str(report.changes_pending)]),
     ]
     if applied is not None:
-        skipped, failed = applied.skipped, applied.failed
-        detail = f"{report.changes_applied} ({skipped} skipped, {failed} failed)"
-        lines.append(_row(["Changes applied", detail]))
+        lines.append(_row(["Changes applied", text(report.apply_line)]))
     lines.append(_row(["Drift findings", f"**{report.drift_total}**"]))
     found = [(kind, n) for kind, n in report.drift_counts.items() if n]
     if found:
@@ -240,6 +240,23 @@ def _changes(report: Report) -> _Section:
         head = f"{title}<details><summary>{count} changes</summary>\n\n{header}"
         return _Section(head, rows, "\n</details>\n", "changes")
     return _Section(title + header, rows, "", "changes")
+
+
+def _not_written(report: Report) -> Iterator[_Section]:
+    """The changes the apply did not apply, with their result and the tracker's reason."""
+    outcomes = report.not_written
+    if not outcomes:
+        return
+    header = "| Item | Field | Old | New | Result | Reason |\n| --- | --- | --- | --- | --- | --- |\n"
+    rows = [_not_written_row(report, outcome) for outcome in outcomes]
+    yield _Section(f"\n### Not written ({len(outcomes)})\n\n{header}", rows, "", "changes")
+
+
+def _not_written_row(report: Report, outcome: WriteOutcome) -> str:
+    change = outcome.change
+    moved = [code(value(change.old)), code(value(change.new))]
+    result = [code(outcome.status), text(outcome.error or "—")]
+    return _row([_link(report, change.item), code(change.field), *moved, *result])
 
 
 def _change_row(report: Report, change: FieldChange) -> str:

@@ -56,8 +56,11 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         soft_wrap=False,
     )
     # Plain text prints the links out; a colour terminal makes the item keys clickable instead.
-    for part in (_headline(report), _roadmap(report), _trend(report), _drift(report, links=not color),
-                 _plan(report)):  # fmt: skip
+    parts = [_headline(report), _roadmap(report), _trend(report), _drift(report, links=not color),
+             _plan(report)]  # fmt: skip
+    if report.not_written:
+        parts.append(_not_written(report))
+    for part in parts:
         console.print(part)
         console.print()
     # Padding spaces at line ends are noise in files and diffs.
@@ -73,7 +76,7 @@ def _headline(report: Report) -> RenderableType:
         (f" ({summary.get('open_items', 0)} open)", "dim"),
         ("   Aligned ", "dim"), (percent(summary.get("aligned_share")), "bold"),
         ("   Changes ", "dim"), (f"{report.changes_pending} pending", "bold"),
-        (f", {report.changes_applied} applied" if report.applied is not None else "", "bold"),
+        (f"; {report.apply_line}" if report.applied is not None else "", "bold"),
         ("   Drift ", "dim"), (str(report.drift_total), "bold red" if report.drift_total else "bold green"),
     )  # fmt: skip
     found = [(kind, n) for kind, n in report.drift_counts.items() if n]
@@ -190,4 +193,23 @@ def _plan(report: Report) -> RenderableType:
         move = Text.assemble((old, "red"), " → ", (new, "green"))
         table.add_row(Text(terminal(change.item), style=Style(link=url) if url else ""),
                       Text(terminal(change.field)), move, Text(terminal(change.rule or "—")))  # fmt: skip
+    return table
+
+
+def _not_written(report: Report) -> RenderableType:
+    """Every change the apply did not apply, with its result and the tracker's reason."""
+    outcomes = report.not_written
+    table = Table(title=f"Not written: {len(outcomes)} changes", title_justify="left", title_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)  # fmt: skip
+    table.add_column("Item", no_wrap=True)
+    table.add_column("Field", no_wrap=True)
+    table.add_column("Old → New", overflow="fold")
+    table.add_column("Result", no_wrap=True)
+    table.add_column("Reason", overflow="fold")
+    for outcome in outcomes:
+        change = outcome.change
+        move = Text.assemble((value(change.old), "red"), " → ", (value(change.new), "green"))
+        style = "yellow" if outcome.status in ("unwritable", "skipped") else "bold red"
+        table.add_row(Text(change.item), Text(change.field), move, Text(outcome.status, style=style),
+                      Text(outcome.error or "—"))  # fmt: skip
     return table

@@ -107,8 +107,9 @@ def test_label_removal_and_text_number_fields(flavor: Flavor) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_unknown_priority_fails_that_change_only(flavor: Flavor) -> None:
-    """An unknown priority name fails its change with the known names; the other change is written."""
+def test_priority_outside_the_scheme_is_unwritable_that_change_only(flavor: Flavor) -> None:
+    """A priority the project's scheme lacks is an unwritable change in Jira's words, with the
+    scheme's names; the item's other change is written."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-1")
         outcomes = writer(site).write(
@@ -120,8 +121,9 @@ def test_unknown_priority_fails_that_change_only(flavor: Flavor) -> None:
         )
         assert outcomes[0] == WriteOutcome(
             outcomes[0].change,
-            "failed",
-            "Jira has no priority 'Urgent' (known: Highest, High, Medium, Low, Lowest)",
+            "unwritable",
+            "The priority selected is invalid. (Urgent is not in PAY's priority scheme; "
+            "it has Highest, High, Medium, Low, Lowest)",
         )
         assert outcomes[1].status == "applied"
         assert read(site, "PAY-1").priority == "Medium"
@@ -139,13 +141,18 @@ def test_deleted_item_is_skipped_as_gone(flavor: Flavor) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_invalid_value_fails_with_jiras_message(flavor: Flavor) -> None:
-    """A select option Jira refuses (400) fails the item's changes with Jira's own words, no raise."""
+def test_option_outside_the_context_is_unwritable_in_jiras_words(flavor: Flavor) -> None:
+    """A select option the field's context lacks is an unwritable change in the flavour's words
+    (Cloud "Specify a valid 'id' or 'name'", DC "Option value ... is not valid"), nothing sent."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-1")
         outcomes = writer(site).write(item, [FieldChange("PAY-1", "alignment", "checkout", "no-such-option")])
-    assert [o.status for o in outcomes] == ["failed"]
-    assert "HTTP 400" in (outcomes[0].error or "")
+        writes = site.stats.snapshot()["jira"]["writes"]
+    said = "Option value 'no-such-option'"
+    if flavor == "cloud":
+        said = "Specify a valid 'id' or 'name' for Theme"
+    assert [o.status for o in outcomes] == ["unwritable"] and said in (outcomes[0].error or "")
+    assert writes == 0
 
 
 def test_bad_token_raises_auth_error() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
 from roadsync.connectors.model import Item
 from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme
@@ -21,6 +22,7 @@ from roadsync.sync.apply import ApplySummary
 from roadsync.sync.model import DRIFT_KINDS
 from roadsync.sync.pipeline import make_plan
 from roadsync.sync.pull import PullResult, SourcePull
+from roadsync.sync.refusals import Refusal, hold_back
 from roadsync.sync.render import render
 from roadsync.sync.report import Report, build_report
 
@@ -86,9 +88,24 @@ ITEMS = [
 ]  # fmt: skip
 
 
-def sample_report(applied: dict[str, int] | None = None) -> Report:
-    """The fixed dataset as a report: every render test starts from this."""
-    plan = make_plan(ITEMS, ROADMAP, FIELDS, WRITTEN)
+REFUSED = {
+    ("PAY-6", "theme"): Refusal(
+        "theme/search",
+        "Field 'labels' cannot be set. It is not on the appropriate screen, or unknown.",
+        "2024-04-30T09:00:00Z",
+    )
+}
+FAILED = WriteOutcome(FieldChange("acme/web#13", "priority", "priority/P3", "priority/P1"), "failed",
+                      "GitHub answered HTTP 502 (source github, item acme/web#13)")  # fmt: skip
+UNWRITABLE = WriteOutcome(FieldChange("PAY-7", "theme", None, "theme/legacy-billing"), "unwritable",
+                          "Field 'labels' cannot be set. It is not on the appropriate screen, or unknown. "
+                          "(Labels is not on the edit screen of Task in PAY)")  # fmt: skip
+
+
+def sample_report(applied: dict[str, Any] | None = None) -> Report:
+    """The fixed dataset as a report (one change held back by a remembered refusal): every render
+    test starts from this."""
+    plan = hold_back(make_plan(ITEMS, ROADMAP, FIELDS, WRITTEN), REFUSED)
     pulled = PullResult({
         "jira": SourcePull("jira", fetched=9, total=9, requests=2),
         "github": SourcePull("github", fetched=4, total=4, requests=3),
@@ -121,7 +138,8 @@ def test_report_matches_golden(fmt: str, name: str) -> None:
 
 def test_applied_table_matches_golden() -> None:
     """After apply, the terminal report shows what was written and what still pends."""
-    report = sample_report(applied={"applied": 7, "skipped": 0, "failed": 1})
+    counts = {"applied": 6, "skipped": 0, "failed": 1, "unwritable": 1}
+    report = sample_report(applied={**counts, "not_written": (FAILED, UNWRITABLE)})
     assert_golden("report-applied.txt", render(report, "table"))
 
 

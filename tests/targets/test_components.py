@@ -92,12 +92,14 @@ def test_writer_adds_and_removes_one_component_keeping_the_others(flavor: Flavor
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_a_component_the_project_lacks_fails_that_change_only(flavor: Flavor) -> None:
-    """Jira refuses an unknown component name (HTTP 400); the outcome says so and nothing changes."""
+def test_a_component_the_project_lacks_is_unwritable_that_change_only(flavor: Flavor) -> None:
+    """Jira refuses an unknown component name (HTTP 400 naming the field): the change is
+    unwritable with Jira's reason and nothing changes."""
     issues: Any = [{"key": "PAY-1", "type": "Story", "summary": "Refunds", "components": ["api"]}]
     with serve_jira(site_fixture(issues), flavor) as site:
         outcomes = _writer(site).write(read(site, "PAY-1"), [FieldChange("PAY-1", "theme", None, "Nope")])
-        assert outcomes[0].status == "failed" and "Nope" in (outcomes[0].error or "")
+        assert outcomes[0].status == "unwritable"
+        assert outcomes[0].error == "Component name 'Nope' is not valid"
         assert read(site, "PAY-1").components == ("api",)
 
 
