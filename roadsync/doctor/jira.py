@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import requests
@@ -34,6 +35,7 @@ from roadsync.doctor.preflight import (
 )
 from roadsync.errors import NotFoundError
 from roadsync.targets import kind_of, kinds_on
+from roadsync.targets.base import Screen
 
 __all__ = ["jira_checks"]
 
@@ -45,6 +47,8 @@ class _Project:
     sample: str | None = None
     editmeta: Mapping[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    id: str = ""
+    issue_types: list[str] = field(default_factory=list)
 
 
 def jira_checks(settings: Settings, token: str) -> list[Check]:
@@ -118,7 +122,7 @@ def _projects(probe: Probe, client: JiraClient, config: JiraConfig, settings: Se
     for key in config.projects:
         check = f"project {key}"
         try:
-            client.get(f"project/{key}", scope=key)
+            answer = client.get(f"project/{key}", scope=key)
         except NotFoundError:
             shown = ", ".join(keys[:10]) or "none"
             probe.add(check, "fail", f"project {key} does not exist or this token cannot see it",
@@ -127,8 +131,9 @@ def _projects(probe: Probe, client: JiraClient, config: JiraConfig, settings: Se
         except Exception as exc:  # a roadsync error other than not-found: record and move on
             probe.failed(check, _as_error(exc))
             continue
-        project = _Project(key)
-        _permissions(probe, client, project, edit_level)
+        pid = str(answer.get("id") or "") if isinstance(answer, dict) else ""
+        project = _Project(key, id=pid, issue_types=_issue_types(answer, config))
+        _permissions(probe, client, project, edit_level, config)
         _sample(probe, client, config, project)
         found.append(project)
     return found
@@ -140,14 +145,27 @@ def _as_error(exc: Exception) -> Any:
     return exc if isinstance(exc, RoadsyncError) else TrackerError(f"{type(exc).__name__}", source="jira")
 
 
-def _permissions(probe: Probe, client: JiraClient, project: _Project, edit_level: Level) -> None:
+def _issue_types(answer: Any, config: JiraConfig) -> list[str]:
+    """The project's issue type names (``GET /project/{key}``'s ``issueTypes``), sub-tasks only
+    when the pull reads them."""
+    types = answer.get("issueTypes") if isinstance(answer, dict) else None
+    return [str(t.get("name")) for t in types or () if isinstance(t, dict) and t.get("name")
+            and (config.include_subtasks or not t.get("subtask"))]  # fmt: skip
+
+
+_PERMISSIONS = ("BROWSE_PROJECTS", "EDIT_ISSUES", "ADMINISTER_PROJECTS", "ADMINISTER")
+
+
+def _permissions(
+    probe: Probe, client: JiraClient, project: _Project, edit_level: Level, config: JiraConfig
+) -> None:
     check = f"project {project.key}"
-    params = {"projectKey": project.key, "permissions": "BROWSE_PROJECTS,EDIT_ISSUES"}
+    params = {"projectKey": project.key, "permissions": ",".join(_PERMISSIONS)}
     answer = probe.guard(check, lambda: client.get("mypermissions", params, scope=project.key))
     if answer is None:
         return
     have = {name: bool((answer.get("permissions") or {}).get(name, {}).get("havePermission"))
-            for name in ("BROWSE_PROJECTS", "EDIT_ISSUES")}
+            for name in _PERMISSIONS}
     if not have["BROWSE_PROJECTS"]:
         probe.add(check, "fail", f"the token cannot browse {project.key}",
                   f"grant the bot account Browse Projects in {project.key}'s permission scheme")
@@ -158,6 +176,26 @@ def _permissions(probe: Probe, client: JiraClient, project: _Project, edit_level
                   "(or keep every managed field on policy \"report\")")
     else:
         probe.add(check, "ok", "browse and edit issues")
+    _notifications(probe, project.key, have, config)
+
+
+def _notifications(probe: Probe, project: str, have: Mapping[str, bool], config: JiraConfig) -> None:
+    """Whether roadsync's edits in ``project`` will mail the issues' watchers, and why: turning
+    mails off (``notifyUsers=false``) needs Administer Jira or Administer Projects there
+    (research/jira.md §6; asked per project, as a project permission asked site-wide is true when
+    held anywhere)."""
+    check = f"notifications in {project}"
+    if config.notify_users:
+        probe.add(check, "info", "on: every edit mails the issue's watchers (jira.notify_users = true)")
+    elif have["ADMINISTER"] or have["ADMINISTER_PROJECTS"]:
+        role = "a Jira admin" if have["ADMINISTER"] else f"an admin of {project}"
+        probe.add(check, "ok", f"off: roadsync's edits send no mails (the token is {role}, so it may ask "
+                  "Jira not to notify)")  # fmt: skip
+    else:
+        probe.add(check, "warn", f"on: every edit in {project} mails the issue's watchers, because turning "
+                  f"mails off needs Administer Projects in {project}",
+                  f"grant the bot account Administer Projects in {project}, or set jira.notify_users = true "
+                  "to accept the mails")  # fmt: skip
 
 
 def _sample(probe: Probe, client: JiraClient, config: JiraConfig, project: _Project) -> None:
@@ -199,6 +237,7 @@ class _Doctor:
     client: JiraClient
     settings: Settings
     projects: list[_Project]
+    _screens: list[Screen] | None = None
 
     def needed(self, name: str, target: FieldTarget) -> list[str]:
         return needed_values(self.settings, name, target)
@@ -206,8 +245,38 @@ class _Doctor:
     def editmeta(self, project: _Project) -> Mapping[str, Any] | None:
         return _editmeta(self.probe, self.client, project)
 
+    def screens(self) -> list[Screen]:
+        """Every issue type holding items in scope, per project, with a sample's editmeta: one
+        one-result search per issue type and one editmeta per type found (read once)."""
+        if self._screens is None:
+            config = self.settings.model.jira
+            assert config is not None
+            self._screens = [s for p in self.projects for s in _screens(self.probe, self.client, config, p)]
+        return self._screens
+
     def levels(self) -> list[str]:
         return list(self.settings.roadmap.levels)
+
+
+def _screens(probe: Probe, client: JiraClient, config: JiraConfig, project: _Project) -> list[Screen]:
+    """One sample issue per issue type of ``project`` that holds items of the pull's JQL, with its
+    editmeta (what an edit may set for that type there)."""
+    where = jql_for(project.key, None, config.jql, subtasks=config.include_subtasks).split(" ORDER BY")[0]
+    path = "search/jql" if client.flavor == "cloud" else "search"
+    check = f"project {project.key}"
+    found = []
+    for name in project.issue_types:
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        params = {"jql": f'{where} AND issuetype = "{quoted}"', "maxResults": 1, "fields": "id"}
+        page = probe.guard(check, partial(client.get, path, params, scope=project.key))
+        issues = page.get("issues") if isinstance(page, dict) else None
+        if not issues:
+            continue
+        sample = str(issues[0]["key"])
+        meta = probe.guard(check, partial(client.get, f"issue/{sample}/editmeta", item=sample))
+        fields = meta.get("fields") if isinstance(meta, dict) else None
+        found.append(Screen(project.key, name, sample, fields if isinstance(fields, dict) else None))
+    return found
 
 
 def _managed_fields(probe: Probe, client: JiraClient, settings: Settings, projects: list[_Project]) -> None:

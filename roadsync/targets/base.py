@@ -39,6 +39,7 @@ __all__ = [
     "JiraSite",
     "Problem",
     "Refused",
+    "Screen",
     "TargetContext",
     "TargetKind",
     "Unwritable",
@@ -183,6 +184,17 @@ class DoctorProbe(Protocol):
     def guard(self, check: str, func: Callable[[], Any], fix: str | None = None) -> Any: ...
 
 
+@dataclass(frozen=True, eq=False)
+class Screen:
+    """An issue type of a project that holds items in scope: a sample issue, and the fields an
+    edit of it may set (its editmeta ``fields``; ``None`` when unreadable)."""
+
+    project: str
+    issue_type: str
+    sample: str
+    meta: Mapping[str, Any] | None
+
+
 class JiraDoctor(Protocol):
     """What a kind's Jira preflight may use (``roadsync.doctor.jira``)."""
 
@@ -205,6 +217,10 @@ class JiraDoctor(Protocol):
 
     def editmeta(self, project: Any) -> Mapping[str, Any] | None:
         """A sample issue's editmeta fields in ``project`` (read once per project)."""
+        ...
+
+    def screens(self) -> Sequence[Screen]:
+        """Every (project, issue type) holding items in scope, with a sample's editmeta (read once)."""
         ...
 
     def levels(self) -> Sequence[str]: ...

@@ -29,10 +29,9 @@ from roadsync.targets.base import (
     TargetContext,
     TargetKind,
     Unwritable,
-    allowed_values,
-    missing,
     require_on_screen,
 )
+from roadsync.targets.jira_screens import by_project, check_field_screens
 
 __all__ = ["CustomField", "field_value"]
 
@@ -82,9 +81,8 @@ class CustomField(TargetKind):
         """Each field exists (``/field``, once) with a type roadsync can set, and a select has every
         option the plan may write in each project (a sample issue's editmeta)."""
         catalog = doctor.probe.guard("fields", lambda: doctor.client.get("field")) or []
-        by_name = {str(f.get("name")): f for f in catalog if isinstance(f, dict)}
         for name, target in targets:
-            _check_field(doctor, name, target, by_name)
+            _check_field(doctor, name, target, [f for f in catalog if isinstance(f, dict)])
 
 
 def _option(entry: Mapping[str, Any], name: str, new: str, item: Item, flavor: str) -> dict[str, str]:
@@ -122,38 +120,49 @@ def _value(meta: Mapping[str, Any], new: str | None, api_version: str) -> Any:
     raise Refused(f"field '{meta.get('name')}' has type '{schema.get('type')}', which roadsync cannot set")
 
 
-def _check_field(doctor: JiraDoctor, name: str, target: FieldTarget, by_name: Mapping[str, Any]) -> None:
+def _check_field(
+    doctor: JiraDoctor, name: str, target: FieldTarget, catalog: list[Mapping[str, Any]]
+) -> None:
+    """The field exists with a settable type; per project and issue type it is on the edit screen,
+    unambiguous, and (a select) offers every value the plan may write."""
     probe = doctor.probe
     label = target.field or name
     check = f"{name}: field {label}"
-    meta = by_name.get(label)
-    if meta is None:
-        close = [n for n in by_name if n.lower() == label.lower() or label.lower() in n.lower()][:3]
+    candidates = _candidates(catalog, label)
+    if not candidates:
+        names = [str(f.get("name")) for f in catalog]
+        close = [n for n in names if n.lower() == label.lower() or label.lower() in n.lower()][:3]
         probe.add(check, "fail", f"the site has no field named \"{label}\""
                   + (f" (close: {', '.join(close)})" if close else ""),
                   f"create a select field \"{label}\" in Jira, or name an existing one in "
                   f"fields.{name}.jira.field")  # fmt: skip
         return
-    kind = str((meta.get("schema") or {}).get("type"))
-    if kind not in _SETTABLE:
-        probe.add(check, "fail", f"\"{label}\" ({meta.get('id')}) has type {kind}, which roadsync cannot set",
+    kinds = {str((f.get("schema") or {}).get("type")) for f in candidates}
+    if not kinds <= _SETTABLE:
+        shown = ", ".join(sorted(kinds))
+        probe.add(check, "fail", f"\"{label}\" has type {shown}, which roadsync cannot set",
                   "use a single-select, text or number field")
         return
-    probe.add(check, "ok", f"\"{label}\" is {meta.get('id')} ({kind})")
-    if kind != "option":
-        return
-    wanted = doctor.needed(name, target)
-    for project in doctor.projects:
-        allowed = allowed_values(doctor.editmeta(project), str(meta.get("id")), "value")
-        opt_check = f"{name}: options of {label} in {project.key}"
-        if allowed is None:
-            probe.add(opt_check, "warn", f"cannot read the options: {project.key} has no issue to read "
-                      "editmeta from, or the field is not on its edit screen",
-                      f"add \"{label}\" to {project.key}'s edit screen; options needed: {', '.join(wanted)}")
-        elif lacking := missing(wanted, allowed):
-            probe.add(opt_check, "fail",
-                      f"missing options {', '.join(lacking)} (editmeta of {project.sample})",
-                      f"add the options to \"{label}\" (its context for {project.key}), or map values "
-                      f"in fields.{name}.jira.values to existing ones: {', '.join(allowed)}")  # fmt: skip
-        else:
-            probe.add(opt_check, "ok", f"{len(wanted)} options present (editmeta of {project.sample})")
+    where = _where(candidates, doctor.projects)
+    listed = "; ".join(f"{f.get('id')} ({where[str(f.get('id'))]})" for f in candidates)
+    more = ": resolved per project" if len(candidates) > 1 else ""
+    probe.add(check, "ok", f"\"{label}\" is {listed}{more}")
+    wanted = doctor.needed(name, target) if "option" in kinds else []
+    check_field_screens(probe, name, label, candidates, wanted, by_project(doctor.screens()), where)
+
+
+def _candidates(catalog: list[Mapping[str, Any]], ref: str) -> list[Mapping[str, Any]]:
+    """Every ``/field`` entry ``ref`` may mean: the field with that id, else all with that name."""
+    by_id = [f for f in catalog if str(f.get("id")) == ref]
+    named = [f for f in catalog if str(f.get("name")) == ref]
+    return by_id or named or [f for f in catalog if str(f.get("name")).casefold() == ref.casefold()]
+
+
+def _where(candidates: list[Mapping[str, Any]], projects: Sequence[Any]) -> dict[str, str]:
+    """Field id -> where it applies: ``global`` or ``team-managed project MOB`` (its ``scope``)."""
+    keys = {str(getattr(p, "id", "")): p.key for p in projects}
+    out = {}
+    for f in candidates:
+        scope = ((f.get("scope") or {}).get("project") or {}).get("id")
+        out[str(f.get("id"))] = f"team-managed project {keys.get(str(scope), scope)}" if scope else "global"
+    return out

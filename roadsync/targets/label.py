@@ -40,6 +40,7 @@ from roadsync.targets.base import (
     missing,
     require_on_screen,
 )
+from roadsync.targets.jira_screens import by_project, check_label_screens
 
 __all__ = ["JIRA_LABEL_MAX", "Label", "jira_label_refusal", "label_colour"]
 
@@ -160,11 +161,13 @@ class Label(TargetKind):
     # -- doctor --------------------------------------------------------------------------------
 
     def doctor_jira(self, doctor: JiraDoctor, targets: Sequence[tuple[str, FieldTarget]]) -> None:
+        """Labels is on the edit screen of every issue type holding items in each project."""
         for name, target in targets:
             example = (doctor.needed(name, target) or [""])[0]
             doctor.probe.add(f"{name}: labels {target.prefix or ''}", "info",
                              f"labels like \"{example}\"; Jira creates a label on first use, "
                              "nothing to set up")  # fmt: skip
+            check_label_screens(doctor.probe, name, by_project(doctor.screens()))
 
     def doctor_github(self, doctor: GithubDoctor, targets: Sequence[tuple[str, FieldTarget]]) -> None:
         """Which labels exist already (one ``/labels`` page per repository) and which a write creates."""

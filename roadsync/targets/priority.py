@@ -27,10 +27,10 @@ from roadsync.targets.base import (
     TargetContext,
     TargetKind,
     Unwritable,
-    allowed_values,
     missing,
     require_on_screen,
 )
+from roadsync.targets.jira_screens import by_project, check_priority_screens
 
 __all__ = ["JIRA_DEFAULT_PRIORITIES", "Priority"]
 
@@ -78,7 +78,8 @@ class Priority(TargetKind):
         return True
 
     def doctor_jira(self, doctor: JiraDoctor, targets: Sequence[tuple[str, FieldTarget]]) -> None:
-        """Every name the plan may write exists (``/priority``) and is in each project's scheme."""
+        """Every name the plan may write exists (``/priority``), and for every issue type holding
+        items in each project Priority is on the edit screen and the project's scheme has them."""
         probe = doctor.probe
         for name, target in targets:
             check = f"{name}: priorities"
@@ -93,14 +94,7 @@ class Priority(TargetKind):
                           f"map each level to an existing name in fields.{name}.jira.values, e.g. {example}")
                 continue
             probe.add(check, "ok", f"{', '.join(wanted)} exist (from /priority)")
-            for project in doctor.projects:
-                allowed = allowed_values(doctor.editmeta(project), "priority", "name")
-                if allowed is not None and missing(wanted, allowed):
-                    probe.add(f"{name}: priorities in {project.key}", "fail",
-                              f"{project.key}'s priority scheme lacks {', '.join(missing(wanted, allowed))} "
-                              f"(editmeta of {project.sample})",
-                              f"add them to {project.key}'s priority scheme, or map to names it has: "
-                              f"{', '.join(allowed)}")  # fmt: skip
+            check_priority_screens(probe, name, wanted, by_project(doctor.screens()))
 
 
 
