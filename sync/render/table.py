@@ -147,13 +147,15 @@ def _drift(report: Report, *, links: bool) -> RenderableType:
     table.add_column("Item", no_wrap=True)
     table.add_column("Finding", overflow="fold", ratio=1)
     for kind, findings in groups.items():
-        for index, finding in enumerate(findings[:TOP_PER_KIND]):
+        # Each unwritable change needs someone to fix the site: none is hidden.
+        top = len(findings) if kind == "unwritable" else TOP_PER_KIND
+        for index, finding in enumerate(findings[:top]):
             label = f"{kind} ({len(findings)})" if index == 0 else ""
             table.add_row(
                 Text(label), _finding_subject(report, finding), _finding_text(report, finding, links)
             )
-        if len(findings) > TOP_PER_KIND:
-            more = Text(f"… {len(findings) - TOP_PER_KIND} more not shown", style="dim")
+        if len(findings) > top:
+            more = Text(f"… {len(findings) - top} more not shown", style="dim")
             table.add_row(Text(""), Text(""), more)
         table.add_section()
     return table
