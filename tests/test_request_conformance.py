@@ -315,6 +315,32 @@ def test_every_jira_request_is_valid_against_the_jira_openapi(
     assert any("remove" in op for p in puts for op in p["update"].get("labels", [])), puts
 
 
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_every_jira_request_on_a_configured_site_is_valid_against_the_jira_openapi(
+    sandbox_factory: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flavor: str
+) -> None:
+    """On the configured-site seed (doctor per issue type, editmeta, ids for priorities and
+    options, ``notifyUsers=false``, a ``--full`` re-check), each Jira request is a valid operation."""
+    sandbox = sandbox_factory("configured-site", jira_flavor=flavor, record_requests=True)
+    config = sandbox.write_config(tmp_path / "roadsync.toml")
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    for verb, code in ((["doctor"], 1), (["sync"], 0), (["sync", "--full"], 0)):
+        with pytest.raises(SystemExit) as exit_info:
+            main([*verb, "--config", str(config), "--format", "json"])
+        assert (exit_info.value.code or 0) == code, verb
+    recorded = sandbox.recorded("jira")
+    api = jira_api()
+    problems = [problem for request in recorded for problem in api.problems(request)]
+    seen = {(r.method, api.template(r) or r.path) for r in recorded}
+    assert not problems, "\n".join(problems)
+    assert ("GET", "/rest/api/3/issue/{issueIdOrKey}/editmeta") in seen, sorted(seen)
+    puts = [r for r in recorded if r.method == "PUT"]
+    assert puts and all("notifyUsers=false" in r.query for r in puts), [r.query for r in puts]
+    bodies = [json.loads(r.body) for r in puts]
+    assert any("id" in b["fields"].get("priority", {}) for b in bodies), bodies
+
+
 def test_every_github_rest_request_is_valid_against_the_github_openapi(
     sandbox_factory: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -172,14 +172,15 @@ class Catalog:
 
     def custom_field(self, id_or_name: str, project: str | None = None) -> CustomField | None:
         """The field with this id, else the one with this name that applies in ``project`` (its
-        team-managed field first, then a global one); without a project, the first by name."""
+        team-managed field first, then one with a context there); without a project, the first."""
         lowered = id_or_name.lower()
         by_id = next((f for f in self.custom_fields if f.id == lowered), None)
         if by_id is not None:
             return by_id
         named = [f for f in self.custom_fields if f.name.lower() == lowered]
         if project is not None:
-            named = sorted((f for f in named if f.scope in (None, project)), key=lambda f: f.scope is None)
+            named = [f for f in named if f.scope in (None, project)]
+            named.sort(key=lambda f: (f.scope is None, not _in_project(f, project)))
         return named[0] if named else None
 
     def context(self, custom: CustomField, project: str, issue_type: str) -> FieldContext | None:
@@ -306,3 +307,8 @@ def _option(raw: Any, ids: _Ids) -> SelectOption:
     if isinstance(raw, str):
         return SelectOption(ids.next_option(), raw)
     return SelectOption(ids.next_option(), str(raw["value"]), bool(raw.get("disabled", False)))
+
+
+def _in_project(custom: CustomField, project: str) -> bool:
+    """Whether some context of ``custom`` covers ``project``."""
+    return not custom.contexts or any(c.projects is None or project in c.projects for c in custom.contexts)

@@ -5,6 +5,7 @@ output format, exits 0 and sends no notification mails; a second ``sync`` applie
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -125,3 +126,52 @@ def test_unwritable_drift_fails_the_run_only_when_asked(site: Sandbox, run: Run)
     """``--fail-on unwritable`` makes a run with refused changes exit 3; without it, 0."""
     assert run("sync")[0] == 0
     assert run("sync", "--fail-on", "unwritable")[0] == 3
+
+
+def test_a_refused_change_is_sent_again_on_a_full_refresh_once_the_site_takes_it(
+    site: Sandbox, run: Run
+) -> None:
+    """Refusals are remembered: after OPS's scheme gains Highest a plain sync still sends nothing,
+    and ``sync --full`` re-checks and writes the three OPS priorities."""
+    assert run("sync")[0] == 0
+    catalog = site.jira_store.catalog
+    scheme = catalog.scheme_of("OPS")
+    catalog.priority_schemes[scheme.id] = dataclasses.replace(
+        scheme, priority_ids=("1", *scheme.priority_ids)
+    )
+    writes = site.stats()["jira"]["writes"]
+    assert run("sync")[0] == 0 and site.stats()["jira"]["writes"] == writes
+    code, out = run("sync", "--full")
+    applied = json.loads(out)["applied"]
+    assert code == 0 and (applied["applied"], applied["unwritable"]) == (3, 4)
+    assert [site.jira_store.get(f"OPS-{n}").priority for n in (1, 2, 3)] == ["Highest"] * 3
+
+
+def test_debug_shows_jiras_answer_to_a_refused_edit_without_the_token(
+    site: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --debug, an edit Jira refuses (a component SHOP lacks) logs Jira's whole answer, scrubbed."""
+    path = site.config_path
+    assert path is not None
+    text = path.read_text().replace(
+        'jira = { target = "label", prefix = "theme:" }',
+        'jira = { target = "components", values = { checkout = "Checkout" } }',
+    )
+    path.write_text(text)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sync", "--debug", "--config", str(path), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code in (0, None) and "unwritable" in out
+    assert "jira.response" in err and "Component name 'Checkout' is not valid" in err
+    assert site.jira_token not in err + out
+
+
+def test_validate_refuses_a_label_prefix_jira_cannot_store(site: Sandbox) -> None:
+    """A Jira theme prefix with a space ("theme: ") fails validate (exit 78) naming the key."""
+    path = site.config_path
+    assert path is not None
+    path.write_text(path.read_text().replace('prefix = "theme:"', 'prefix = "theme: "'))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["validate", "--config", str(path)])
+    assert exit_info.value.code == 78
