@@ -209,3 +209,23 @@ def test_board_documents_are_valid_against_githubs_official_schema() -> None:
     schema = graphql.build_schema(official.read_text(encoding="utf-8"), assume_valid=True)
     for document in [*BOARD_QUERY.values(), BOARDS_QUERY]:
         assert graphql.validate(schema, graphql.parse(document)) == [], document
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_a_field_name_two_fields_share_in_a_project_fails_naming_them(
+    sandbox_factory: Any, doctor: Doctor, tmp_path: Path, flavor: str
+) -> None:
+    """A second global "Alignment" on SHOP's screens makes doctor fail for SHOP, listing both field
+    ids and where each applies, with the fix (name the field by id); MOB still resolves."""
+    from roadsync.sandbox.jira.model import CustomField, FieldContext, SelectOption
+
+    site = sandbox_factory("configured-site", jira_flavor=flavor)
+    twin = FieldContext("20000", "Twin", frozenset({"SHOP"}), None, (SelectOption("20001", "aligned"),))
+    second = CustomField("customfield_10099", "Alignment", "select", (twin,))
+    site.jira_store.catalog.custom_fields.append(second)
+    code, document = doctor(site, tmp_path)
+    check = failed(document)[("jira", "alignment: Alignment in SHOP")]
+    assert code == 1 and "ambiguous" in check["detail"]
+    assert "customfield_10040 (global)" in check["detail"] and "customfield_10099 (global)" in check["detail"]
+    assert 'field = "customfield_10040"' in check["fix"]
+    assert ("jira", "alignment: Alignment in MOB") not in failed(document)
