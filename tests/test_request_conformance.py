@@ -319,8 +319,9 @@ def test_every_jira_request_is_valid_against_the_jira_openapi(
 def test_every_jira_request_on_a_configured_site_is_valid_against_the_jira_openapi(
     sandbox_factory: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flavor: str
 ) -> None:
-    """On the configured-site seed (doctor per issue type, editmeta, ids for priorities and
-    options, ``notifyUsers=false``, a ``--full`` re-check), each Jira request is a valid operation."""
+    """On the configured-site seed (doctor per issue type, editmeta, refused edits sent again
+    without their refused fields, ``notifyUsers=false``, a ``--full`` re-check), each Jira request
+    is a valid operation."""
     sandbox = sandbox_factory("configured-site", jira_flavor=flavor, record_requests=True)
     config = sandbox.write_config(tmp_path / "roadsync.toml")
     for name, value in sandbox.env().items():
@@ -338,7 +339,7 @@ def test_every_jira_request_on_a_configured_site_is_valid_against_the_jira_opena
     puts = [r for r in recorded if r.method == "PUT"]
     assert puts and all("notifyUsers=false" in r.query for r in puts), [r.query for r in puts]
     bodies = [json.loads(r.body) for r in puts]
-    assert any("id" in b["fields"].get("priority", {}) for b in bodies), bodies
+    assert any(b["fields"].get("priority") == {"name": "Highest"} for b in bodies), bodies
 
 
 def test_every_github_rest_request_is_valid_against_the_github_openapi(

@@ -27,7 +27,15 @@ from typing import Any
 from roadsync.connectors.model import Item
 from roadsync.errors import NotFoundError, RemoteRefused
 
-__all__ = ["AmbiguousField", "FieldInfo", "NoSuchField", "NotOnScreen", "SiteRules", "field_candidates"]
+__all__ = [
+    "AmbiguousField",
+    "FieldInfo",
+    "NoSuchField",
+    "NotOnScreen",
+    "SiteRules",
+    "explain",
+    "field_candidates",
+]
 
 
 @dataclass(frozen=True)
@@ -78,16 +86,36 @@ class AmbiguousField(LookupError):
         )
 
 
-def field_candidates(catalog: list[FieldInfo], ref: str, project_id: str | None) -> list[FieldInfo]:
-    """The fields ``ref`` (an id or a name) may mean in the project with id ``project_id``: by id,
-    that field; by name, the project's own fields if it has one by that name, else the global ones."""
+def field_candidates(
+    catalog: list[FieldInfo], ref: str, project_id: Callable[[], str | None]
+) -> list[FieldInfo]:
+    """The fields ``ref`` (an id or a name) may mean in a project (``project_id()`` gives its id,
+    asked only when a team-managed field has the name): by id, that field; by name, the project's
+    own fields if it has one by that name, else the global ones."""
     by_id = [f for f in catalog if f.id == ref]
     if by_id:
         return by_id
     named = [f for f in catalog if f.name == ref]
     named = named or [f for f in catalog if f.name.casefold() == ref.casefold()]
-    own = [f for f in named if project_id is not None and f.scope == project_id]
+    pid = project_id() if any(f.scope is not None for f in named) else None
+    own = [f for f in named if pid is not None and f.scope == pid]
     return own or [f for f in named if f.scope is None]
+
+
+def explain(meta: Mapping[str, Any] | None, key: str, item: Item, name: str) -> str:
+    """Why a site refuses field ``key`` (named ``name``) on ``item``, from its editmeta: off the
+    issue type's edit screen, or the values it allows there (empty when editmeta says no more)."""
+    if meta is None:
+        return ""
+    kind = item.issue_type or "this issue type"
+    entry = meta.get(key)
+    if not isinstance(entry, Mapping):
+        return f"{name} is not on the edit screen of {kind} in {item.scope}"
+    values = [v for v in entry.get("allowedValues") or () if isinstance(v, Mapping)]
+    allowed = ", ".join(str(v.get("name") or v.get("value")) for v in values)
+    if key == "priority" and allowed:
+        return f"{item.scope}'s priority scheme has {allowed}"
+    return f"{name} for {kind} in {item.scope} offers {allowed}" if allowed else ""
 
 
 class SiteRules:
@@ -129,12 +157,17 @@ class SiteRules:
                 self._meta[pair] = fields if isinstance(fields, dict) else None
             return self._meta[pair]
 
+    def name_of(self, key: str) -> str:
+        """A field's name for people (``priority`` -> ``Priority``)."""
+        found = next((f.name for f in self.catalog() if f.id == key), None)
+        return found or {"priority": "Priority", "labels": "Labels", "components": "Components"}.get(key, key)
+
     def field_for(self, item: Item, ref: str) -> FieldInfo:
         """The field ``ref`` means on ``item``: the one on its edit screen when several share the
         name (a lone field off the screen is returned; the caller reports it as not editable).
         Raises :class:`NoSuchField`, :class:`NotOnScreen` when several share the name and none is
         on the screen, or :class:`AmbiguousField` when several remain."""
-        candidates = field_candidates(self.catalog(), ref, self.project_id(item.scope))
+        candidates = field_candidates(self.catalog(), ref, lambda: self.project_id(item.scope))
         if len(candidates) <= 1:
             if not candidates:
                 raise NoSuchField(ref)

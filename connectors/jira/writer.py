@@ -2,17 +2,18 @@
 own outcome.
 
 Each change becomes its part of one body ``{"fields": {...}, "update": {...}}``, built by its
-target's kind (:mod:`roadsync.targets`) against the site's rules (:mod:`.site`): ``priority`` sets
-``fields.priority`` by id from the project's scheme, ``label`` and ``components`` add/remove one
-value with ``update`` operations (never replacing what people set), ``field`` sets a custom field
-(by id; a select by option id from the field's context).
+target's kind (:mod:`roadsync.targets`): ``priority`` sets ``fields.priority`` (names checked
+against ``/priority``, once per writer), ``label`` and ``components`` add/remove one value with
+``update`` operations (never replacing what people set), ``field`` sets a custom field by id (its
+name resolved per project by :mod:`.site`). A label Jira cannot store is never sent.
 
-What the site cannot take is never sent: a field off the issue type's edit screen, a priority
-outside the project's scheme, an option outside the field's context, a label Jira cannot store
-(editmeta says so, read once per project and issue type). Those changes are ``unwritable`` with
-the reason, and the rest of the item still goes. When Jira nevertheless refuses the edit (400
-naming fields: the whole edit is refused, research/jira.md §1), the refused fields' changes become
-``unwritable`` with Jira's own reason and the item is sent again without them.
+A configured site refuses what is not on the issue type's edit screen, a priority outside the
+project's scheme, an option outside the field's context: Jira answers 400 naming the fields and
+applies none of the edit (research/jira.md §1, "Atomicity"). The refused fields' changes become
+``unwritable`` with Jira's reason (plus what the site allows there, from the issue type's editmeta,
+read once per project and issue type that had a refusal) and the item is sent again without them.
+A healthy site costs no extra request; the run's refusals are remembered
+(:mod:`roadsync.sync.refusals`) so later runs do not send them again blindly.
 
 Notifications: every edit mails the issue's watchers unless it says ``notifyUsers=false``, which
 only Jira admins and the project's admins may (403 "To discard the user notification either admin
@@ -36,7 +37,7 @@ from typing import Any
 from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
 from roadsync.config.model import FieldTarget, JiraConfig
 from roadsync.connectors.jira.client import FieldsRefused, JiraClient
-from roadsync.connectors.jira.site import AmbiguousField, NoSuchField, NotOnScreen, SiteRules
+from roadsync.connectors.jira.site import AmbiguousField, NoSuchField, NotOnScreen, SiteRules, explain
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError
@@ -172,9 +173,6 @@ class JiraWriter:
                 self._priorities = [str(p["name"]) for p in answer if isinstance(p, dict) and p.get("name")]
             return self._priorities
 
-    def editmeta(self, item: Item) -> Mapping[str, Any] | None:
-        return self.rules.editmeta(item)
-
     def field(self, item: Item, ref: str) -> Mapping[str, Any]:
         try:
             return self.rules.field_for(item, ref).to_json()
@@ -218,8 +216,12 @@ class JiraWriter:
                     sent.mark(pending, "failed", exc.one_line())
                     break
                 for part in refused:
-                    reasons = [exc.field_errors[key] for key in sorted(part.keys & exc.field_errors.keys())]
-                    sent.mark([part], "unwritable", "; ".join(reasons))
+                    keys = sorted(part.keys & exc.field_errors.keys())
+                    sent.mark(
+                        [part],
+                        "unwritable",
+                        "; ".join(self._reason(item, k, exc.field_errors[k]) for k in keys),
+                    )
                 pending = [p for p in pending if p not in refused]
                 continue
             except (BudgetExhausted, AuthError) as exc:
@@ -235,6 +237,12 @@ class JiraWriter:
                 sent.mark(pending, "applied", None)
             break
         return _book(sent.outcomes, parts, counter.thread_writes() - before)
+
+    def _reason(self, item: Item, key: str, said: str) -> str:
+        """Jira's reason for refusing field ``key``, with what the site allows there (from the
+        issue type's editmeta, read once per project and issue type that had a refusal)."""
+        why = explain(self.rules.editmeta(item), key, item, self.rules.name_of(key))
+        return f"{said} ({why})" if why else said
 
     def _put(self, item: Item, body: dict[str, Any]) -> None:
         """One PUT, asking for no mails unless the settings or the project say otherwise."""

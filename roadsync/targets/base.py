@@ -45,7 +45,6 @@ __all__ = [
     "Unwritable",
     "allowed_values",
     "missing",
-    "require_on_screen",
 ]
 
 T = TypeVar("T")
@@ -128,11 +127,6 @@ class JiraSite(Protocol):
 
     def priorities(self) -> list[str]:
         """The site's priority names (``/priority``): the check when editmeta cannot be read."""
-        ...
-
-    def editmeta(self, item: Item) -> Mapping[str, Any] | None:
-        """What an edit of ``item`` may set (editmeta ``fields`` of its project and issue type),
-        or ``None`` when it cannot be read (then Jira decides on the PUT)."""
         ...
 
     def field(self, item: Item, ref: str) -> Mapping[str, Any]:
@@ -324,21 +318,6 @@ class TargetKind:
 SCREEN_REFUSAL = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 """Jira's answer to an edit of a field that is off the issue's edit screen, has no context there
 or is unknown (Cloud and Data Center alike; research/jira.md §1)."""
-
-
-def require_on_screen(
-    meta: Mapping[str, Any] | None, field_id: str, item: Item, label: str
-) -> Mapping[str, Any]:
-    """``field_id``'s editmeta entry for ``item``; :class:`Unwritable` when editmeta was read and
-    lacks it (``{}`` when editmeta is unknown: Jira decides)."""
-    if meta is None:
-        return {}
-    entry = meta.get(field_id)
-    if not isinstance(entry, Mapping):
-        kind = item.issue_type or "this issue type"
-        raise Unwritable(f"{SCREEN_REFUSAL.format(field_id)} ({label} is not on the edit screen of {kind} "
-                         f"in {item.scope})")  # fmt: skip
-    return entry
 
 
 def missing(wanted: Sequence[str], have: Iterable[str]) -> list[str]:

@@ -33,7 +33,6 @@ from roadsync.targets.base import (
     TargetContext,
     TargetKind,
     missing,
-    require_on_screen,
 )
 
 __all__ = ["Components"]
@@ -74,7 +73,6 @@ class Components(TargetKind):
         adds = change.new is not None and change.new not in item.components
         if not (removes or adds):
             return False
-        require_on_screen(site.editmeta(item), "components", item, "Components")
         if removes:
             edit.operation("components", "remove", {"name": change.old})
         if adds:

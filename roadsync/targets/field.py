@@ -1,11 +1,11 @@
-"""A Jira custom field, by name or id: single-select ``{"id": option}``, number, text; ``None`` clears.
+"""A Jira custom field, by name or id: single-select ``{"value": new}``, number, text; ``None`` clears.
 
 ``field`` is a name (``"Alignment"``) or an id (``"customfield_10020"``). A name resolves per
 project (:meth:`~roadsync.targets.base.JiraSite.field`): a team-managed project's own field wins
-there, else the field on the issue's edit screen; a name two fields there share is an error that
-lists them. A select takes only the options of the field's context for the issue's project and
-issue type (editmeta ``allowedValues``); others are refused as Jira refuses them (Cloud "Specify a
-valid 'id' or 'name' for <Field>", DC "Option value 'x' is not valid": research/jira.md §2, §4).
+there, else the one on the issue's edit screen; a name two fields there share is an error that
+lists them. Jira refuses a field off the issue type's edit screen and an option outside the
+field's context for the project (Cloud "Specify a valid 'id' or 'name' for <Field>", DC "Option
+value 'x' is not valid": research/jira.md §1, §2, §4): such a change is ``unwritable``.
 A text area takes Atlassian Document Format in API v3. Source: "Edit issue" and "Get fields",
 https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put
 https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-get
@@ -28,8 +28,6 @@ from roadsync.targets.base import (
     Refused,
     TargetContext,
     TargetKind,
-    Unwritable,
-    require_on_screen,
 )
 from roadsync.targets.jira_screens import by_project, check_field_screens
 
@@ -67,13 +65,7 @@ class CustomField(TargetKind):
         if item.fields.get(name) == change.new and name in item.fields:
             return False
         meta = site.field(item, name)
-        field_id = str(meta["id"])
-        label = f"{meta.get('name')} ({field_id})"
-        entry = require_on_screen(site.editmeta(item), field_id, item, label)
-        if meta.get("schema", {}).get("type") == "option" and change.new is not None and entry:
-            edit.fields[field_id] = _option(entry, str(meta.get("name")), change.new, item, site.flavor)
-        else:
-            edit.fields[field_id] = _value(meta, change.new, site.api_version)
+        edit.fields[str(meta["id"])] = _value(meta, change.new, site.api_version)
         edit.changes.append(change)
         return True
 
@@ -83,22 +75,6 @@ class CustomField(TargetKind):
         catalog = doctor.probe.guard("fields", lambda: doctor.client.get("field")) or []
         for name, target in targets:
             _check_field(doctor, name, target, [f for f in catalog if isinstance(f, dict)])
-
-
-def _option(entry: Mapping[str, Any], name: str, new: str, item: Item, flavor: str) -> dict[str, str]:
-    """``{"id"}`` of option ``new`` among the allowed values of the field's context for ``item``
-    (``{"value"}`` when editmeta lists none); :class:`Unwritable` in Jira's words otherwise."""
-    if "allowedValues" not in entry:
-        return {"value": new}
-    options = {str(v.get("value")): str(v.get("id")) for v in entry["allowedValues"] if isinstance(v, dict)}
-    if new in options:
-        return {"id": options[new]}
-    said = f"Option value '{new}' is not valid"
-    if flavor == "cloud":
-        said = f"Specify a valid 'id' or 'name' for {name}"
-    kind = item.issue_type or "this issue type"
-    raise Unwritable(f"{said} ({new} is not an option of {name} for {kind} in {item.scope}; "
-                     f"it has {', '.join(options) or 'none'})")  # fmt: skip
 
 
 def _value(meta: Mapping[str, Any], new: str | None, api_version: str) -> Any:

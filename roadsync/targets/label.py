@@ -38,7 +38,6 @@ from roadsync.targets.base import (
     TargetKind,
     Unwritable,
     missing,
-    require_on_screen,
 )
 from roadsync.targets.jira_screens import by_project, check_label_screens
 
@@ -129,7 +128,6 @@ class Label(TargetKind):
             refusal = jira_label_refusal(change.new, site.flavor)
             if refusal:
                 raise Unwritable(refusal)
-        require_on_screen(site.editmeta(item), "labels", item, "Labels")
         if change.old is not None and change.old != change.new:
             edit.operation("labels", "remove", change.old)
         if change.new is not None and change.new != change.old:

@@ -1,18 +1,17 @@
-"""Jira's built-in priority: ``fields.priority = {"id": ...}`` (or ``{"name": new}``).
+"""Jira's built-in priority: ``fields.priority = {"name": new}``.
 
-Roadmap levels map to the site's priority names (``values``; default P0..P4 -> Highest..Lowest).
-Jira's priority cannot be cleared. Each project has a priority scheme: an edit may set only the
-priorities editmeta's ``allowedValues`` lists for the issue, and any other is refused with
-"The priority selected is invalid." (research/jira.md §3; the site-wide ``/priority`` list, which
-Atlassian deprecates, is only the fallback when editmeta cannot be read). A project without
-priority on the issue type's edit screen refuses it with the screen message. Source: "Edit issue",
+Roadmap levels map to the site's priority names (``values``; default P0..P4 -> Highest..Lowest);
+a name the site does not have at all (``/priority``) fails its change. Jira's priority cannot be
+cleared. Each project has a priority scheme: Jira refuses a priority outside it with "The priority
+selected is invalid." (research/jira.md §3), which makes that change ``unwritable`` (the writer
+adds the scheme's names from editmeta); ``doctor`` checks every project's scheme per issue type
+beforehand. Source: "Edit issue",
 https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
 from roadsync.changes import FieldChange
 from roadsync.config.model import FieldTarget
@@ -26,9 +25,7 @@ from roadsync.targets.base import (
     Refused,
     TargetContext,
     TargetKind,
-    Unwritable,
     missing,
-    require_on_screen,
 )
 from roadsync.targets.jira_screens import by_project, check_priority_screens
 
@@ -65,15 +62,10 @@ class Priority(TargetKind):
             return False
         if change.new is None:
             raise Refused("Jira priority cannot be cleared")
-        meta = site.editmeta(item)
-        if meta is None:
-            known = site.priorities()
-            if change.new not in known:
-                raise Refused(f"Jira has no priority '{change.new}' (known: {', '.join(known)})")
-            edit.fields["priority"] = {"name": change.new}
-        else:
-            entry = require_on_screen(meta, "priority", item, "Priority")
-            edit.fields["priority"] = _priority_ref(entry, change.new, item)
+        known = site.priorities()
+        if change.new not in known:
+            raise Refused(f"Jira has no priority '{change.new}' (known: {', '.join(known)})")
+        edit.fields["priority"] = {"name": change.new}
         edit.changes.append(change)
         return True
 
@@ -95,18 +87,3 @@ class Priority(TargetKind):
                 continue
             probe.add(check, "ok", f"{', '.join(wanted)} exist (from /priority)")
             check_priority_screens(probe, name, wanted, by_project(doctor.screens()))
-
-
-
-def _priority_ref(entry: Mapping[str, Any], name: str, item: Item) -> dict[str, str]:
-    """``{"id"}`` of priority ``name`` among an editmeta entry's ``allowedValues`` (the project's
-    scheme; ``{"name"}`` when editmeta lists none); :class:`Unwritable` with Jira's words when the
-    scheme lacks it."""
-    if "allowedValues" not in entry:
-        return {"name": name}
-    values = [v for v in entry.get("allowedValues") or () if isinstance(v, dict)]
-    allowed = {str(v.get("name")): str(v.get("id")) for v in values}
-    if name in allowed:
-        return {"id": allowed[name]}
-    raise Unwritable(f"The priority selected is invalid. ({name} is not in {item.scope}'s priority scheme; "
-                     f"it has {', '.join(allowed) or 'no priorities'})")  # fmt: skip

@@ -210,8 +210,9 @@ def _not_written(report: Report) -> RenderableType:
     table.add_column("Reason", overflow="fold")
     for outcome in outcomes:
         change = outcome.change
-        move = Text.assemble((value(change.old), "red"), " → ", (value(change.new), "green"))
+        old, new = terminal(value(change.old)), terminal(value(change.new))
+        move = Text.assemble((old, "red"), " → ", (new, "green"))
         style = "yellow" if outcome.status in ("unwritable", "skipped") else "bold red"
-        table.add_row(Text(change.item), Text(change.field), move, Text(outcome.status, style=style),
-                      Text(outcome.error or "—"))  # fmt: skip
+        table.add_row(Text(terminal(change.item)), Text(terminal(change.field)), move,
+                      Text(outcome.status, style=style), Text(terminal(outcome.error or "—")))  # fmt: skip
     return table

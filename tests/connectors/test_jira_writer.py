@@ -107,9 +107,8 @@ def test_label_removal_and_text_number_fields(flavor: Flavor) -> None:
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_priority_outside_the_scheme_is_unwritable_that_change_only(flavor: Flavor) -> None:
-    """A priority the project's scheme lacks is an unwritable change in Jira's words, with the
-    scheme's names; the item's other change is written."""
+def test_unknown_priority_fails_that_change_only(flavor: Flavor) -> None:
+    """An unknown priority name fails its change with the known names; the other change is written."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-1")
         outcomes = writer(site).write(
@@ -121,9 +120,8 @@ def test_priority_outside_the_scheme_is_unwritable_that_change_only(flavor: Flav
         )
         assert outcomes[0] == WriteOutcome(
             outcomes[0].change,
-            "unwritable",
-            "The priority selected is invalid. (Urgent is not in PAY's priority scheme; "
-            "it has Highest, High, Medium, Low, Lowest)",
+            "failed",
+            "Jira has no priority 'Urgent' (known: Highest, High, Medium, Low, Lowest)",
         )
         assert outcomes[1].status == "applied"
         assert read(site, "PAY-1").priority == "Medium"
@@ -142,8 +140,9 @@ def test_deleted_item_is_skipped_as_gone(flavor: Flavor) -> None:
 
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_option_outside_the_context_is_unwritable_in_jiras_words(flavor: Flavor) -> None:
-    """A select option the field's context lacks is an unwritable change in the flavour's words
-    (Cloud "Specify a valid 'id' or 'name'", DC "Option value ... is not valid"), nothing sent."""
+    """A select option the field's context lacks is an unwritable change with Jira's reason in the
+    flavour's words (Cloud "Specify a valid 'id' or 'name'", DC "Option value ... is not valid")
+    and the options there; nothing is written."""
     with serve_jira(site_fixture(ISSUES), flavor) as site:
         item = read(site, "PAY-1")
         outcomes = writer(site).write(item, [FieldChange("PAY-1", "alignment", "checkout", "no-such-option")])
