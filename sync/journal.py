@@ -7,7 +7,7 @@ resend (:meth:`Journal.uncertain`).
 
 Every line has ``time``, ``run_id``, ``entry``, ``event`` (``intent``|``done``), ``item``,
 ``field``, ``before``, ``after``, ``rule`` and ``status`` (``pending`` on intents; ``applied``,
-``skipped`` or ``failed`` on done lines, with ``error`` when failed). Lines pass through
+``skipped``, ``unwritable`` or ``failed`` on done lines, with ``error`` saying why). Lines pass through
 :func:`~roadsync.errors.scrub`, so a token can never land in the file.
 """
 

@@ -115,7 +115,7 @@ def explain(meta: Mapping[str, Any] | None, key: str, item: Item, name: str) -> 
     allowed = ", ".join(str(v.get("name") or v.get("value")) for v in values)
     if key == "priority" and allowed:
         return f"{item.scope}'s priority scheme has {allowed}"
-    return f"{name} for {kind} in {item.scope} offers {allowed}" if allowed else ""
+    return f"{name} allows {allowed} for {kind} in {item.scope}" if allowed else ""
 
 
 class SiteRules:

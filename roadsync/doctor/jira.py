@@ -275,7 +275,9 @@ def _screens(probe: Probe, client: JiraClient, config: JiraConfig, project: _Pro
         sample = str(issues[0]["key"])
         meta = probe.guard(check, partial(client.get, f"issue/{sample}/editmeta", item=sample))
         fields = meta.get("fields") if isinstance(meta, dict) else None
-        found.append(Screen(project.key, name, sample, fields if isinstance(fields, dict) else None))
+        # Without Edit Issues Jira answers an empty editmeta: unreadable, not "nothing on screen".
+        readable = fields if isinstance(fields, dict) and fields else None
+        found.append(Screen(project.key, name, sample, readable))
     return found
 
 

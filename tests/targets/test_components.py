@@ -99,7 +99,8 @@ def test_a_component_the_project_lacks_is_unwritable_that_change_only(flavor: Fl
     with serve_jira(site_fixture(issues), flavor) as site:
         outcomes = _writer(site).write(read(site, "PAY-1"), [FieldChange("PAY-1", "theme", None, "Nope")])
         assert outcomes[0].status == "unwritable"
-        assert outcomes[0].error == "Component name 'Nope' is not valid"
+        said = "Component name 'Nope' is not valid (Components allows api, checkout for Story in PAY)"
+        assert outcomes[0].error == said
         assert read(site, "PAY-1").components == ("api",)
 
 
