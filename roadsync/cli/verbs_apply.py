@@ -47,6 +47,7 @@ def apply_command(ctx: click.Context, /, **options: Any) -> None:
         applied=applied.count("applied"),
         failed=applied.failed,
         skipped=applied.count("skipped"),
+        unwritable=applied.count("unwritable"),
     )
     document = applied.to_json() | {"checksum": result.plan.checksum, "sources": result.report.sources_json()}
     emit(state, render(result.report, state.format, json_document=document, color=state.color))

@@ -167,11 +167,40 @@ def test_debug_shows_jiras_answer_to_a_refused_edit_without_the_token(
     assert site.jira_token not in err + out
 
 
-def test_validate_refuses_a_label_prefix_jira_cannot_store(site: Sandbox) -> None:
-    """A Jira theme prefix with a space ("theme: ") fails validate (exit 78) naming the key."""
+@pytest.mark.parametrize("verb", ["validate", "doctor"])
+def test_validate_and_doctor_refuse_a_label_prefix_jira_cannot_store(
+    site: Sandbox, capsys: pytest.CaptureFixture[str], verb: str
+) -> None:
+    """A Jira theme prefix with a space ("theme: ") fails validate and doctor (exit 78) with one
+    message naming the key, why and a fix, before any request writes (research/jira.md §5)."""
     path = site.config_path
     assert path is not None
     path.write_text(path.read_text().replace('prefix = "theme:"', 'prefix = "theme: "'))
+    capsys.readouterr()
     with pytest.raises(SystemExit) as exit_info:
-        main(["validate", "--config", str(path)])
-    assert exit_info.value.code == 78
+        main([verb, "--config", str(path)])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 78 and site.stats()["jira"]["writes"] == 0
+    assert "prefix" in err and "cannot contain spaces" in err and "'theme:'" in err, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "table", "markdown", "html"])
+def test_apply_of_a_reviewed_plan_shows_each_refusal_with_jiras_reason(
+    site: Sandbox, run: Run, tmp_path: Path, fmt: str
+) -> None:
+    """``apply PLAN`` of a reviewed plan writes what the site takes, exits 0 and its output in every
+    format names each unwritable change with Jira's reason, and the summary line counts them."""
+    plan = tmp_path / "plan.json"
+    assert run("plan", "--out", str(plan))[0] in (0, 2)
+    code, out = run("apply", str(plan), fmt=fmt)
+    assert code == 0 and site.stats()["jira"]["notifications"] == 0
+    text = " ".join(re.sub(r"\\(.)", r"\1", html.unescape(out)).split())  # as people read it
+    assert all(_reason(site, key) in text for key in REFUSED), out[-3000:]
+    if fmt == "json":
+        document = json.loads(out)
+        assert (document["applied"], document["unwritable"]) == (13, 7)
+    elif fmt == "html":
+        assert "applied · 0 failed · 7 unwritable" in text  # the Changes figure's caption
+    else:
+        assert "13 applied, 7 unwritable, 0 failed, 0 skipped" in text
