@@ -67,3 +67,18 @@ def test_markup_in_titles_is_printed_as_written() -> None:
     text = render_table(report)
     assert "[blink]detail[/blink]" in text
     assert "[bold red]Loud[/]" in text
+
+
+def test_a_refusal_reason_from_the_tracker_cannot_drive_the_terminal() -> None:
+    """A refused change whose reason carries escape sequences (tracker text: a priority or option
+    name an admin chose) is listed with its reason made inert (roadsync.escaping.terminal)."""
+    from roadsync.changes import FieldChange, WriteOutcome
+
+    hostile = "OPS's priority scheme has \x1b[2J\x1b]8;;https://evil.example\x07P1\x1b]8;;\x07, \u202eP2"
+    refused = WriteOutcome(FieldChange("PAY-7", "priority", "Low", "Highest"), "unwritable", hostile)
+    report = sample_report(applied={"applied": 0, "unwritable": 1, "not_written": (refused,)})
+    for color in (False, True):
+        text = render_table(report, color=color, width=200)
+        assert "Not written: 1 changes" in text and "P1" in text and "evil.example" in text
+        assert "\x1b[2J" not in text and "\x1b]8;;https://evil.example" not in text
+        assert "\u202e" not in text and "\x07" not in text
