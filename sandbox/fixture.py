@@ -3,6 +3,8 @@
 A fixture is one JSON document (``.json``) shaped as :class:`Fixture`. Times are ISO 8601 UTC
 (``2026-11-02T09:30:00Z``). Everything optional has a sensible default; ids (Jira issue ids,
 GitHub issue ids and node ids, Projects v2 ids) are assigned by the stores, deterministically.
+:func:`load_fixture` reads one from a file and checks its shape (a missing, malformed or
+shapeless file is a :class:`~roadsync.errors.ConfigError`).
 
 A Jira site can be configured as real sites are (``roadsync.sandbox.demo_site`` is a complete
 one): ``priority_schemes`` and a project's ``priority_scheme``; a project's edit ``screens`` per
@@ -55,8 +57,12 @@ GitHub as it really behaves, from the fixture (see :mod:`roadsync.sandbox.github
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal, TypedDict
+
+from roadsync.errors import ConfigError
 
 __all__ = [
     "Fixture",
@@ -73,6 +79,7 @@ __all__ = [
     "JiraUserFixture",
     "PersonFixture",
     "ProjectFixture",
+    "load_fixture",
 ]
 
 
@@ -246,3 +253,51 @@ class Fixture(TypedDict, total=False):
     jira: JiraFixture
     github: GithubFixture
     people: list[PersonFixture]  # default: one person, Pat Person (write access everywhere)
+
+
+def load_fixture(path: Path) -> Fixture:
+    """A fixture from a JSON file; a missing or malformed file is a :class:`ConfigError`."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"sandbox seed file {path} does not exist", hint="give --seed demo or a fixture JSON file"
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(
+            f"sandbox seed file {path} is not valid JSON: {exc}",
+            hint="see sandbox/fixture.py for the format",
+        ) from None
+    problems = _fixture_problems(document)
+    if problems:
+        raise ConfigError(
+            f"sandbox seed file {path} is not a fixture: {'; '.join(problems)}",
+            hint="see sandbox/fixture.py for the format",
+        )
+    return document  # type: ignore[no-any-return]
+
+
+def _fixture_problems(document: object) -> list[str]:
+    """What makes ``document`` no fixture (at most five problems), or nothing."""
+    if not isinstance(document, dict):
+        return ["the top level must be an object with 'jira' and/or 'github'"]
+    problems = [f"unknown top-level key {k!r}" for k in document if k not in ("jira", "github")]
+    for part, required in (("jira", ("key", "summary")), ("github", ("repo", "number", "title"))):
+        section = document.get(part, {})
+        if not isinstance(section, dict):
+            problems.append(f"'{part}' must be an object")
+            continue
+        issues = section.get("issues", [])
+        if not isinstance(issues, list):
+            problems.append(f"'{part}.issues' must be a list")
+            continue
+        for i, issue in enumerate(issues):
+            missing = [k for k in required if not isinstance(issue, dict) or k not in issue]
+            if missing:
+                problems.append(f"{part}.issues[{i}] lacks {', '.join(missing)}")
+    for i, project in enumerate(
+        document.get("jira", {}).get("projects", []) if isinstance(document.get("jira", {}), dict) else []
+    ):
+        if not isinstance(project, dict) or "key" not in project:
+            problems.append(f"jira.projects[{i}] lacks key")
+    return problems[:5]

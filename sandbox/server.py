@@ -29,7 +29,8 @@ from roadsync.errors import register_secret
 from roadsync.sandbox.common import RunningServer, Stats, serve_app
 from roadsync.sandbox.control import Control, create_control_app, with_control
 from roadsync.sandbox.faults import FaultSettings, FaultsMiddleware, FaultState, default_github_limits
-from roadsync.sandbox.fixture import Fixture
+from roadsync.sandbox.fixture import Fixture, load_fixture
+from roadsync.sandbox.grants import github_people_grants, jira_people_grants, split_grants
 from roadsync.sandbox.people import Person, people_from_fixture
 from roadsync.sandbox.recorder import RecordedRequest, RequestRecorder, Tracker
 from roadsync.sandbox.sandbox_config import config_toml
@@ -47,7 +48,7 @@ NAMED_SEEDS = ("demo", "configured-site")
 def resolve_seed(seed: Seed) -> tuple[Fixture, str | None]:
     """The fixture for a seed (``"demo"``, ``"configured-site"``, a JSON file, a fixture dict,
     or ``None`` = empty) and the name of the built-in seed it is (None for the others)."""
-    from roadsync.sandbox.demo import demo_fixture, load_fixture
+    from roadsync.sandbox.demo import demo_fixture
     from roadsync.sandbox.demo_site import configured_site_fixture
 
     if seed is None:
@@ -83,9 +84,9 @@ class Sandbox:
         from roadsync.sandbox.github import GithubStore, create_github_app
         from roadsync.sandbox.jira import JiraStore, create_jira_app
 
-        jira_grants, github_grants = _split_grants(restricted_tokens or {})
+        jira_grants, github_grants = split_grants(restricted_tokens or {})
         self.people: list[Person] = people_from_fixture(fixture.get("people"))
-        jira_grants = {**_jira_people_grants(self.people), **jira_grants}
+        jira_grants = {**jira_people_grants(self.people), **jira_grants}
 
         self.fixture = fixture
         self.seed_name = seed_name
@@ -105,7 +106,7 @@ class Sandbox:
             if person.jira_email:
                 self.jira_store.catalog.add_user(person.name, person.jira_email, person.jira_account_id)
         self.github_store = GithubStore.from_fixture(fixture.get("github", {}))
-        github_grants = {**_github_people_grants(self.people, self.github_store), **github_grants}
+        github_grants = {**github_people_grants(self.people, self.github_store), **github_grants}
         jira_app = create_jira_app(
             self.jira_store,
             stats=self.stats_counters,
@@ -310,43 +311,6 @@ class Sandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _jira_people_grants(people: list[Person]) -> dict[str, Any]:
-    """Jira grants of the people's tokens: edit every project, administer none, as themselves."""
-    from roadsync.sandbox.jira import TokenGrant
-
-    grants = {}
-    for person in people:
-        if person.jira_email and person.jira_token:
-            register_secret(person.jira_token)
-            grants[person.jira_token] = TokenGrant(display_name=person.name, email=person.jira_email)
-    return grants
-
-
-def _github_people_grants(people: list[Person], store: Any) -> dict[str, Any]:
-    """GitHub grants of the people's tokens: their role everywhere, acting as their login."""
-    from roadsync.sandbox.github import TokenGrant
-
-    grants = {}
-    for person in people:
-        if person.github_login and person.github_token:
-            store.people[person.github_login] = person.name
-            grants[person.github_token] = TokenGrant(role=person.github_role, login=person.github_login)
-    return grants
-
-
-def _split_grants(grants: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Route each restricted token to the emulator its grant type belongs to."""
-    from roadsync.sandbox.github import TokenGrant as GithubGrant
-    from roadsync.sandbox.jira import TokenGrant as JiraGrant
-
-    jira = {t: g for t, g in grants.items() if isinstance(g, JiraGrant)}
-    github = {t: g for t, g in grants.items() if isinstance(g, GithubGrant)}
-    odd = set(grants) - set(jira) - set(github)
-    if odd:
-        raise ValueError("restricted_tokens values must be Jira or GitHub sandbox TokenGrant objects")
-    return jira, github
 
 
 def start_sandbox(

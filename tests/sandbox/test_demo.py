@@ -18,7 +18,8 @@ import pytest
 
 from roadsync.config.model import RoadmapFile
 from roadsync.errors import ConfigError
-from roadsync.sandbox.demo import demo_fixture, demo_roadmap_toml, generate_fixture, load_fixture
+from roadsync.sandbox.demo import demo_fixture, demo_roadmap_toml, generate_fixture
+from roadsync.sandbox.fixture import load_fixture
 
 
 def test_demo_is_deterministic() -> None:
