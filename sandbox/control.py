@@ -28,7 +28,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from roadsync.sandbox.common import Stats
-from roadsync.sandbox.faults import CONTROL_PREFIX, ASGIApp, FaultState, Receive, Scope, Send
+from roadsync.sandbox.faults import CONTROL_PREFIX, FaultState
+from roadsync.sandbox.http import ASGIApp, Receive, Scope, Send
 
 __all__ = ["Control", "create_control_app", "with_control"]
 

@@ -53,10 +53,12 @@ import random
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
+
+from roadsync.sandbox.http import FAIL_ALIAS, ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "FAIL_ALIAS",
@@ -68,17 +70,11 @@ __all__ = [
     "untyped_graphql_error",
 ]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Tracker = Literal["jira", "github"]
 Decision = Literal[
     "pass", "drop", "429", "502", "503", "secondary", "graphql_error", "conflict", "fail_before",
     "fail_after", "graphql_untyped", "graphql_untyped_after", "batch_not_found",
 ]
-FAIL_ALIAS = "roadsync.sandbox.fail_alias"  # ASGI scope key read by the GitHub GraphQL endpoint
 GRAPHQL_ERROR_TYPES = ("RATE_LIMITED", "NOT_FOUND")
 
 CONTROL_PREFIX = "/_sandbox"

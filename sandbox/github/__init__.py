@@ -23,18 +23,17 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.routing import Route
 
 from roadsync.sandbox.common import Stats
-from roadsync.sandbox.faults import Receive, Scope, Send
-from roadsync.sandbox.github import rest, rest_labels
+from roadsync.sandbox.github import apps, graphql_api, rest, rest_labels
 from roadsync.sandbox.github.access import TokenGrant
-from roadsync.sandbox.github.apps import app_routes
-from roadsync.sandbox.github.gateway import ORIGINAL_PATH, Gateway
-from roadsync.sandbox.github.graphql_api import graphql_endpoint
+from roadsync.sandbox.github.apps import AppSite
+from roadsync.sandbox.github.gateway import ORIGINAL_PATH, Gateway, GithubSite
+from roadsync.sandbox.github.graphql_api import GraphqlSite
 from roadsync.sandbox.github.ratelimit import RateLimiter
 from roadsync.sandbox.github.secondary import DOCUMENTED, SecondaryLimits
 from roadsync.sandbox.github.store import GithubStore
+from roadsync.sandbox.http import Receive, Scope, Send, starlette_routes
 
 __all__ = [
     "DOCUMENTED",
@@ -63,13 +62,10 @@ def create_github_app(
     ``app.state.gateway`` holds the grants and the configurable secondary limits.
     """
     gateway = Gateway(store, stats, token, budget, restricted_tokens)
-    routes = [Route("/rate_limit", gateway.endpoint(rest.get_rate_limit, charged=False), methods=["GET"]),
-              Route("/graphql", graphql_endpoint(gateway), methods=["POST"]), *app_routes(gateway)]
-    by_path: dict[str, dict[str, rest.Handler]] = {}
-    for method, path, handler in [*rest.ROUTES, *rest_labels.ROUTES]:
-        by_path.setdefault(path, {})[method] = handler
-    for path, handlers in by_path.items():
-        routes.extend(Route(path, gateway.endpoint(h), methods=[m]) for m, h in handlers.items())
+    rest_site = GithubSite(gateway)
+    routes = [*starlette_routes(GraphqlSite(gateway), graphql_api.ROUTES),
+              *starlette_routes(AppSite(gateway), apps.ROUTES),
+              *starlette_routes(rest_site, [*rest.ROUTES, *rest_labels.ROUTES])]
     app = Starlette(routes=routes)
     app.state.ratelimit = gateway.ratelimit
     app.state.gateway = gateway

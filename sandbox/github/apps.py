@@ -30,20 +30,20 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import jwt
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from roadsync.sandbox.github.access import TokenGrant
-from roadsync.sandbox.github.gateway import ApiError, Gateway
+from roadsync.sandbox.github.gateway import ApiError, Gateway, GithubSite
 from roadsync.sandbox.github.model import App
 from roadsync.sandbox.github.render import app_json, user_json
+from roadsync.sandbox.http import Exchange, Route
 
-__all__ = ["app_routes", "verify_jwt"]
+__all__ = ["ROUTES", "AppSite", "verify_jwt"]
 
 DOCS = "https://docs.github.com/rest"
 UNDECODABLE = "A JSON web token could not be decoded"
@@ -146,33 +146,41 @@ def _base(request: Request) -> str:
     return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
 
 
-def _endpoint(gateway: Gateway, handler: AppHandler) -> Callable[[Request], Awaitable[Response]]:
-    async def run(request: Request) -> Response:
-        raw = await request.body()
+class AppSite(GithubSite):
+    """The ``/app`` endpoints' hooks: the caller is an App proven by its JWT (no token, no rate-limit
+    headers); a refused JWT is counted, as before the shared framework."""
+
+    def authenticate(self, exchange: Exchange) -> Response | None:
+        exchange.grant = APP_CALLER
+        return None
+
+    def admit(self, exchange: Exchange) -> Response | None:
+        return None
+
+    def call(self, exchange: Exchange) -> Response:
+        gateway, request = self.gateway, exchange.request
+        app = verify_jwt(request.headers.get("authorization", ""), gateway.store.apps, time.time())
         try:
-            app = verify_jwt(request.headers.get("authorization", ""), gateway.store.apps, time.time())
-            body = json.loads(raw) if raw else None
-            status, answer = handler(gateway, app, request, body)
-        except ApiError as exc:
-            gateway.stats.count("github", write=False)
-            return gateway.error(exc, None, "core")
+            body = json.loads(exchange.raw) if exchange.raw else None
         except ValueError:
-            return gateway.error(ApiError(400, "Problems parsing JSON"), None, "core")
-        gateway.stats.count("github", write=False)
-        headers = {**gateway.headers(None, "core")}
-        return Response(json.dumps(answer), status_code=status, headers=headers,
+            raise ApiError(400, "Problems parsing JSON") from None
+        with gateway.store.lock:
+            status, answer = exchange.route.handler(gateway, app, request, body)
+        return Response(json.dumps(answer), status_code=status, headers=gateway.headers(None, "core"),
                         media_type="application/json; charset=utf-8")
-    return run
+
+    def render_error(self, exchange: Exchange, error: Exception) -> Response:
+        assert isinstance(error, ApiError)
+        return self.gateway.error(error, None, "core")
 
 
-def app_routes(gateway: Gateway) -> list[Route]:
-    """The JWT-authenticated ``/app`` routes (they must come before the repository routes)."""
-    table: list[tuple[str, str, AppHandler]] = [
-        ("GET", "/app", _get_app),
-        ("GET", "/app/installations", _installations),
-        ("GET", "/app/installations/{installation_id}", _installation),
-        ("POST", "/app/installations/{installation_id}/access_tokens", _access_token),
-        ("GET", "/repos/{owner}/{repo}/installation", _installation),
-        ("GET", "/orgs/{org}/installation", _installation),
-    ]
-    return [Route(path, _endpoint(gateway, handler), methods=[method]) for method, path, handler in table]
+APP_CALLER = "app"  # the grant of an /app request: who it is is the JWT's business (AppSite.call)
+# The JWT-authenticated ``/app`` routes (they must come before the repository routes).
+ROUTES: list[Route] = [
+    Route("GET", "/app", _get_app),
+    Route("GET", "/app/installations", _installations),
+    Route("GET", "/app/installations/{installation_id}", _installation),
+    Route("POST", "/app/installations/{installation_id}/access_tokens", _access_token),
+    Route("GET", "/repos/{owner}/{repo}/installation", _installation),
+    Route("GET", "/orgs/{org}/installation", _installation),
+]

@@ -1,7 +1,9 @@
-"""What every GitHub API request of the emulator goes through: auth, rate limits, ETags, headers, stats.
+"""What every GitHub API request of the emulator goes through: auth, rate limits, ETags, headers.
 
-A handler gets a :class:`Call` (the caller's base URL, grant, path and query parameters, parsed
-body) and returns a :class:`Reply` or raises :class:`ApiError`. :func:`endpoint` wraps it:
+The REST endpoints are a :class:`GithubSite` in the shared request framework
+(:mod:`roadsync.sandbox.http`; the GraphQL and App endpoints are its subclasses). A handler gets a
+:class:`Call` (the caller's base URL, grant, path and query parameters, parsed body) and returns a
+:class:`Reply` or raises :class:`ApiError`:
 
 1. ``Authorization: token X`` / ``Bearer X`` (scheme case-insensitive), else 401 ``Bad credentials``
    (an expired installation token too);
@@ -9,7 +11,7 @@ body) and returns a :class:`Reply` or raises :class:`ApiError`. :func:`endpoint`
    secondary limit that this request would exceed (:mod:`~roadsync.sandbox.github.secondary`);
 3. GETs run first so that an ``If-None-Match`` hit answers 304 without charging the budget;
    writes are charged before they run, so an exhausted budget never half-writes;
-4. ``stats.count("github", write=changed)`` once per authenticated request.
+4. ``stats.count("github", write=changed)`` once per authenticated request (by the framework).
 
 A handler may raise :class:`Redirect`: a renamed repository's old name answers ``301`` (GET, HEAD)
 or ``307`` (other verbs) to ``/repositories/{id}/…`` with the query kept, a transferred issue's old
@@ -25,7 +27,7 @@ import hashlib
 import itertools
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -39,8 +41,9 @@ from roadsync.sandbox.github.model import Issue, Repo
 from roadsync.sandbox.github.ratelimit import RateLimiter
 from roadsync.sandbox.github.secondary import SecondaryLimiter
 from roadsync.sandbox.github.store import GithubStore, StoreError
+from roadsync.sandbox.http import Exchange
 
-__all__ = ["ORIGINAL_PATH", "ApiError", "Call", "Gateway", "Redirect", "Reply", "TokenGrant"]
+__all__ = ["ORIGINAL_PATH", "ApiError", "Call", "Gateway", "GithubSite", "Redirect", "Reply", "TokenGrant"]
 
 ORIGINAL_PATH = "roadsync.sandbox.original_path"  # ASGI scope key: the path before /repositories/{id}
 REDIRECT_DOCS = "https://docs.github.com/v3/#http-redirects"
@@ -183,46 +186,22 @@ class Gateway:
                 out["x-accepted-oauth-scopes"] = "repo"
         return out
 
-    def endpoint(self, handler: Handler, *, resource: str = "core", charged: bool = True
-                 ) -> Callable[[Request], Awaitable[Response]]:
-        async def run(request: Request) -> Response:
-            raw = await request.body()
-            grant = self.grant_of(request)
-            if grant is None:
-                return self.error(ApiError(401, "Bad credentials"), None, resource)
-            limited = self.secondary(grant, resource) or self.secondary_limited(
-                grant, request.method, graphql_points=0)
-            if limited is not None:
-                return limited
-            try:
-                body = _parse(raw)
-            except ApiError as exc:
-                return self.error(exc, grant, resource)
-            call = Call(f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}", grant,
-                        dict(request.path_params), request.query_params,
-                        request.scope.get(ORIGINAL_PATH, request.url.path),
-                        list(request.query_params.multi_items()), body, self.store,
-                        self.actor(grant), self.ratelimit, request.method, request.url.path)
-            return self.answer(handler, call, request, resource, charged)
-        return run
-
-    def answer(self, handler: Handler, call: Call, request: Request, resource: str,
-               charged: bool) -> Response:
+    def answer(self, exchange: Exchange, call: Call, resource: str, charged: bool) -> Response:
+        """Run the route's handler for ``call`` (under the store's lock) and render its reply: ETag
+        and 304 for reads, the budget charged (writes before they run), a redirect's answer.
+        :class:`ApiError` and :class:`StoreError` propagate (the site renders them)."""
+        request = exchange.request
         reading = request.method in ("GET", "HEAD")
         if charged and not reading and not self.ratelimit.charge(resource):
             return self.primary_exhausted(call.grant, resource)
         try:
             with self.store.lock:
-                reply = handler(call)
+                reply: Reply = exchange.route.handler(call)
         except Redirect as moved:
-            self.stats.count("github", write=False)
             headers = {**self.headers(call.grant, resource), "location": moved.location}
             return Response(json.dumps(moved.body()), status_code=moved.status, headers=headers,
                             media_type="application/json; charset=utf-8")
-        except (ApiError, StoreError) as exc:
-            self.stats.count("github", write=False)
-            return self.error(_as_api_error(exc), call.grant, resource)
-        self.stats.count("github", write=reply.changed)
+        exchange.wrote = reply.changed
         content = b"" if reply.body is None else json.dumps(reply.body).encode()
         if reading and reply.status == 200:
             etag = 'W/"' + hashlib.sha256(content).hexdigest()[:40] + '"'
@@ -240,7 +219,6 @@ class Gateway:
         refusal = self.ratelimit.take_secondary()
         if refusal is None:
             return None
-        self.stats.count("github", write=False)
         headers = self.headers(grant, resource)
         if refusal.retry_after is not None:
             headers["retry-after"] = str(refusal.retry_after)
@@ -253,13 +231,12 @@ class Gateway:
 
     def secondary_limited(self, grant: TokenGrant, method: str, *, graphql_points: int,
                           mutation: bool = False) -> Response | None:
-        """The refusal of a configured secondary limit this request would exceed, else None (counted)."""
+        """The refusal of a configured secondary limit this request would exceed, else None."""
         content = mutation or (graphql_points == 0 and method in ("POST", "PATCH", "PUT", "DELETE"))
         refusal = self.secondary_limits.admit(self.actor(grant), graphql_points=graphql_points,
                                               content=content)
         if refusal is None:
             return None
-        self.stats.count("github", write=False)
         headers = {**self.headers(grant, "graphql" if graphql_points else "core"),
                    "retry-after": str(refusal.retry_after)}
         body = {"message": refusal.message, "documentation_url": refusal.docs, "status": str(refusal.status)}
@@ -267,7 +244,6 @@ class Gateway:
                         media_type="application/json; charset=utf-8")
 
     def primary_exhausted(self, grant: TokenGrant, resource: str) -> Response:
-        self.stats.count("github", write=False)
         message = ("API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
                    "please include the request ID {rid} and timestamp 2026-01-01 00:00:00 UTC.")
         headers = self.headers(grant, resource)
@@ -280,6 +256,48 @@ class Gateway:
     def error(self, exc: ApiError, grant: TokenGrant | None, resource: str) -> Response:
         return Response(json.dumps(exc.body()), status_code=exc.status, headers=self.headers(grant, resource),
                         media_type="application/json; charset=utf-8")
+
+
+class GithubSite:
+    """GitHub's REST hooks for :func:`roadsync.sandbox.http.endpoint`. Route options:
+    ``resource`` (the rate-limit budget, default ``core``), ``charged`` (default True)."""
+
+    tracker = "github"
+    errors: tuple[type[Exception], ...] = (ApiError, StoreError)
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway, self.stats = gateway, gateway.stats
+
+    def resource(self, exchange: Exchange) -> str:
+        return str(exchange.route.options.get("resource", "core"))
+
+    def screen(self, exchange: Exchange) -> Response | None:
+        return None
+
+    def authenticate(self, exchange: Exchange) -> Response | None:
+        exchange.grant = self.gateway.grant_of(exchange.request)
+        if exchange.grant is None:
+            return self.gateway.error(ApiError(401, "Bad credentials"), None, self.resource(exchange))
+        return None
+
+    def admit(self, exchange: Exchange) -> Response | None:
+        gateway, resource = self.gateway, self.resource(exchange)
+        return gateway.secondary(exchange.grant, resource) or gateway.secondary_limited(
+            exchange.grant, exchange.request.method, graphql_points=0)
+
+    def call(self, exchange: Exchange) -> Response:
+        request, gateway = exchange.request, self.gateway
+        call = Call(f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}",
+                    exchange.grant, dict(request.path_params), request.query_params,
+                    request.scope.get(ORIGINAL_PATH, request.url.path),
+                    list(request.query_params.multi_items()), _parse(exchange.raw), gateway.store,
+                    gateway.actor(exchange.grant), gateway.ratelimit, request.method, request.url.path)
+        charged = bool(exchange.route.options.get("charged", True))
+        return gateway.answer(exchange, call, self.resource(exchange), charged)
+
+    def render_error(self, exchange: Exchange, error: Exception) -> Response:
+        assert isinstance(error, (ApiError, StoreError))
+        return self.gateway.error(_as_api_error(error), exchange.grant, self.resource(exchange))
 
 
 def _as_api_error(exc: ApiError | StoreError) -> ApiError:

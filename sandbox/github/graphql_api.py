@@ -25,11 +25,9 @@ from typing import Any
 
 import graphql
 from graphql import GraphQLError, GraphQLSchema, language
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from roadsync.sandbox.faults import FAIL_ALIAS
-from roadsync.sandbox.github.gateway import Gateway
+from roadsync.sandbox.github.gateway import Gateway, GithubSite
 from roadsync.sandbox.github.graphql_mutations import MutationRoot, label_by_node
 from roadsync.sandbox.github.graphql_views import (
     GqlContext,
@@ -42,8 +40,9 @@ from roadsync.sandbox.github.graphql_views import (
     RepoView,
 )
 from roadsync.sandbox.github.secondary import MUTATION_POINTS, QUERY_POINTS
+from roadsync.sandbox.http import FAIL_ALIAS, Exchange, Route
 
-__all__ = ["graphql_endpoint", "schema"]
+__all__ = ["ROUTES", "GraphqlSite", "execute", "schema"]
 
 DOCS = "https://docs.github.com/graphql"
 
@@ -169,24 +168,29 @@ def _page_size(node: language.FieldNode, variables: dict[str, Any]) -> int:
     return 0
 
 
-def graphql_endpoint(gateway: Gateway) -> Any:
-    """The starlette endpoint for ``POST /graphql``."""
+class GraphqlSite(GithubSite):
+    """``POST /graphql``'s hooks: GraphQL's 401 body, the queued secondary limit first, then the
+    document parsed and validated (errors answer 200), its points against the configured
+    secondary limits, and the route's handler (:func:`execute`)."""
 
-    async def run(request: Request) -> Response:
-        grant = gateway.grant_of(request)
-        if grant is None:
+    def authenticate(self, exchange: Exchange) -> Response | None:
+        exchange.grant = self.gateway.grant_of(exchange.request)
+        if exchange.grant is None:
             return JSONResponse({"message": "Bad credentials", "documentation_url": DOCS, "status": "401"},
-                                status_code=401, headers=gateway.headers(None, "graphql"))
-        limited = gateway.secondary(grant, "graphql")
-        if limited is not None:
-            return limited
+                                status_code=401, headers=self.gateway.headers(None, "graphql"))
+        return None
+
+    def admit(self, exchange: Exchange) -> Response | None:
+        return self.gateway.secondary(exchange.grant, "graphql")
+
+    def call(self, exchange: Exchange) -> Response:
+        gateway, grant, request = self.gateway, exchange.grant, exchange.request
         try:
-            payload = json.loads(await request.body() or b"{}")
+            payload = json.loads(exchange.raw or b"{}")
         except ValueError:
             payload = None
         prepared = _prepare(payload)
         if isinstance(prepared, dict):
-            gateway.stats.count("github", write=False)
             return JSONResponse(prepared, headers=gateway.headers(grant, "graphql"))
         mutation = prepared.operation.operation.value == "mutation"
         limited = gateway.secondary_limited(grant, "POST", graphql_points=MUTATION_POINTS if mutation
@@ -196,11 +200,9 @@ def graphql_endpoint(gateway: Gateway) -> Any:
         base = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
         ctx = GqlContext(gateway.store, base, grant.projects, grant.scopes, grant.can_read, grant.can_write,
                          actor=gateway.actor(grant), grant=grant)
-        body = _execute(gateway, ctx, payload, prepared, request.scope.get(FAIL_ALIAS))
-        gateway.stats.count("github", write=ctx.changed)
+        body = exchange.route.handler(gateway, ctx, payload, prepared, request.scope.get(FAIL_ALIAS))
+        exchange.wrote = ctx.changed
         return JSONResponse(body, headers=gateway.headers(grant, "graphql"))
-
-    return run
 
 
 class _Prepared:
@@ -225,8 +227,10 @@ def _prepare(payload: Any) -> _Prepared | dict[str, Any]:
     return _Prepared(document, operation)
 
 
-def _execute(gateway: Gateway, ctx: GqlContext, payload: dict[str, Any], prepared: _Prepared,
+def execute(gateway: Gateway, ctx: GqlContext, payload: dict[str, Any], prepared: _Prepared,
              fail_draw: float | None) -> dict[str, Any]:
+    """The answer body of one prepared document: its points charged, run under the store's lock
+    (a mutation's alias picked by ``fail_draw`` fails with NOT_FOUND)."""
     variables = payload.get("variables") or {}
     points = cost(prepared.document, variables)
     if not gateway.ratelimit.charge("graphql", points):
@@ -267,3 +271,6 @@ def _failing(alias: str) -> Any:
         return resolve(root, info, **args)
 
     return middleware
+
+
+ROUTES: list[Route] = [Route("POST", "/graphql", execute, {"resource": "graphql"})]

@@ -33,6 +33,7 @@ from roadsync.sandbox.github.render import (
     repo_json,
     user_json,
 )
+from roadsync.sandbox.http import Route
 
 __all__ = ["ROUTES", "Handler", "page_reply"]
 
@@ -312,26 +313,27 @@ def get_repo_event(call: Call) -> Reply:
     raise ApiError(404, "Not Found")
 
 
-ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
-    ("GET", "/user", get_user),
-    ("GET", "/repos/{owner}/{repo}", get_repo),
-    ("PATCH", "/repos/{owner}/{repo}", update_repo),
-    ("GET", "/orgs/{owner}", get_owner),
-    ("GET", "/users/{owner}", get_owner),
-    ("GET", "/orgs/{owner}/repos", list_owner_repos),
-    ("GET", "/users/{owner}/repos", list_owner_repos),
-    ("GET", "/repos/{owner}/{repo}/issues", list_issues),
-    ("GET", "/repos/{owner}/{repo}/issues/events", list_repo_events),
-    ("GET", "/repos/{owner}/{repo}/issues/events/{event_id}", get_repo_event),
-    ("POST", "/repos/{owner}/{repo}/issues", create_issue),
-    ("GET", "/repos/{owner}/{repo}/issues/{number}", get_issue),
-    ("PATCH", "/repos/{owner}/{repo}/issues/{number}", patch_issue),
-    ("GET", "/repos/{owner}/{repo}/issues/{number}/sub_issues", list_sub_issues),
-    ("POST", "/repos/{owner}/{repo}/issues/{number}/sub_issues", add_sub_issue),
-    ("DELETE", "/repos/{owner}/{repo}/issues/{number}/sub_issue", remove_sub_issue),
-    ("GET", "/repos/{owner}/{repo}/issues/{number}/parent", get_parent),
-    ("GET", "/orgs/{org}/issue-types", org_issue_types),
-    ("GET", "/repos/{owner}/{repo}/issue-types", repo_issue_types),
-    ("GET", "/repos/{owner}/{repo}/issues/{number}/events", list_events),
-    ("GET", "/repos/{owner}/{repo}/issues/{number}/timeline", list_events),
+ROUTES: list[Route] = [
+    Route("GET", "/rate_limit", get_rate_limit, {"charged": False}),
+    Route("GET", "/user", get_user),
+    Route("GET", "/repos/{owner}/{repo}", get_repo),
+    Route("PATCH", "/repos/{owner}/{repo}", update_repo),
+    Route("GET", "/orgs/{owner}", get_owner),
+    Route("GET", "/users/{owner}", get_owner),
+    Route("GET", "/orgs/{owner}/repos", list_owner_repos),
+    Route("GET", "/users/{owner}/repos", list_owner_repos),
+    Route("GET", "/repos/{owner}/{repo}/issues", list_issues),
+    Route("GET", "/repos/{owner}/{repo}/issues/events", list_repo_events),
+    Route("GET", "/repos/{owner}/{repo}/issues/events/{event_id}", get_repo_event),
+    Route("POST", "/repos/{owner}/{repo}/issues", create_issue),
+    Route("GET", "/repos/{owner}/{repo}/issues/{number}", get_issue),
+    Route("PATCH", "/repos/{owner}/{repo}/issues/{number}", patch_issue),
+    Route("GET", "/repos/{owner}/{repo}/issues/{number}/sub_issues", list_sub_issues),
+    Route("POST", "/repos/{owner}/{repo}/issues/{number}/sub_issues", add_sub_issue),
+    Route("DELETE", "/repos/{owner}/{repo}/issues/{number}/sub_issue", remove_sub_issue),
+    Route("GET", "/repos/{owner}/{repo}/issues/{number}/parent", get_parent),
+    Route("GET", "/orgs/{org}/issue-types", org_issue_types),
+    Route("GET", "/repos/{owner}/{repo}/issue-types", repo_issue_types),
+    Route("GET", "/repos/{owner}/{repo}/issues/{number}/events", list_events),
+    Route("GET", "/repos/{owner}/{repo}/issues/{number}/timeline", list_events),
 ]

@@ -20,6 +20,7 @@ from roadsync.sandbox.github.labels import DESCRIPTION_MAX, LABEL_DOCS, too_long
 from roadsync.sandbox.github.model import Issue, Repo
 from roadsync.sandbox.github.render import label_json
 from roadsync.sandbox.github.rest import page_reply
+from roadsync.sandbox.http import Route
 
 __all__ = ["ROUTES"]
 
@@ -171,15 +172,15 @@ def delete_repo_label(call: Call) -> Reply:
 
 ISSUE_LABELS = "/repos/{owner}/{repo}/issues/{number}/labels"
 REPO_LABELS = "/repos/{owner}/{repo}/labels"
-ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
-    ("GET", ISSUE_LABELS, list_issue_labels),
-    ("POST", ISSUE_LABELS, add_issue_labels),
-    ("PUT", ISSUE_LABELS, set_issue_labels),
-    ("DELETE", ISSUE_LABELS, clear_issue_labels),
-    ("DELETE", ISSUE_LABELS + "/{name:path}", remove_issue_label),
-    ("GET", REPO_LABELS, list_repo_labels),
-    ("POST", REPO_LABELS, create_repo_label),
-    ("GET", REPO_LABELS + "/{name:path}", get_repo_label),
-    ("PATCH", REPO_LABELS + "/{name:path}", update_repo_label),
-    ("DELETE", REPO_LABELS + "/{name:path}", delete_repo_label),
+ROUTES: list[Route] = [
+    Route("GET", ISSUE_LABELS, list_issue_labels),
+    Route("POST", ISSUE_LABELS, add_issue_labels),
+    Route("PUT", ISSUE_LABELS, set_issue_labels),
+    Route("DELETE", ISSUE_LABELS, clear_issue_labels),
+    Route("DELETE", ISSUE_LABELS + "/{name:path}", remove_issue_label),
+    Route("GET", REPO_LABELS, list_repo_labels),
+    Route("POST", REPO_LABELS, create_repo_label),
+    Route("GET", REPO_LABELS + "/{name:path}", get_repo_label),
+    Route("PATCH", REPO_LABELS + "/{name:path}", update_repo_label),
+    Route("DELETE", REPO_LABELS + "/{name:path}", delete_repo_label),
 ]

@@ -20,9 +20,11 @@ from typing import Any
 
 from starlette.responses import Response
 
+from roadsync.sandbox.http import Route
+
 from .errors import JiraApiError
-from .model import CustomField, FieldContext, Flavor, PriorityScheme, Project
-from .routing import Ctx, Handler, json_response
+from .model import CustomField, FieldContext, PriorityScheme, Project
+from .routing import CLOUD_ONLY, DATACENTER_ONLY, Ctx, json_response
 
 __all__ = ["ROUTES"]
 
@@ -234,12 +236,12 @@ def context_project_mapping(ctx: Ctx, field_id: str) -> Response:
     return json_response(_page(ctx, values))
 
 
-ROUTES: list[tuple[str, list[str], Handler, tuple[Flavor, ...] | None]] = [
-    ("/priorityscheme", ["GET"], priority_schemes, ("cloud",)),
-    ("/priorityscheme/{scheme_id}/priorities", ["GET"], scheme_priorities, ("cloud",)),
-    ("/priorityscheme/{scheme_id}/projects", ["GET"], scheme_projects, ("cloud",)),
-    ("/project/{key}/priorityscheme", ["GET"], project_priority_scheme, ("datacenter",)),
-    ("/field/{field_id}/context", ["GET"], field_contexts, ("cloud",)),
-    ("/field/{field_id}/context/projectmapping", ["GET"], context_project_mapping, ("cloud",)),
-    ("/field/{field_id}/context/{context_id}/option", ["GET"], context_options, ("cloud",)),
+ROUTES: list[Route] = [
+    Route("GET", "/priorityscheme", priority_schemes, CLOUD_ONLY),
+    Route("GET", "/priorityscheme/{scheme_id}/priorities", scheme_priorities, CLOUD_ONLY),
+    Route("GET", "/priorityscheme/{scheme_id}/projects", scheme_projects, CLOUD_ONLY),
+    Route("GET", "/project/{key}/priorityscheme", project_priority_scheme, DATACENTER_ONLY),
+    Route("GET", "/field/{field_id}/context", field_contexts, CLOUD_ONLY),
+    Route("GET", "/field/{field_id}/context/projectmapping", context_project_mapping, CLOUD_ONLY),
+    Route("GET", "/field/{field_id}/context/{context_id}/option", context_options, CLOUD_ONLY),
 ]

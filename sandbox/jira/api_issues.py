@@ -9,10 +9,12 @@ from typing import Any
 
 from starlette.responses import Response
 
+from roadsync.sandbox.http import Route
+
 from .errors import JiraApiError, rate_limit_headers
-from .model import Flavor, JiraIssue
+from .model import JiraIssue
 from .render import select_fields
-from .routing import Ctx, Handler, json_response
+from .routing import CLOUD_ONLY, Ctx, json_response
 from .screens import editmeta_fields
 
 __all__ = ["CHANGELOG_CAPS", "NOTIFY_FORBIDDEN", "ROUTES", "expand_of", "properties_of"]
@@ -298,19 +300,19 @@ def bulk_changelog(ctx: Ctx) -> Response:
     return json_response(out)
 
 
-ROUTES: list[tuple[str, list[str], Handler, tuple[Flavor, ...] | None]] = [
-    ("/issue/bulkfetch", ["POST"], bulk_fetch, ("cloud",)),
-    ("/changelog/bulkfetch", ["POST"], bulk_changelog, ("cloud",)),
-    ("/issue", ["POST"], create_issue, None),
-    ("/issue/{key}", ["GET"], get_issue, None),
-    ("/issue/{key}", ["PUT"], edit_issue, None),
-    ("/issue/{key}/editmeta", ["GET"], editmeta, None),
-    ("/issue/{key}/watchers", ["GET"], watchers, None),
-    ("/issue/{key}/changelog", ["GET"], changelog, ("cloud",)),
-    ("/issue/{key}/properties", ["GET"], list_properties, None),
-    ("/issue/{key}/properties/{prop}", ["GET"], get_property, None),
-    ("/issue/{key}/properties/{prop}", ["PUT"], put_property, None),
-    ("/issue/{key}/properties/{prop}", ["DELETE"], delete_property, None),
-    ("/issue/{key}/remotelink", ["GET"], get_remote_links, None),
-    ("/issue/{key}/remotelink", ["POST"], add_remote_link, None),
+ROUTES: list[Route] = [
+    Route("POST", "/issue/bulkfetch", bulk_fetch, CLOUD_ONLY),
+    Route("POST", "/changelog/bulkfetch", bulk_changelog, CLOUD_ONLY),
+    Route("POST", "/issue", create_issue),
+    Route("GET", "/issue/{key}", get_issue),
+    Route("PUT", "/issue/{key}", edit_issue),
+    Route("GET", "/issue/{key}/editmeta", editmeta),
+    Route("GET", "/issue/{key}/watchers", watchers),
+    Route("GET", "/issue/{key}/changelog", changelog, CLOUD_ONLY),
+    Route("GET", "/issue/{key}/properties", list_properties),
+    Route("GET", "/issue/{key}/properties/{prop}", get_property),
+    Route("PUT", "/issue/{key}/properties/{prop}", put_property),
+    Route("DELETE", "/issue/{key}/properties/{prop}", delete_property),
+    Route("GET", "/issue/{key}/remotelink", get_remote_links),
+    Route("POST", "/issue/{key}/remotelink", add_remote_link),
 ]

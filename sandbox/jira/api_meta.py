@@ -8,9 +8,11 @@ from typing import Any
 
 from starlette.responses import Response
 
+from roadsync.sandbox.http import Route
+
 from .errors import JiraApiError
 from .model import jira_time
-from .routing import Ctx, Handler, json_response
+from .routing import Ctx, json_response
 
 __all__ = ["ROUTES"]
 
@@ -259,17 +261,17 @@ def _permission_scope(ctx: Ctx) -> list[str]:
     return list(ctx.store.catalog.projects)
 
 
-ROUTES: list[tuple[str, list[str], Handler]] = [
-    ("/serverInfo", ["GET"], server_info),
-    ("/myself", ["GET"], myself),
-    ("/field", ["GET"], fields),
-    ("/priority", ["GET"], priorities),
-    ("/priority/search", ["GET"], priority_search),
-    ("/project", ["GET"], projects),
-    ("/project/search", ["GET"], project_search),
-    ("/project/{key}", ["GET"], project),
-    ("/project/{key}/components", ["GET"], project_components),
-    ("/issuetype", ["GET"], issue_types),
-    ("/status", ["GET"], statuses),
-    ("/mypermissions", ["GET"], my_permissions),
+ROUTES: list[Route] = [
+    Route("GET", "/serverInfo", server_info, {"anonymous": True}),
+    Route("GET", "/myself", myself),
+    Route("GET", "/field", fields),
+    Route("GET", "/priority", priorities),
+    Route("GET", "/priority/search", priority_search),
+    Route("GET", "/project", projects),
+    Route("GET", "/project/search", project_search),
+    Route("GET", "/project/{key}", project),
+    Route("GET", "/project/{key}/components", project_components),
+    Route("GET", "/issuetype", issue_types),
+    Route("GET", "/status", statuses),
+    Route("GET", "/mypermissions", my_permissions),
 ]

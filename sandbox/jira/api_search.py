@@ -15,12 +15,13 @@ from typing import Any
 
 from starlette.responses import Response
 
+from roadsync.sandbox.http import Route
+
 from .api_issues import changelog_cap, expand_of, properties_of
 from .errors import JiraApiError
 from .jql import JqlError
-from .model import Flavor
 from .render import select_fields
-from .routing import Ctx, Handler, json_response
+from .routing import CLOUD_ONLY, Ctx, json_response
 
 __all__ = ["GONE_MESSAGE", "ROUTES"]
 
@@ -184,8 +185,10 @@ def old_search(ctx: Ctx) -> Response:
     )
 
 
-ROUTES: list[tuple[str, list[str], Handler, tuple[Flavor, ...] | None]] = [
-    ("/search/jql", ["GET", "POST"], enhanced_search, ("cloud",)),
-    ("/search/approximate-count", ["POST"], approximate_count, ("cloud",)),
-    ("/search", ["GET", "POST"], old_search, None),
+ROUTES: list[Route] = [
+    Route("GET", "/search/jql", enhanced_search, CLOUD_ONLY),
+    Route("POST", "/search/jql", enhanced_search, CLOUD_ONLY),
+    Route("POST", "/search/approximate-count", approximate_count, CLOUD_ONLY),
+    Route("GET", "/search", old_search),
+    Route("POST", "/search", old_search),
 ]

@@ -10,15 +10,15 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roadsync.sandbox.common import Stats
+from roadsync.sandbox.http import starlette_routes
 
 from . import api_admin, api_issues, api_meta, api_search
 from .errors import jira_error_response, rate_limit_headers
 from .model import Flavor
-from .routing import Settings, TokenGrant, make_endpoint
+from .routing import JiraSite, Settings, TokenGrant
 from .store import JiraStore
 
 __all__ = ["create_jira_app"]
@@ -63,20 +63,9 @@ def create_jira_app(
     """The ASGI app of one emulated Jira site (``flavor`` must match the store's)."""
     if flavor != store.flavor:
         raise ValueError(f"store flavor {store.flavor!r} does not match app flavor {flavor!r}")
-    settings = Settings(store, stats, email, token, flavor, dict(restricted_tokens or {}))
-    routes: list[Route] = []
-    every: tuple[Flavor, ...] = ("cloud", "datacenter")
-    for path, methods, handler in api_meta.ROUTES:
-        routes.append(
-            Route(
-                f"/rest/api/{{version}}{path}",
-                make_endpoint(settings, handler, anonymous=path == "/serverInfo"),
-                methods=methods,
-            )
-        )
-    for path, methods, handler, flavors in [*api_issues.ROUTES, *api_search.ROUTES, *api_admin.ROUTES]:
-        endpoint = make_endpoint(settings, handler, flavors=flavors or every)
-        routes.append(Route(f"/rest/api/{{version}}{path}", endpoint, methods=methods))
+    site = JiraSite(Settings(store, stats, email, token, flavor, dict(restricted_tokens or {})))
+    table = [*api_meta.ROUTES, *api_issues.ROUTES, *api_search.ROUTES, *api_admin.ROUTES]
+    routes = starlette_routes(site, table, prefix="/rest/api/{version}")
     handlers: Any = {HTTPException: _http_error}
     app = Starlette(routes=routes, exception_handlers=handlers)
     return _RateLimitHeaders(app)

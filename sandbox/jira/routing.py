@@ -1,5 +1,6 @@
-"""Request plumbing shared by the Jira endpoints: authentication, token grants, the per-request
-context, JSON parsing, stats counting and Jira-shaped errors."""
+"""The Jira emulator's hooks in the shared request framework (:mod:`roadsync.sandbox.http`):
+:class:`JiraSite` (API versions and flavours, authentication, JSON bodies, Jira-shaped errors),
+token grants and the per-request context the handlers get."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import base64
 import binascii
 import hmac
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -16,15 +17,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from roadsync.sandbox.common import Stats
+from roadsync.sandbox.http import Exchange
 
 from .errors import JiraApiError, jira_error_response, rate_limit_headers
 from .model import Flavor, JiraIssue
 from .render import Renderer
 from .store import JiraStore
 
-__all__ = ["Ctx", "Handler", "Settings", "TokenGrant", "json_response", "make_endpoint", "owner_grant"]
+__all__ = [
+    "CLOUD_ONLY",
+    "DATACENTER_ONLY",
+    "Ctx",
+    "Handler",
+    "JiraSite",
+    "Settings",
+    "TokenGrant",
+    "json_response",
+    "owner_grant",
+]
 
 NOT_VISIBLE = "Issue does not exist or you do not have permission to see it."
+FLAVORS: tuple[Flavor, ...] = ("cloud", "datacenter")
+CLOUD_ONLY: Mapping[str, Any] = {"flavors": ("cloud",)}  # route options
+DATACENTER_ONLY: Mapping[str, Any] = {"flavors": ("datacenter",)}
 UNAUTHORIZED = "You are not authenticated. Authentication required to perform this operation."
 
 
@@ -171,10 +186,9 @@ def _refused(request: Request, settings: Settings) -> Response:
     return jira_error_response(401, [UNAUTHORIZED], headers=headers)
 
 
-async def _read_body(request: Request) -> Any:
-    if request.method not in ("POST", "PUT"):
+def _read_body(method: str, raw: bytes) -> Any:
+    if method not in ("POST", "PUT"):
         return None
-    raw = await request.body()
     if not raw.strip():
         return None
     try:
@@ -183,41 +197,51 @@ async def _read_body(request: Request) -> Any:
         raise JiraApiError(400, ["Unexpected character in the request body: it is not valid JSON."]) from None
 
 
-def make_endpoint(
-    settings: Settings,
-    handler: Handler,
-    *,
-    flavors: tuple[Flavor, ...] = ("cloud", "datacenter"),
-    anonymous: bool = False,
-) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap ``handler(ctx, **path_params)`` with version checks, auth, JSON, errors and stats."""
+class JiraSite:
+    """Jira's hooks for :func:`roadsync.sandbox.http.endpoint`. Route options: ``flavors`` (the
+    flavours that serve it; default both), ``anonymous`` (callers without credentials are served)."""
 
-    async def endpoint(request: Request) -> Response:
+    tracker = "jira"
+    errors: tuple[type[Exception], ...] = (JiraApiError,)
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings, self.stats = settings, settings.stats
+
+    def screen(self, exchange: Exchange) -> Response | None:
+        """Jira's 404 for an API version or an endpoint the site's flavour does not have."""
+        settings, request = self.settings, exchange.request
         version = request.path_params.get("version", "2")
         allowed = ("2", "latest", "3") if settings.flavor == "cloud" else ("2", "latest")
-        if version not in allowed or settings.flavor not in flavors:
-            return jira_error_response(404, ["null for uri: " + str(request.url.path)])
-        grant = _authenticate(request, settings)
-        if grant is None and not (anonymous and "authorization" not in request.headers):
-            return _refused(request, settings)
+        if version in allowed and settings.flavor in exchange.route.options.get("flavors", FLAVORS):
+            return None
+        return jira_error_response(404, ["null for uri: " + str(request.url.path)])
+
+    def authenticate(self, exchange: Exchange) -> Response | None:
+        exchange.grant = _authenticate(exchange.request, self.settings)
+        anonymous = exchange.route.options.get("anonymous", False)
+        if exchange.grant is None and not (anonymous and "authorization" not in exchange.request.headers):
+            return _refused(exchange.request, self.settings)
+        return None
+
+    def admit(self, exchange: Exchange) -> Response | None:
+        return None
+
+    def call(self, exchange: Exchange) -> Response:
+        """``handler(ctx, **path_params)`` under the store's lock; ``ctx.wrote`` says it wrote."""
+        request, settings = exchange.request, self.settings
+        version = request.path_params.get("version", "2")
         base = str(request.base_url).rstrip("/")
-        ctx = Ctx(
-            request,
-            settings,
-            grant or TokenGrant(browse=frozenset(), edit=frozenset()),
-            version,
-            Renderer(settings.store.catalog, base, version),
-            None,
-        )
+        grant = exchange.grant or TokenGrant(browse=frozenset(), edit=frozenset())
+        ctx = Ctx(request, settings, grant, version, Renderer(settings.store.catalog, base, version), None)
         params = {k: v for k, v in request.path_params.items() if k != "version"}
         try:
-            ctx.body = await _read_body(request)
+            ctx.body = _read_body(request.method, exchange.raw)
             with settings.store.lock:
-                response = handler(ctx, **params)
-        except JiraApiError as error:
-            response = error.response()
-        if grant is not None:
-            settings.stats.count("jira", write=ctx.wrote)
+                response: Response = exchange.route.handler(ctx, **params)
+        finally:
+            exchange.wrote = ctx.wrote
         return response
 
-    return endpoint
+    def render_error(self, exchange: Exchange, error: Exception) -> Response:
+        assert isinstance(error, JiraApiError)
+        return error.response()
