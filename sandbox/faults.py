@@ -1,4 +1,7 @@
-"""Fault injection for the sandbox trackers: a pure ASGI middleware in front of each emulator.
+"""Fault injection for the sandbox trackers: what to inject and when (the settings, the draws).
+
+:class:`~roadsync.sandbox.injection.FaultsMiddleware` in front of each emulator asks
+:class:`FaultState` for each request's fault and answers it the tracker's way.
 
 Faults are deterministic for a seed: every tracker draws from its own ``random.Random(seed)``
 in request order, so the same requests against the same settings meet the same faults.
@@ -45,29 +48,25 @@ bulk fetches; GitHub GraphQL documents without a mutation).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-import logging
 import random
 import re
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from roadsync.sandbox.http import FAIL_ALIAS, ASGIApp, Message, Receive, Scope, Send
+from roadsync.sandbox.http import FAIL_ALIAS
 
 __all__ = [
+    "CONTROL_PREFIX",
     "FAIL_ALIAS",
+    "Decision",
     "FaultSettings",
     "FaultState",
-    "FaultsMiddleware",
-    "default_github_limits",
+    "Tracker",
     "is_write_request",
-    "untyped_graphql_error",
 ]
 
 Tracker = Literal["jira", "github"]
@@ -82,16 +81,6 @@ _JIRA_READ_POSTS = re.compile(
     r"/(search|search/jql|search/approximate-count|issue/bulkfetch|changelog/bulkfetch|jql/parse)/?$"
 )
 _MUTATION = re.compile(r"\bmutation\b")
-_DROP_LOG = "ASGI callable returned without completing response."
-
-SECONDARY_MESSAGE = (
-    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
-    "If you reach out to GitHub Support for help, please include the request ID."
-)
-SECONDARY_DOCS = (
-    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
-)
-
 
 @dataclass(frozen=True)
 class FaultSettings:
@@ -257,191 +246,3 @@ def _graphql_is_mutation(body: bytes) -> bool:
         isinstance(d, OperationDefinitionNode) and d.operation == OperationType.MUTATION
         for d in parsed.definitions
     )
-
-
-class _DropLogFilter(logging.Filter):
-    """Keeps uvicorn from logging an error for each connection we drop on purpose."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != _DROP_LOG
-
-
-logging.getLogger("uvicorn.error").addFilter(_DropLogFilter())
-
-
-class FaultsMiddleware:
-    """Wraps one tracker's ASGI app and injects the faults of the shared :class:`FaultState`.
-
-    ``ratelimit_headers`` gives the tracker's current rate-limit headers (GitHub's budget) for
-    injected limit answers; ``flavor`` picks Jira Cloud or Data Center rate-limit headers.
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        state: FaultState,
-        tracker: Tracker,
-        *,
-        flavor: str = "cloud",
-        ratelimit_headers: Callable[[], dict[str, str]] | None = None,
-    ) -> None:
-        self.app = app
-        self.state = state
-        self.tracker: Tracker = tracker
-        self.flavor = flavor
-        self.ratelimit_headers = ratelimit_headers
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path", "").startswith(CONTROL_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        settings = self.state.settings
-        if settings.latency_ms:
-            await asyncio.sleep(settings.latency_ms / 1000)
-        method = scope.get("method", "GET")
-        body, receive = await _buffer_body(receive) if method == "POST" else (b"", receive)
-        path = scope.get("path", "")
-        write = is_write_request(self.tracker, method, path, body)
-        graphql = method == "POST" and path.rstrip("/").endswith("/graphql")
-        decision, pick = self.state.decide_with_pick(self.tracker, write=write, graphql=graphql)
-        if decision == "pass":
-            await self.app(scope, receive, send)
-        elif decision == "batch_not_found":
-            await self.app({**scope, FAIL_ALIAS: pick}, receive, send)
-        elif decision == "drop":
-            await _drop(send)
-        elif decision in ("fail_after", "graphql_untyped_after"):
-            await self.app(scope, receive, _discard)
-            await self._answer(send, "502" if decision == "fail_after" else "graphql_untyped", settings)
-        else:
-            await self._answer(send, decision, settings)
-
-    async def _answer(self, send: Send, decision: Decision, settings: FaultSettings) -> None:
-        kind: Decision = "502" if decision == "fail_before" else decision
-        status, headers, body = (
-            _jira_answer(kind, settings, self.flavor)
-            if self.tracker == "jira"
-            else _github_answer(kind, settings, self.ratelimit_headers)
-        )
-        raw = json.dumps(body).encode()
-        headers = {**headers, "content-type": "application/json", "content-length": str(len(raw))}
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-            }
-        )
-        await send({"type": "http.response.body", "body": raw})
-
-
-async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
-    """Reads the whole request body and returns it with a ``receive`` that replays it."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
-
-
-async def _drop(send: Send) -> None:
-    # Promise a body we never finish: uvicorn closes the socket when the app returns.
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b'{"partial": ', "more_body": True})
-
-
-async def _discard(message: Message) -> None:
-    return None
-
-
-def _jira_answer(
-    kind: Decision, settings: FaultSettings, flavor: str
-) -> tuple[int, dict[str, str], dict[str, Any]]:
-    retry_after = str(settings.retry_after_s)
-    if kind == "429":
-        reset = (datetime.now(timezone.utc) + timedelta(seconds=settings.retry_after_s)).strftime(
-            "%Y-%m-%dT%H:%MZ"
-        )
-        headers = {"Retry-After": retry_after, "X-RateLimit-Limit": "350", "X-RateLimit-Remaining": "0"}
-        if flavor == "datacenter":
-            headers |= {"X-RateLimit-Interval-Seconds": "1", "X-RateLimit-FillRate": "10"}
-        else:
-            headers |= {"X-RateLimit-Reset": reset, "RateLimit-Reason": "jira-burst-based"}
-        return 429, headers, {"errorMessages": ["Rate limit exceeded."], "errors": {}}
-    if kind == "503":
-        return 503, {"Retry-After": retry_after}, {"errorMessages": ["Service Unavailable"], "errors": {}}
-    if kind == "conflict":
-        return 409, {}, {"errorMessages": ["The issue was updated by someone else. Try again."], "errors": {}}
-    return 502, {}, {"errorMessages": ["Bad Gateway"], "errors": {}}
-
-
-def _github_answer(
-    kind: Decision, settings: FaultSettings, ratelimit: Callable[[], dict[str, str]] | None
-) -> tuple[int, dict[str, str], dict[str, Any]]:
-    limits = ratelimit() if ratelimit else default_github_limits()
-    secondary = {"message": SECONDARY_MESSAGE, "documentation_url": SECONDARY_DOCS}
-    if kind == "429":
-        return 429, {**limits, "retry-after": str(settings.retry_after_s)}, secondary
-    if kind == "secondary":
-        return 403, limits, secondary
-    if kind == "graphql_error":
-        return _graphql_error(settings, limits)
-    if kind == "graphql_untyped":
-        return settings.graphql_untyped_status, {}, untyped_graphql_error()
-    if kind == "503":
-        return 503, {}, {"message": "Service Unavailable"}
-    return 502, {}, {"message": "Server Error"}
-
-
-def _graphql_error(
-    settings: FaultSettings, limits: dict[str, str]
-) -> tuple[int, dict[str, str], dict[str, Any]]:
-    kind = settings.graphql_error_type
-    if kind == "RATE_LIMITED":
-        reset = str(int(time.time()) + settings.retry_after_s)
-        limits = {**limits, "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset,
-                  "x-ratelimit-resource": "graphql"}
-        message = "API rate limit exceeded for user ID 1."
-    else:
-        message = "Could not resolve to a node with the global id of 'PVT_unknown'."
-    return 200, limits, {"data": None, "errors": [{"type": kind, "path": ["node"], "message": message}]}
-
-
-def untyped_graphql_error(rng: random.Random | None = None) -> dict[str, Any]:
-    """GitHub's untyped GraphQL error body, with a request id shaped like GitHub's."""
-    draw = rng or random.Random()
-    rid = ":".join(f"{draw.getrandbits(bits):X}" for bits in (16, 20, 24, 28, 32))
-    return {"data": None, "errors": [{"message": (
-        "Something went wrong while executing your query. This may be the result of a timeout, or it could "
-        f"be a GitHub bug. Please include `{rid}` when reporting this issue.")}]}
-
-
-def default_github_limits() -> dict[str, str]:
-    reset = int(time.time()) + 3600
-    return {
-        "x-ratelimit-limit": "5000",
-        "x-ratelimit-remaining": "4999",
-        "x-ratelimit-used": "1",
-        "x-ratelimit-reset": str(reset),
-        "x-ratelimit-resource": "core",
-    }

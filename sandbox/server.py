@@ -28,9 +28,11 @@ from typing import Any, Literal
 from roadsync.errors import register_secret
 from roadsync.sandbox.common import RunningServer, Stats, serve_app
 from roadsync.sandbox.control import Control, create_control_app, with_control
-from roadsync.sandbox.faults import FaultSettings, FaultsMiddleware, FaultState, default_github_limits
+from roadsync.sandbox.faults import FaultSettings, FaultState
 from roadsync.sandbox.fixture import Fixture, load_fixture
+from roadsync.sandbox.github.faults import default_github_limits
 from roadsync.sandbox.grants import github_people_grants, jira_people_grants, split_grants
+from roadsync.sandbox.injection import FaultsMiddleware
 from roadsync.sandbox.people import Person, people_from_fixture
 from roadsync.sandbox.recorder import RecordedRequest, RequestRecorder, Tracker
 from roadsync.sandbox.sandbox_config import config_toml

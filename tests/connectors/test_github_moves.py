@@ -18,8 +18,9 @@ from roadsync.connectors.github.client import GithubClient
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import NotFoundError, RemoteRefused
 from roadsync.sandbox.common import Stats, serve_app
-from roadsync.sandbox.faults import FaultsMiddleware, FaultState
+from roadsync.sandbox.faults import FaultState
 from roadsync.sandbox.github import GithubStore, create_github_app
+from roadsync.sandbox.injection import FaultsMiddleware
 from tests.connectors.test_github_writer import FAST, TOKEN, Sandbox, fixture
 
 LABELS = {"priority": FieldTarget(target="label", prefix="priority/")}

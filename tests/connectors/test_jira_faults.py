@@ -13,7 +13,8 @@ from roadsync.connectors.jira import Flavor, JiraReader, JiraWriter
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import BudgetExhausted
 from roadsync.sandbox.common import Stats, serve_app
-from roadsync.sandbox.faults import FaultSettings, FaultsMiddleware, FaultState
+from roadsync.sandbox.faults import FaultSettings, FaultState
+from roadsync.sandbox.injection import FaultsMiddleware
 from roadsync.sandbox.jira import JiraStore, create_jira_app
 from tests.connectors.test_jira_reader import EMAIL, TOKEN, Site, numbered_issues, site_fixture
 

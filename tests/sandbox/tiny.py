@@ -13,7 +13,8 @@ from starlette.routing import Route
 
 from roadsync.sandbox.common import RunningServer, Stats, serve_app
 from roadsync.sandbox.control import Control, create_control_app, with_control
-from roadsync.sandbox.faults import FaultSettings, FaultsMiddleware, FaultState, Tracker
+from roadsync.sandbox.faults import FaultSettings, FaultState, Tracker
+from roadsync.sandbox.injection import FaultsMiddleware
 
 
 @dataclass
