@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from roadsync.sandbox.fixture import JiraFixture, JiraIssueFixture
+from roadsync.sandbox.fixture import JiraFixture
 
 from .catalog import Catalog
 from .edits import apply_values, plan_edit
@@ -18,8 +18,9 @@ from .errors import JiraApiError
 from .index import SearchIndex
 from .jql import parse_jql
 from .jql_eval import EvalContext, compile_query
-from .model import ChangeGroup, ChangeItem, EditResult, Flavor, JiraIssue, RemoteLink, parse_time
+from .model import ChangeGroup, ChangeItem, EditResult, Flavor, JiraIssue, RemoteLink
 from .properties import parse_properties
+from .seed import issue_from_fixture
 
 __all__ = ["JiraStore"]
 
@@ -61,45 +62,9 @@ class JiraStore:
         store = cls(Catalog.from_fixture(fixture, flavor), clock=clock)
         with store.lock:
             for raw in fixture.get("issues", []):
-                store._add_fixture_issue(raw)
+                issue = issue_from_fixture(raw, store.catalog, store._take_id, store._take_link, store._now)
+                store._index(issue)
         return store
-
-    def _add_fixture_issue(self, raw: JiraIssueFixture) -> JiraIssue:
-        key = raw["key"].upper()
-        project_key = key.rsplit("-", 1)[0]
-        project = self.catalog.project(project_key)
-        if project is None:
-            raise ValueError(f"issue {key}: project {project_key} is not in the fixture")
-        now = self._now()
-        created = parse_time(raw["created"]) if "created" in raw else now
-        issue = JiraIssue(
-            id=self._take_id(),
-            key=key,
-            project=project.key,
-            type=raw.get("type", "Task"),
-            summary=raw["summary"],
-            status=self.catalog.status(raw.get("status", "To Do")).name,
-            created=created,
-            updated=parse_time(raw["updated"]) if "updated" in raw else created,
-            description=raw.get("description"),
-            labels=sorted(set(raw.get("labels", []))),
-            components=sorted(set(raw.get("components", []))),
-            priority=raw.get("priority", "Medium"),
-            parent=(raw.get("parent") or "").upper() or None,
-            assignee=raw.get("assignee"),
-        )
-        for name, value in (raw.get("fields") or {}).items():
-            custom = self.catalog.custom_field(name, project.key)
-            if custom is None:
-                raise ValueError(f"issue {key}: unknown custom field {name!r}")
-            if value is not None:
-                issue.custom[custom.id] = float(value) if custom.kind == "number" else value
-        issue.watchers = list(dict.fromkeys(raw.get("watchers", [])))
-        for url in raw.get("remote_links", []):
-            issue.remote_links.append(RemoteLink(self._take_link(), url, url))
-        project.next_number = max(project.next_number, issue.number + 1)
-        self._index(issue)
-        return issue
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
