@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,11 +45,12 @@ from github import Github
 
 from roadsync.config.model import GithubConfig
 from roadsync.connectors.github.auth import GithubAuth, LiveToken, pygithub_auth
+from roadsync.connectors.github.budget import Budget
+from roadsync.connectors.github.graphql_errors import graphql_error, is_untyped
 from roadsync.connectors.github.redirects import Connections, Redirected, moved_target
 from roadsync.connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
 from roadsync.connectors.transport import RequestCounter, Transport
 from roadsync.errors import (
-    AuthError,
     BudgetExhausted,
     NotFoundError,
     RateLimited,
@@ -60,17 +60,10 @@ from roadsync.errors import (
     scrub,
 )
 
-__all__ = ["Budget", "GithubClient", "GraphqlResult", "Response", "graphql_url_for"]
+__all__ = ["GithubClient", "GraphqlResult", "Response", "graphql_url_for"]
 
 SOURCE = "github"
 _TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.Timeout, *DROPPED_CONNECTION)
-_GRAPHQL_ERRORS: Mapping[str, type[TrackerError]] = {
-    "RATE_LIMITED": RateLimited,
-    "NOT_FOUND": NotFoundError,
-    "FORBIDDEN": AuthError,
-    "INSUFFICIENT_SCOPES": AuthError,
-    "UNAUTHORIZED": AuthError,
-}
 _HINTS: Mapping[int, str] = {
     401: "check the GitHub token (config github.token_env / token_file)",
     403: "the GitHub token lacks access; grant it repo/issues (and project) permissions",
@@ -101,43 +94,6 @@ class GraphqlResult:
 
     data: Mapping[str, Any]
     errors: list[Mapping[str, Any]]
-
-
-class Budget:
-    """The primary rate-limit budget per resource, as the last response headers said."""
-
-    def __init__(self, reserve: int) -> None:
-        self.reserve = reserve
-        self.remaining: dict[str, int] = {}
-        self.reset_at: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def update(self, headers: Mapping[str, str], default_resource: str) -> None:
-        remaining = headers.get("x-ratelimit-remaining")
-        if remaining is None:
-            return
-        resource = headers.get("x-ratelimit-resource", default_resource)
-        with self._lock:
-            try:
-                self.remaining[resource] = int(float(remaining))
-                self.reset_at[resource] = float(headers.get("x-ratelimit-reset", "0"))
-            except ValueError:
-                return
-
-    def check(self, resource: str, *, item: str | None = None) -> None:
-        """Raise :class:`BudgetExhausted` when ``resource`` is under the reserve and not yet reset."""
-        with self._lock:
-            remaining = self.remaining.get(resource)
-            reset_at = self.reset_at.get(resource, 0.0)
-        if remaining is None or remaining >= self.reserve or reset_at <= time.time():
-            return
-        when = time.strftime("%H:%M UTC", time.gmtime(reset_at))
-        raise BudgetExhausted(
-            f"GitHub {resource} budget down to {remaining} (reserve {self.reserve})",
-            source=SOURCE,
-            item=item,
-            hint=f"stopped cleanly; rerun after the reset at {when} to resume",
-        )
 
 
 class GithubClient:
@@ -377,36 +333,6 @@ class GithubClient:
         if errors and (not partial or not data or all(v is None for v in data.values())):
             raise self._budget_if_long_wait(graphql_error(errors[0], headers, item), headers, item)
         return GraphqlResult(data, errors)
-
-
-_UNTYPED_TEXTS = ("something went wrong while executing your query", "timeout", "couldn't respond")
-
-
-def is_untyped(error: Mapping[str, Any]) -> bool:
-    """An error GitHub gives for its own failure (no ``type``, no validation ``extensions``):
-    "Something went wrong while executing your query…" or a timeout; it clears on retry
-    [community: gitlens#3298, my-badges#72; ``@octokit/plugin-retry`` retries the same text]."""
-    if error.get("type") or error.get("extensions"):
-        return False
-    message = str(error.get("message") or "").lower()
-    return any(text in message for text in _UNTYPED_TEXTS)
-
-
-def graphql_error(error: Mapping[str, Any], headers: Mapping[str, str], item: str | None) -> TrackerError:
-    """The roadsync error for one GraphQL error object (HTTP 200 with ``errors[]``)."""
-    kind = str(error.get("type") or "")
-    message = scrub(f"GitHub GraphQL: {error.get('message', kind or 'error')}")
-    cls = _GRAPHQL_ERRORS.get(kind, RemoteRefused)
-    if cls is RateLimited:
-        reset = headers.get("x-ratelimit-reset")
-        spent = headers.get("x-ratelimit-remaining") == "0"
-        reset_at = float(reset) if spent and reset and reset.isdigit() else None
-        return RateLimited(message, source=SOURCE, item=item, reset_at=reset_at)
-    hint = {
-        AuthError: "the token lacks access (Projects need a PAT or App token with project scope)",
-        NotFoundError: "check github.project (owner, number, owner_type) and the token's access",
-    }.get(cls)
-    return cls(message, source=SOURCE, item=item, hint=hint)
 
 
 def _decode(text: str | None) -> Any:
