@@ -203,8 +203,11 @@ class JiraClient:
             config = self.config
             where = "the file jira.token_file names" if config.token_file else f"${config.token_env}"
             token_hint = f"check the Jira token in {where}"
-            if self.config.auth == "basic":
+            if config.auth == "basic":
                 token_hint += " and jira.email"
+                # Data Center takes a personal access token only as Bearer (research/jira.md §7).
+                if getattr(self, "flavor", config.flavor) != "cloud":
+                    token_hint += '; on Data Center a personal access token needs jira.auth = "bearer"'
             return AuthError(message, source=SOURCE, item=item or scope, status=status, hint=token_hint)
         if status == 410:
             return RemoteRefused(

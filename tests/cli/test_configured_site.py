@@ -204,3 +204,28 @@ def test_apply_of_a_reviewed_plan_shows_each_refusal_with_jiras_reason(
         assert "applied · 0 failed · 7 unwritable" in text  # the Changes figure's caption
     else:
         assert "13 applied, 7 unwritable, 0 failed, 0 skipped" in text
+
+
+def test_a_data_center_pat_sent_over_basic_fails_doctor_and_sync_with_the_fix(
+    sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On Data Center a PAT configured as ``auth = "basic"`` is refused (401, as DC does:
+    research/jira.md §7, pycontribs/jira#1627): doctor fails its authenticated check naming
+    ``jira.auth = "bearer"``, and sync exits 1 with one line, no traceback, nothing written."""
+    site: Sandbox = sandbox_factory("configured-site", jira_flavor="datacenter")
+    path = site.write_config(tmp_path / "roadsync.toml")
+    path.write_text(path.read_text().replace('auth = "bearer"', 'auth = "basic"'))
+    for name, value in site.env().items():
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as doctor_exit:
+        main(["doctor", "--config", str(path), "--format", "json"])
+    checks = {c["check"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert doctor_exit.value.code == 1 and not checks["authenticated"]["ok"]
+    assert 'jira.auth = "bearer"' in checks["authenticated"]["fix"]
+    with pytest.raises(SystemExit) as sync_exit:
+        main(["sync", "--config", str(path), "--format", "json"])
+    err = capsys.readouterr().err.strip()
+    assert sync_exit.value.code == 1 and "Traceback" not in err and site.jira_token not in err
+    assert 'jira.auth = "bearer"' in err.splitlines()[-1]
+    assert site.stats()["jira"]["writes"] == 0
