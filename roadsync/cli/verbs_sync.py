@@ -53,6 +53,7 @@ def sync_command(ctx: click.Context, /, **options: Any) -> None:
         changes=len(plan.changes),
         applied=applied.count("applied"),
         failed=applied.failed,
+        unwritable=applied.count("unwritable"),
         drift=len(plan.drift),
     )
     emit(state, render(result.report, state.format, color=state.color))
