@@ -8,22 +8,22 @@
     python -m bench --latency-ms 30 --pacing-s 1.0
 
 Scenario A (first full sync), B (no-op re-run), C (1% edited by people) run on one sandbox; the
-naive script runs on a fresh sandbox with identical data, and both end states are compared.
-Mapping (bench/mapping.py) and the 100k-item mirror's memory run in child processes so their
-peak RSS is theirs alone. See bench/floor.py for how the floor is computed.
+fair naive script (bench/naive.py) runs on a fresh sandbox with identical data, and both end
+states are compared. Mapping (bench/mapping.py) and the 100k-item mirror's memory run in child
+processes; peak RSS is each process's own ``VmHWM``. See bench/floor.py for the floor.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench.mapping import peak_rss_mb
 from bench.report import NOTES, markdown, summary
 from bench.scenarios import SIZES, make_fixture, run_naive_baseline, run_roadsync
 
@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=int, default=30, help="injected latency per request")
     pacing = "GitHub seconds_between_writes for roadsync, the naive script and the floor"
     parser.add_argument("--pacing-s", type=float, default=0.0, help=pacing)
-    parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive baselines")
+    slow = "also run the very naive script (a GET per item; ~10 min at 10k items)"
+    parser.add_argument("--very-naive", action="store_true", help=slow)
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md at any size")
     args = parser.parse_args(argv)
     name = "tiny" if args.tiny else "quick" if args.quick else "full"
@@ -60,14 +62,20 @@ def main(argv: list[str] | None = None) -> int:
             size, fixture, latency_ms=args.latency_ms, pacing_s=args.pacing_s, folder=base / "roadsync"
         )
         ours = runs["A"].detail.pop("end_state")
-        naive, same = None, None
+        naive, same, very = None, None, None
         if not args.no_naive:
             naive, theirs = run_naive_baseline(
                 fixture, latency_ms=args.latency_ms, pacing_s=args.pacing_s, folder=base / "naive"
             )
             same = ours == theirs
+            if args.very_naive:
+                very, theirs = run_naive_baseline(
+                    fixture, latency_ms=args.latency_ms, pacing_s=args.pacing_s,
+                    folder=base / "very_naive", very=True,
+                )  # fmt: skip
+                same = same and ours == theirs
     extra = {
-        "bench_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "bench_process_peak_rss_mb": round(peak_rss_mb(), 1),
         "mapping": _child(
             "import json, bench.mapping as m; "
             f"print(json.dumps(m.run({size.mapping_items}, {size.mapping_themes})))"
@@ -77,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             f"print(json.dumps(mirror_memory({size.mirror_items})))"
         ),
     }
-    doc = summary(size, runs, naive, same, extra, latency_ms=args.latency_ms, pacing_s=args.pacing_s)
+    baselines = {name: m for name, m in (("naive", naive), ("very_naive", very)) if m is not None}
+    doc = summary(size, runs, baselines, same, extra, latency_ms=args.latency_ms, pacing_s=args.pacing_s)
     doc["size"] = name
     if args.json:
         print(json.dumps(doc, sort_keys=True))

@@ -1,57 +1,98 @@
-"""The floor: the fewest requests, and the least wall time, any tool could spend on a scenario.
+"""The honest floor: the fewest requests, and the least wall time, any tool could spend on a scenario.
 
-Computed from the data (how many items each scope holds, how many changed since the last run)
-and from the changes the scenario needs (the plan's field changes), never from what roadsync did.
+Computed from the data (items per scope, items changed since the last run), the changes the
+scenario needs (the plan's field changes), and the trackers' **documented** capabilities and
+limits, never from roadsync's own choices. Each figure below names its source.
 
-**Reads** = sum over scopes of ``ceil(items to read / largest page)`` + metadata calls:
+**Reads.** A scope's pages chain (each page's cursor comes from the previous answer); different
+scopes, and the two trackers, are read at the same time.
 
-- *Jira project*: ``ceil(n / 100)`` search pages. 100 is the largest page Jira Cloud's
-  ``/search/jql`` returns when fields beyond ids are asked for (the fields roadsync maps).
-  On a full sync ``n`` is every issue of the project; on an incremental run it is the issues
-  updated since the last run, and at least one page is needed to learn that nothing changed.
-- *GitHub repository*: ``ceil(n / 100)`` pages of ``/repos/o/r/issues`` (``per_page`` max 100),
-  same rule for ``n``; a no-change run still asks once per repository (a free 304).
-- *Projects v2 board*: ``ceil(board items / 100)`` GraphQL pages on every run (``items(first:100)``
-  is the largest page and the API has no "updated since" filter, design.md "Scope and mirror").
-  The board's fields come with the first page, so no extra call.
-- *Metadata*: Jira ``/field`` once per run (custom field ids by name: the Alignment field);
-  on an incremental run Jira ``/myself`` once (JQL dates are in the user's time zone).
+- *Jira project*: ``ceil(n / 100)`` pages of ``/rest/api/3/search/jql`` with the mapped fields.
+  The endpoint returns up to 5,000 issues only when ids alone are asked for and "fewer ... when
+  many fields are requested" [docs: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-get];
+  1,000 is the id/key-only maximum of the older endpoint [docs: https://developer.atlassian.com/cloud/jira/platform/change-notice-for-get-search-max-results/],
+  and 100 is what Jira Cloud serves per page with fields [issue: https://github.com/pycontribs/jira/issues/805].
+  ``n`` is every issue on a full sync, the issues updated since the last run otherwise (at least
+  one page to learn that nothing changed). Plus ``/rest/api/3/field`` once (custom field ids by
+  name). No ``/myself``: a relative JQL date (``updated >= -65m``) needs no time zone.
+- *GitHub repository*: ``ceil(n / 100)`` pages of ``/repos/o/r/issues`` (``per_page`` max 100
+  [docs: https://docs.github.com/en/rest/issues/issues#list-repository-issues]); a quiet repository
+  still costs one (conditional) request. Pages are numbered, so after the first (whose ``Link``
+  names the last) the rest can be read at once: a chain of 2.
+- *Projects v2 board*: on a full sync ``ceil(items / 100)`` GraphQL pages (``first`` is 1-100
+  [docs: https://docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#node-limit]).
+  On an incremental run the floor assumes a tool could ask for only the board items updated since
+  the last run: ``max(1, ceil(updated / 100))``. GitHub offers no such filter below a day
+  (``last-updated:`` is in days [docs: https://docs.github.com/en/issues/planning-and-tracking-with-projects/customizing-views-in-your-project/filtering-projects]),
+  so this is a true lower bound, not a recipe.
 
-**Writes** = the minimal requests for the changes:
+**Writes**, with the best endpoint each tracker documents:
 
-- *Jira*: one ``PUT /issue/{key}`` per item with any change (priority, labels and custom fields
-  all fit in one body).
-- *GitHub labels*: one ``POST …/labels`` per item that gains labels (all adds in one call) plus
-  one ``DELETE …/labels/{name}`` per label removed (GitHub has no bulk remove that keeps the rest).
-- *GitHub Projects*: ``ceil(field updates / BATCH_SIZE)`` GraphQL documents of aliased
-  ``updateProjectV2ItemFieldValue`` mutations (:data:`roadsync.connectors.github.graphql.BATCH_SIZE`).
+- *Jira Cloud bulk edit* ``POST /rest/api/3/bulk/issues/fields``: one value per field for up to
+  1,000 issues [docs: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-bulk-operations/#api-rest-api-3-bulk-issues-fields-post],
+  an asynchronous task read back with ``GET /rest/api/3/bulk/queue/{taskId}`` (so 2 requests a
+  task, one after the other). Changes are grouped by (field, operation, value): a label change is
+  a ``REMOVE`` of the old label and an ``ADD`` of the new one. A group of at least
+  :data:`BULK_MIN` issues goes in bulk tasks; an item with a change outside such a group costs one
+  ``PUT /issue/{key}`` carrying all its fields. Bulk needs ids, not names (priority id, option id):
+  one ``GET /rest/api/3/bulk/issues/fields`` when any task is sent. Bulk edit needs the global
+  Bulk change permission and is Cloud-only; :attr:`Floor.detail` also gives the per-item figure
+  (``jira_puts_per_item``) for Data Center or a token without it.
+- *GitHub*: board values (``updateProjectV2ItemFieldValue``) and label changes
+  (``addLabelsToLabelable`` / ``removeLabelsFromLabelable``, one per item) as aliased mutations,
+  up to :data:`MUTATIONS_PER_DOCUMENT` per GraphQL document; board values and labels go in
+  separate documents (only label documents create content). Issue types: one REST ``PATCH`` each.
 
-**Time** = (sequential reads + Jira writes / Jira concurrency + GitHub writes) x latency, with
-GitHub writes paced: each takes ``max(latency, pacing)`` (GitHub asks integrators to send
-mutations serially, at least ``seconds_between_writes`` apart). Every read is counted as
-sequential: pages of one scope chain on ``nextPageToken``/``link`` answers, and scopes are read
-one after another (reading scopes in parallel would lower this; :func:`floor` also reports
-``seconds_parallel_reads``, the bound if every scope were read at once). Jira writes to
-*different* issues may run concurrently (``jira_concurrency``, default 8); two writes to the same
-issue never. Local CPU time (mapping, SQLite) is not in the floor: it is what the ratio measures.
+**Time** = the slower tracker: its read chain, then its writes (the two trackers overlap).
+
+- Jira: writes to different issues run :data:`JIRA_CONCURRENCY` at a time. Atlassian documents a
+  per-second burst limit per endpoint and method, and a per-issue write limit, without figures
+  [docs: https://developer.atlassian.com/cloud/jira/platform/rate-limiting/]; the in-flight count
+  is therefore an assumption of the floor, not a documented limit. A bulk task's processing time
+  is not counted (unknown, and only ever adds).
+- GitHub: mutative requests go one at a time, ``pacing_s`` apart when pacing is set ("make
+  requests serially", "wait at least one second between each request" [docs:
+  https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api]),
+  otherwise up to 100 at once (the documented cap on concurrent requests). On top, the documented
+  secondary limits [docs: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits]:
+  2,000 GraphQL points a minute (a query 1 point, a request with mutations 5), and 80
+  content-generating requests a minute and 500 an hour (every mutative request counted, the
+  cautious reading the sandbox enforces too). Each limit a run exceeds costs the full windows it
+  must wait for.
+
+Local CPU time (mapping, SQLite) is not in the floor: it is what the ratio measures.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from roadsync.connectors.github.graphql import BATCH_SIZE
-
-__all__ = ["BOARD_PAGE", "GITHUB_PAGE", "JIRA_PAGE", "Floor", "floor", "writes_for"]
+__all__ = [
+    "BOARD_PAGE", "BULK_MAX_ISSUES", "BULK_MIN", "GITHUB_PAGE", "JIRA_CONCURRENCY", "JIRA_PAGE",
+    "MUTATIONS_PER_DOCUMENT", "Change", "Floor", "floor", "writes_for",
+]  # fmt: skip
 
 JIRA_PAGE = 100
 GITHUB_PAGE = 100
 BOARD_PAGE = 100
+BULK_MAX_ISSUES = 1000
+BULK_MIN = 3
+"""A bulk task costs 2 requests (submit, poll): worth it from 3 issues sharing a value."""
+MUTATIONS_PER_DOCUMENT = 100
+"""GitHub documents no cap on aliased mutations per document; 100 matches the largest connection
+page, keeps a document well inside the 10 s timeout, and is an assumption of the floor."""
 JIRA_CONCURRENCY = 8
+GITHUB_CONCURRENT = 100
+GRAPHQL_POINTS_PER_MINUTE = 2000
+CONTENT_PER_MINUTE = 80
+CONTENT_PER_HOUR = 500
+PRIMARY_PER_HOUR = 5000
+"""GitHub's primary limit for a token: 5,000 REST requests and 5,000 GraphQL points an hour
+[docs: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#primary-rate-limit-for-authenticated-users]."""
 
 
 @dataclass(frozen=True)
@@ -79,34 +120,127 @@ class Change:
     target: str  # "priority" | "label" | "field" | "project" | "issue_type"
     old: str | None
     new: str | None
+    field: str = ""  # the managed field's name (one custom field or board field from another)
 
 
-def writes_for(changes: Iterable[Change]) -> dict[str, int]:
-    """The minimal write requests for ``changes``, by kind."""
-    jira_items: set[str] = set()
-    label_adds: set[str] = set()
-    label_removes = 0
-    board_updates = 0
-    types = 0
+def _jira_groups(changes: Iterable[Change]) -> tuple[dict[tuple[str, str, str], set[str]], dict[str, int]]:
+    """Jira changes grouped by (field, operation, value) -> items; and each item's change count."""
+    groups: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    per_item: dict[str, int] = defaultdict(int)
     for change in changes:
-        if change.source == "jira":
-            jira_items.add(change.item)
-        elif change.target == "label":
-            if change.new is not None and change.new != change.old:
-                label_adds.add(change.item)
+        name = change.field or change.target
+        if change.target == "label":
             if change.old is not None and change.old != change.new:
-                label_removes += 1
+                groups[(name, "REMOVE", change.old)].add(change.item)
+            if change.new is not None and change.new != change.old:
+                groups[(name, "ADD", change.new)].add(change.item)
+        else:
+            groups[(name, "SET", str(change.new))].add(change.item)
+        per_item[change.item] += 1
+    return groups, per_item
+
+
+def jira_writes(changes: Iterable[Change], *, bulk: bool = True) -> dict[str, int]:
+    """Jira write requests with bulk edit where it pays (see the module docstring); ``bulk=False``
+    is Data Center or a token without the Bulk change permission: one PUT per item."""
+    groups, per_item = _jira_groups(changes)
+    tasks, covered = 0, set[tuple[str, str, str, str]]()
+    for (name, op, value), items in groups.items():
+        if bulk and len(items) >= BULK_MIN:
+            tasks += math.ceil(len(items) / BULK_MAX_ISSUES)
+            covered.update((item, name, op, value) for item in items)
+    leftover = {
+        item for (name, op, value), items in groups.items() for item in items
+        if (item, name, op, value) not in covered
+    }  # fmt: skip
+    return {
+        "jira_bulk_tasks": tasks,
+        "jira_bulk_polls": tasks,
+        "jira_bulk_metadata": 1 if tasks else 0,
+        "jira_puts": len(leftover),
+        "jira_puts_per_item": len(per_item),
+    }
+
+
+def github_writes(changes: Iterable[Change]) -> dict[str, int]:
+    """GitHub write requests: aliased mutation documents for board values and labels, REST for types."""
+    board = label_items = types = 0
+    adds: set[str] = set()
+    removes: set[str] = set()
+    for change in changes:
+        if change.target == "label":
+            if change.new is not None and change.new != change.old:
+                adds.add(change.item)
+            if change.old is not None and change.old != change.new:
+                removes.add(change.item)
         elif change.target == "project":
-            board_updates += 1
+            board += 1
         elif change.target == "issue_type":
             types += 1
+    label_items = len(adds) + len(removes)
     return {
-        "jira_puts": len(jira_items),
-        "github_label_adds": len(label_adds),
-        "github_label_removes": label_removes,
-        "github_board_mutations": math.ceil(board_updates / BATCH_SIZE),
+        "github_board_documents": math.ceil(board / MUTATIONS_PER_DOCUMENT),
+        "github_label_documents": math.ceil(label_items / MUTATIONS_PER_DOCUMENT),
         "github_type_patches": types,
+        "github_board_updates": board,
+        "github_label_mutations": label_items,
     }
+
+
+def writes_for(changes: Iterable[Change], *, bulk: bool = True) -> dict[str, int]:
+    """Every write figure for ``changes``, by kind (requests and, for context, what they carry)."""
+    changes = list(changes)
+    return {
+        **jira_writes((c for c in changes if c.source == "jira"), bulk=bulk),
+        **github_writes(c for c in changes if c.source == "github"),
+    }
+
+
+_JIRA_WRITES = ("jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_puts")
+_GITHUB_WRITES = ("github_board_documents", "github_label_documents", "github_type_patches")
+
+
+def _windows(count: int, per_window: int, window_s: float) -> float:
+    """Seconds spent waiting for windows when ``count`` uses of a ``per_window`` budget are needed."""
+    return max(0, math.ceil(count / per_window) - 1) * window_s
+
+
+def _github_write_seconds(w: dict[str, int], reads: int, latency_s: float, pacing_s: float) -> float:
+    mutative = sum(w[k] for k in _GITHUB_WRITES)
+    if not mutative:
+        return 0.0
+    if pacing_s > 0:
+        seconds = latency_s + (mutative - 1) * max(latency_s, pacing_s)
+    else:
+        seconds = math.ceil(mutative / GITHUB_CONCURRENT) * latency_s
+    documents = w["github_board_documents"] + w["github_label_documents"]
+    limits = (
+        _windows(reads + 5 * documents, GRAPHQL_POINTS_PER_MINUTE, 60),
+        _windows(mutative, CONTENT_PER_MINUTE, 60),
+        _windows(mutative, CONTENT_PER_HOUR, 3600),
+        _windows(reads + mutative, PRIMARY_PER_HOUR, 3600),
+    )
+    return seconds + max(limits)
+
+
+def _jira_write_seconds(w: dict[str, int], latency_s: float, concurrency: int) -> float:
+    tasks, puts = w["jira_bulk_tasks"], w["jira_puts"]
+    if not tasks and not puts:
+        return 0.0
+    slots = math.ceil((2 * tasks + puts + w["jira_bulk_metadata"]) / concurrency)
+    return max(slots, 2 if tasks else 1) * latency_s
+
+
+def _pages(to_read: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """Pages per tracker and the longest chain per tracker (scopes read at once)."""
+    pages: dict[str, int] = defaultdict(int)
+    chain: dict[str, int] = defaultdict(int)
+    for scope, count in to_read.items():
+        source = scope.split(":", 1)[0]
+        n = max(1, math.ceil(count / (JIRA_PAGE if source == "jira" else GITHUB_PAGE)))
+        pages[source] += n
+        chain[source] = max(chain[source], n if source == "jira" else min(n, 2))
+    return pages, chain
 
 
 def floor(
@@ -118,33 +252,30 @@ def floor(
     latency_s: float,
     pacing_s: float,
     jira_concurrency: int = JIRA_CONCURRENCY,
+    bulk: bool = True,
 ) -> Floor:
     """The floor of one scenario. ``to_read`` maps each scope (``jira:PA``, ``github:acme/r``) to
-    the items that must be read from it (all of them on a full sync, the updated ones otherwise)."""
-    pages: Counter[str] = Counter()
-    chains: list[int] = []
-    for scope, count in to_read.items():
-        source = scope.split(":", 1)[0]
-        page = JIRA_PAGE if source == "jira" else GITHUB_PAGE
-        n = max(1, math.ceil(count / page))
-        pages[f"{source}_pages"] += n
-        chains.append(n)
-    board = math.ceil(board_items / BOARD_PAGE) if board_items else 0
-    pages["board_pages"] = board
-    chains.append(board)
-    has_jira = any(scope.startswith("jira:") for scope in to_read)
-    pages["jira_metadata"] = (1 + (1 if incremental else 0)) if has_jira else 0
-    reads = sum(pages.values())
-    writes = writes_for(changes)
-    github_writes = sum(v for k, v in writes.items() if k.startswith("github"))
-    write_time = math.ceil(writes["jira_puts"] / jira_concurrency) * latency_s
-    write_time += github_writes * max(latency_s, pacing_s)
-    seconds = reads * latency_s + write_time
-    parallel = (max(chains, default=0) + pages["jira_metadata"]) * latency_s + write_time
+    the items that must be read from it (all of them on a full sync, the updated ones otherwise);
+    ``board_items`` is what must be read from the board (every item on a full sync, the items
+    updated since the last run otherwise; 0 = no board). ``bulk=False``: Jira without bulk edit."""
+    pages, chain = _pages(to_read)
+    board = math.ceil(board_items / BOARD_PAGE)
+    board = max(board, 1) if incremental and "github" in pages else board
+    metadata = 1 if "jira" in pages else 0
+    w = writes_for(changes, bulk=bulk)
+    jira_reads, github_reads = pages["jira"] + metadata, pages["github"] + board
+    jira_s = (chain["jira"] + metadata) * latency_s + _jira_write_seconds(w, latency_s, jira_concurrency)
+    github_chain = max(chain["github"], board)
+    github_s = github_chain * latency_s + _github_write_seconds(w, board, latency_s, pacing_s)
+    detail = {
+        "jira_pages": pages["jira"], "jira_metadata": metadata, "github_pages": pages["github"],
+        "board_pages": board, **w,
+    }  # fmt: skip
+    seconds = round(max(jira_s if jira_reads else 0.0, github_s if github_reads else 0.0), 3)
     return Floor(
-        reads=reads,
-        writes=sum(writes.values()),
-        seconds=round(seconds, 3),
-        seconds_parallel_reads=round(parallel, 3),
-        detail={**dict(pages), **writes},
+        reads=jira_reads + github_reads,
+        writes=sum(w[k] for k in (*_JIRA_WRITES, *_GITHUB_WRITES)),
+        seconds=seconds,
+        seconds_parallel_reads=seconds,
+        detail=detail,
     )

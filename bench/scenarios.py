@@ -114,7 +114,8 @@ def write_config(sandbox: Sandbox, folder: Path, pacing_s: float) -> Path:
 
 
 def updated_stamps(sandbox: Sandbox) -> dict[str, tuple[str, str]]:
-    """Every item's scope (``jira:PA``, ``github:acme/repo-0``) and ``updated`` stamp, from the stores."""
+    """Every item's scope (``jira:PA``, ``github:acme/repo-0``, ``board`` for Projects items) and
+    ``updated`` stamp, from the stores."""
     stamps = {
         issue.key: (f"jira:{issue.project}", str(issue.updated)) for issue in sandbox.jira_store.issues()
     }
@@ -122,6 +123,9 @@ def updated_stamps(sandbox: Sandbox) -> dict[str, tuple[str, str]]:
     for repo in sandbox.github_store.repos.values():
         for number, issue in repo.issues.items():
             stamps[f"{owner}/{repo.name}#{number}"] = (f"github:{owner}/{repo.name}", issue.updated_at)
+    for project in sandbox.github_store.projects:
+        for item in project.items:
+            stamps[f"board:{item.id}"] = ("board", item.updated_at)
     return stamps
 
 
@@ -163,7 +167,9 @@ def _sync_once(config: Path, measured: Measured) -> None:
     for change in plan.changes:
         source = "github" if "#" in change.item else "jira"
         target = getattr(getattr(fields, change.field), source)
-        measured.plan_changes.append(Change(change.item, source, target.target, change.old, change.new))
+        measured.plan_changes.append(
+            Change(change.item, source, target.target, change.old, change.new, change.field)
+        )
     measured.changes = len(plan.changes)
     measured.changed_items = len({change.item for change in plan.changes})
     measured.failed = applied.failed
@@ -252,11 +258,13 @@ def end_state(sandbox: Sandbox, folder: Path) -> dict[str, tuple[Any, ...]]:
 
 
 def run_naive_baseline(
-    fixture: Fixture, *, latency_ms: int, pacing_s: float, folder: Path
+    fixture: Fixture, *, latency_ms: int, pacing_s: float, folder: Path, very: bool = False
 ) -> tuple[Measured, dict[str, tuple[Any, ...]]]:
-    """The naive script on a fresh sandbox with the same data; its measure and the end state."""
-    from bench.naive import run_naive
+    """The fair naive script (or, ``very``, the very naive one) on a fresh sandbox with the same
+    data; its measure and the end state."""
+    from bench.naive import run_naive, run_very_naive
 
+    script, name = (run_very_naive, "very_naive") if very else (run_naive, "naive")
     with start_sandbox(dict(fixture), latency_ms=latency_ms) as sandbox:
         _env(sandbox)
         # At 10k items the naive script needs more than GitHub's 5,000 requests an hour; lift the
@@ -264,9 +272,7 @@ def run_naive_baseline(
         httpx.post(
             f"{sandbox.control_url}/github/budget", json={"limit": 10_000_000, "remaining": 10_000_000}
         ).raise_for_status()
-        measured = _measure(
-            "naive", sandbox, lambda m: run_naive(sandbox, scale_roadmap_toml(), pacing_s), None
-        )
+        measured = _measure(name, sandbox, lambda m: script(sandbox, scale_roadmap_toml(), pacing_s), None)
         sandbox.set_faults(latency_ms=0)
         return measured, end_state(sandbox, folder)
 
@@ -278,7 +284,7 @@ def mirror_memory(items: int, themes: int = 200) -> dict[str, Any]:
     alone and not the sandbox's (which shares the benchmark's process)."""
     import tempfile
 
-    from bench.mapping import _peak_rss_mb, make_items, make_roadmap
+    from bench.mapping import make_items, make_roadmap, peak_rss_mb
     from roadsync.mappings.engine import assign
     from roadsync.sync.state import open_state
 
@@ -296,5 +302,5 @@ def mirror_memory(items: int, themes: int = 200) -> dict[str, Any]:
         mirror.conn.close()
     return {
         "items": len(loaded), "assigned": len(assignments), "load_and_map_s": round(seconds, 3),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
     }  # fmt: skip

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.floor import Change, floor
+from bench.floor import Change, floor, writes_for
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = (
@@ -17,7 +17,8 @@ REQUIRED = (
 
 
 def test_bench_tiny_json_prints_one_line_with_the_required_keys() -> None:
-    """`python -m bench --tiny --json` prints exactly one JSON line carrying every headline figure."""
+    """`python -m bench --tiny --json` prints one JSON line with every headline figure, ``scopes`` and
+    ``noop_request_target`` (scopes + 5 + board-edit detection)."""
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--tiny", "--json", "--latency-ms", "1"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
@@ -29,22 +30,71 @@ def test_bench_tiny_json_prints_one_line_with_the_required_keys() -> None:
     assert doc["noop_writes"] == 0 and doc["noop_steady_writes"] == 0
     assert doc["naive_same_end_state"] is True
     assert set(doc["scenarios"]) == {"A", "B", "B2", "C", "naive"}
+    assert doc["scopes"] == 2 + 5
+    assert doc["noop_request_target"] == doc["scopes"] + 5 + doc["board_detection_requests"]
+    a = doc["scenarios"]["A"]
+    assert a["floor_without_bulk"]["requests"] >= a["floor"]["requests"]
 
 
-def test_floor_counts_pages_metadata_and_minimal_writes() -> None:
-    """The floor: pages per scope plus metadata; one PUT per Jira item, label calls, batched board updates."""
-    changes = [
-        Change("PA-1", "jira", "priority", "Low", "High"),
-        Change("PA-1", "jira", "field", None, "aligned"),
-        Change("acme/r#1", "github", "label", "theme/t1", "theme/t2"),
-        *[Change(f"acme/r#{n}", "github", "project", None, "P1") for n in range(21)],
-    ]
+def test_floor_reads_pages_per_scope_and_the_field_list_once() -> None:
+    """Full sync: ceil(n/100) pages per scope, board pages, /field once, and no /myself."""
     result = floor(
-        {"jira:PA": 250, "github:acme/r": 100}, 100, changes,
+        {"jira:PA": 250, "jira:PB": 100, "github:acme/r": 100}, 150, [],
         incremental=False, latency_s=0.01, pacing_s=0.0,
     )  # fmt: skip
-    assert result.reads == 3 + 1 + 1 + 1  # Jira pages, repo page, board page, /field
-    assert result.detail["jira_puts"] == 1
-    assert result.detail["github_label_adds"] == 1 and result.detail["github_label_removes"] == 1
-    assert result.detail["github_board_mutations"] == 2
-    assert result.writes == 5
+    assert result.reads == 3 + 1 + 1 + 2 + 1  # PA, PB, repo, board, /field
+    assert result.writes == 0
+
+
+def test_floor_incremental_board_costs_at_least_one_request() -> None:
+    """Incremental run: each scope at least one page, the board at least one request."""
+    result = floor({"jira:PA": 0, "github:acme/r": 0}, 0, [], incremental=True, latency_s=0.01, pacing_s=0.0)
+    assert result.detail["jira_pages"] == 1 and result.detail["github_pages"] == 1
+    assert result.detail["board_pages"] == 1 and result.reads == 4
+
+
+def test_floor_groups_jira_changes_sharing_a_value_into_bulk_tasks() -> None:
+    """Jira: >= 3 items setting one value go in one bulk task (submit + poll); the rest one PUT each."""
+    changes = [Change(f"PA-{n}", "jira", "priority", "Low", "High", "priority") for n in range(5)]
+    changes += [
+        Change("PA-9", "jira", "priority", "Low", "Lowest", "priority"),
+        Change("PA-9", "jira", "label", "theme:a", "theme:b", "theme"),
+    ]
+    w = writes_for(changes)
+    assert (w["jira_bulk_tasks"], w["jira_bulk_polls"], w["jira_bulk_metadata"]) == (1, 1, 1)
+    assert w["jira_puts"] == 1 and w["jira_puts_per_item"] == 6
+    per_item = writes_for(changes, bulk=False)
+    assert per_item["jira_bulk_tasks"] == 0 and per_item["jira_puts"] == 6
+
+
+def test_floor_splits_bulk_tasks_at_a_thousand_issues() -> None:
+    """One bulk edit task carries at most 1,000 issues."""
+    changes = [Change(f"PA-{n}", "jira", "field", None, "aligned", "alignment") for n in range(2500)]
+    assert writes_for(changes)["jira_bulk_tasks"] == 3
+
+
+def test_floor_batches_github_mutations_and_paces_them() -> None:
+    """GitHub: board values and label changes as aliased mutations, 100 per document, paced."""
+    changes = [Change(f"acme/r#{n}", "github", "project", None, "P1", "priority") for n in range(150)]
+    changes += [Change("acme/r#1", "github", "label", "theme/t1", "theme/t2", "theme")]
+    w = writes_for(changes)
+    assert w["github_board_documents"] == 2 and w["github_label_documents"] == 1
+    paced = floor({"github:acme/r": 0}, 0, changes, incremental=True, latency_s=0.01, pacing_s=1.0)
+    assert paced.writes == 3
+    assert paced.seconds >= 2 * 1.0
+
+
+def test_floor_waits_for_the_content_creation_window() -> None:
+    """More than 80 mutative GitHub requests cannot go in one minute: the floor waits for the next."""
+    changes = [Change(f"acme/r#{n}", "github", "issue_type", "Bug", "Task", "type") for n in range(81)]
+    result = floor({"github:acme/r": 0}, 0, changes, incremental=True, latency_s=0.001, pacing_s=0.0)
+    assert result.seconds >= 60
+
+
+def test_floor_overlaps_the_two_trackers() -> None:
+    """Time is the slower tracker's (reads then writes), not the sum of both."""
+    jira = floor({"jira:PA": 1000}, 0, [], incremental=False, latency_s=0.01, pacing_s=0.0)
+    both = floor(
+        {"jira:PA": 1000, "github:acme/r": 100}, 100, [], incremental=False, latency_s=0.01, pacing_s=0.0
+    )
+    assert both.seconds == jira.seconds == round(11 * 0.01, 3)

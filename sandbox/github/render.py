@@ -149,7 +149,9 @@ def issue_json(base: str, repo: Repo, issue: Issue, types: dict[str, IssueType],
         # the key out satisfies the description and reads the same in every client
         del body["state_reason"]
     if issue.pull_request:
-        html = f"{base}/{repo.full_name}/pull/{issue.number}"
+        # A pull request listed as an issue links to its /pull/ page [docs: the "List repository
+        # issues" example, https://docs.github.com/en/rest/issues/issues#list-repository-issues]
+        html = body["html_url"] = f"{base}/{repo.full_name}/pull/{issue.number}"
         body["pull_request"] = {"url": f"{api}/pulls/{issue.number}", "html_url": html,
                                 "diff_url": f"{html}.diff", "patch_url": f"{html}.patch", "merged_at": None}
         body["draft"] = False

@@ -120,6 +120,12 @@ def test_pull_requests_are_mixed_in_with_a_pull_request_key(sandbox: Sandbox) ->
     assert sandbox.store.issue_count() == 4  # 3 in web + 1 private in api
 
 
+def test_a_listed_pull_request_links_to_its_pull_page(sandbox: Sandbox) -> None:
+    """A pull request in the issue list has an ``html_url`` under /pull/, an issue under /issues/."""
+    issues = {i.number: i.html_url for i in sandbox.gh().get_repo("acme/web").get_issues()}
+    assert issues[4].endswith("/acme/web/pull/4") and issues[1].endswith("/acme/web/issues/1")
+
+
 def test_since_returns_only_issues_updated_at_or_after_it(sandbox: Sandbox) -> None:
     """``since`` keeps issues updated at or after the instant, including one a person just edited."""
     sandbox.store.edit_as_person("acme/web#2", labels_add=["person-touched"])
