@@ -1,9 +1,11 @@
 """Apply does only apply: a plan and writers in, one outcome per change out.
 
-It never re-plans and never decides what to write. Per change: journal the intent (fsynced),
-send it through the item's tracker writer, record the value roadsync now owns, journal the
-outcome. A per-item failure is an outcome, not an exception: apply keeps going. Guards (the
-change limit, a stale plan) are checked before anything is sent.
+It never re-plans and never decides what to write. Per change: journal the intent (fsynced
+before it is sent; the intents of every write starting at once share one fsync), send it through
+the item's tracker writer, record the value roadsync now owns, journal the outcome (made durable
+with the next batch of intents, or at the end). A per-item failure is an outcome, not an
+exception: apply keeps going. Guards (the change limit, a stale plan) are checked before
+anything is sent.
 
 :func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
 outcome is checked against the freshly pulled item and recorded as applied (the tracker holds
@@ -89,6 +91,8 @@ class ApplyResult:
     """One outcome per change of the plan, in plan order (held-back batches last)."""
 
     outcomes: tuple[WriteOutcome, ...]
+    journal_syncs: int = 0
+    """fsyncs of the journal during this apply (one per batch of writes started together)."""
 
     @property
     def summary(self) -> ApplySummary:
@@ -165,6 +169,7 @@ def apply_plan(
     to that many items in flight at once; one item's changes always go in one call, so two writes
     to the same item never overlap. Journal, state and progress stay on this thread.
     """
+    syncs_before = journal.syncs
     by_item: dict[str, list[FieldChange]] = defaultdict(list)
     for change in plan.changes:
         by_item[change.item].append(change)
@@ -185,10 +190,13 @@ def apply_plan(
     sink = _Sink(state, journal, run_id, settled, progress)
     _write_lanes([_Lane(batch, writers[source]) for source, batch in work.items()], sink)
     flushed: list[WriteOutcome] = []
-    for writer in writers.values():
-        flushed.extend(sink.settle(writer.flush()))
+    try:
+        for writer in writers.values():
+            flushed.extend(sink.settle(writer.flush()))
+    finally:
+        journal.sync()
     results = [outcome for key in by_item for outcome in settled.get(key, ())]
-    return ApplyResult(tuple(results + flushed))
+    return ApplyResult(tuple(results + flushed), journal.syncs - syncs_before)
 
 
 @dataclass
@@ -203,7 +211,9 @@ class _Sink:
     open_entries: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def intend(self, changes: Sequence[FieldChange]) -> None:
-        self.open_entries.update({(c.item, c.field): self.journal.intent(c, self.run_id) for c in changes})
+        """Journal the intents of every change about to be sent: one append, one fsync."""
+        entries = self.journal.intents(changes, self.run_id)
+        self.open_entries.update({(c.item, c.field): e for c, e in zip(changes, entries, strict=True)})
 
     def settle(self, outcomes: Sequence[WriteOutcome]) -> list[WriteOutcome]:
         return _settle(outcomes, self.open_entries, self.state, self.journal)
@@ -240,12 +250,11 @@ def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
     running: dict[Future[list[WriteOutcome]], tuple[_Lane, Item, list[FieldChange]]] = {}
     try:
         while True:
-            for lane in lanes:
-                while lane.room() and (work := next(lane.queue, None)) is not None:
-                    item, changes = work
-                    sink.intend(changes)
-                    running[lane.pool.submit(_send, item, changes, lane.writer)] = (lane, item, changes)
-                    lane.running += 1
+            batch = [(lane, *work) for lane in lanes for work in _take(lane)]
+            if batch:  # every intent of the batch durable before the first of its writes is sent
+                sink.intend([change for _, _, changes in batch for change in changes])
+            for lane, item, changes in batch:
+                running[lane.pool.submit(_send, item, changes, lane.writer)] = (lane, item, changes)
             if not running:
                 return
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -260,17 +269,29 @@ def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
             lane.pool.shutdown(wait=True)
 
 
+def _take(lane: _Lane) -> list[tuple[Item, list[FieldChange]]]:
+    """The items ``lane`` has room to start now (counted as running)."""
+    taken = []
+    while lane.room() and (work := next(lane.queue, None)) is not None:
+        taken.append(work)
+        lane.running += 1
+    return taken
+
+
 def _settle(
     outcomes: Sequence[WriteOutcome], open_entries: dict[tuple[str, str], str], state: State, journal: Journal
 ) -> list[WriteOutcome]:
-    """Record what roadsync now owns and close the journal entries of these outcomes."""
+    """Record what roadsync now owns and close the journal entries of these outcomes (appended
+    without an fsync of their own: the next batch's intents, or the end of apply, makes them durable)."""
+    closed: list[tuple[str, str, str | None]] = []
     for outcome in outcomes:
         change = outcome.change
         if outcome.status == "applied":
             state.record_written(change.item, change.field, change.new)
         entry = open_entries.pop((change.item, change.field), None)
         if entry is not None:
-            journal.done(entry, outcome.status, outcome.error)
+            closed.append((entry, outcome.status, outcome.error))
+    journal.outcomes(closed, sync=False)
     return list(outcomes)
 
 

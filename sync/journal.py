@@ -1,7 +1,10 @@
 """The append-only audit journal of every write: JSON lines at ``<state_dir>/journal.jsonl``.
 
 Each write is journaled twice: an ``intent`` line written and fsynced *before* the write is
-sent, and a ``done`` line after it with the outcome. An intent without a done line means the run
+sent, and a ``done`` line after it with the outcome. Lines are appended in batches: the intents
+of every write about to go out share one append and one fsync, and outcomes ride on the next
+one (:meth:`Journal.intents`, :meth:`Journal.outcomes`), so a run costs about one fsync per
+batch of writes in flight rather than one per line. An intent without a done line means the run
 died mid-write: the next apply must check such items against the tracker rather than blindly
 resend (:meth:`Journal.uncertain`).
 
@@ -17,7 +20,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -62,6 +65,22 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _intent_line(change: FieldChange, run_id: str) -> dict[str, Any]:
+    return {
+        "time": _now(),
+        "run_id": run_id,
+        "entry": uuid.uuid4().hex,
+        "event": "intent",
+        "item": change.item,
+        "field": change.field,
+        "before": change.old,
+        "after": change.new,
+        "rule": change.rule,
+        "reason": change.reason,
+        "status": "pending",
+    }
+
+
 class Journal:
     """Appends to one journal file; safe to share between threads of one run."""
 
@@ -71,29 +90,40 @@ class Journal:
         # Intents of this process's run, so done() need not re-read the file.
         self._recent: dict[str, dict[str, Any]] = {}
         self._checked_tail = False
+        self._syncs = 0
+        self._unsynced = False
 
     def intent(self, change: FieldChange, run_id: str) -> str:
         """Journal that ``change`` is about to be sent (fsynced before returning); return its entry id."""
-        entry = uuid.uuid4().hex
-        self._append(
-            {
-                "time": _now(),
-                "run_id": run_id,
-                "entry": entry,
-                "event": "intent",
-                "item": change.item,
-                "field": change.field,
-                "before": change.old,
-                "after": change.new,
-                "rule": change.rule,
-                "reason": change.reason,
-                "status": "pending",
-            }
-        )
-        return entry
+        return self.intents([change], run_id)[0]
+
+    def intents(self, changes: Sequence[FieldChange], run_id: str) -> list[str]:
+        """Journal that every change of ``changes`` is about to be sent, in one append and one
+        fsync (on disk before returning, so before any of them is sent); their entry ids."""
+        lines = [_intent_line(change, run_id) for change in changes]
+        self._append(lines, sync=True)
+        return [str(line["entry"]) for line in lines]
 
     def done(self, entry_id: str, status: str, error: str | None = None) -> None:
         """Journal the outcome of the write behind ``entry_id`` (``applied``/``skipped``/``failed``)."""
+        self.outcomes([(entry_id, status, error)])
+
+    def outcomes(self, results: Sequence[tuple[str, str, str | None]], *, sync: bool = True) -> None:
+        """Journal several outcomes ``(entry id, status, error)`` in one append. ``sync=False``
+        leaves the fsync to the next one (:meth:`intents` or :meth:`sync`): an outcome lost to a
+        crash leaves its intent open, and the next run checks the tracker (:meth:`uncertain`)."""
+        self._append([self._done_line(*result) for result in results], sync=sync)
+
+    def sync(self) -> None:
+        """Make every line appended so far durable (one fsync)."""
+        self._append([], sync=True)
+
+    @property
+    def syncs(self) -> int:
+        """How many fsyncs this journal has made (one per batch of lines made durable)."""
+        return self._syncs
+
+    def _done_line(self, entry_id: str, status: str, error: str | None) -> dict[str, Any]:
         intent = self._find_intent(entry_id)
         line: dict[str, Any] = {
             "time": _now(),
@@ -109,7 +139,7 @@ class Journal:
         }
         if error is not None:
             line["error"] = error
-        self._append(line)
+        return line
 
     def entries(self) -> Iterator[dict[str, Any]]:
         """Every line of the journal in order. A torn last line (a crash mid-append) is skipped;
@@ -161,11 +191,13 @@ class Journal:
                 return entry
         return None
 
-    def _append(self, line: dict[str, Any]) -> None:
-        text = scrub(json.dumps(line, ensure_ascii=False, sort_keys=True)) + "\n"
+    def _append(self, lines: Sequence[dict[str, Any]], *, sync: bool) -> None:
+        text = "".join(scrub(json.dumps(line, ensure_ascii=False, sort_keys=True)) + "\n" for line in lines)
         with self._lock:
+            if not text and not (sync and self._unsynced):
+                return
             private_folder(self.path.parent)
-            if not self._checked_tail:
+            if text and not self._checked_tail:
                 text = self._after_torn_line(text)
                 self._checked_tail = True
             try:
@@ -174,13 +206,15 @@ class Journal:
                     data = text.encode("utf-8")
                     while data:  # a short write (the disk filling up) is followed by an error
                         data = data[os.write(fd, data) :]
-                    os.fsync(fd)
+                    if sync:
+                        os.fsync(fd)
+                        self._syncs += 1
                 finally:
                     os.close(fd)
             except OSError as exc:
                 raise journal_unwritable(self.path, exc) from None
-            if line.get("event") == "intent":
-                self._recent[str(line["entry"])] = line
+            self._unsynced = not sync
+            self._recent.update({str(line["entry"]): line for line in lines if line.get("event") == "intent"})
 
     def _after_torn_line(self, text: str) -> str:
         # A run killed mid-append can leave a last line without its newline; start on a fresh

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from roadsync.changes import FieldChange
+from roadsync.config.load import load_settings
 from roadsync.errors import register_secret
-from roadsync.sync.journal import Journal, new_run_id
+from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
+from roadsync.sync.run import Run, RunSpec
 
 CHANGE = FieldChange("PAY-1", "priority", "Low", "High", reason="theme checkout is P1", rule="checkout#0")
 
@@ -80,3 +85,37 @@ def test_missing_journal_has_no_entries(tmp_path: Path) -> None:
     """A journal that was never written has no entries and nothing uncertain."""
     journal = Journal(tmp_path / "none.jsonl")
     assert list(journal.entries()) == [] and journal.uncertain() == []
+
+
+def test_intents_of_a_batch_share_one_fsync(tmp_path: Path) -> None:
+    """intents() puts every line on disk with one fsync; outcomes ride on the next one."""
+    journal = Journal(tmp_path / "journal.jsonl")
+    changes = [FieldChange(f"PAY-{n}", "priority", "Low", "High", reason="r", rule="x#0") for n in range(3)]
+    entries = journal.intents(changes, "run1")
+    assert journal.syncs == 1
+    assert [line["entry"] for line in lines(tmp_path / "journal.jsonl")] == entries
+    journal.outcomes([(entry, "applied", None) for entry in entries], sync=False)
+    assert journal.syncs == 1 and journal.uncertain() == []
+    journal.sync()
+    journal.sync()  # nothing left to make durable: no second fsync
+    assert journal.syncs == 2
+
+
+def test_a_sync_costs_about_one_fsync_per_batch_not_per_line(
+    sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real first sync fsyncs the journal at most once per item written (plus once at the end),
+    never once per line, and every intent still has its outcome."""
+    sandbox = sandbox_factory("demo")
+    config = sandbox.write_config(tmp_path / "roadsync.toml")
+    for name, value in sandbox.info()["env"].items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(config)
+    result = Run(settings, RunSpec.for_sync(force=True, report=False)).execute()
+    assert result.applied is not None and result.plan is not None
+    items = {change.item for change in result.plan.changes}
+    assert len(items) > 5 and result.applied.count("applied") == len(result.plan.changes)
+    assert 1 <= result.applied.journal_syncs <= len(items) + 1
+    journal = Journal(settings.state_dir / JOURNAL_FILE)
+    written = list(journal.entries())
+    assert len(written) == 2 * len(result.plan.changes) and journal.uncertain() == []
