@@ -9,21 +9,16 @@ For each configured source and each of its scopes (Jira project, GitHub repo)::
     full   -> items of the scope not seen are removed (deleted, transferred, out of scope)
     commit the cursor, atomically with the removal, only after the scope finished
 
-**The cursor rule.** The new cursor is ``min(now, max(updated of the items seen))``, where
-``now`` is the time the pull started; when a pull sees no item it keeps the previous cursor
-(or ``now`` on a first, empty, full pull). Why this is safe:
+**The cursor rule.** The new cursor is ``now``, the time this pull started (never moving back),
+so the next run asks for what changed since this run's start minus the overlap window: a quiet
+run re-reads only the window, not whatever the last big sync wrote. Why this is safe:
 
-- An item edited *during* the pull has ``updated >= start``, and the cursor is never above the
-  start, so the next pull reads it even when this pull read its old version.
-- ``max(updated seen)`` is the tracker's own clock, so a local clock running ahead of the
-  tracker cannot push the cursor past items the tracker has not stamped yet; ``now`` caps it
-  when the tracker's clock runs ahead. The overlap window covers what is left (clock skew, JQL's
-  minute resolution, items committed out of order).
-- The cursor never moves back (an item re-yielded with an old ``updated``, e.g. a Projects
-  board value change, cannot rewind it): the previous cursor was safe for everything changed
-  since the previous pull started, so keeping it stays safe.
-- A quiet scope keeps its cursor, so the next request is the same URL and GitHub answers a
-  conditional request with a free 304.
+- An item edited *during* the pull has ``updated >= start``, so the next pull reads it even when
+  this pull read its old version.
+- The overlap window (``run.overlap_minutes``, default 5) covers what the trackers' clocks and
+  indexes add: a tracker clock up to that much behind ours, JQL's minute resolution, and Jira's
+  eventually consistent search ("recent updates might not be immediately visible").
+- The cursor never moves back (a run whose clock is behind the previous one cannot rewind it).
 - When an item seen is stamped at or after the start, someone edited the scope while it was
   paged, and offset paging may have skipped an item whose position shifted. Such a pass is
   ``unstable``: the cursor stays where it was and a full refresh removes nothing (and is
@@ -194,13 +189,11 @@ def wants_full(cursor_since: str | None, last_full: str | None, now: datetime, r
     return last is None or now - last >= timedelta(hours=refresh_hours)
 
 
-def next_cursor(previous: str | None, newest_seen: datetime | None, now: datetime) -> str:
-    """The cursor to commit after a successful scope pull (see the module docstring); never moves back."""
+def next_cursor(previous: str | None, now: datetime) -> str:
+    """The cursor to commit after a successful scope pull: this pull's start, never moving back
+    (see the module docstring)."""
     before = parse_time(previous) if previous else None
-    if newest_seen is None:
-        return iso_utc(before or now)
-    candidate = min(now, newest_seen)
-    return iso_utc(max(candidate, before) if before else candidate)
+    return iso_utc(max(now, before) if before else now)
 
 
 def _since(cursor_since: str, overlap_minutes: float) -> str | None:
@@ -325,7 +318,7 @@ class _SourcePuller:
         # An item stamped at or after the start was edited while we paged: offset paging may have
         # skipped a neighbour whose position shifted, so nothing is concluded from this pass.
         record.unstable = newest is not None and newest >= self.now
-        self._finish(record, seen, previous if record.unstable else next_cursor(previous, newest, self.now))
+        self._finish(record, seen, previous if record.unstable else next_cursor(previous, self.now))
         return True
 
     def _read(self, scope: str, since: str | None, record: ScopePull) -> tuple[set[str], datetime | None]:

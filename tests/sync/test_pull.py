@@ -38,23 +38,20 @@ def at(text: str) -> datetime:
 
 
 @pytest.mark.parametrize(
-    ("previous", "newest", "expected"),
+    ("previous", "expected"),
     [
-        # the newest item seen, when the tracker's clock is behind ours
-        (None, "2026-03-01T11:00:00Z", "2026-03-01T11:00:00Z"),
-        # never past the pull's start, when the tracker's clock runs ahead
-        (None, "2026-03-01T12:30:00Z", "2026-03-01T12:00:00Z"),
-        # a quiet scope keeps its cursor (same URL next time: a free 304)
-        ("2026-02-01T00:00:00Z", None, "2026-02-01T00:00:00Z"),
-        # the first, empty pull starts at the pull's start
-        (None, None, "2026-03-01T12:00:00Z"),
-        # never backwards: an old item re-yielded (board change) cannot rewind it
-        ("2026-02-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"),
+        # the first pull: its start
+        (None, "2026-03-01T12:00:00Z"),
+        # a quiet scope moves on to this run's start: the next window starts here, not at the
+        # last change seen (which would re-read the last big sync's writes on every run)
+        ("2026-02-01T00:00:00Z", "2026-03-01T12:00:00Z"),
+        # never backwards: a run whose clock is behind the previous one's cannot rewind it
+        ("2026-03-01T13:00:00Z", "2026-03-01T13:00:00Z"),
     ],
 )
-def test_next_cursor(previous: str | None, newest: str | None, expected: str) -> None:
-    """The cursor is min(start, newest seen), kept when nothing was seen, and never moves back."""
-    assert next_cursor(previous, at(newest) if newest else None, NOW) == expected
+def test_next_cursor(previous: str | None, expected: str) -> None:
+    """The cursor is the pull's start and never moves back."""
+    assert next_cursor(previous, NOW) == expected
 
 
 def test_full_refresh_cadence() -> None:
@@ -144,12 +141,13 @@ def test_items_edited_during_a_full_pull_make_it_unstable(tmp_path: Path) -> Non
 
 
 def test_incremental_pull_asks_from_cursor_minus_overlap(tmp_path: Path) -> None:
-    """After a full pull the next one asks for items since the cursor minus the overlap window."""
+    """After a full pull the next one asks for items since the previous pull's start minus the
+    overlap window (not since the newest item seen, 11:00)."""
     mirror, _ = open_state(tmp_path)
     reader = ListReader("jira", {"PAY": [item("PAY-1", "2026-03-01T11:00:00Z")]})
     pull_into(mirror, [reader], now=NOW)
     second = pull_into(mirror, [reader], now=NOW + timedelta(hours=1), overlap_minutes=5)
-    assert reader.since_asked == [None, "2026-03-01T10:55:00Z"]
+    assert reader.since_asked == [None, "2026-03-01T11:55:00Z"]
     assert (second.sources["jira"].fetched, second.sources["jira"].unchanged) == (0, 1)
 
 
