@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -153,13 +154,15 @@ def _measure(
     return measured
 
 
-def _sync_once(config: Path, measured: Measured) -> None:
-    """What ``roadsync sync --force`` does: pull (incremental unless first), plan, apply."""
+def _sync_once(config: Path, measured: Measured, later: timedelta = timedelta(0)) -> None:
+    """What ``roadsync sync --force`` does: pull (incremental unless first), plan, apply; with
+    roadsync's clock ``later`` ahead of the real one (the trackers keep theirs)."""
     from roadsync.config.load import load_settings
     from roadsync.sync.run import Run, RunSpec
 
     settings = load_settings(config)
-    result = Run(settings, RunSpec.for_sync(force=True, report=False)).execute()
+    clock = lambda: datetime.now(timezone.utc) + later  # noqa: E731
+    result = Run(settings, RunSpec.for_sync(force=True, report=False), clock=clock).execute()
     pulled, plan, applied = result.pulled, result.plan, result.applied
     assert pulled is not None and plan is not None and applied is not None
     measured.fetched = pulled.fetched
@@ -214,8 +217,8 @@ def _moved_area(labels: list[str]) -> tuple[list[str], list[str]]:
 def run_roadsync(
     size: Size, fixture: Fixture, *, latency_ms: int, pacing_s: float, folder: Path
 ) -> dict[str, Measured]:
-    """Scenarios A (first full sync), B (no-op re-run), B2 (a second no-op: the steady state),
-    C (after people edited ``edit_share``)."""
+    """Scenarios A (first full sync), B (no-op re-run), B2 (the no-op an hourly cron makes next:
+    the steady state), C (after people edited ``edit_share``, run right after B)."""
     results: dict[str, Measured] = {}
     with start_sandbox(dict(fixture), latency_ms=latency_ms) as sandbox:
         config = write_config(sandbox, folder, pacing_s)
@@ -227,14 +230,23 @@ def run_roadsync(
         sandbox.set_faults(latency_ms=latency_ms)
         results["B"] = _measure("B", sandbox, lambda m: _sync_once(config, m), stamps)
         after_b = updated_stamps(sandbox)
-        # B re-reads what A wrote (those items changed after A's cursor); B2 is the steady state:
-        # a no-op run when nothing at all changed since the previous one.
-        results["B2"] = _measure("B2", sandbox, lambda m: _sync_once(config, m), after_b)
-        after_b2 = updated_stamps(sandbox)
+        # B re-reads what A wrote (changed after A's start). B2 is the steady state: the next run
+        # of an hourly cron when nothing changed, roadsync's clock an hour on, measured on a copy
+        # of the state (the real-clock runs after it must not inherit a cursor from the future).
+        cron = _copy_state(folder, folder.with_name(folder.name + "-cron"), sandbox, pacing_s)
+        results["B2"] = _measure("B2", sandbox, lambda m: _sync_once(cron, m, timedelta(hours=1)), after_b)
         edited = edit_items(sandbox, size.edit_share)
-        results["C"] = _measure("C", sandbox, lambda m: _sync_once(config, m), after_b2)
+        results["C"] = _measure("C", sandbox, lambda m: _sync_once(config, m), after_b)
         results["C"].detail["edited"] = len(edited)
     return results
+
+
+def _copy_state(folder: Path, copy: Path, sandbox: Sandbox, pacing_s: float) -> Path:
+    """A config beside a copy of ``folder``'s state (``.roadsync``); its path."""
+    import shutil
+
+    shutil.copytree(folder / ".roadsync", copy / ".roadsync")
+    return write_config(sandbox, copy, pacing_s)
 
 
 def _env(sandbox: Sandbox) -> None:
