@@ -3,7 +3,7 @@
 ::
 
     python -m bench                      # 10k items; prints a Markdown table, writes bench/RESULTS.md
-    python -m bench --quick --json       # 2k items, under two minutes, one JSON line
+    python -m bench --quick --json       # 1k items (and a 20k real sync), a few minutes, one JSON line
     python -m bench --tiny --json        # 250 items, seconds (the smoke test)
     python -m bench --latency-ms 30 --pacing-s 1.0
 
@@ -25,9 +25,11 @@ from typing import Any
 
 from bench.mapping import peak_rss_mb
 from bench.report import NOTES, markdown, summary
+from bench.scale import run_scale
 from bench.scenarios import SIZES, make_fixture, run_naive_baseline, run_roadsync
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+SCALE_ITEMS = {"full": 100_000, "quick": 20_000, "tiny": 0}
 
 
 def _child(code: str) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else None
     )
-    parser.add_argument("--quick", action="store_true", help="2k items (under two minutes)")
+    parser.add_argument("--quick", action="store_true", help="1k items, a 20k real sync (minutes)")
     parser.add_argument("--tiny", action="store_true", help="250 items (seconds; for the smoke test)")
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of the table")
     parser.add_argument("--latency-ms", type=int, default=30, help="injected latency per request")
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baselines")
     slow = "also run the very naive script (a GET per item; ~10 min at 10k items)"
     parser.add_argument("--very-naive", action="store_true", help=slow)
+    scale = "items of the real sync in its own process (default 100000; --quick 20000; --tiny 0 = off)"
+    parser.add_argument("--scale-items", type=int, default=None, help=scale)
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md at any size")
     args = parser.parse_args(argv)
     name = "tiny" if args.tiny else "quick" if args.quick else "full"
@@ -74,12 +78,19 @@ def main(argv: list[str] | None = None) -> int:
                     folder=base / "very_naive", very=True,
                 )  # fmt: skip
                 same = same and ours == theirs
+        scale_items = args.scale_items if args.scale_items is not None else SCALE_ITEMS[name]
+        scaled = (
+            run_scale(scale_items, latency_ms=args.latency_ms, pacing_s=args.pacing_s, folder=base / "scale")
+            if scale_items
+            else None
+        )
     extra = {
         "bench_process_peak_rss_mb": round(peak_rss_mb(), 1),
         "mapping": _child(
             "import json, bench.mapping as m; "
             f"print(json.dumps(m.run({size.mapping_items}, {size.mapping_themes})))"
         ),
+        "scale": scaled,
         "mirror": _child(
             "import json; from bench.scenarios import mirror_memory; "
             f"print(json.dumps(mirror_memory({size.mirror_items})))"

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bench.floor import Change, floor, writes_for
+from bench.verdicts import verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = (
@@ -20,7 +21,7 @@ def test_bench_tiny_json_prints_one_line_with_the_required_keys() -> None:
     """`python -m bench --tiny --json` prints one JSON line with every headline figure, ``scopes`` and
     ``noop_request_target`` (scopes + 5 + board-edit detection)."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--tiny", "--json", "--latency-ms", "1"],
+        [sys.executable, "-m", "bench", "--tiny", "--json", "--latency-ms", "1", "--scale-items", "400"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
     lines = done.stdout.strip().splitlines()
@@ -34,6 +35,12 @@ def test_bench_tiny_json_prints_one_line_with_the_required_keys() -> None:
     assert doc["noop_request_target"] == doc["scopes"] + 5 + doc["board_detection_requests"]
     a = doc["scenarios"]["A"]
     assert a["floor_without_bulk"]["requests"] >= a["floor"]["requests"]
+    # the real sync in its own process, then two hourly cron runs: the last one writes nothing
+    # and reads one page per scope, the board, and the once-a-run metadata
+    assert doc["scale"]["first"]["fetched"] == 400 and doc["scale"]["first"]["writes"] > 0
+    assert doc["scale_noop_writes"] == 0 and doc["scale"]["noop"]["fetched"] == 0
+    assert doc["scale_noop_requests"] <= doc["scale_noop_target"]
+    assert 0 < doc["scale_peak_rss_mb"] < 1000
 
 
 def test_floor_reads_pages_per_scope_and_the_field_list_once() -> None:
@@ -98,3 +105,18 @@ def test_floor_overlaps_the_two_trackers() -> None:
         {"jira:PA": 1000, "github:acme/r": 100}, 100, [], incremental=False, latency_s=0.01, pacing_s=0.0
     )
     assert both.seconds == jira.seconds == round(11 * 0.01, 3)
+
+
+def test_verdicts_judge_each_target_from_the_run_and_give_the_reason() -> None:
+    """A figure past its target is missed with its reason filled from the run; a missing one is
+    not measured; a figure within its target is met."""
+    doc = {
+        "requests_vs_floor": 2.5, "noop_requests": 12, "noop_request_target": 52,
+        "scenarios": {"A": {"writes": {"jira": 1316}, "requests_vs_floor_without_bulk": 1.04,
+                            "floor": {"detail": {"jira_bulk_tasks": 210}}}},
+    }  # fmt: skip
+    by_key = {target.key: verdict for _, target, _, _, verdict in verdicts(doc)}
+    assert by_key["requests_vs_floor"].startswith("missed: roadsync sends one Jira PUT per item (1316)")
+    assert "210 tasks" in by_key["requests_vs_floor"] and "1.04x" in by_key["requests_vs_floor"]
+    assert by_key["noop_requests"] == "met"
+    assert by_key["scale_noop_cpu_s"] == "not measured in this run"
