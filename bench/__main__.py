@@ -23,13 +23,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench.adoption import run_adoption
 from bench.mapping import peak_rss_mb
 from bench.report import NOTES, markdown, summary
 from bench.scale import run_scale
-from bench.scenarios import SIZES, make_fixture, run_naive_baseline, run_roadsync
+from bench.scenarios import SIZES, Size, make_fixture, run_naive_baseline, run_roadsync
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SCALE_ITEMS = {"full": 100_000, "quick": 20_000, "tiny": 0}
+ADOPTION_ITEMS = {"full": 500, "quick": 100, "tiny": 0}
 
 
 def _child(code: str) -> dict[str, Any]:
@@ -55,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--very-naive", action="store_true", help=slow)
     scale = "items of the real sync in its own process (default 100000; --quick 20000; --tiny 0 = off)"
     parser.add_argument("--scale-items", type=int, default=None, help=scale)
+    adoption = "items of the first-adoption run (no theme tags; GitHub paced 1 s; default 500, --quick 100, --tiny 0)"
+    parser.add_argument("--adoption-items", type=int, default=None, help=adoption)
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md at any size")
     args = parser.parse_args(argv)
     name = "tiny" if args.tiny else "quick" if args.quick else "full"
@@ -78,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
                     folder=base / "very_naive", very=True,
                 )  # fmt: skip
                 same = same and ours == theirs
+        adoption_items = args.adoption_items if args.adoption_items is not None else ADOPTION_ITEMS[name]
+        if adoption_items:
+            jira = adoption_items * 6 // 10
+            adoption = Size(jira, adoption_items - jira)
+            runs["adoption"] = run_adoption(adoption, latency_ms=args.latency_ms, folder=base / "adoption")
         scale_items = args.scale_items if args.scale_items is not None else SCALE_ITEMS[name]
         scaled = (
             run_scale(scale_items, latency_ms=args.latency_ms, pacing_s=args.pacing_s, folder=base / "scale")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bench.adoption import ADOPTION_PACING_S
 from bench.floor import Floor, floor
 from bench.scenarios import Measured, Size
 from bench.verdicts import verdicts
 
 __all__ = ["BASELINES", "NOTES", "board_detection", "floors", "markdown", "summary"]
 
+FIRST_SYNCS = ("A", "adoption")
 BASELINES = ("naive", "very_naive")
 """Scripts doing scenario A's job (their floor is A's)."""
 
@@ -19,7 +21,16 @@ def floors(
     size: Size, runs: dict[str, Measured], *, latency_ms: int, pacing_s: float, bulk: bool = True
 ) -> dict[str, Floor]:
     """The floor of every roadsync scenario; ``bulk=False``: without Jira bulk edit."""
-    return {name: _floor(run, name != "A", latency_ms, pacing_s, bulk) for name, run in runs.items()}
+    return {
+        name: _floor(
+            run,
+            name not in FIRST_SYNCS,
+            latency_ms,
+            ADOPTION_PACING_S if name == "adoption" else pacing_s,
+            bulk,
+        )
+        for name, run in runs.items()
+    }
 
 
 def _floor(run: Measured, incremental: bool, latency_ms: int, pacing_s: float, bulk: bool = True) -> Floor:
@@ -38,6 +49,16 @@ def board_detection(size: Size) -> int:
     """Requests roadsync spends noticing people's Projects board edits on an incremental run:
     today the whole board, ``ceil(items on the board / 100)`` pages."""
     return math.ceil(size.github_items / 100)
+
+
+def _adoption_figures(runs: dict[str, Measured], bounds: dict[str, Floor]) -> dict[str, Any]:
+    if "adoption" not in runs:
+        return {}
+    run, bound = runs["adoption"], bounds["adoption"]
+    return {
+        "adoption_requests_vs_floor": _ratio(run.requests, bound.requests),
+        "adoption_time_vs_floor": _ratio(run.seconds, bound.seconds),
+    }
 
 
 def _scale_figures(scale: dict[str, Any] | None) -> dict[str, Any]:
@@ -86,6 +107,7 @@ def summary(
         "noop_steady_requests": runs["B2"].requests if "B2" in runs else None,
         "noop_steady_writes": runs["B2"].total_writes if "B2" in runs else None,
         "noop_steady_target": target,
+        **_adoption_figures(runs, bounds),
         "mapping_items_per_s": extra.get("mapping", {}).get("items_per_s"),
         "peak_rss_mb": extra.get("mirror", {}).get("peak_rss_mb"),
         "naive_same_end_state": same_end_state,
@@ -158,7 +180,7 @@ def _label(name: str) -> str:
     return {
         "A": "A first full sync", "B": "B no-op re-run right after A",
         "B2": "B2 next hourly cron, nothing changed",
-        "C": "C incremental (1% edited)",
+        "C": "C incremental (1% edited)", "adoption": "first adoption (no theme tags; GitHub 1 s, limits on)",
         "naive": "fair naive script (A's job)", "very_naive": "very naive script (A's job)",
     }.get(name, name)  # fmt: skip
 

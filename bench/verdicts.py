@@ -83,6 +83,17 @@ TARGETS = [
         "scale_peak_rss_mb", "<=", 200, "real sync at scale: <= 200 MB peak RSS (VmHWM) of roadsync",
         "the run holds every item of the mirror, its mapping and its plan in memory at once.",
     ),
+    Target(
+        "adoption_requests_vs_floor", "<=", 1.1, "first adoption: <= 1.1x the floor's requests",
+        "roadsync adds each GitHub label with its own REST call ({adoption_label_calls} GitHub write "
+        "requests) where the floor batches label adds 100 to a GraphQL document, and writes Jira "
+        "item by item where the floor uses bulk edit.",
+    ),
+    Target(
+        "adoption_time_vs_floor", "<=", 1.3, "first adoption: <= 1.3x the floor's wall time",
+        "with GitHub writes paced 1 s apart, each per-item label call costs a second: {adoption_s} s "
+        "against the floor's {adoption_floor_s} s.",
+    ),
     Target("naive_same_end_state", "==", True, "the naive script reaches the same end state"),
 ]  # fmt: skip
 
@@ -90,6 +101,7 @@ TARGETS = [
 def _facts(doc: dict[str, Any]) -> dict[str, Any]:
     scenarios = doc.get("scenarios", {})
     a, b, naive = scenarios.get("A", {}), scenarios.get("B", {}), scenarios.get("naive", {})
+    adoption = scenarios.get("adoption", {})
     floor_a = a.get("floor", {}).get("detail", {})
     return {
         "a_jira_writes": a.get("writes", {}).get("jira"),
@@ -100,6 +112,9 @@ def _facts(doc: dict[str, Any]) -> dict[str, Any]:
         "naive_requests": naive.get("requests"),
         "naive_s": naive.get("seconds"),
         "b_fetched": b.get("fetched"),
+        "adoption_label_calls": adoption.get("writes", {}).get("github"),
+        "adoption_s": adoption.get("seconds"),
+        "adoption_floor_s": adoption.get("floor", {}).get("seconds"),
         "scale_items": doc.get("scale_items"),
         "mapping_items": doc.get("mapping", {}).get("items"),
         "mapping_s": doc.get("mapping", {}).get("seconds"),
