@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--very-naive", action="store_true", help=slow)
     scale = "items of the real sync in its own process (default 100000; --quick 20000; --tiny 0 = off)"
     parser.add_argument("--scale-items", type=int, default=None, help=scale)
-    adoption = "items of the first-adoption run (no theme tags; GitHub paced 1 s; default 500, --quick 100, --tiny 0)"
+    adoption = "items of the first-adoption run (no theme tags, GitHub paced 1 s; 500, --quick 100, --tiny 0)"
     parser.add_argument("--adoption-items", type=int, default=None, help=adoption)
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md at any size")
     args = parser.parse_args(argv)
