@@ -48,8 +48,11 @@ scopes, and the two trackers, are read at the same time.
 - Jira: writes to different issues run :data:`JIRA_CONCURRENCY` at a time. Atlassian documents a
   per-second burst limit per endpoint and method, and a per-issue write limit, without figures
   [docs: https://developer.atlassian.com/cloud/jira/platform/rate-limiting/]; the in-flight count
-  is therefore an assumption of the floor, not a documented limit. A bulk task's processing time
-  is not counted (unknown, and only ever adds).
+  is therefore an assumption of the floor, not a documented limit. Jira Cloud's points-based
+  hourly quotas apply to Forge, Connect and OAuth 2.0 apps; "API token-based traffic is not
+  affected ... and will continue to be governed by existing burst rate limits" (same page), so
+  no quota enters the floor of a token-authenticated run. A bulk task's processing time is not
+  counted (unknown, and only ever adds).
 - GitHub: mutative requests go one at a time, ``pacing_s`` apart when pacing is set ("make
   requests serially", "wait at least one second between each request" [docs:
   https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api]),
