@@ -179,7 +179,7 @@ def _scale_lines(doc: dict[str, Any]) -> list[str]:
 def _label(name: str) -> str:
     return {
         "A": "A first full sync", "B": "B no-op re-run right after A",
-        "B2": "B2 next hourly cron, nothing changed",
+        "B2": "B2 hourly cron, nothing changed",
         "C": "C incremental (1% edited)", "adoption": "first adoption (no theme tags; GitHub 1 s, limits on)",
         "naive": "fair naive script (A's job)", "very_naive": "very naive script (A's job)",
     }.get(name, name)  # fmt: skip
@@ -198,8 +198,9 @@ NOTES = """## How to read these figures
   with the same libraries: fields in the search, no per-item GET, the board read once, one Jira
   update per item, one REST call per label and one mutation per board value, paced like roadsync.
   `--very-naive` also runs the old per-item-GET script.
-- **B** runs right after A and must re-read what A wrote; **B2** is the next hourly cron run when
-  nothing changed (roadsync's clock an hour on, on a copy of the state): the steady state.
+- **B** runs right after A and must re-read what A wrote; **B2** is an hourly cron run when
+  nothing changed (on a copy of the state, roadsync's clock two hours on, after the run an hour
+  on that still re-reads A's writes): the steady state.
   `noop_request_target` = scopes + 5 + board-edit detection, which today is the whole board
   (`board_detection_requests` = one GraphQL page per 100 board items): GitHub offers no filter on
   board items by update time finer than a day (`last-updated:` in days) and no ordering but by

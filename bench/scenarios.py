@@ -230,11 +230,13 @@ def run_roadsync(
         sandbox.set_faults(latency_ms=latency_ms)
         results["B"] = _measure("B", sandbox, lambda m: _sync_once(config, m), stamps)
         after_b = updated_stamps(sandbox)
-        # B re-reads what A wrote (changed after A's start). B2 is the steady state: the next run
-        # of an hourly cron when nothing changed, roadsync's clock an hour on, measured on a copy
-        # of the state (the real-clock runs after it must not inherit a cursor from the future).
+        # B re-reads what A wrote (changed after A's start). B2 is the steady state of an hourly
+        # cron, on a copy of the state (the real-clock runs after it must not inherit a cursor from
+        # the future): the run an hour on still re-reads A's writes (within its overlap window,
+        # B having started seconds after A), the one two hours on, measured, has nothing to read.
         cron = _copy_state(folder, folder.with_name(folder.name + "-cron"), sandbox, pacing_s)
-        results["B2"] = _measure("B2", sandbox, lambda m: _sync_once(cron, m, timedelta(hours=1)), after_b)
+        _sync_once(cron, Measured("settle"), timedelta(hours=1))
+        results["B2"] = _measure("B2", sandbox, lambda m: _sync_once(cron, m, timedelta(hours=2)), after_b)
         edited = edit_items(sandbox, size.edit_share)
         results["C"] = _measure("C", sandbox, lambda m: _sync_once(config, m), after_b)
         results["C"].detail["edited"] = len(edited)

@@ -58,7 +58,9 @@ TARGETS = [
     ),
     Target(
         "noop_steady_requests", "<=", "noop_request_target",
-        "B2 (next hourly cron, nothing changed) <= scopes + 5 + board-edit detection",
+        "B2 (hourly cron, nothing changed) <= scopes + 5 + board-edit detection",
+        "B2 read {b2_fetched} items: they changed inside its overlap window (run.overlap_minutes "
+        "before the previous run's start).",
     ),
     Target("noop_steady_writes", "<=", 0, "0 writes in B2"),
     Target(
@@ -112,6 +114,7 @@ def _facts(doc: dict[str, Any]) -> dict[str, Any]:
         "naive_requests": naive.get("requests"),
         "naive_s": naive.get("seconds"),
         "b_fetched": b.get("fetched"),
+        "b2_fetched": scenarios.get("B2", {}).get("fetched"),
         "adoption_label_calls": adoption.get("writes", {}).get("github"),
         "adoption_s": adoption.get("seconds"),
         "adoption_floor_s": adoption.get("floor", {}).get("seconds"),
