@@ -1,11 +1,9 @@
 """Apply does only apply: a plan and writers in, one outcome per change out.
 
-It never re-plans and never decides what to write. Per change: journal the intent (fsynced
-before it is sent; the intents of every write starting at once share one fsync), send it through
-the item's tracker writer, record the value roadsync now owns, journal the outcome (made durable
-with the next batch of intents, or at the end). A per-item failure is an outcome, not an
-exception: apply keeps going. Guards (the change limit, a stale plan) are checked before
-anything is sent.
+It never re-plans and never decides what to write. Per change: journal the intent (fsynced),
+send it through the item's tracker writer, record the value roadsync now owns, journal the
+outcome. A per-item failure is an outcome, not an exception: apply keeps going. Guards (the
+change limit, a stale plan) are checked before anything is sent.
 
 :func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
 outcome is checked against the freshly pulled item and recorded as applied (the tracker holds
@@ -91,8 +89,6 @@ class ApplyResult:
     """One outcome per change of the plan, in plan order (held-back batches last)."""
 
     outcomes: tuple[WriteOutcome, ...]
-    journal_syncs: int = 0
-    """fsyncs of the journal during this apply (one per batch of writes started together)."""
 
     @property
     def summary(self) -> ApplySummary:
@@ -102,6 +98,10 @@ class ApplyResult:
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    journal_syncs: int = 0
+    """fsyncs of the journal during this apply: intents are journaled per batch of writes started
+    together (one fsync each, before any of them is sent), outcomes ride on the next fsync."""
 
     @property
     def failed(self) -> int:
