@@ -3,7 +3,7 @@
 It never re-plans and never decides what to write. Per change: journal the intent (fsynced),
 send it through the item's tracker writer, record the value roadsync now owns, journal the
 outcome. A per-item failure is an outcome, not an exception: apply keeps going. Guards (the
-change limit, a stale plan) are checked before anything is sent.
+change limit in :mod:`roadsync.sync.guard`, a stale plan) are checked before anything is sent.
 
 :func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
 outcome is checked against the freshly pulled item and recorded as applied (the tracker holds
@@ -12,7 +12,6 @@ the intended value, so roadsync owns it) or not applied.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -36,9 +35,7 @@ __all__ = [
     "PlanRefused",
     "Writer",
     "apply_plan",
-    "change_limit",
     "check_fresh",
-    "check_guard",
     "reconcile_uncertain",
 ]
 
@@ -111,22 +108,6 @@ class ApplyResult:
         """``applied``, ``skipped``, ``failed``, ``unwritable`` counts, the changes not applied and
         every outcome (``apply --format json``)."""
         return {**self.summary.to_json(), "outcomes": [outcome.to_dict() for outcome in self.outcomes]}
-
-
-def change_limit(managed_items: int, max_changes: int | None, share: float) -> int:
-    """The change guard: an explicit ``run.max_changes``, else a share of the managed items
-    (never below 25, so a small backlog's first sync is not refused)."""
-    if max_changes is not None:
-        return max_changes
-    return max(25, math.ceil(managed_items * share))
-
-
-def check_guard(plan: Plan, limit: int, *, force: bool) -> None:
-    if len(plan.changes) > limit and not force:
-        raise PlanRefused(
-            f"the plan has {len(plan.changes)} changes, more than the guard allows ({limit})",
-            hint="review it with 'roadsync plan', then rerun with --force or --max-changes N",
-        )
 
 
 def check_fresh(plan: Plan, items: Mapping[str, Item]) -> None:

@@ -36,15 +36,9 @@ from roadsync.connectors.model import Item
 from roadsync.errors import ConfigError, LocalFileError, UsageError
 from roadsync.logs import event
 from roadsync.private import private_folder
-from roadsync.sync.apply import (
-    ApplyResult,
-    apply_plan,
-    change_limit,
-    check_fresh,
-    check_guard,
-    reconcile_uncertain,
-)
+from roadsync.sync.apply import ApplyResult, apply_plan, check_fresh, reconcile_uncertain
 from roadsync.sync.damage import move_aside, state_file_error
+from roadsync.sync.guard import ChangeGuard
 from roadsync.sync.history_store import RunHistory
 from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
 from roadsync.sync.lock import run_lock
@@ -315,7 +309,9 @@ class Run:
         by_key = {item.key: item for item in items}
         if self.spec.saved_plan is not None:
             check_fresh(plan, by_key)
-        check_guard(plan, self._change_limit(items), force=self.spec.force)
+        ChangeGuard.of(self.settings.model.run, items, max_changes=self.spec.max_changes).check(
+            plan, force=self.spec.force
+        )
         if not plan.changes:
             return ApplyResult(())
         failed = {name for name, source in (pulled.sources.items() if pulled else ()) if source.failed}
@@ -325,11 +321,6 @@ class Run:
                 return apply_plan(plan, by_key, writers, state, journal, run_id, progress=progress)
         finally:
             close_all(writers.values())
-
-    def _change_limit(self, items: Sequence[Item]) -> int:
-        run = self.settings.model.run
-        limit = self.spec.max_changes if self.spec.max_changes is not None else run.max_changes
-        return change_limit(sum(1 for item in items if item.is_open), limit, run.max_changes_share)
 
     def records(self, pulled: PullResult | None) -> bool:
         """Whether this run keeps its snapshot: it pulled, every source was read, and it planned

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -33,7 +34,7 @@ from roadsync.sync.render._format import (
 )
 from roadsync.sync.report import Report
 
-__all__ = ["PLAIN_WIDTH", "render_table"]
+__all__ = ["PLAIN_WIDTH", "render_plan_table", "render_table"]
 
 PLAIN_WIDTH = 120
 
@@ -41,6 +42,20 @@ PLAIN_WIDTH = 120
 def render_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
     """The report as terminal text; ``color`` for a TTY (the caller decides, e.g. with
     ``sys.stdout.isatty()``). ``width`` defaults to 120 plain, the terminal's width in colour."""
+    # Plain text prints the links out; a colour terminal makes the item keys clickable instead.
+    parts = [_headline(report), _roadmap(report), _trend(report), _drift(report, links=not color),
+             _plan(report)]  # fmt: skip
+    if report.not_written:
+        parts.append(_not_written(report))
+    return _print(parts, color=color, width=width)
+
+
+def render_plan_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
+    """The headline and the plan's changes, nothing else: what ``apply`` shows before it asks."""
+    return _print([_headline(report), _plan(report)], color=color, width=width)
+
+
+def _print(parts: Sequence[RenderableType], *, color: bool, width: int | None) -> str:
     if width is None:
         width = shutil.get_terminal_size((PLAIN_WIDTH, 40)).columns if color else PLAIN_WIDTH
     buffer = io.StringIO()
@@ -55,11 +70,6 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         legacy_windows=False,
         soft_wrap=False,
     )
-    # Plain text prints the links out; a colour terminal makes the item keys clickable instead.
-    parts = [_headline(report), _roadmap(report), _trend(report), _drift(report, links=not color),
-             _plan(report)]  # fmt: skip
-    if report.not_written:
-        parts.append(_not_written(report))
     for part in parts:
         console.print(part)
         console.print()
