@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -82,8 +83,16 @@ class DemoResult:
         }
 
 
-def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "cloud") -> DemoResult:
-    """Run the demo into ``folder`` (its previous state is replaced, so every demo starts fresh)."""
+def run_demo(
+    folder: Path,
+    *,
+    jira_flavor: Literal["cloud", "datacenter"] = "cloud",
+    then: Callable[[DemoResult, Sandbox], None] | None = None,
+) -> DemoResult:
+    """Run the demo into ``folder`` (its previous state is replaced, so every demo starts fresh).
+
+    ``then(result, sandbox)`` is called while the sandbox still runs (``roadsync demo --serve``
+    keeps serving it there); the sandbox stops when it returns."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -98,7 +107,7 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
         # The report tells what the demo's syncs applied and what today's run found.
         report = replace(last.report, applied=_applied(runs))
         paths = _write_reports(folder, report)
-        return DemoResult(
+        result = DemoResult(
             folder=folder, config=config, html=paths["html"], markdown=paths["markdown"], json=paths["json"],
             items=len(report.items), changes_planned=len(plan.changes), applied=applied.count("applied"),
             failed=sum(run.applied.failed for run in runs if run.applied is not None),
@@ -107,6 +116,9 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
             errors=tuple(error for run in runs for error in _source_errors(run.pulled)),
             history=folder / HISTORY_FILE, trend=_trend_lines(report),
         )  # fmt: skip
+        if then is not None:
+            then(result, sandbox)
+        return result
 
 
 def _four_weeks(sandbox: Sandbox, config: Path, history: Path) -> tuple[list[RunResult], str | None]:

@@ -72,6 +72,8 @@ def test_the_quick_start_demo_runs_in_a_fresh_venv(tmp_path: Path, roadsync_whee
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "roadsync demo: 390 items" in done.stdout and "Traceback" not in done.stderr
+    assert "  roadsync demo --serve\n" in done.stdout  # the next steps: keep it serving, or your own trackers
+    assert "roadsync init " in done.stdout and "roadsync doctor " in done.stdout
     assert (tmp_path / "roadsync-demo" / "report.html").is_file()
     probe = (
         ". .venv/bin/activate && command -v roadsync"
