@@ -229,7 +229,10 @@ class Run:
 
     def execute(self) -> RunResult:
         """Take every step the spec asks for; raises what a step raises (a refused plan, a held
-        lock, a config error) with nothing written past that step."""
+        lock, a config error) with nothing written past that step. A run that talks to the
+        trackers reads every token first: all the missing ones are one error (exit 78)."""
+        if self.spec.pull or self.spec.apply:
+            self.settings.check_tokens()
         run_id = new_run_id()
         with self._opened() as (mirror, state):
             # Read first: a damaged history file stops the run before anything is pulled or written.

@@ -81,6 +81,24 @@ class Settings:
         bundle = self.model.run.ca_bundle
         return str(self.resolve(bundle)) if bundle else True
 
+    def check_tokens(self) -> None:
+        """Read the token of every configured tracker before anything talks to one; raises one
+        :class:`ConfigError` (exit 78) listing every token that is missing or unusable, each
+        naming its variable or file, so a first run is not fixed one token at a time."""
+        readers = {"jira": self.jira_token, "github": self.github_token}
+        problems = []
+        for section, read in readers.items():
+            if getattr(self.model, section) is None:
+                continue
+            try:
+                read()
+            except ConfigError as exc:
+                problems.append(exc.one_line())
+        if problems:
+            count = f"{len(problems)} token{'s' if len(problems) > 1 else ''}"
+            raise ConfigError(f"{self.path}: {count} missing or unusable", problems=problems,
+                              hint="set each one below, then run again")
+
     def jira_token(self) -> str:
         """The Jira token from ``jira.token_file`` or the variable named by ``jira.token_env``."""
         jira = self.model.jira
