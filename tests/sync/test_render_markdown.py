@@ -143,4 +143,4 @@ def test_applied_run_reports_what_was_written() -> None:
     text = render_markdown(sample_report(applied={"applied": 7, "skipped": 1, "failed": 1}))
     assert "| Changes applied | 7 applied, 0 unwritable, 1 failed, 1 skipped |" in text
     assert "| Changes pending | 1 |" in text
-    assert "### Changes (8: 7 applied)" in text
+    assert "### Changes (9: 7 applied)" in text
