@@ -141,6 +141,7 @@ def apply_plan(
     journal: Journal,
     run_id: str,
     progress: Callable[[int], None] | None = None,
+    held: Mapping[str, str] | None = None,
 ) -> ApplyResult:
     """Send every change of ``plan``, item by item; returns one outcome per change (plan order).
 
@@ -148,7 +149,8 @@ def apply_plan(
     outcomes over from ``flush()``; their journal intents stay open until then. A writer whose
     ``concurrency`` is above 1 (Jira: writes to different issues are independent) gets up
     to that many items in flight at once; one item's changes always go in one call, so two writes
-    to the same item never overlap. Journal, state and progress stay on this thread.
+    to the same item never overlap. Journal, state and progress stay on this thread. ``held``
+    maps items whose changes are not sent this run to the reason (:mod:`roadsync.sync.reliance`).
     """
     syncs_before = journal.syncs
     by_item: dict[str, list[FieldChange]] = defaultdict(list)
@@ -159,7 +161,9 @@ def apply_plan(
     for key, changes in by_item.items():
         item = items.get(key)
         writer = writers.get(item.source) if item else None
-        if item is None or writer is None:
+        if held and key in held:
+            settled[key] = [WriteOutcome(c, "skipped", held[key]) for c in changes]
+        elif item is None or writer is None:
             why = (
                 f"not written: {item.source} could not be read this run"
                 if item

@@ -48,6 +48,7 @@ from roadsync.sync.pipeline import make_plan
 from roadsync.sync.plan import Written, compute_pins
 from roadsync.sync.pull import Progress, PullResult, pull
 from roadsync.sync.refusals import Refusals, hold_back, unwritable_findings, with_drift
+from roadsync.sync.reliance import held_back
 from roadsync.sync.report import Report, build_report
 from roadsync.sync.snapshot import marks_of
 from roadsync.sync.sources import build_writers, close_all
@@ -307,8 +308,9 @@ class Run:
         run_id: str,
     ) -> ApplyResult:  # fmt: skip
         """Guard, then write. A tracker whose pull failed this run gets no writes: its mirror copy
-        may be stale, and writing from stale values is how a person's edit gets clobbered. Its
-        changes come back skipped; the next run that reaches it plans them again."""
+        may be stale, and writing from stale values is how a person's edit gets clobbered. Nor do
+        the other tracker's items whose decision rests on it (:func:`held_back`). Their changes
+        come back skipped with the reason; the next run that reads both plans them again."""
         by_key = {item.key: item for item in items}
         if self.spec.saved_plan is not None:
             check_fresh(plan, by_key)
@@ -319,9 +321,10 @@ class Run:
             return ApplyResult(())
         failed = {name for name, source in (pulled.sources.items() if pulled else ()) if source.failed}
         writers = {name: w for name, w in build_writers(self.settings).items() if name not in failed}
+        held = held_back(plan, by_key, failed)
         try:
             with self.watch.applying(len(plan.changes)) as progress:
-                return apply_plan(plan, by_key, writers, state, journal, run_id, progress=progress)
+                return apply_plan(plan, by_key, writers, state, journal, run_id, progress=progress, held=held)
         finally:
             close_all(writers.values())
 
