@@ -47,7 +47,10 @@ def demo_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync demo --serve
       roadsync demo --jira-flavor datacenter --format json
     """
-    state = state_of(ctx, options)
+    state = state_of(
+        ctx, options, formats=("table", "json"),
+        note=" (the demo writes its report as HTML, Markdown and JSON into its folder)",
+    )  # fmt: skip
     from roadsync.demo import run_demo
 
     folder, flavor = options["folder"].resolve(), options["jira_flavor"]

@@ -85,7 +85,7 @@ def init_command(ctx: click.Context, /, **options: Any) -> None:
     from roadsync.init.discover import discover, refuse_overwrite, summary, write_files
     from roadsync.init.render import config_text, roadmap_text
 
-    state = state_of(ctx, options)
+    state = state_of(ctx, options, formats=("table", "json"))
     if not options.pop("non_interactive"):
         if not sys.stdin.isatty():
             from roadsync.errors import UsageError

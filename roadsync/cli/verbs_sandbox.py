@@ -74,7 +74,7 @@ def sandbox_command(ctx: click.Context, /, **options: Any) -> None:
     Example:
       roadsync sandbox --seed demo --write-config sandbox.toml --json
     """
-    state = state_of(ctx, options)
+    state = state_of(ctx, options, formats=("table", "json"))
     as_json = bool(options.pop("as_json")) or state.format == "json"
     config_path: Path | None = options.pop("write_config")
     with stop_on_signal() as stop:
