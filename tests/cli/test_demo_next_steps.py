@@ -69,8 +69,10 @@ def test_demo_serve_keeps_the_demo_company_serving_for_its_config(tmp_path: Path
         assert plan["changes"] == []  # the company as the demo left it: synced, converged
         assert any(finding["kind"] == "manual_override" for finding in plan["drift"])
         report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-        url = next(iter(report["items"].values()))["url"]
-        assert httpx.get(url, timeout=10).status_code < 500  # the link's port answers
+        for key in ("PAY-6", "acme/web#65"):  # the report's links open the item's page
+            page = httpx.get(report["items"][key]["url"], timeout=10)
+            assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+            assert report["items"][key]["title"] in page.text
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
