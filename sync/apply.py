@@ -88,6 +88,11 @@ class ApplyResult:
     outcomes: tuple[WriteOutcome, ...]
 
     @property
+    def written(self) -> frozenset[tuple[str, str]]:
+        """``(item, field)`` of every change that was applied."""
+        return frozenset((o.change.item, o.change.field) for o in self.outcomes if o.status == "applied")
+
+    @property
     def summary(self) -> ApplySummary:
         not_written = tuple(o for o in self.outcomes if o.status != "applied")
         applied, skipped, unwritable = self.count("applied"), self.count("skipped"), self.count("unwritable")

@@ -353,6 +353,7 @@ class Run:
             history=history.shown(now, self.spec.since),
             baseline=history.baseline(now),
             run_id=run_id,
+            written=applied.written if applied is not None else (),
         )
 
 

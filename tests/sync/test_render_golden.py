@@ -159,6 +159,7 @@ def test_json_is_stable_and_round_trips() -> None:
     assert json.loads(render(sample_report(), "json")) == first
     assert list(first) == [
         "schema", "title", "generated_at", "summary", "sources", "themes", "drift", "changes",
-        "assignments", "items", "applied", "checksum", "history", "trend",
+        "assignments", "items", "applied", "checksum", "history", "trend", "resolved", "drift_remaining",
+        "notes",
     ]  # fmt: skip
     assert list(first["sources"]) == ["github", "jira"]
