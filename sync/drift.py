@@ -175,6 +175,10 @@ def _priority_explained(data: DriftInput, item: Item, assignment: Assignment) ->
 
 
 def _theme_level(data: DriftInput) -> Iterator[DriftFinding]:
+    """``empty_theme`` and ``allocation``. They measure a backlog: with no item at all (an empty
+    mirror, before the first pull) there is nothing to measure, and the report says to pull."""
+    if not data.items:
+        return
     tolerance = data.roadmap.allocation_tolerance
     for row in coverage(data.items, data.assignments, data.roadmap):
         theme = data.roadmap.resolve(row.id) if row.id else None
