@@ -104,7 +104,9 @@ UNWRITABLE = WriteOutcome(FieldChange("PAY-7", "theme", None, "theme/legacy-bill
                           "(Labels is not on the edit screen of Task in PAY)")  # fmt: skip
 
 
-def sample_report(applied: dict[str, Any] | None = None) -> Report:
+def sample_report(
+    applied: dict[str, Any] | None = None, written: frozenset[tuple[str, str]] = frozenset()
+) -> Report:
     """The fixed dataset as a report (one change held back by a remembered refusal): every render
     test starts from this."""
     plan = hold_back(make_plan(ITEMS, ROADMAP, FIELDS, WRITTEN), REFUSED)
@@ -114,7 +116,8 @@ def sample_report(applied: dict[str, Any] | None = None) -> Report:
     })  # fmt: skip
     summary = ApplySummary(**applied) if applied is not None else None
     return build_report(
-        plan, ITEMS, ROADMAP, generated_at="2024-05-01T09:00:00Z", pulled=pulled, applied=summary
+        plan, ITEMS, ROADMAP, generated_at="2024-05-01T09:00:00Z", pulled=pulled, applied=summary,
+        written=written,
     )
 
 
@@ -141,7 +144,9 @@ def test_report_matches_golden(fmt: str, name: str) -> None:
 def test_applied_table_matches_golden() -> None:
     """After apply, the terminal report shows what was written and what still pends."""
     counts = {"applied": 6, "skipped": 0, "failed": 1, "unwritable": 1}
-    report = sample_report(applied={**counts, "not_written": (FAILED, UNWRITABLE)})
+    written = frozenset({("acme/web#10", "priority"), ("PAY-1", "theme")})  # acme/web#13 failed
+    report = sample_report(applied={**counts, "not_written": (FAILED, UNWRITABLE)}, written=written)
+    assert [(f.kind, f.item) for f in report.resolved] == [("priority_mismatch", "acme/web#10")]
     assert_golden("report-applied.txt", render(report, "table"))
 
 
