@@ -62,3 +62,15 @@ def test_verbs_that_need_no_token_still_run_without_them(config: Path) -> None:
     assert _roadsync("validate", "--config", str(config), env=_without_tokens()).returncode == 0
     offline = _roadsync("report", "--offline", "--config", str(config), env=_without_tokens())
     assert offline.returncode == 0, offline.stderr
+
+
+def test_a_github_app_needs_its_private_key_not_a_token(config: Path) -> None:
+    """With [github.app], the missing App key is named (not GITHUB_TOKEN), beside the missing Jira token."""
+    text = config.read_text(encoding="utf-8")
+    app = '\n[github.app]\napp_id = 123456\ninstallation_id = 7\nprivate_key_env = "ROADSYNC_TEST_APP_KEY"\n'
+    config.write_text(text + app, encoding="utf-8")
+    env = {k: v for k, v in _without_tokens().items() if k != "ROADSYNC_TEST_APP_KEY"}
+    done = _roadsync("plan", "--config", str(config), env=env)
+    assert done.returncode == 78, done.stderr
+    assert "2 tokens missing" in done.stderr and "ROADSYNC_TEST_APP_KEY" in done.stderr
+    assert JIRA_ENV in done.stderr and GITHUB_ENV not in done.stderr
