@@ -33,8 +33,6 @@ def roadmap_command(ctx: click.Context, /, **options: Any) -> None:
     settings = load(state)
     backlog = read_backlog(settings)
     items = backlog.items
-    if not items:
-        click.echo("roadsync: the mirror holds no items yet: run 'roadsync pull' first", err=True)
     rows = coverage(items, assign(items, settings.roadmap, backlog.pins), settings.roadmap)
     if state.format == "json":
         emit(state, {"themes": [row.to_dict() for row in rows], "items": len(items)})
