@@ -39,9 +39,13 @@ from roadsync.sync.render._format import trend_headline
 from roadsync.sync.report import Report
 from roadsync.sync.run import Run, RunResult, RunSpec
 
-__all__ = ["HISTORY_FILE", "DemoResult", "run_demo"]
+__all__ = ["HISTORY_FILE", "LINKS_NOTE", "DemoResult", "run_demo"]
 
 HISTORY_FILE = "roadsync-history.jsonl"
+LINKS_NOTE = (
+    "this report's links go to the demo's sandbox trackers on loopback ports, which answer only while "
+    "'roadsync demo --serve' keeps them running"
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ def run_demo(
         assert plan is not None and applied is not None
         assert last.plan is not None and last.report is not None
         # The report tells what the demo's syncs applied and what today's run found.
-        report = replace(last.report, applied=_applied(runs))
+        report = replace(last.report, applied=_applied(runs), notes=(*last.report.notes, LINKS_NOTE))
         paths = _write_reports(folder, report)
         result = DemoResult(
             folder=folder, config=config, html=paths["html"], markdown=paths["markdown"], json=paths["json"],

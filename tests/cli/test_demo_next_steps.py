@@ -26,7 +26,8 @@ def _roadsync(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subpr
 
 
 def test_the_demo_says_its_trackers_stopped_and_what_to_run_next(tmp_path: Path) -> None:
-    """`roadsync demo` ends by saying its ports are dead, the exact --serve command, and init/doctor."""
+    """`roadsync demo` ends by saying its ports are dead, the exact --serve command, and init/doctor;
+    its reports carry a note that their links answer only while `demo --serve` runs."""
     done = _roadsync("demo", "--dir", str(tmp_path / "my demo"), "--jira-flavor", "datacenter", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     words = " ".join(done.stdout.split())
@@ -35,6 +36,12 @@ def test_the_demo_says_its_trackers_stopped_and_what_to_run_next(tmp_path: Path)
                         "--jira-flavor", "datacenter"])  # fmt: skip
     assert f"  {again}\n" in done.stdout
     assert "roadsync init " in done.stdout and "roadsync doctor " in done.stdout
+    folder = tmp_path / "my demo"
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert any("roadsync demo --serve" in note for note in report["notes"])  # the report says it too
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'role="note"' in page and "demo --serve" in page
+    assert "demo --serve" in (folder / "report.md").read_text(encoding="utf-8")
 
 
 def test_demo_serve_keeps_the_demo_company_serving_for_its_config(tmp_path: Path) -> None:
