@@ -196,3 +196,30 @@ def test_app_key_missing_is_one_line_naming_the_variable(sandboxes: list[Sandbox
     os.environ.pop("GITHUB_APP_PRIVATE_KEY", None)
     code, _, err = run_cli(config, "pull", env=env)
     assert code == 78 and "GITHUB_APP_PRIVATE_KEY" in err and "Traceback" not in err
+
+
+TRANSFER = """mutation($issue: ID!, $repo: ID!) {
+  transferIssue(input: {issueId: $issue, repositoryId: $repo}) { issue { number } } }"""
+
+
+def test_a_transferred_issue_is_counted_once_under_its_new_key(
+    sandboxes: list[Sandbox], tmp_path: Path
+) -> None:
+    """After ``transferIssue`` moves acme/web#2 to acme/api (new number, new node id), the next
+    incremental ``sync`` holds the issue once, under its new key, and the plan after it is empty
+    [research github.md §2; the new issue's ``TransferredEvent`` names the repository it left]."""
+    sb = _start(sandboxes)
+    config, env = write_config(sb, tmp_path / "roadsync.toml"), cli_env(sb)
+    assert sync_until_done(config, env)[-1] == 0
+    web2, api = sb.github_store.get("acme/web#2"), sb.github_store.repo("api")
+    assert web2 is not None and api is not None
+    moved = httpx.post(sb.graphql_url, headers={"Authorization": f"bearer {sb.github_token}"},
+                       json={"query": TRANSFER, "variables": {"issue": web2.node_id, "repo": api.node_id}})
+    new_key = f"acme/api#{moved.json()['data']['transferIssue']['issue']['number']}"
+    code, report, err = run_cli(config, "sync", env=env)
+    assert code == 0, err
+    assert report["summary"]["items_by_source"]["github"] == sb.stats()["github"]["issues"]
+    keys = {a["item"] for a in report["assignments"]}
+    assert new_key in keys and "acme/web#2" not in keys
+    code, plan, err = run_cli(config, "plan", env=env)
+    assert code == 0 and plan["changes"] == [], err
