@@ -15,6 +15,7 @@ from github import Auth, Github
 from roadsync.changes import FieldChange
 from roadsync.config.model import FieldTarget, GithubConfig
 from roadsync.connectors.github.client import GithubClient
+from roadsync.connectors.github.reader import GithubReader
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import NotFoundError, RemoteRefused
 from roadsync.sandbox.common import Stats, serve_app
@@ -94,3 +95,17 @@ def test_untyped_graphql_errors_are_retried_until_the_answer_is_good() -> None:
         assert client.requests == 6 + faults.injected["graphql_untyped"]
     finally:
         server.stop()
+
+
+def test_only_issues_new_to_the_mirror_cost_a_transfers_query(sandbox: Sandbox) -> None:
+    """An incremental read meeting only known issues asks nothing more; one meeting a new issue
+    asks once where it came from (a created issue: from nowhere, so no repository lost items)."""
+    known = sandbox.items()
+    since = "2000-01-01T00:00:00Z"
+    quiet = GithubReader(sandbox.config, TOKEN, retry=FAST, previous=known.get)
+    assert len(list(quiet.fetch_items("acme/web", since))) == len(known)
+    github = Github(auth=Auth.Token(TOKEN), base_url=sandbox.server.url, retry=None)
+    github.get_repo("acme/web").create_issue("New")
+    reader = GithubReader(sandbox.config, TOKEN, retry=FAST, previous=known.get)
+    assert len(list(reader.fetch_items("acme/web", since))) == len(known) + 1
+    assert reader.requests == quiet.requests + 1 and reader.lost_scopes() == set()
