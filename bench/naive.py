@@ -29,10 +29,13 @@ Neither writes anything that is already right; both page at the largest size.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 from github import Auth, Github
+from github.Issue import Issue
 from jira import JIRA
 
 from roadsync.sandbox.server import Sandbox
@@ -160,8 +163,12 @@ def _board(
         after = info["endCursor"]
 
 
-def naive_github(sandbox: Sandbox, table: dict[str, tuple[str, str]], pacing_s: float) -> None:
-    """List every issue per repo, GET each, one call per label and one mutation per board field."""
+@contextmanager
+def _github_sync(
+    sandbox: Sandbox, table: dict[str, tuple[str, str]], pacing_s: float
+) -> Iterator[tuple[Github, Callable[[str, Issue], None]]]:
+    """PyGithub for the issues, the board read once over GraphQL, and the one write step both
+    scripts share: each label added or removed by its own call, one mutation per board field."""
     gh = Github(
         auth=Auth.Token(sandbox.github_token), base_url=sandbox.github_url, per_page=100,
         seconds_between_requests=None, seconds_between_writes=pacing_s or None, retry=None,
@@ -170,31 +177,41 @@ def naive_github(sandbox: Sandbox, table: dict[str, tuple[str, str]], pacing_s: 
     owner, number = sandbox.github_owner, int((sandbox.github_project or {}).get("number", 1))
     project_id, fields, board = _board(http, sandbox.graphql_url, owner, number)
     last_mutation = [0.0]
-    for full_name in sandbox.github_repos:
-        repo = gh.get_repo(full_name)
-        numbers = [issue.number for issue in repo.get_issues(state="all") if issue.pull_request is None]
-        for n in numbers:
-            issue = repo.get_issue(n)
-            labels = [label.name for label in issue.labels]
-            theme, level, align = _wanted(labels, table)
-            adds, removes = _label_ops(labels, "theme/", theme)
-            for label in adds:
-                issue.add_to_labels(label)
-            for label in removes:
-                issue.remove_from_labels(label)
-            item_id, values = board.get(f"{full_name}#{n}", (None, {}))
-            for name, value in (("Priority", level), ("Alignment", align)):
-                if item_id is None or value is None or values.get(name) == value:
-                    continue
-                field = fields[name]
-                option = next(o["id"] for o in field["options"] if o["name"] == value)
-                _pace(last_mutation, pacing_s)
-                variables = {"project": project_id, "item": item_id, "field": field["id"], "option": option}
-                http.post(
-                    sandbox.graphql_url, json={"query": SET_VALUE, "variables": variables}
-                ).raise_for_status()
-    http.close()
-    gh.close()
+
+    def sync_issue(full_name: str, issue: Issue) -> None:
+        labels = [label.name for label in issue.labels]
+        theme, level, align = _wanted(labels, table)
+        adds, removes = _label_ops(labels, "theme/", theme)
+        for label in adds:
+            issue.add_to_labels(label)
+        for label in removes:
+            issue.remove_from_labels(label)
+        item_id, values = board.get(f"{full_name}#{issue.number}", (None, {}))
+        for name, value in (("Priority", level), ("Alignment", align)):
+            if item_id is None or value is None or values.get(name) == value:
+                continue
+            field = fields[name]
+            option = next(o["id"] for o in field["options"] if o["name"] == value)
+            _pace(last_mutation, pacing_s)
+            variables = {"project": project_id, "item": item_id, "field": field["id"], "option": option}
+            answer = http.post(sandbox.graphql_url, json={"query": SET_VALUE, "variables": variables})
+            answer.raise_for_status()
+
+    try:
+        yield gh, sync_issue
+    finally:
+        http.close()
+        gh.close()
+
+
+def naive_github(sandbox: Sandbox, table: dict[str, tuple[str, str]], pacing_s: float) -> None:
+    """List every issue per repo, GET each, one call per label and one mutation per board field."""
+    with _github_sync(sandbox, table, pacing_s) as (gh, sync_issue):
+        for full_name in sandbox.github_repos:
+            repo = gh.get_repo(full_name)
+            numbers = [issue.number for issue in repo.get_issues(state="all") if issue.pull_request is None]
+            for n in numbers:
+                sync_issue(full_name, repo.get_issue(n))
 
 
 def _pace(last: list[float], pacing_s: float) -> None:
@@ -248,44 +265,14 @@ def _fair_update(issue: Any, alignment: str, table: dict[str, tuple[str, str]]) 
 
 def fair_github(sandbox: Sandbox, table: dict[str, tuple[str, str]], pacing_s: float) -> None:
     """The board once, every repo's issues listed (labels included), one call per label and field."""
-    gh = Github(
-        auth=Auth.Token(sandbox.github_token), base_url=sandbox.github_url, per_page=100,
-        seconds_between_requests=None, seconds_between_writes=pacing_s or None, retry=None,
-    )  # fmt: skip
-    http = httpx.Client(headers={"Authorization": f"bearer {sandbox.github_token}"}, timeout=30)
-    owner, number = sandbox.github_owner, int((sandbox.github_project or {}).get("number", 1))
-    project_id, fields, board = _board(http, sandbox.graphql_url, owner, number)
-    last_mutation = [0.0]
-    for full_name in sandbox.github_repos:
-        for issue in gh.get_repo(full_name).get_issues(state="all"):
-            # Not ``issue.pull_request``: PyGithub completes a listed issue lacking that key with
-            # a GET of its own, one per item; the listed html_url says the same for free.
-            if "/pull/" in issue.html_url:
-                continue
-            labels = [label.name for label in issue.labels]
-            theme, level, align = _wanted(labels, table)
-            adds, removes = _label_ops(labels, "theme/", theme)
-            for label in adds:
-                issue.add_to_labels(label)
-            for label in removes:
-                issue.remove_from_labels(label)
-            item_id, values = board.get(f"{full_name}#{issue.number}", (None, {}))
-            for name, value in (("Priority", level), ("Alignment", align)):
-                if item_id is None or value is None or values.get(name) == value:
+    with _github_sync(sandbox, table, pacing_s) as (gh, sync_issue):
+        for full_name in sandbox.github_repos:
+            for issue in gh.get_repo(full_name).get_issues(state="all"):
+                # Not ``issue.pull_request``: PyGithub completes a listed issue lacking that key with
+                # a GET of its own, one per item; the listed html_url says the same for free.
+                if "/pull/" in issue.html_url:
                     continue
-                option = next(o["id"] for o in fields[name]["options"] if o["name"] == value)
-                _pace(last_mutation, pacing_s)
-                variables = {
-                    "project": project_id,
-                    "item": item_id,
-                    "field": fields[name]["id"],
-                    "option": option,
-                }
-                http.post(
-                    sandbox.graphql_url, json={"query": SET_VALUE, "variables": variables}
-                ).raise_for_status()
-    http.close()
-    gh.close()
+                sync_issue(full_name, issue)
 
 
 def run_naive(sandbox: Sandbox, roadmap_toml: str, pacing_s: float) -> None:
