@@ -16,20 +16,23 @@ from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.coverage import coverage
 from roadsync.mappings.roadmap import Roadmap
-from roadsync.sync.fields import MANAGED_FIELDS, current_value, to_native, to_roadmap
+from roadsync.sync.fields import current_value, to_native, to_roadmap
 from roadsync.sync.model import DriftFinding
-from roadsync.sync.plan import Written, desired_value, target_for
+from roadsync.sync.plan import desired_value, target_for
 
 __all__ = ["DriftInput", "find_drift"]
 
 
 @dataclass(frozen=True)
 class DriftInput:
+    """What drift looks at; ``ownership`` holds the planner's findings about people's values by
+    item key (:attr:`roadsync.sync.plan.Judged.findings`: the one ownership decision's words)."""
+
     items: Sequence[Item]
     assignments: Mapping[str, Assignment]
     roadmap: Roadmap
     fields: FieldsConfig
-    written: Written
+    ownership: Mapping[str, Sequence[str]]
 
     def open_items(self) -> Iterator[tuple[Item, Assignment]]:
         for item in self.items:
@@ -75,30 +78,8 @@ def _priority_mismatch(data: DriftInput) -> Iterator[DriftFinding]:
 
 def _manual_override(data: DriftInput) -> Iterator[DriftFinding]:
     for item, assignment in data.open_items():
-        for name in MANAGED_FIELDS:
-            found = target_for(data.fields, name, item)
-            if found is None:
-                continue
-            current = current_value(item, found[1])
-            if current.ambiguous:
-                yield DriftFinding(
-                    "manual_override",
-                    item.key,
-                    assignment.theme,
-                    f"{name}: several values by hand ({', '.join(current.ambiguous)}); not written",
-                )
-                continue
-            if (item.key, name) not in data.written:
-                continue
-            last = data.written[(item.key, name)]
-            if current.value != last:
-                kept = "overwritten (override = true)" if found[0].override else "kept"
-                yield DriftFinding(
-                    "manual_override",
-                    item.key,
-                    assignment.theme,
-                    f"{name} changed by hand from {last or 'empty'} to {current.value or 'empty'}; {kept}",
-                )
+        for detail in data.ownership.get(item.key, ()):
+            yield DriftFinding("manual_override", item.key, assignment.theme, detail)
 
 
 def _unknown_theme(data: DriftInput) -> Iterator[DriftFinding]:

@@ -15,30 +15,40 @@ board field. Unbatched kinds go first; board updates are held here and sent as a
 Nothing that changes nothing is sent: label adds/removes and types are checked against the Item,
 board values against the board as read by this writer. Writes are paced
 ``seconds_between_writes`` apart (GitHub's secondary-limit guidance: at least 1 s).
+
+Board values carry roadsync's ownership marker: each document that sets an item's values also
+sets that item's marker text field (``github.project.marker_field``; :mod:`.board_marks`) to
+the values roadsync wrote, created on the board with ``createProjectV2Field`` the first time it
+is missing. A restore of a person's value (:data:`~roadsync.changes.RESTORE_RULE`) changes no
+marker.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
-from roadsync.changes import FieldChange, WriteOutcome
+from roadsync.changes import RESTORE_RULE, FieldChange, WriteOutcome
 from roadsync.config.model import FieldTarget, GithubConfig
 from roadsync.connectors.github import graphql as documents
 from roadsync.connectors.github.auth import GithubAuth
+from roadsync.connectors.github.board_marks import marker_text
 from roadsync.connectors.github.client import GithubClient
 from roadsync.connectors.github.convert import ProjectSnapshot
 from roadsync.connectors.github.reader import next_link, read_project
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError
+from roadsync.logs import event
 from roadsync.targets import Refused, kind_of, kinds_on
 from roadsync.targets.label import label_colour
 
 __all__ = ["GithubWriter", "label_colour"]
 
 T = TypeVar("T")
+Update = documents.FieldUpdate
 _ORDER = sorted(kinds_on("github"), key=lambda kind: kind.batched)
 """Kinds in write order: unbatched (labels, issue types) first, batched board updates last."""
 
@@ -74,6 +84,9 @@ class GithubWriter:
         self._board: ProjectSnapshot | None = None
         self._memo: dict[str, Any] = {}
         self._queue: list[tuple[FieldChange, documents.FieldUpdate]] = []
+        self._items: dict[str, Item] = {}
+        self._markers: dict[str, str] = {}
+        self._marker_field: str | None = None
 
     @property
     def requests(self) -> int:
@@ -89,6 +102,7 @@ class GithubWriter:
         board updates may be held for :meth:`flush`."""
         groups: dict[str, list[FieldChange]] = {kind.name: [] for kind in _ORDER}
         outcomes: list[WriteOutcome] = []
+        self._items[item.key] = item
         for change in changes:
             target = self.targets.get(change.field)
             if target is None or "github" not in kind_of(target).trackers:
@@ -166,7 +180,8 @@ class GithubWriter:
         gone (skipped) when it is gone, failed (retried next run) when it is still there.
         """
         board = self._snapshot()
-        document, variables = documents.field_updates_mutation(board.project_id, [u for _, u in batch])
+        updates = [u for _, u in batch] + self._marker_updates(batch)
+        document, variables = documents.field_updates_mutation(board.project_id, updates)
         result = self.client.graphql(document, variables, partial=True)
         errors = {str((error.get("path") or [""])[0]): error for error in result.errors}
         outcomes: list[WriteOutcome | None] = []
@@ -213,6 +228,51 @@ class GithubWriter:
             return WriteOutcome(change, "skipped", f"item gone: {change.item} is no longer on the board")
         return _failed(change, f"GitHub GraphQL answered NOT_FOUND for {change.item}'s board item, which "
                        "exists; not applied, the next run tries again [source github]")
+
+    def _marker_updates(self, batch: Sequence[tuple[FieldChange, documents.FieldUpdate]]) -> list[Update]:
+        """One marker update per board item of the batch: the values roadsync writes in it, merged
+        into the item's marker as last read (or as this writer last set it). None when the marker
+        field cannot be created: the values are still written, and the state cache records them."""
+        project = self.config.project
+        writes: dict[str, dict[str, tuple[str, str | None]]] = {}
+        for change, update in batch:
+            if change.rule != RESTORE_RULE and project is not None:
+                target = self.targets[change.field]
+                signature = kind_of(target).signature(target)
+                writes.setdefault(update.item_id, {})[change.field] = (signature, change.new)
+        field_id = self._marker_field_id(project.marker_field) if writes and project is not None else None
+        if field_id is None or project is None:
+            return []
+        keys = {update.item_id: change.item for change, update in batch}
+        updates = []
+        for item_id, written in writes.items():
+            item = self._items.get(keys[item_id])
+            previous = self._markers.get(item_id, item.fields.get(project.marker_field) if item else None)
+            self._markers[item_id] = marker_text(previous, written)
+            updates.append(documents.FieldUpdate(item_id, field_id, "text", self._markers[item_id]))
+        return updates
+
+    def _marker_field_id(self, name: str) -> str | None:
+        """The marker field's id, creating the TEXT field on the board the first time it is missing
+        (``None`` when GitHub refuses to: logged once, and the run goes on without markers)."""
+        if self._marker_field is None:
+            board = self._snapshot()
+            found = board.fields.get(name)
+            created = self._create_text_field(board.project_id, name) if found is None else ""
+            self._marker_field = found.id if found is not None else created
+        return self._marker_field or None
+
+    def _create_text_field(self, project_id: str, name: str) -> str:
+        try:
+            variables = {"project": project_id, "name": name}
+            result = self.client.graphql(documents.CREATE_TEXT_FIELD_MUTATION, variables, item=name)
+        except (AuthError, BudgetExhausted):
+            raise
+        except TrackerError as exc:
+            event("ownership.marker_field", logging.WARNING, field=name, error=exc.one_line())
+            return ""
+        created = (result.data.get("createProjectV2Field") or {}).get("projectV2Field") or {}
+        return str(created.get("id") or "")
 
     def _snapshot(self) -> ProjectSnapshot:
         if self.config.project is None:

@@ -190,7 +190,8 @@ def test_board_fields_are_set_by_option_id_text_number_and_cleared(sandbox: Sand
     assert sandbox.board_value("acme/web#1", "Theme") == "checkout"
     assert sandbox.board_value("acme/web#1", "Estimate") == 5.0
     assert sandbox.board_value("acme/web#1", "Notes") is None
-    assert writer.requests == 2  # one board read, one mutation document
+    # one board read, the marker field created (first board write only), one mutation document
+    assert writer.requests == 3
 
 
 def test_board_updates_are_batched_as_aliased_mutations(sandbox: Sandbox) -> None:
