@@ -30,7 +30,9 @@ class Mark:
     for this one; ``at`` when (ISO UTC; roadsync's clock for records it wrote, the tracker's for
     history); ``source`` where the record comes from (``jira-property``, ``board-marker``,
     ``github-events``, ``state-cache``...); ``touched_after``: the tracker's history shows
-    another account set the field after this write (the value is then a person's, even if equal).
+    another account set the field after this write (the value is then a person's, even if equal);
+    ``history``: the record comes from the tracker's history, read apart from the item (its ``at``
+    is then the tracker's clock, comparable with :attr:`Item.updated`).
     """
 
     value: str | None
@@ -38,10 +40,11 @@ class Mark:
     at: str = ""
     source: str = ""
     touched_after: bool = False
+    history: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": self.value, "target": self.target, "at": self.at, "source": self.source,
-                "touched_after": self.touched_after}  # fmt: skip
+                "touched_after": self.touched_after, "history": self.history}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Mark:
@@ -51,6 +54,7 @@ class Mark:
             at=str(data.get("at") or ""),
             source=str(data.get("source") or ""),
             touched_after=bool(data.get("touched_after")),
+            history=bool(data.get("history")),
         )
 
 

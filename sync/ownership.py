@@ -145,6 +145,12 @@ class Ledger:
         stale = mark is None or (mark.value != cache.value and _before(mark.at, cache.at)) if cache else False
         if cache is not None and stale and self._recent(cache) and not same(cache):
             return Verdict("unsettled", cache, "the value read predates roadsync's own write")
+        if mark is not None and mark.history and not same(mark) and _time(item.updated) and _before(
+            item.updated, mark.at
+        ):
+            # The item as read is older than roadsync's write in the tracker's own history: a
+            # lagging search (or a read just before the write), not a person's edit.
+            return Verdict("unsettled", mark, "the value read predates roadsync's write in the history")
         if mark is not None:
             return _from_mark(mark, same(mark))
         if cache is not None:

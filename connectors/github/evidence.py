@@ -98,7 +98,7 @@ def last_write(events: Iterable[Event], me: str, target: str, source: str, *, co
         elif login_key(event.actor) == me and value is not None and _same(event.value, value):
             value = None
     after = any(login_key(e.actor) != me for e in ordered[last + 1 :])
-    return True, Mark(value, target, ordered[last].at, source, touched_after=after)
+    return True, Mark(value, target, ordered[last].at, source, touched_after=after, history=True)
 
 
 def _same(left: str, right: str) -> bool:
@@ -212,8 +212,8 @@ def _raced(events: list[Event], me: str, change: FieldChange, since: str) -> lis
         return []
     last = theirs[-1]
     value = last.value if last.added else None
-    if value is not None and change.old is not None and _same(value, change.old):
-        return []
+    if value == change.old or (value is not None and change.old is not None and _same(value, change.old)):
+        return []  # the plan read the person's value: roadsync's write replaced what it meant to
     return [Overwrite(change, value, last.actor, last.at)]
 
 

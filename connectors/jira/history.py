@@ -103,7 +103,7 @@ class ChangelogReader:
             if known:
                 after = any(h.author != me for h in entries[ours[-1] + 1 :])
                 found[(item.key, name)] = Mark(value, kind_of(target).signature(target), last.at, SOURCE,
-                                               touched_after=after)  # fmt: skip
+                                               touched_after=after, history=True)  # fmt: skip
         return found
 
     def me(self) -> str:

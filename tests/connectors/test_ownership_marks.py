@@ -45,7 +45,7 @@ def test_roadsyncs_last_label_write_and_a_later_edit_by_someone_else() -> None:
     events = [ev("1", "pat", "theme/a"), ev("2", "roadsync-bot", "theme/b"),
               ev("3", "roadsync-bot", "theme/a", False)]  # fmt: skip
     told, mark = last_write(events, "roadsync-bot", "label:theme/", "s", complete=True, shared=False)
-    assert told and mark == Mark("theme/b", "label:theme/", "2026-11-30T09:00:03Z", "s")
+    assert told and mark == Mark("theme/b", "label:theme/", "2026-11-30T09:00:03Z", "s", history=True)
     events.append(ev("4", "pat", "theme/b", False))
     told, mark = last_write(events, "roadsync-bot", "label:theme/", "s", complete=True, shared=False)
     assert told and mark is not None and mark.touched_after
@@ -59,3 +59,17 @@ def test_history_that_cannot_tell_is_no_answer() -> None:
     mine = [ev("1", "roadsync-bot", "theme/a")]
     assert last_write(mine, "roadsync-bot", "t", "s", complete=True, shared=True) == (False, None)
     assert last_write([], "roadsync-bot", "t", "s", complete=True, shared=True) == (True, None)
+
+
+def test_an_edit_the_plan_had_read_is_no_race() -> None:
+    """A person's label change made before roadsync read the issue is what the plan replaced on
+    purpose, also when they only removed a label; one made after the read was overwritten."""
+    from roadsync.changes import FieldChange
+    from roadsync.connectors.github.evidence import _raced
+
+    removed = [ev("1", "pat", "theme/a", False), ev("2", "roadsync-bot", "theme/b")]
+    read_after = FieldChange("acme/web#1", "theme", None, "theme/b")
+    assert _raced(removed, "roadsync-bot", read_after, "2026-11-30T09:00:00Z") == []
+    read_before = FieldChange("acme/web#1", "theme", "theme/a", "theme/b")
+    raced = _raced(removed, "roadsync-bot", read_before, "2026-11-30T09:00:00Z")
+    assert [(o.value, o.by) for o in raced] == [(None, "pat")]
