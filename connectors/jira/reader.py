@@ -112,6 +112,7 @@ class JiraReader:
             JiraClient, config, token, verify=verify, retry=retry
         )
         self._client: JiraClient | None = None
+        self._history: ChangelogReader | None = None
         self._field_ids: FieldIds | None = None
         self._zone: ZoneInfo | None = None
         self._zone_known = False
@@ -236,9 +237,14 @@ class JiraReader:
         (:meth:`ChangelogReader.marks`: Cloud 1 request per 1,000 issues, Data Center 1 per 50)."""
         found = self._markers(wanted) if self.client.flavor == "datacenter" else {}
         rest = [w for w in wanted if (w[0].key, w[1]) not in found]
-        history = ChangelogReader(self.client, self.field_ids().managed)
-        found.update(history.marks(rest, shared=self.config.shared_account) if rest else {})
+        found.update(self.history().marks(rest, shared=self.config.shared_account) if rest else {})
         return found
+
+    def history(self) -> ChangelogReader:
+        """The changelog reader (one per reader, so ``/myself`` is asked once per run)."""
+        if self._history is None:
+            self._history = ChangelogReader(self.client, self.field_ids().managed)
+        return self._history
 
     def _markers(self, wanted: Sequence[Wanted]) -> Evidence:
         """Markers read per issue (``GET /issue/{id}?fields=key&properties=``), one request per issue."""
@@ -258,7 +264,7 @@ class JiraReader:
 
     def overwritten(self, applied: Sequence[Applied], since: str) -> list[Overwrite]:
         """People's edits this run's writes overwrote, from the changelog (:mod:`.history`)."""
-        return ChangelogReader(self.client, self.field_ids().managed).overwritten(applied, since)
+        return self.history().overwritten(applied, since)
 
     def reread(self, items: Sequence[Item]) -> dict[str, Item]:
         """These issues as they are now (by key as given; a gone issue is left out), read right
