@@ -27,7 +27,7 @@ from typing import Any
 
 from roadsync.connectors.model import Mark
 
-__all__ = ["SKEW", "SOURCE", "board_marks", "marker_text"]
+__all__ = ["SKEW", "SOURCE", "MarkerBook", "board_marks", "marker_text"]
 
 SOURCE = "Projects v2 marker field"
 SKEW = timedelta(seconds=5)
@@ -42,6 +42,42 @@ def marker_text(previous: str | None, writes: Mapping[str, tuple[str, str | None
     entries.update(writes)
     text = json.dumps({"v": 1, "f": dict(sorted(entries.items()))}, separators=(",", ":"), ensure_ascii=False)
     return text if len(text) <= TEXT_MAX else json.dumps({"v": 1, "f": {}})
+
+
+class MarkerBook:
+    """The marker of each board item as the board holds it (``confirmed``), and what the document
+    being sent claims. A value alias can fail while the marker alias of the same document succeeds:
+    :meth:`settle` then says what the marker must be corrected to, so it never claims a value
+    roadsync did not write (which would make the value look like a person's)."""
+
+    def __init__(self) -> None:
+        self.confirmed: dict[str, str | None] = {}
+        self._claims: dict[str, tuple[str, dict[str, tuple[str, str | None]]]] = {}
+        self._lost: set[str] = set()
+
+    def lost(self, item_id: str) -> None:
+        """The document's marker alias for ``item_id`` failed: the board holds its old marker."""
+        self._lost.add(item_id)
+
+    def claim(self, item_id: str, read: str | None, writes: Mapping[str, tuple[str, str | None]]) -> str:
+        """The marker text a document sets on ``item_id`` (``read``: its marker as last read)."""
+        base = self.confirmed.get(item_id, read)
+        self.confirmed.setdefault(item_id, read)
+        claimed = marker_text(base, writes)
+        self._claims[item_id] = (claimed, dict(writes))
+        return claimed
+
+    def settle(self, item_id: str, applied: set[str]) -> str | None:
+        """After the document: the marker holding only the ``applied`` fields' writes; returned when
+        it differs from what was claimed (a correction to send), else ``None``."""
+        if item_id not in self._claims:
+            return None  # no marker was claimed for it (no marker field, or a restore only)
+        claimed, writes = self._claims.pop(item_id)
+        actual = marker_text(self.confirmed.get(item_id), {f: w for f, w in writes.items() if f in applied})
+        self.confirmed[item_id] = actual
+        lost = item_id in self._lost
+        self._lost.discard(item_id)
+        return actual if actual != claimed or lost else None
 
 
 def board_marks(

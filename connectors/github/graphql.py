@@ -22,6 +22,7 @@ from typing import Any, Literal
 __all__ = [
     "ADD_ITEM_MUTATION",
     "BATCH_SIZE",
+    "BOARD_VALUES_QUERY",
     "CREATE_TEXT_FIELD_MUTATION",
     "ITEM_EXISTS_QUERY",
     "PROJECT_ITEMS_QUERY",
@@ -69,6 +70,16 @@ fragment BoardItems on ProjectV2ItemConnection {
 """
     + _VALUES
 )
+
+BOARD_VALUES_QUERY = (
+    """
+query RoadsyncBoardValues($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on ProjectV2Item { id fieldValues(first: 50) { ...Values } } }
+}
+"""
+    + _VALUES
+)
+"""Board items' values by item id (read back after a mutation document that failed)."""
 
 REREAD_QUERY = (
     """
