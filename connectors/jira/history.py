@@ -23,7 +23,7 @@ Center has no ``fieldId``); components are not read (each one is its own item).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,9 +57,13 @@ class History:
 class ChangelogReader:
     """Reads changelogs of written issues and finds the edits a write overwrote."""
 
-    def __init__(self, client: JiraClient, custom_ids: Mapping[str, str]) -> None:
+    def __init__(self, client: JiraClient, custom_ids: Mapping[str, str],
+                 myself: Callable[[], Mapping[str, Any]] | None = None) -> None:  # fmt: skip
+        """``myself``: the token's ``/myself`` answer, when the caller already asks for it (the
+        reader does, for the time zone of JQL dates), so one run asks once."""
         self.client = client
         self.custom_ids = custom_ids
+        self._myself = myself
         self._me: str | None = None
 
     def overwritten(self, applied: Sequence[Applied], since: str) -> list[Overwrite]:
@@ -109,8 +113,8 @@ class ChangelogReader:
     def me(self) -> str:
         """roadsync's own account as the changelog names authors (one ``/myself`` per reader)."""
         if self._me is None:
-            answer = self.client.get("myself") or {}
-            self._me = _author(answer) if isinstance(answer, dict) else ""
+            answer = self._myself() if self._myself is not None else self.client.get("myself") or {}
+            self._me = _author(answer) if isinstance(answer, Mapping) else ""
         return self._me
 
     def _matches(self, history: History, target: FieldTarget) -> bool:

@@ -116,6 +116,7 @@ class JiraReader:
         self._field_ids: FieldIds | None = None
         self._zone: ZoneInfo | None = None
         self._zone_known = False
+        self._me: dict[str, Any] | None = None
 
     @property
     def client(self) -> JiraClient:
@@ -243,7 +244,7 @@ class JiraReader:
     def history(self) -> ChangelogReader:
         """The changelog reader (one per reader, so ``/myself`` is asked once per run)."""
         if self._history is None:
-            self._history = ChangelogReader(self.client, self.field_ids().managed)
+            self._history = ChangelogReader(self.client, self.field_ids().managed, self._myself)
         return self._history
 
     def _markers(self, wanted: Sequence[Wanted]) -> Evidence:
@@ -370,12 +371,18 @@ class JiraReader:
         if not self._zone_known:
             self._zone_known = True
             try:
-                me = self.client.get("myself")
-                name = me.get("timeZone") if isinstance(me, dict) else None
+                name = self._myself().get("timeZone")
                 self._zone = ZoneInfo(str(name)) if name else ZoneInfo("UTC")
             except (NotFoundError, ZoneInfoNotFoundError, ValueError):
                 self._zone = None
         return self._zone
+
+    def _myself(self) -> Mapping[str, Any]:
+        """The token's ``/myself`` (time zone, account id), asked once per reader."""
+        if self._me is None:
+            answer = self.client.get("myself")
+            self._me = answer if isinstance(answer, dict) else {}
+        return self._me
 
 
 def _named(infos: Sequence[FieldInfo], name: str) -> list[str]:
