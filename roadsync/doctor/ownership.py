@@ -39,13 +39,15 @@ def jira_ownership(probe: Probe, settings: Settings, me: Mapping[str, Any], flav
     keys = ", ".join(f"roadsync.{name}" for name in managed)
     if flavor == "cloud":
         read = "read back with each search page (properties=): 0 extra requests, first sync or no-op run"
-        after = "1 POST /changelog/bulkfetch per 1,000 written issues"
+        log = "1 POST /changelog/bulkfetch per 1,000 issues"
     else:
         read = ("Data Center search cannot return them (JRASERVER-62898): 1 GET per issue whose field "
                 "differs from the roadmap on a first sync (kept while it is unchanged); 0 on a no-op run")
-        after = "1 search with expand=changelog per 50 written issues"
+        log = "1 search with expand=changelog per 50 issues"
     probe.add(CHECK, "ok", f"issue properties {keys}, set in the same edit as each value and {read}; "
-              f"after an apply, {after} finds a person's edit a write overwrote")  # fmt: skip
+              f"where an issue has no property yet and its field differs from the roadmap, its changelog "
+              f"({log}, and /myself once); after an apply, the changelog of the written issues ({log}) "
+              "finds a person's edit a write overwrote")  # fmt: skip
     app = str(me.get("accountType") or "") == "app"
     who = str(me.get("displayName") or me.get("name") or "")
     if app or looks_dedicated(who, str(me.get("emailAddress") or ""), str(me.get("name") or "")):
@@ -53,9 +55,11 @@ def jira_ownership(probe: Probe, settings: Settings, me: Mapping[str, Any], flav
     else:
         probe.add(ACCOUNT, "warn",
                   f"{who} looks like a person's account: the markers still tell roadsync's writes apart, but "
-                  "the changelog check after apply takes this account's edits for roadsync's, so an edit the "
-                  "person makes with it in the seconds before a write is not restored",
-                  "give roadsync its own Jira account (or app) and never use its token by hand")  # fmt: skip
+                  "the changelog (read where an issue has no property yet, and after apply) takes this "
+                  "account's edits for roadsync's, so a person's edit made with it can be taken over",
+                  "give roadsync its own Jira account (or app) and never use its token by hand; if a person "
+                  "must share it, set jira.shared_account = true (roadsync then never takes over what it "
+                  "cannot tell apart)")  # fmt: skip
 
 
 def github_ownership(probe: Probe, settings: Settings, me: Mapping[str, Any],

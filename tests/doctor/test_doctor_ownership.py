@@ -22,7 +22,7 @@ def test_doctor_names_the_evidence_and_its_cost_per_tracker(sandbox_factory: Any
     assert code == 0, document
     evidence = _checks(document, "ownership evidence")
     jira = evidence["jira"]["detail"]
-    assert "roadsync.priority" in jira and "0 extra requests" in jira
+    assert "roadsync.priority" in jira and "0 extra requests" in jira and "/changelog/bulkfetch" in jira
     assert "label events by roadsync-bot" in evidence["github"]["detail"]
     assert "text field \"roadsync\"" in evidence["github"]["detail"]
     accounts = _checks(document, "ownership: token account")
@@ -39,4 +39,5 @@ def test_doctor_warns_when_the_token_is_a_persons(sandbox_factory: Any, doctor: 
     _, document = doctor(sandbox, tmp_path, env=env)
     accounts = _checks(document, "ownership: token account")
     assert accounts["jira"]["level"] == "warn" and "own Jira account" in accounts["jira"]["fix"]
+    assert "jira.shared_account" in accounts["jira"]["fix"]
     assert accounts["github"]["level"] == "warn" and "shared_account" in accounts["github"]["fix"]
