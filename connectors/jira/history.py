@@ -57,7 +57,7 @@ class History:
 class ChangelogReader:
     """Reads changelogs of written issues and finds the edits a write overwrote."""
 
-    def __init__(self, client: JiraClient, custom_ids: Mapping[str, str],
+    def __init__(self, client: JiraClient, custom_ids: Mapping[str, Sequence[str]],
                  myself: Callable[[], Mapping[str, Any]] | None = None) -> None:  # fmt: skip
         """``myself``: the token's ``/myself`` answer, when the caller already asks for it (the
         reader does, for the time zone of JQL dates), so one run asks once."""
@@ -122,8 +122,8 @@ class ChangelogReader:
             return history.field == "priority"
         if target.target == "label":
             return history.field == "labels"
-        wanted = self.custom_ids.get(target.field or "")
-        return bool(history.field_id and history.field_id == wanted) or history.field == target.field
+        wanted = self.custom_ids.get(target.field or "", ())
+        return bool(history.field_id and history.field_id in wanted) or history.field == target.field
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -135,7 +135,7 @@ class ChangelogReader:
 
     def _entries(self, ids: list[str], applied: Sequence[Applied]) -> Iterator[tuple[str, History]]:
         if self.client.flavor == "cloud":
-            field_ids = sorted({_field_id(t, self.custom_ids) for _, _, t in applied} - {""})[:10]
+            field_ids = sorted({i for _, _, t in applied for i in _field_ids(t, self.custom_ids)})[:10]
             for start in range(0, len(ids), CLOUD_BATCH):
                 yield from self._cloud(ids[start : start + CLOUD_BATCH], field_ids)
             return
@@ -172,12 +172,14 @@ def _histories(raw: Mapping[str, Any]) -> Iterable[History]:
                       item.get("fromString"), item.get("toString"))  # fmt: skip
 
 
-def _field_id(target: FieldTarget, custom_ids: Mapping[str, str]) -> str:
+def _field_ids(target: FieldTarget, custom_ids: Mapping[str, Sequence[str]]) -> Sequence[str]:
+    """The changelog field ids of ``target`` (a custom field's name may mean several fields,
+    one per project: research/jira.md §4)."""
     if target.target == "priority":
-        return "priority"
+        return ("priority",)
     if target.target == "label":
-        return "labels"
-    return custom_ids.get(target.field or "", "")
+        return ("labels",)
+    return custom_ids.get(target.field or "", ())
 
 
 def _value(text: str | None, target: FieldTarget) -> tuple[bool, str | None]:

@@ -244,7 +244,9 @@ class JiraReader:
     def history(self) -> ChangelogReader:
         """The changelog reader (one per reader, so ``/myself`` is asked once per run)."""
         if self._history is None:
-            self._history = ChangelogReader(self.client, self.field_ids().managed, self._myself)
+            ids = self.field_ids()
+            every = {name: (id_, *ids.alternatives.get(name, ())) for name, id_ in ids.managed.items()}
+            self._history = ChangelogReader(self.client, every, self._myself)
         return self._history
 
     def _markers(self, wanted: Sequence[Wanted]) -> Evidence:
