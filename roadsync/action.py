@@ -58,6 +58,7 @@ _EXIT_MEANING = {
     2: "changes pending",
     3: "drift found that fail-on names",
     4: "incomplete: a source failed; the rest was processed and reported",
+    5: "the change guard refused the plan; nothing written (raise run.max_changes or review the plan)",
     64: "usage error",
     75: "another run holds the lock",
     78: "configuration error",

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -38,9 +39,13 @@ from roadsync.sync.render._format import trend_headline
 from roadsync.sync.report import Report
 from roadsync.sync.run import Run, RunResult, RunSpec
 
-__all__ = ["HISTORY_FILE", "DemoResult", "run_demo"]
+__all__ = ["HISTORY_FILE", "LINKS_NOTE", "DemoResult", "run_demo"]
 
 HISTORY_FILE = "roadsync-history.jsonl"
+LINKS_NOTE = (
+    "this report's links go to the demo's sandbox trackers on loopback ports, which answer only while "
+    "'roadsync demo --serve' keeps them running"
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,16 @@ class DemoResult:
         }
 
 
-def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "cloud") -> DemoResult:
-    """Run the demo into ``folder`` (its previous state is replaced, so every demo starts fresh)."""
+def run_demo(
+    folder: Path,
+    *,
+    jira_flavor: Literal["cloud", "datacenter"] = "cloud",
+    then: Callable[[DemoResult, Sandbox], None] | None = None,
+) -> DemoResult:
+    """Run the demo into ``folder`` (its previous state is replaced, so every demo starts fresh).
+
+    ``then(result, sandbox)`` is called while the sandbox still runs (``roadsync demo --serve``
+    keeps serving it there); the sandbox stops when it returns."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -96,9 +109,9 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
         assert plan is not None and applied is not None
         assert last.plan is not None and last.report is not None
         # The report tells what the demo's syncs applied and what today's run found.
-        report = replace(last.report, applied=_applied(runs))
+        report = replace(last.report, applied=_applied(runs), notes=(*last.report.notes, LINKS_NOTE))
         paths = _write_reports(folder, report)
-        return DemoResult(
+        result = DemoResult(
             folder=folder, config=config, html=paths["html"], markdown=paths["markdown"], json=paths["json"],
             items=len(report.items), changes_planned=len(plan.changes), applied=applied.count("applied"),
             failed=sum(run.applied.failed for run in runs if run.applied is not None),
@@ -107,6 +120,9 @@ def run_demo(folder: Path, *, jira_flavor: Literal["cloud", "datacenter"] = "clo
             errors=tuple(error for run in runs for error in _source_errors(run.pulled)),
             history=folder / HISTORY_FILE, trend=_trend_lines(report),
         )  # fmt: skip
+        if then is not None:
+            then(result, sandbox)
+        return result
 
 
 def _four_weeks(sandbox: Sandbox, config: Path, history: Path) -> tuple[list[RunResult], str | None]:

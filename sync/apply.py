@@ -3,7 +3,7 @@
 It never re-plans and never decides what to write. Per change: journal the intent (fsynced),
 send it through the item's tracker writer, record the value roadsync now owns, journal the
 outcome. A per-item failure is an outcome, not an exception: apply keeps going. Guards (the
-change limit, a stale plan) are checked before anything is sent.
+change limit in :mod:`roadsync.sync.guard`, a stale plan) are checked before anything is sent.
 
 :func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
 outcome is checked against the freshly pulled item (found by its identity, so a Jira issue moved
@@ -14,7 +14,6 @@ recorded as theirs and never taken over (:attr:`Written.disputed`), and the repo
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -41,9 +40,7 @@ __all__ = [
     "PlanRefused",
     "Writer",
     "apply_plan",
-    "change_limit",
     "check_fresh",
-    "check_guard",
     "reconcile_uncertain",
 ]
 
@@ -96,6 +93,11 @@ class ApplyResult:
     outcomes: tuple[WriteOutcome, ...]
 
     @property
+    def written(self) -> frozenset[tuple[str, str]]:
+        """``(item, field)`` of every change that was applied."""
+        return frozenset((o.change.item, o.change.field) for o in self.outcomes if o.status == "applied")
+
+    @property
     def summary(self) -> ApplySummary:
         not_written = tuple(o for o in self.outcomes if o.status != "applied")
         applied, skipped, unwritable = self.count("applied"), self.count("skipped"), self.count("unwritable")
@@ -116,22 +118,6 @@ class ApplyResult:
         """``applied``, ``skipped``, ``failed``, ``unwritable`` counts, the changes not applied and
         every outcome (``apply --format json``)."""
         return {**self.summary.to_json(), "outcomes": [outcome.to_dict() for outcome in self.outcomes]}
-
-
-def change_limit(managed_items: int, max_changes: int | None, share: float) -> int:
-    """The change guard: an explicit ``run.max_changes``, else a share of the managed items
-    (never below 25, so a small backlog's first sync is not refused)."""
-    if max_changes is not None:
-        return max_changes
-    return max(25, math.ceil(managed_items * share))
-
-
-def check_guard(plan: Plan, limit: int, *, force: bool) -> None:
-    if len(plan.changes) > limit and not force:
-        raise PlanRefused(
-            f"the plan has {len(plan.changes)} changes, more than the guard allows ({limit})",
-            hint="review it with 'roadsync plan', then rerun with --force or --max-changes N",
-        )
 
 
 def check_fresh(plan: Plan, items: Mapping[str, Item], fields: FieldsConfig) -> None:
@@ -178,6 +164,7 @@ def apply_plan(
     progress: Callable[[int], None] | None = None,
     fields: FieldsConfig | None = None,
     fresh: Mapping[str, Freshness] | None = None,
+    held: Mapping[str, str] | None = None,
 ) -> ApplyResult:
     """Send every change of ``plan``, item by item; returns one outcome per change (plan order).
 
@@ -188,6 +175,8 @@ def apply_plan(
     to the same item never overlap. Journal, state and progress stay on this thread. With
     ``fresh`` (per tracker), an item whose read is too old is read again right before it is
     written, and changes whose ``old`` no longer holds are skipped (:mod:`roadsync.sync.fresh`).
+    ``held`` maps items whose changes are not sent this run to the reason
+    (:mod:`roadsync.sync.reliance`).
     """
     syncs_before = journal.syncs
     by_item: dict[str, list[FieldChange]] = defaultdict(list)
@@ -198,7 +187,9 @@ def apply_plan(
     for key, changes in by_item.items():
         item = items.get(key)
         writer = writers.get(item.source) if item else None
-        if item is None or writer is None:
+        if held and key in held:
+            settled[key] = [WriteOutcome(c, "skipped", held[key]) for c in changes]
+        elif item is None or writer is None:
             why = (
                 f"not written: {item.source} could not be read this run"
                 if item

@@ -58,22 +58,31 @@ def _theme_status(data: DriftInput) -> Iterator[DriftFinding]:
             )
 
 
+def _priority_off_roadmap(data: DriftInput, item: Item, assignment: Assignment) -> str | None:
+    """Why ``item``'s priority differs from what its theme says (a ``priority_mismatch``), or None."""
+    found = target_for(data.fields, "priority", item)
+    theme = data.roadmap.resolve(assignment.theme) if assignment.theme else None
+    if found is None or theme is None:
+        return None
+    managed_here, level = desired_value("priority", assignment, theme, data.fields)
+    want = to_native("priority", found[1], level)
+    have = current_value(item, found[1]).value
+    if managed_here and want != have:
+        return f"priority is {have or 'empty'}, roadmap says {want} ({level} from theme {theme.id})"
+    return None
+
+
 def _priority_mismatch(data: DriftInput) -> Iterator[DriftFinding]:
     for item, assignment in data.open_items():
-        found = target_for(data.fields, "priority", item)
-        theme = data.roadmap.resolve(assignment.theme) if assignment.theme else None
-        if found is None or theme is None:
-            continue
-        managed_here, level = desired_value("priority", assignment, theme, data.fields)
-        want = to_native("priority", found[1], level)
-        have = current_value(item, found[1]).value
-        if managed_here and want != have:
-            yield DriftFinding(
-                "priority_mismatch",
-                item.key,
-                theme.id,
-                f"priority is {have or 'empty'}, roadmap says {want} ({level} from theme {theme.id})",
-            )
+        why = _priority_off_roadmap(data, item, assignment)
+        if why:
+            yield DriftFinding("priority_mismatch", item.key, assignment.theme, why)
+
+
+def _set_by_hand(data: DriftInput, item: Item, name: str) -> bool:
+    """Whether the one ownership decision found a person's value in ``item``'s field ``name``
+    (its findings open with the field's name: ``priority changed by hand ...``)."""
+    return any(detail.split(" ", 1)[0].rstrip(":") == name for detail in data.ownership.get(item.key, ()))
 
 
 def _manual_override(data: DriftInput) -> Iterator[DriftFinding]:
@@ -115,11 +124,21 @@ def _priority_level(data: DriftInput, item: Item) -> str | None:
 
 
 def _cross_tracker(data: DriftInput) -> Iterator[DriftFinding]:
+    """Linked open items that disagree in a way nothing else reports or the plan fixes.
+
+    A linked pair converges to the roadmap item by item: each open item gets its own theme's
+    priority where roadsync manages priority, so after a sync the pair agrees unless one side
+    keeps a value the roadmap does not give it, and that side already has its own finding
+    (``priority_mismatch`` or ``manual_override``). Such a disagreement is not reported again
+    here: it would appear when a sync moves the other side to the roadmap, a finding of
+    roadsync's own making. Closed items do not count: roadsync never writes them, and a done
+    item keeps the priority it closed with.
+    """
     by_key = {item.key: item for item in data.items}
     for item, assignment in data.open_items():
         for link in item.links:
             other = by_key.get(link)
-            if other is None or other.source == item.source:
+            if other is None or other.source == item.source or not other.is_open:
                 continue
             theirs = data.assignments[other.key]
             if assignment.theme and theirs.theme and assignment.theme != theirs.theme:
@@ -131,22 +150,25 @@ def _cross_tracker(data: DriftInput) -> Iterator[DriftFinding]:
                 )
                 continue
             mine, yours = _priority_level(data, item), _priority_level(data, other)
-            if (
-                mine
-                and yours
-                and mine != yours
-                and mine in data.roadmap.levels
-                and yours in data.roadmap.levels
-            ):
-                yield DriftFinding(
-                    "cross_tracker",
-                    item.key,
-                    assignment.theme,
-                    f"priority {mine} here, {yours} on linked {other.key}",
-                )
+            levels = data.roadmap.levels
+            if not (mine and yours and mine != yours and mine in levels and yours in levels):
+                continue
+            if _priority_explained(data, item, assignment) or _priority_explained(data, other, theirs):
+                continue
+            detail = f"priority {mine} here, {yours} on linked {other.key}"
+            yield DriftFinding("cross_tracker", item.key, assignment.theme, detail)
+
+
+def _priority_explained(data: DriftInput, item: Item, assignment: Assignment) -> bool:
+    """The item's priority has its own finding: off the roadmap, or set by a person."""
+    return bool(_priority_off_roadmap(data, item, assignment) or _set_by_hand(data, item, "priority"))
 
 
 def _theme_level(data: DriftInput) -> Iterator[DriftFinding]:
+    """``empty_theme`` and ``allocation``. They measure a backlog: with no item at all (an empty
+    mirror, before the first pull) there is nothing to measure, and the report says to pull."""
+    if not data.items:
+        return
     tolerance = data.roadmap.allocation_tolerance
     for row in coverage(data.items, data.assignments, data.roadmap):
         theme = data.roadmap.resolve(row.id) if row.id else None

@@ -6,7 +6,7 @@ form is a documented, versioned schema (``schema: "roadsync.report/1"``) with st
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -22,7 +22,7 @@ from roadsync.sync.pull import PullResult, SourcePull
 from roadsync.sync.snapshot import Baseline, Snapshot, alignment_counts, take_snapshot
 from roadsync.sync.trend import Trend, trend_of
 
-__all__ = ["SCHEMA", "ItemRef", "Report", "build_report"]
+__all__ = ["RESOLVED_BY", "SCHEMA", "ItemRef", "Report", "build_report", "resolved_by"]
 
 SCHEMA = "roadsync.report/1"
 
@@ -55,6 +55,9 @@ class Report:
 
     ``applied`` is what the run's apply did when it wrote (``sync``, ``apply``), else ``None``;
     ``sources`` is each source's pull (fetched/total/requests/error), empty when nothing was pulled.
+    The drift is what the run found before it wrote (design.md); ``resolved`` are those findings
+    that this run's writes fixed, so a reader can tell fixed from open. ``notes`` are what a
+    reader must know to read the report right (an empty mirror; links to trackers that stopped).
     """
 
     generated_at: str
@@ -65,6 +68,8 @@ class Report:
     applied: ApplySummary | None = None
     title: str = "roadsync report"
     history: tuple[Snapshot, ...] = ()
+    resolved: tuple[DriftFinding, ...] = ()
+    notes: tuple[str, ...] = ()
 
     # -- views for the renderers (pure, derived from the fields above) -------------------------
 
@@ -72,6 +77,24 @@ class Report:
     def drift_total(self) -> int:
         """The total number of drift findings (the Markdown headline's ``Drift: N``)."""
         return len(self.plan.drift)
+
+    @property
+    def drift_remaining(self) -> int:
+        """Findings this run's writes did not resolve (all of them when it wrote nothing)."""
+        return self.drift_total - len(self.resolved)
+
+    def is_resolved(self, finding: DriftFinding) -> bool:
+        """Whether this run's writes fixed ``finding``."""
+        return finding in self._resolved_set
+
+    @cached_property
+    def _resolved_set(self) -> frozenset[DriftFinding]:
+        return frozenset(self.resolved)
+
+    @property
+    def is_empty(self) -> bool:
+        """No item at all: nothing was read (the mirror is empty) or nothing is in scope."""
+        return not self.plan.summary.get("items", len(self.items))
 
     @cached_property
     def drift_counts(self) -> dict[str, int]:
@@ -182,6 +205,8 @@ class Report:
             applied=ApplySummary.from_json(document["applied"]) if document.get("applied") else None,
             title=document.get("title", "roadsync report"),
             history=tuple(Snapshot.from_json(entry) for entry in document.get("history", [])),
+            resolved=tuple(DriftFinding(**finding) for finding in document.get("resolved", [])),
+            notes=tuple(document.get("notes", [])),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -208,6 +233,9 @@ class Report:
             "checksum": self.plan.checksum,
             "history": [snapshot.to_json() for snapshot in self.history],
             "trend": self.trend.to_json() if self.trend is not None else None,
+            "resolved": [d.to_dict() for d in self.resolved],
+            "drift_remaining": self.drift_remaining,
+            "notes": list(self.notes),
         }
 
 
@@ -222,9 +250,11 @@ def build_report(
     history: Sequence[Snapshot] = (),
     baseline: Baseline | None = None,
     run_id: str = "",
+    written: Collection[tuple[str, str]] = (),
 ) -> Report:
     """Assemble the report of a plan; the plan carries every item's assignment. ``pulled`` is this
-    run's pull (None offline), ``applied`` what its apply did (None when it wrote nothing).
+    run's pull (None offline), ``applied`` what its apply did (None when it wrote nothing),
+    ``written`` the ``(item, field)`` pairs it wrote, which decide the findings it resolved.
 
     ``history`` is the earlier snapshots to show (oldest first); the report's own snapshot, taken
     at ``generated_at`` as run ``run_id`` and compared with ``baseline``, is appended as the
@@ -248,4 +278,30 @@ def build_report(
         sources=dict(pulled.sources) if pulled is not None else {},
         applied=applied,
         history=(*history, own),
+        resolved=resolved_by(plan.drift, written),
+        notes=(_empty_note(pulled),) if not items else (),
     )
+
+
+RESOLVED_BY: Mapping[str, str] = {"priority_mismatch": "priority"}
+"""Drift kind -> the managed field whose write fixes it on the finding's item. Other kinds are
+not fixed by a write: a theme's status, a person's value, a missing rule, a theme's share."""
+
+
+def resolved_by(
+    drift: Sequence[DriftFinding], written: Collection[tuple[str, str]]
+) -> tuple[DriftFinding, ...]:
+    """The findings of ``drift`` that writing ``written`` (``(item, field)`` pairs) fixed."""
+    done = set(written)
+    return tuple(
+        finding for finding in drift
+        if finding.item is not None and (finding.item, RESOLVED_BY.get(finding.kind, "")) in done
+    )  # fmt: skip
+
+
+def _empty_note(pulled: PullResult | None) -> str:
+    if pulled is None:
+        return ("the mirror holds no items yet: run 'roadsync pull' (or this verb without --offline) "
+                "to read the trackers, then report again")  # fmt: skip
+    return ("no item is in scope: check jira.projects / jira.jql and github.repos / github.org "
+            "(roadsync doctor lists what the tokens can see)")  # fmt: skip

@@ -41,18 +41,12 @@ from roadsync.connectors.model import Item
 from roadsync.errors import ConfigError, LocalFileError, UsageError
 from roadsync.logs import event
 from roadsync.private import private_folder
-from roadsync.sync.apply import (
-    ApplyResult,
-    apply_plan,
-    change_limit,
-    check_fresh,
-    check_guard,
-    reconcile_uncertain,
-)
+from roadsync.sync.apply import ApplyResult, apply_plan, check_fresh, reconcile_uncertain
 from roadsync.sync.damage import move_aside, state_file_error
 from roadsync.sync.evidence import plan_with_evidence
 from roadsync.sync.fields import current_value, field_targets
 from roadsync.sync.fresh import Freshness
+from roadsync.sync.guard import ChangeGuard
 from roadsync.sync.history_store import RunHistory
 from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
 from roadsync.sync.lock import run_lock
@@ -63,6 +57,7 @@ from roadsync.sync.ownership import LAG_BOUND, Ledger
 from roadsync.sync.plan import compute_pins
 from roadsync.sync.pull import Progress, PullResult, pull
 from roadsync.sync.refusals import Refusals, hold_back, unwritable_findings, with_drift
+from roadsync.sync.reliance import held_back
 from roadsync.sync.report import Report, build_report
 from roadsync.sync.snapshot import marks_of
 from roadsync.sync.sources import build_readers, build_writers, close_all
@@ -246,7 +241,10 @@ class Run:
 
     def execute(self) -> RunResult:
         """Take every step the spec asks for; raises what a step raises (a refused plan, a held
-        lock, a config error) with nothing written past that step."""
+        lock, a config error) with nothing written past that step. A run that talks to the
+        trackers reads every token first: all the missing ones are one error (exit 78)."""
+        if self.spec.pull or self.spec.apply:
+            self.settings.check_tokens()
         run_id = new_run_id()
         with self._opened() as (mirror, state):
             # Read first: a damaged history file stops the run before anything is pulled or written.
@@ -333,34 +331,34 @@ class Run:
                journal: Journal, readers: Mapping[str, Reader], run_id: str,
                ) -> tuple[ApplyResult, list[DriftFinding]]:  # fmt: skip
         """Guard, then write. A tracker whose pull failed this run gets no writes: its mirror copy
-        may be stale, and writing from stale values is how a person's edit gets clobbered. Its
-        changes come back skipped; the next run that reaches it plans them again. Items whose
-        read is older than ``run.reread_after_s`` are read again right before they are written
-        (:mod:`roadsync.sync.fresh`)."""
+        may be stale, and writing from stale values is how a person's edit gets clobbered. Nor do
+        the other tracker's items whose decision rests on it (:func:`held_back`). Their changes
+        come back skipped with the reason; the next run that reads both plans them again. Items
+        whose read is older than ``run.reread_after_s`` are read again right before they are
+        written (:mod:`roadsync.sync.fresh`)."""
         by_key = {item.key: item for item in items}
         if self.spec.saved_plan is not None:
             check_fresh(plan, by_key, self.settings.model.fields)
-        check_guard(plan, self._change_limit(items), force=self.spec.force)
+        ChangeGuard.of(self.settings.model.run, items, max_changes=self.spec.max_changes).check(
+            plan, force=self.spec.force
+        )
         if not plan.changes:
             return ApplyResult(()), []
-        writers = {name: w for name, w in build_writers(self.settings).items() if name not in _failed(pulled)}
+        failed = _failed(pulled)
+        writers = {name: w for name, w in build_writers(self.settings).items() if name not in failed}
+        held = held_back(plan, by_key, failed)
         fields, bound = self.settings.model.fields, self.settings.model.run.reread_after_s
         fresh = {name: Freshness(r.reread, fields, self._read_at, bound) for name, r in readers.items()}
         try:
             with self.watch.applying(len(plan.changes)) as progress:
                 result = apply_plan(plan, by_key, writers, state, journal, run_id, progress=progress,
-                                    fields=fields, fresh=fresh)  # fmt: skip
+                                    fields=fields, fresh=fresh, held=held)  # fmt: skip
             themes = {a.item: a.theme for a in plan.assignments}
             found = restore_overwritten(result.outcomes, by_key, readers, writers, state, fields,
                                         since=self._read_iso, themes=themes)  # fmt: skip
             return result, found
         finally:
             close_all(writers.values())
-
-    def _change_limit(self, items: Sequence[Item]) -> int:
-        run = self.settings.model.run
-        limit = self.spec.max_changes if self.spec.max_changes is not None else run.max_changes
-        return change_limit(sum(1 for item in items if item.is_open), limit, run.max_changes_share)
 
     def records(self, pulled: PullResult | None) -> bool:
         """Whether this run keeps its snapshot: it pulled, every source was read, and it planned
@@ -387,6 +385,7 @@ class Run:
             history=history.shown(now, self.spec.since),
             baseline=history.baseline(now),
             run_id=run_id,
+            written=applied.written if applied is not None else (),
         )
 
 

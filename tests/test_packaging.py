@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import ast
 import os
-import shutil
 import subprocess
 import sys
-import sysconfig
 import textwrap
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from tests.paths import REPO
+from tests.wheel import build_wheel, lend_dependencies
 
 try:
     import tomllib
@@ -85,29 +82,6 @@ def test_no_code_imports_a_stage_by_its_bare_folder_name() -> None:
     assert offenders == []
 
 
-def _build_wheel(source: Path, out: Path) -> Path:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--wheel-dir",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return next(out.glob("*.whl"))
-
-
 def _fake_distribution(folder: Path, name: str) -> Path:
     """A tiny distribution whose top-level package is ``name`` (like ``sync`` on the index)."""
     (folder / name).mkdir(parents=True)
@@ -128,18 +102,6 @@ def _fake_distribution(folder: Path, name: str) -> Path:
         encoding="utf-8",
     )
     return folder
-
-
-@pytest.fixture(scope="module")
-def roadsync_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built from a copy of the source: setuptools packs whatever a stale ``build/``
-    folder of an earlier install holds, so building in the checkout could pass for the wrong reason."""
-    source = tmp_path_factory.mktemp("source") / "roadsync"
-    ignore = shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "node_modules", "__pycache__", "artifacts"
-    )
-    shutil.copytree(REPO, source, symlinks=True, ignore=ignore)
-    return _build_wheel(source, tmp_path_factory.mktemp("wheel"))
 
 
 def test_the_wheel_holds_only_the_roadsync_namespace(roadsync_wheel: Path) -> None:
@@ -163,7 +125,7 @@ def test_roadsync_installs_beside_distributions_named_sync_connectors_and_mappin
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     wheels = [
-        _build_wheel(_fake_distribution(tmp_path / name, name), tmp_path / f"{name}-wheel")
+        build_wheel(_fake_distribution(tmp_path / name, name), tmp_path / f"{name}-wheel")
         for name in STAGES
         if name != "sandbox"
     ]
@@ -183,13 +145,7 @@ def test_roadsync_installs_beside_distributions_named_sync_connectors_and_mappin
     # roadsync's dependencies come from this interpreter's site-packages (no downloads in tests),
     # appended after the new venv's own site-packages. Added only now: pip would otherwise find
     # this interpreter's roadsync there and skip installing the wheel under test.
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    Path(site, "outer.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    site = str(lend_dependencies(python))
     check = (
         "import sync, connectors, mappings\n"
         "assert (sync.MARKER, connectors.MARKER, mappings.MARKER) == "

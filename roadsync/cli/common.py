@@ -151,14 +151,25 @@ since_option = click.option(
 )
 
 
-def state_of(ctx: click.Context, options: dict[str, Any]) -> CliState:
+def state_of(
+    ctx: click.Context, options: dict[str, Any], *, formats: tuple[str, ...] = FORMATS, note: str = ""
+) -> CliState:
     """The CLI state with this verb's own copies of the global options merged in.
 
-    Pops the global options out of ``options`` so the verb sees only its own.
+    Pops the global options out of ``options`` so the verb sees only its own. ``formats`` are
+    the ``--format`` values the verb renders; any other (given before or after the verb) is a
+    usage error naming them (``note`` says where else to look), never silently a table.
     """
     base: CliState = ctx.find_object(CliState) or CliState()
     mine = {name: options.pop(name, None) for name in GLOBAL_OPTION_NAMES}
     state = base.merged(mine)
+    if state.format not in formats:
+        from roadsync.errors import UsageError
+
+        raise UsageError(
+            f"roadsync {ctx.info_name} has no {state.format} output",
+            hint=f"use --format {' or '.join(formats)}{note}",
+        )
     from roadsync.logs import configure_logging
 
     configure_logging(debug=state.debug, log_format=state.log_format)

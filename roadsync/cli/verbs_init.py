@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,8 @@ def init_command(ctx: click.Context, /, **options: Any) -> None:
     become a DRAFT roadmap for the PM to edit. Every managed field starts on policy "report",
     so nothing is written until you switch it to "enforce". Tokens are read from the named
     environment variables and never written. Refuses to replace existing files without --force
-    (exit 64).
+    (exit 64). Asks for what the flags leave open on a terminal; without one, it needs
+    --non-interactive (exit 64 otherwise).
 
     \b
     Example:
@@ -83,8 +85,17 @@ def init_command(ctx: click.Context, /, **options: Any) -> None:
     from roadsync.init.discover import discover, refuse_overwrite, summary, write_files
     from roadsync.init.render import config_text, roadmap_text
 
-    state = state_of(ctx, options)
+    state = state_of(ctx, options, formats=("table", "json"))
     if not options.pop("non_interactive"):
+        if not sys.stdin.isatty():
+            from roadsync.errors import UsageError
+
+            raise UsageError(
+                "roadsync init asks its questions on a terminal, and there is none",
+                hint="pass --non-interactive with the answers as flags, e.g. --non-interactive "
+                "--jira-url https://acme.atlassian.net --jira-email bot@acme.com --github-org acme "
+                "(see 'roadsync init --help')",
+            )
         _ask(options)
     init = _init_options(state.config, options)
     refuse_overwrite(init)  # before any network: fail fast

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from html import escape
 from typing import Any
 
 import click
@@ -67,10 +66,10 @@ def render(result: PullResult, state: CliState) -> str | dict[str, Any]:
     if state.format == "markdown":
         lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-    if state.format == "html":
-        head = "".join(f"<th>{c}</th>" for c in COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if state.format == "html":  # a whole page, as every verb's --format html is
+        from roadsync.sync.render.page import html_page
+
+        return html_page("roadsync pull", _text_table(rows, result))
     return _text_table(rows, result)
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
@@ -15,6 +13,7 @@ import httpx
 
 from roadsync.cli import cli
 from roadsync.cli.common import global_options, state_of
+from roadsync.cli.serving import stop_on_signal
 from roadsync.errors import RoadsyncError
 
 
@@ -75,20 +74,15 @@ def sandbox_command(ctx: click.Context, /, **options: Any) -> None:
     Example:
       roadsync sandbox --seed demo --write-config sandbox.toml --json
     """
-    state = state_of(ctx, options)
+    state = state_of(ctx, options, formats=("table", "json"))
     as_json = bool(options.pop("as_json")) or state.format == "json"
     config_path: Path | None = options.pop("write_config")
-    stop = threading.Event()
-    previous = _install_stop_handlers(stop)
-    try:
+    with stop_on_signal() as stop:
         sandbox = _start(options)
         try:
             _serve(sandbox, config_path, as_json, stop)
         finally:
             sandbox.stop()
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _start(options: dict[str, Any]) -> Any:
@@ -126,17 +120,6 @@ def _wait_until_answering(urls: list[str]) -> None:
             response = client.get(url + "/_sandbox/health")
             if response.status_code != 200:
                 raise RoadsyncError(f"the sandbox at {url} does not answer (HTTP {response.status_code})")
-
-
-def _install_stop_handlers(stop: threading.Event) -> dict[int, Any]:
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous: dict[int, Any] = {}
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        previous[signum] = signal.getsignal(signum)
-        signal.signal(signum, on_signal)
-    return previous
 
 
 def _summary(info: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ def validate_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync validate --config roadsync.toml
       roadsync validate --config roadsync.toml --format json
     """
-    state = state_of(ctx, options)
+    state = state_of(ctx, options, formats=("table", "json"))
     path = state.config
     try:
         path = find_config_path(state.config)

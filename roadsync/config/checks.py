@@ -130,7 +130,38 @@ def _check_levels(src: Source, levels: list[str]) -> Iterator[str]:
         yield src.problem(("priority_levels",), f"level `{level}` is listed twice; list each level once")
 
 
+# What a TOML basic (double-quoted) string turns these escapes into, shown back as typed.
+_TOML_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _control_problem(pattern: str) -> str | None:
+    """A control character in a pattern is almost always a TOML escape that was meant for the
+    regex: in double quotes ``"\\bsso\\b"`` is a backspace, so the theme silently matches nothing."""
+    controls = sorted({_typed(c) for c in pattern if _is_control(c)})
+    if not controls:
+        return None
+    shown = "".join(_typed(c) if _is_control(c) else c for c in pattern)
+    what = ", ".join(controls)
+    return (
+        f"the regular expression '{shown}' holds a control character ({what}): in a double-quoted TOML "
+        "string a backslash starts an escape (\"\\b\" is a backspace, not a word boundary); write the "
+        "pattern in single quotes, e.g. title = '(?i)\\bsso\\b'"
+    )
+
+
+def _is_control(char: str) -> bool:
+    return ord(char) < 0x20 or ord(char) == 0x7F
+
+
+def _typed(char: str) -> str:
+    """A control character as it was probably typed (``\\b``), else as ``\\xNN``."""
+    return _TOML_ESCAPES.get(char, f"\\x{ord(char):02x}")
+
+
 def _regex_problem(pattern: str) -> str | None:
+    control = _control_problem(pattern)
+    if control:
+        return control
     options = re2.Options()
     options.log_errors = False
     try:

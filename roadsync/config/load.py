@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -80,6 +80,27 @@ class Settings:
         default trust store. Verification is never turned off."""
         bundle = self.model.run.ca_bundle
         return str(self.resolve(bundle)) if bundle else True
+
+    def check_tokens(self) -> None:
+        """Read the token of every configured tracker before anything talks to one; raises one
+        :class:`ConfigError` (exit 78) listing every token that is missing or unusable, each
+        naming its variable or file, so a first run is not fixed one token at a time. GitHub
+        reads what it authenticates with: the App's private key with ``[github.app]``, else a token."""
+        readers: dict[str, Callable[[], object]] = {
+            "jira": self.jira_token, "github": self.github_credentials,
+        }  # fmt: skip
+        problems = []
+        for section, read in readers.items():
+            if getattr(self.model, section) is None:
+                continue
+            try:
+                read()
+            except ConfigError as exc:
+                problems.append(exc.one_line())
+        if problems:
+            count = f"{len(problems)} token{'s' if len(problems) > 1 else ''}"
+            raise ConfigError(f"{self.path}: {count} missing or unusable", problems=problems,
+                              hint="set each one below, then run again")
 
     def jira_token(self) -> str:
         """The Jira token from ``jira.token_file`` or the variable named by ``jira.token_env``."""

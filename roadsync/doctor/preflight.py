@@ -213,6 +213,7 @@ def run_doctor(settings: Settings) -> DoctorReport:
     from roadsync.doctor.github import github_checks
     from roadsync.doctor.jira import jira_checks
 
+    settings.check_tokens()
     jira_token = settings.jira_token() if settings.model.jira is not None else None
     github_token = settings.github_credentials() if settings.model.github is not None else None
     checks = config_checks(settings)

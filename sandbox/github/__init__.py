@@ -34,6 +34,7 @@ from roadsync.sandbox.github.ratelimit import RateLimiter
 from roadsync.sandbox.github.secondary import DOCUMENTED, SecondaryLimits
 from roadsync.sandbox.github.store import GithubStore
 from roadsync.sandbox.http import Receive, Scope, Send, starlette_routes
+from roadsync.sandbox.pages import github_issue_page
 
 __all__ = [
     "DOCUMENTED",
@@ -65,7 +66,8 @@ def create_github_app(
     rest_site = GithubSite(gateway)
     routes = [*starlette_routes(GraphqlSite(gateway), graphql_api.ROUTES),
               *starlette_routes(AppSite(gateway), apps.ROUTES),
-              *starlette_routes(rest_site, [*rest.ROUTES, *rest_labels.ROUTES])]
+              *starlette_routes(rest_site, [*rest.ROUTES, *rest_labels.ROUTES]),
+              github_issue_page(store)]  # the web page a report links (html_url), not the API
     app = Starlette(routes=routes)
     app.state.ratelimit = gateway.ratelimit
     app.state.gateway = gateway

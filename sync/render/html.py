@@ -57,7 +57,7 @@ def _asset(name: str) -> str:
 def render_html(report: Report) -> str:
     """The whole page as a string (UTF-8, no external references)."""
     body = "\n".join([
-        _masthead(report), _kpis(report), _allocation(report), _trend(report),
+        _masthead(report), _notes(report), _kpis(report), _allocation(report), _trend(report),
         f'<div class="grid-2">{_drift_kinds(report)}'
         f'<div class="column">{_alignment(report)}{_signals(report)}'
         "</div></div>",
@@ -149,26 +149,52 @@ def _kpi(label: str, value_html: str, sub: str, cls: str = "", extra: str = "") 
     )
 
 
+def _notes(report: Report) -> str:
+    """What a reader must know first (an empty mirror, links to stopped trackers)."""
+    return "".join(f'<p class="note" role="note">{_e(note)}</p>' for note in report.notes)
+
+
 def _kpis(report: Report) -> str:
     summary = report.plan.summary
+    return '<section class="kpis">' + "".join([
+        _kpi("Open items", str(summary.get("open_items", 0)), f"of {summary.get('items', 0)} in scope"),
+        _aligned_kpi(report), _drift_kpi(report), _changes_kpi(report),
+    ]) + "</section>"  # fmt: skip
+
+
+def _aligned_kpi(report: Report) -> str:
+    summary = report.plan.summary
+    if not summary.get("open_items", 0):  # a share of nothing is not 100%
+        why = "no items: run <code>roadsync pull</code>" if report.is_empty else "no open items"
+        return _kpi("Aligned", "—", why)
     share = float(summary.get("aligned_share", 0.0))
     meter = f'<div class="meter"><span style="width:{share * 100:.1f}%"></span></div>'
     aligned = f"{summary.get('aligned_items', 0)} of {summary.get('open_items', 0)} open items"
+    return _kpi("Aligned", percent(share), aligned, extra=meter)
+
+
+def _drift_kpi(report: Report) -> str:
     drift = report.drift_total
     kinds = sum(1 for n in report.drift_counts.values() if n)
+    sub = f"across {kinds} kinds" if drift else "all in step"
+    if report.applied is not None and drift:
+        resolved, remain = len(report.resolved), report.drift_remaining
+        sub = f"found before this run's writes: {resolved} resolved by them, {remain} remain"
+    return _kpi("Drift findings", str(drift), sub, "bad" if report.drift_remaining else "good")
+
+
+def _changes_kpi(report: Report) -> str:
+    pending = report.changes_pending
     if report.applied is None:
-        changes = _kpi("Changes", str(report.changes_pending), "pending: run <code>roadsync apply</code>")
-    else:
-        failed = report.changes_pending
-        rest = f"applied · {failed} failed · {report.applied.unwritable} unwritable"
-        changes = _kpi("Changes", str(report.changes_applied), rest, "bad" if failed else "good")
-    return '<section class="kpis">' + "".join([
-        _kpi("Open items", str(summary.get("open_items", 0)), f"of {summary.get('items', 0)} in scope"),
-        _kpi("Aligned", percent(share), aligned, extra=meter),
-        _kpi("Drift findings", str(drift), f"across {kinds} kinds" if drift else "all in step",
-             "bad" if drift else "good"),
-        changes,
-    ]) + "</section>"  # fmt: skip
+        if not pending:
+            return _kpi("Changes", "0", "nothing to change", "good")
+        return _kpi("Changes", str(pending), "pending: run <code>roadsync apply</code>")
+    unwritable = report.applied.unwritable
+    left = [f"{pending} failed"] if pending or unwritable else ["nothing pending"]
+    if unwritable:
+        left.append(f"{unwritable} unwritable")
+    caption = " · ".join(["applied", *left])
+    return _kpi("Changes", str(report.changes_applied), caption, "bad" if pending else "good")
 
 
 def _allocation(report: Report) -> str:
@@ -298,11 +324,13 @@ def _unaligned(report: Report) -> str:
 def _finding_row(report: Report, finding: DriftFinding) -> str:
     ref = report.items.get(finding.item) if finding.item else None
     level = " theme-level" if finding.kind in THEME_LEVEL else ""
+    resolved = report.is_resolved(finding)
+    done = ' <span class="pill resolved">resolved by this run</span>' if resolved else ""
     return (
-        f'<tr data-kind="{_e(finding.kind)}">'
+        f'<tr data-kind="{_e(finding.kind)}"{" data-resolved" if resolved else ""}>'
         f'<td><span class="pill kind{level}">{_e(finding.kind)}</span></td>'
         f'<td>{_item_link(report, finding.item)}</td><td class="title">{_e(ref.title) if ref else ""}</td>'
-        f"<td>{_theme_ref(report, finding.theme)}</td><td>{_e(finding.detail)}</td></tr>"
+        f"<td>{_theme_ref(report, finding.theme)}</td><td>{_e(finding.detail)}{done}</td></tr>"
     )
 
 
@@ -312,9 +340,10 @@ def _findings(report: Report) -> str:
         return _panel("Drift findings", "", '<p class="empty">No drift: the backlog follows the roadmap.</p>')
     rows = [_finding_row(report, finding) for finding in drift[:MAX_TABLE_ROWS]]
     headers = [("Kind", ""), ("Item", ""), ("Title", ""), ("Theme", ""), ("Finding", "")]
-    return _panel(
-        "Drift findings", f"{len(drift)} findings", _table("findings", headers, rows, len(drift), "findings")
-    )
+    hint = f"{len(drift)} findings"
+    if report.applied is not None:
+        hint += f", found before this run's writes; {len(report.resolved)} resolved by them"
+    return _panel("Drift findings", hint, _table("findings", headers, rows, len(drift), "findings"))
 
 
 def _plan(report: Report) -> str:

@@ -1,8 +1,10 @@
 """The report as GitHub-flavoured Markdown: the Action's job summary and PR comments.
 
-Pure: report in, str out. The document opens with the line ``Drift: N`` (scripts read it),
-then a summary, the roadmap with theme ids and names, drift grouped by kind (long lists fold
-into ``<details>``), and the plan. It never grows beyond ``max_bytes`` (UTF-8): GitHub
+Pure: report in, str out. The document opens with its title, then the line ``Drift: N``
+(scripts read it; N counts the findings found before any write), the report's notes, a summary
+(after a write: how many findings the run's writes resolved and how many remain), the roadmap
+with theme ids and names, drift grouped by kind (long lists fold into ``<details>``), and the
+plan. It never grows beyond ``max_bytes`` (UTF-8): GitHub
 refuses job summaries over 1 MiB. When rows must go, whole rows are dropped (never cut
 mid-row), every section keeps its heading and count, and an explicit notice says how many
 findings and changes are not shown.
@@ -137,20 +139,26 @@ def _row(cells: list[str]) -> str:
 def _top(report: Report) -> str:
     summary = report.plan.summary
     applied = report.applied
+    aligned = percent(summary.get("aligned_share")) if summary.get("open_items", 0) else "—"
     lines = [
+        f"## {text(report.title)}\n\n",
         f"Drift: {report.drift_total}\n",
-        f"\n## {text(report.title)}\n",
+        *(f"\n> **Note:** {text(note)}\n" for note in report.notes),
         f"\n_Generated {text(report.generated_at)}._\n\n",
         "| Summary | |\n",
         "| --- | ---: |\n",
         _row(["Items", str(summary.get("items", len(report.items)))]),
         _row(["Open items", str(summary.get("open_items", 0))]),
-        _row(["Aligned share of open items", percent(summary.get("aligned_share"))]),
+        _row(["Aligned share of open items", aligned]),
         _row(["Changes pending", str(report.changes_pending)]),
     ]
     if applied is not None:
         lines.append(_row(["Changes applied", text(report.apply_line)]))
-    lines.append(_row(["Drift findings", f"**{report.drift_total}**"]))
+        lines.append(_row(["Drift findings (found before this run's writes)", f"**{report.drift_total}**"]))
+        lines.append(_row(["Resolved by this run's writes", str(len(report.resolved))]))
+        lines.append(_row(["Remaining", f"**{report.drift_remaining}**"]))
+    else:
+        lines.append(_row(["Drift findings", f"**{report.drift_total}**"]))
     found = [(kind, n) for kind, n in report.drift_counts.items() if n]
     if found:
         lines += ["\n| Drift kind | Findings |\n", "| --- | ---: |\n"]
@@ -203,7 +211,8 @@ def _drift_sections(report: Report) -> Iterator[_Section]:
     if not groups:
         yield _Section("\n### Drift\n\nNo drift found.\n", [], "", "findings")
         return
-    yield _Section("\n### Drift\n", [], "", "findings")
+    when = " (found before this run's writes)" if report.applied is not None else ""
+    yield _Section(f"\n### Drift{when}\n", [], "", "findings")
     for kind, findings in groups.items():
         theme_level = all(f.item is None for f in findings)
         header = "| Theme | Finding |\n| --- | --- |\n" if theme_level else (
@@ -219,12 +228,13 @@ def _drift_sections(report: Report) -> Iterator[_Section]:
 
 
 def _finding_row(report: Report, finding: DriftFinding, theme_level: bool) -> str:
+    detail = text(finding.detail) + (" _(resolved by this run)_" if report.is_resolved(finding) else "")
     if theme_level:
-        return _row([_theme(report, finding.theme), text(finding.detail)])
+        return _row([_theme(report, finding.theme), detail])
     ref = report.items.get(finding.item or "")
     subject = _link(report, finding.item) if finding.item else "—"
     title = text(ref.title) if ref is not None else ""
-    return _row([subject, title, _theme(report, finding.theme), text(finding.detail)])
+    return _row([subject, title, _theme(report, finding.theme), detail])
 
 
 def _changes(report: Report) -> _Section:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -33,7 +34,7 @@ from roadsync.sync.render._format import (
 )
 from roadsync.sync.report import Report
 
-__all__ = ["PLAIN_WIDTH", "render_table"]
+__all__ = ["PLAIN_WIDTH", "render_plan_table", "render_table"]
 
 PLAIN_WIDTH = 120
 
@@ -41,6 +42,20 @@ PLAIN_WIDTH = 120
 def render_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
     """The report as terminal text; ``color`` for a TTY (the caller decides, e.g. with
     ``sys.stdout.isatty()``). ``width`` defaults to 120 plain, the terminal's width in colour."""
+    # Plain text prints the links out; a colour terminal makes the item keys clickable instead.
+    parts = [_headline(report), _roadmap(report), _trend(report), _drift(report, links=not color),
+             _plan(report)]  # fmt: skip
+    if report.not_written:
+        parts.append(_not_written(report))
+    return _print(parts, color=color, width=width)
+
+
+def render_plan_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
+    """The headline and the plan's changes, nothing else: what ``apply`` shows before it asks."""
+    return _print([_headline(report), _plan(report)], color=color, width=width)
+
+
+def _print(parts: Sequence[RenderableType], *, color: bool, width: int | None) -> str:
     if width is None:
         width = shutil.get_terminal_size((PLAIN_WIDTH, 40)).columns if color else PLAIN_WIDTH
     buffer = io.StringIO()
@@ -55,11 +70,6 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         legacy_windows=False,
         soft_wrap=False,
     )
-    # Plain text prints the links out; a colour terminal makes the item keys clickable instead.
-    parts = [_headline(report), _roadmap(report), _trend(report), _drift(report, links=not color),
-             _plan(report)]  # fmt: skip
-    if report.not_written:
-        parts.append(_not_written(report))
     for part in parts:
         console.print(part)
         console.print()
@@ -71,10 +81,11 @@ def _headline(report: Report) -> RenderableType:
     summary = report.plan.summary
     generated = "  ·  generated " + terminal(report.generated_at)
     title = Text.assemble((terminal(report.title), "bold"), (generated, "dim"))
+    aligned = percent(summary.get("aligned_share")) if summary.get("open_items", 0) else "—"
     figures = Text.assemble(
         ("Items ", "dim"), (f"{summary.get('items', len(report.items))}", "bold"),
         (f" ({summary.get('open_items', 0)} open)", "dim"),
-        ("   Aligned ", "dim"), (percent(summary.get("aligned_share")), "bold"),
+        ("   Aligned ", "dim"), (aligned, "bold"),
         ("   Changes ", "dim"), (f"{report.changes_pending} pending", "bold"),
         (f"; {report.apply_line}" if report.applied is not None else "", "bold"),
         ("   Drift ", "dim"), (str(report.drift_total), "bold red" if report.drift_total else "bold green"),
@@ -82,7 +93,15 @@ def _headline(report: Report) -> RenderableType:
     found = [(kind, n) for kind, n in report.drift_counts.items() if n]
     by_kind = Text("Drift by kind: ", style="dim")
     by_kind.append(" · ".join(f"{kind} {n}" for kind, n in found) if found else "none")
-    return Group(title, figures, by_kind)
+    lines = [title, figures, by_kind]
+    if report.applied is not None and report.drift_total:
+        lines.append(Text.assemble(
+            ("Drift was found before this run's writes: ", "dim"),
+            (f"{len(report.resolved)} resolved by them", "bold green"), (", ", "dim"),
+            (f"{report.drift_remaining} remain", "bold"),
+        ))  # fmt: skip
+    lines += [Text("Note: " + terminal(note), style="yellow") for note in report.notes]
+    return Group(*lines)
 
 
 def _roadmap(report: Report) -> RenderableType:
@@ -141,8 +160,9 @@ def _drift(report: Report, *, links: bool) -> RenderableType:
     groups = report.findings_by_kind()
     if not groups:
         return Text.assemble(("Drift", "bold"), "\nNo drift found.")
-    table = Table(title=f"Drift (top {TOP_PER_KIND} per kind)", title_justify="left", title_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)  # fmt: skip
+    when = " found before this run's writes" if report.applied is not None else ""
+    table = Table(title=f"Drift{when} (top {TOP_PER_KIND} per kind)", title_justify="left",
+                  title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)  # fmt: skip
     table.add_column("Kind", no_wrap=True, style="yellow")
     table.add_column("Item", no_wrap=True)
     table.add_column("Finding", overflow="fold", ratio=1)
@@ -171,6 +191,8 @@ def _finding_subject(report: Report, finding: DriftFinding) -> Text:
 
 def _finding_text(report: Report, finding: DriftFinding, links: bool) -> Text:
     text = Text(terminal(finding.detail))
+    if report.is_resolved(finding):
+        text.append(" (resolved by this run)", style="green")
     ref = report.items.get(finding.item) if finding.item else None
     url = safe_url(ref.url) if ref is not None else None
     if links and url:

@@ -105,3 +105,21 @@ def test_config_without_trackers_warns(tmp_path: Path, capsys: pytest.CaptureFix
     code, out, err = run(["validate", "--config", str(config)], capsys)
     assert code == 0 and out == "ok: 1 theme, sources: none\n"
     assert "no [jira] or [github] section" in err
+
+
+@pytest.mark.parametrize("key", ["title", "text"])
+def test_a_double_quoted_regex_with_a_toml_escape_is_a_config_error(
+    key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A double-quoted `"(?i)\\bsso\\b"` (TOML reads a backspace) is exit 78 naming the key: single quotes."""
+    path = tmp_path / "roadsync.toml"
+    block = f'\n[[themes.match]]\n{key} = "(?i)\\bsso\\b"\n'
+    path.write_text(CONFIG.replace('priority = "P2"\n', 'priority = "P2"\n' + block, 1))
+    code, out, err = run(["validate", "--config", str(path)], capsys)
+    assert code == 78, out + err
+    assert f"themes[1].match[0].{key}" in err and "single quotes" in err and "\\bsso\\b" in err
+    assert "\b" not in err  # the backspace itself is shown as typed, never printed raw
+    code, _, err = run(["plan", "--offline", "--config", str(path)], capsys)
+    assert code == 78 and "single quotes" in err
+    path.write_text(CONFIG.replace('priority = "P2"\n', 'priority = "P2"\n' + block.replace('"', "'"), 1))
+    assert run(["validate", "--config", str(path)], capsys)[0] == 0

@@ -3,9 +3,8 @@ writes pass ``validate`` and ``doctor``, it never writes a token, and it never o
 
 from __future__ import annotations
 
-import io
 import json
-import sys
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 
 from roadsync.cli import main
 from roadsync.init.discover import propose_themes
+from tests.cli.terminal import run_on_a_terminal
 
 Run = tuple[int, str, str]
 
@@ -121,18 +121,37 @@ def test_init_without_the_token_variable_is_a_config_error(
     assert not list(tmp_path.glob("*.toml"))
 
 
-def test_init_interactive_asks_and_writes_named_projects(
-    sandbox_factory: Any, tokens: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch
+def test_init_without_a_terminal_says_to_use_non_interactive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Answers to the prompts (Jira URL, email, token variable, project, repo, board) shape the config."""
-    sandbox = tokens(sandbox_factory("demo"))
-    answers = [sandbox.jira_url, sandbox.jira_email, "JIRA_API_TOKEN", "PAY", "", "acme/web",
-               sandbox.github_url, "GITHUB_TOKEN", ""]
-    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(answers) + "\n"))
+    """Plain `init` with no terminal exits 64 naming --non-interactive and writes nothing (not 130)."""
     config = tmp_path / "roadsync.toml"
-    code, _, err = run_cli(capsys, "init", "--config", str(config))
-    assert code == 0, err
+    code, out, err = run_cli(capsys, "init", "--config", str(config))
+    assert code == 64 and "--non-interactive" in err and "aborted" not in err
+    assert len(err.strip().splitlines()) == 1 and out == ""
+    assert not list(tmp_path.iterdir())
+
+
+def test_init_interactive_asks_and_writes_named_projects(
+    sandbox_factory: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Answers typed at a terminal (Jira URL, email, token variable, project, repo, board) make the config."""
+    sandbox = sandbox_factory("demo")
+    answers = {
+        "Jira URL (blank to skip Jira)": sandbox.jira_url,
+        "Jira account email": sandbox.jira_email,
+        "Variable holding the Jira token": "JIRA_API_TOKEN",
+        "Jira project keys": "PAY",
+        "GitHub organization": "",
+        "GitHub repositories owner/name": "acme/web",
+        "GitHub API URL": sandbox.github_url,
+        "Variable holding the GitHub token": "GITHUB_TOKEN",
+        "Projects v2 board number": "",
+    }
+    env = {**os.environ, "JIRA_API_TOKEN": sandbox.jira_token, "GITHUB_TOKEN": sandbox.github_token}
+    config = tmp_path / "roadsync.toml"
+    code, shown = run_on_a_terminal(["init", "--config", str(config)], env, answers=answers)
+    assert code == 0, shown[-3000:]
     text = config.read_text(encoding="utf-8")
     assert 'projects = ["PAY"]' in text and 'repos = ["acme/web"]' in text
     assert "\n[github.project]" not in text and "# Projects boards found: #1 Roadmap" in text

@@ -132,3 +132,18 @@ def test_written_config_loads_with_the_full_loader(demo_sandbox: object, tmp_pat
     path = demo_sandbox.write_config(tmp_path / "roadsync.toml")
     settings = load_settings(path, env=demo_sandbox.env())
     assert len(load_roadmap(settings).themes) == 8
+
+
+def test_issue_pages_answer_the_links_reports_hold(sandbox_factory: SandboxFactory) -> None:
+    """/browse/KEY and /owner/repo/issues/N serve an escaped read-only page (404 when absent), uncounted."""
+    demo_sandbox = sandbox_factory("demo")
+    before = demo_sandbox.stats()
+    jira = httpx.get(f"{demo_sandbox.jira_url}/browse/PAY-6", timeout=10)
+    github = httpx.get(f"{demo_sandbox.github_url}/acme/web/issues/65", timeout=10)
+    assert jira.status_code == github.status_code == 200
+    assert "<h1>PAY-6: " in jira.text and "Priority</th><td>" in jira.text
+    assert "#65</h1>" in github.text and "Roadmap: Priority" in github.text
+    assert "script-src" not in jira.headers["content-security-policy"]
+    assert httpx.get(f"{demo_sandbox.jira_url}/browse/NOPE-1", timeout=10).status_code == 404
+    assert httpx.get(f"{demo_sandbox.github_url}/acme/web/issues/99999", timeout=10).status_code == 404
+    assert demo_sandbox.stats() == before

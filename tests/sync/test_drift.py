@@ -192,12 +192,33 @@ BASE = [on("PAY-1", "checkout"), on("PAY-2", "checkout")]
                 )
             ],
         ),
-        (
+        (  # the roadmap no longer sets a paused theme's priority: nothing else reports the pair
+            "cross_tracker",
+            [jira("PAY-1", priority="High"), gh("acme/web#1", links=("PAY-1",), labels=("priority/P3",))],
+            [on("PAY-1", "search"), on("acme/web#1", "search")],
+            {},
+            [DriftFinding("cross_tracker", "acme/web#1", "search", "priority P3 here, P1 on linked PAY-1")],
+        ),
+        (  # web#1 is off the roadmap (priority_mismatch, which the plan fixes): one cause, one finding
             "cross_tracker",
             [jira("PAY-1", priority="High"), gh("acme/web#1", links=("PAY-1",), labels=("priority/P3",))],
             [on("PAY-1", "checkout"), on("acme/web#1", "checkout")],
             {},
-            [DriftFinding("cross_tracker", "acme/web#1", "checkout", "priority P3 here, P1 on linked PAY-1")],
+            [],
+        ),
+        (  # PAY-1's P0 is a person's (manual_override); the sync moves web#1 to the roadmap's P1
+            "cross_tracker",
+            [jira("PAY-1", priority="Highest"), gh("acme/web#1", links=("PAY-1",), labels=("priority/P1",))],
+            [on("PAY-1", "checkout"), on("acme/web#1", "checkout")],
+            {("PAY-1", "priority"): "High"},
+            [],
+        ),
+        (  # a closed item keeps the theme and priority it closed with: not a disagreement
+            "cross_tracker",
+            [jira("PAY-1", status_category="done"), gh("acme/web#1", links=("PAY-1",))],
+            [on("PAY-1", "checkout"), on("acme/web#1", "later")],
+            {},
+            [],
         ),
         (
             "empty_theme",

@@ -92,6 +92,8 @@ ITEMS = [
     _github(11, "Flaky CI on main"),
     _github(12, "Dark mode [design] *soon*"),
     _github(13, "Onboarding emails", labels=("onboarding", "priority/P3")),
+    # A linked pair on a retired theme, whose priority the roadmap no longer sets: cross_tracker.
+    _github(15, "Export old invoices as CSV", labels=("billing-v1", "priority/P1"), links=("PAY-7",)),
 ]  # fmt: skip
 
 
@@ -109,7 +111,9 @@ UNWRITABLE = WriteOutcome(FieldChange("PAY-7", "theme", None, "theme/legacy-bill
                           "(Labels is not on the edit screen of Task in PAY)")  # fmt: skip
 
 
-def sample_report(applied: dict[str, Any] | None = None) -> Report:
+def sample_report(
+    applied: dict[str, Any] | None = None, written: frozenset[tuple[str, str]] = frozenset()
+) -> Report:
     """The fixed dataset as a report (one change held back by a remembered refusal, one person's
     edit a write overwrote and put back): every render test starts from this."""
     plan = with_drift(hold_back(make_plan(ITEMS, ROADMAP, FIELDS, WRITTEN), REFUSED), [OVERWRITTEN])
@@ -119,7 +123,8 @@ def sample_report(applied: dict[str, Any] | None = None) -> Report:
     })  # fmt: skip
     summary = ApplySummary(**applied) if applied is not None else None
     return build_report(
-        plan, ITEMS, ROADMAP, generated_at="2024-05-01T09:00:00Z", pulled=pulled, applied=summary
+        plan, ITEMS, ROADMAP, generated_at="2024-05-01T09:00:00Z", pulled=pulled, applied=summary,
+        written=written,
     )
 
 
@@ -146,7 +151,9 @@ def test_report_matches_golden(fmt: str, name: str) -> None:
 def test_applied_table_matches_golden() -> None:
     """After apply, the terminal report shows what was written and what still pends."""
     counts = {"applied": 6, "skipped": 0, "failed": 1, "unwritable": 1}
-    report = sample_report(applied={**counts, "not_written": (FAILED, UNWRITABLE)})
+    written = frozenset({("acme/web#10", "priority"), ("PAY-1", "theme")})  # acme/web#13 failed
+    report = sample_report(applied={**counts, "not_written": (FAILED, UNWRITABLE)}, written=written)
+    assert [(f.kind, f.item) for f in report.resolved] == [("priority_mismatch", "acme/web#10")]
     assert_golden("report-applied.txt", render(report, "table"))
 
 
@@ -164,6 +171,7 @@ def test_json_is_stable_and_round_trips() -> None:
     assert json.loads(render(sample_report(), "json")) == first
     assert list(first) == [
         "schema", "title", "generated_at", "summary", "sources", "themes", "drift", "changes",
-        "assignments", "items", "applied", "checksum", "history", "trend",
+        "assignments", "items", "applied", "checksum", "history", "trend", "resolved", "drift_remaining",
+        "notes",
     ]  # fmt: skip
     assert list(first["sources"]) == ["github", "jira"]

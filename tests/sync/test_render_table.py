@@ -40,11 +40,11 @@ def test_headline_counts_items_changes_and_drift() -> None:
     """The headline states items, aligned share, pending changes and drift by kind."""
     report = sample_report()
     head = "\n".join(render_table(report).splitlines()[:4])
-    assert "Items 14 (13 open)" in head
-    assert "Aligned 77%" in head
+    assert "Items 15 (14 open)" in head
+    assert "Aligned 79%" in head
     assert f"Changes {len(report.plan.changes)} pending" in head
     assert f"Drift {len(report.plan.drift)}" in head
-    assert "unaligned 3" in head and "allocation 1" in head
+    assert "unaligned 3" in head and "allocation 2" in head
 
 
 def test_top_five_per_kind_then_a_count_of_the_rest() -> None:

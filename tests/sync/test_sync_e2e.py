@@ -149,12 +149,12 @@ def test_a_reviewed_plan_applies_exactly(demo: Any, run: Run, tmp_path: Path) ->
 
 
 def test_the_change_guard_holds_unless_forced(demo: Any, run: Run) -> None:
-    """A plan larger than --max-changes is refused with nothing written; --force applies it."""
+    """A plan larger than --max-changes is refused (exit 5) with nothing written; --force applies it."""
     demo.reset_stats()
-    code, _ = run("apply", "--max-changes", "1", fmt="table")
-    assert code == 1
+    code, _ = run("apply", "--auto-approve", "--max-changes", "1", fmt="table")
+    assert code == 5
     assert demo.stats()["jira"]["writes"] == 0 and demo.stats()["github"]["writes"] == 0
-    code, applied = run("apply", "--max-changes", "1", "--force")
+    code, applied = run("apply", "--auto-approve", "--max-changes", "1", "--force")
     assert code == 0 and applied["applied"] > 1
 
 
