@@ -279,7 +279,7 @@ def build_report(
         applied=applied,
         history=(*history, own),
         resolved=resolved_by(plan.drift, written),
-        notes=(_empty_note(pulled),) if not items else (),
+        notes=((_empty_note(pulled),) if not items else ()) + _unread_notes(pulled),
     )
 
 
@@ -296,6 +296,18 @@ def resolved_by(
     return tuple(
         finding for finding in drift
         if finding.item is not None and (finding.item, RESOLVED_BY.get(finding.kind, "")) in done
+    )  # fmt: skip
+
+
+def _unread_notes(pulled: PullResult | None) -> tuple[str, ...]:
+    """One note per tracker this run could not read: its items in the report are the mirror's
+    copy from an earlier pull, so a reader must not take them for today's."""
+    if pulled is None:
+        return ()
+    return tuple(
+        f"{name} could not be read this run ({source.error}): its items are the mirror's copy from "
+        f"an earlier pull, not today's values, and nothing was written to {name}"
+        for name, source in sorted(pulled.sources.items()) if source.failed
     )  # fmt: skip
 
 

@@ -57,3 +57,25 @@ def test_no_write_rests_on_an_unreadable_tracker_and_nothing_is_written_back(
     assert undone == {}
     code, planned, _ = _roadsync("plan", "--config", config, env=good)
     assert code == 0 and planned["changes"] == []
+
+
+def test_a_report_from_an_unreadable_tracker_says_its_items_are_not_todays(
+    demo_sandbox: Any, tmp_path: Path
+) -> None:
+    """Both trackers down after a good pull: report and plan still show the mirror (exit 1), and the
+    report's notes say, per tracker, that its items are an earlier pull's copy (JSON and table)."""
+    config = str(demo_sandbox.write_config(tmp_path / "roadsync.toml"))
+    good = {**os.environ, **demo_sandbox.info()["env"]}
+    code, _, err = _roadsync("pull", "--config", config, env=good)
+    assert code == 0, err
+    down = {**good, JIRA_TOKEN: "not-the-token", "ROADSYNC_SANDBOX_GITHUB_TOKEN": "ghp_not_the_token"}
+    code, reported, _ = _roadsync("report", "--config", config, env=down)
+    assert code == 1
+    notes = reported["notes"]
+    assert [n.split(" ", 1)[0] for n in notes] == ["github", "jira"], notes
+    assert all("not today's values" in n and "not-the-token" not in n for n in notes)
+    table = subprocess.run(
+        [sys.executable, "-m", "roadsync", "plan", "--config", config], env=down,
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert table.returncode == 1 and table.stdout.count("not today's values") == 2, table.stdout
