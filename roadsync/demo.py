@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from roadsync.config.load import load_settings
+from roadsync.private import private_folder, write_private
 from roadsync.sandbox.server import Sandbox, start_sandbox
 from roadsync.sync.apply import ApplySummary
 from roadsync.sync.model import Plan
@@ -99,7 +100,7 @@ def run_demo(
     keeps serving it there); the sandbox stops when it returns."""
     if folder.exists():
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    private_folder(folder)
     with start_sandbox("demo", jira_flavor=jira_flavor) as sandbox:
         config = sandbox.write_config(folder / "roadsync.toml")
         os.environ.update(sandbox.info()["env"])
@@ -135,7 +136,8 @@ def _four_weeks(sandbox: Sandbox, config: Path, history: Path) -> tuple[list[Run
 
     first = run(RunSpec.for_sync(full=True, report=False, history_file=history), week[0])
     assert first.plan is not None
-    (config.parent / "first-sync-plan.json").write_text(json.dumps(first.plan.to_json(), indent=2), "utf-8")
+    plan_text = json.dumps(first.plan.to_json(), indent=2)
+    write_private(config.parent / "first-sync-plan.json", plan_text, option="demo")
     person_edit = _a_person_edits(sandbox, first.plan)
     unaligned = [d.item for d in first.plan.drift if d.kind == "unaligned" and d.item]
     for key in [key for key in unaligned if "#" not in key][:8]:  # Pat pins them to checkout
@@ -157,7 +159,7 @@ def _write_reports(folder: Path, report: Report) -> dict[str, Path]:
     formats = (("html", "html"), ("markdown", "md"), ("json", "json"))
     paths = {fmt: folder / f"report.{ext}" for fmt, ext in formats}
     for fmt, path in paths.items():
-        path.write_text(render(report, fmt), encoding="utf-8")
+        write_private(path, render(report, fmt), option="demo")
     return paths
 
 

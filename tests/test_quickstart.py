@@ -113,6 +113,11 @@ def test_roadsync_demo_runs_from_the_installed_package(tmp_path: Path) -> None:
     assert report["trend"]["newly_aligned"] == {"by_people": 8, "by_roadsync": 10}
     assert result["trend"][0].startswith("4 snapshots from ") and "roadmap edited" in result["trend"][0]
     assert len(Path(result["history"]).read_text(encoding="utf-8").splitlines()) == 4
+    folder = tmp_path / "demo"
+    reports = [folder / f"report.{ext}" for ext in ("html", "md", "json")]
+    private = [folder, folder / "first-sync-plan.json", *reports]
+    modes = {path.name: oct(path.stat().st_mode & 0o777) for path in private}
+    assert modes == {"demo": "0o700", **{path.name: "0o600" for path in private[1:]}}  # tracker text inside
     assert (
         result["sandbox_requests"]["github"]["writes"] > 0
         and result["sandbox_requests"]["jira"]["writes"] > 0
