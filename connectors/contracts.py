@@ -77,6 +77,10 @@ class Reader(Protocol):
         """Ownership evidence the tracker keeps but does not send with the items (history of a
         field, markers a search cannot return), for the fields whose decision needs it; raises
         :class:`~roadsync.errors.TrackerError` when the tracker cannot be read."""
+    def lost_scopes(self) -> set[str]:
+        """Scopes that lost items this run's reads could not see go, learned while reading (GitHub:
+        an issue transferred out of a repository, found in its new one); the pull reads them in
+        full again in the same run. Names compare in any case."""
         ...
 
     def close(self) -> None:

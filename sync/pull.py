@@ -7,6 +7,8 @@ For each configured source and each of its scopes (Jira project, GitHub repo)::
     since  = None if full else cursor.since - run.overlap_minutes
     items  = reader.fetch_items(scope, since)      stored in batches as they arrive
     full   -> items of the scope not seen are removed (deleted, transferred, out of scope)
+    lost   -> scopes the reader saw lose items (an issue transferred out of a repository and met in
+              another) are read in full again in the same run (reader.lost_scopes())
     commit the cursor, atomically with the removal, only after the scope finished
 
 **The cursor rule.** The new cursor is ``now``, the time this pull started (never moving back),
@@ -286,6 +288,8 @@ class _SourcePuller:
             self.mirror.remove_scopes_except(source, scopes)
             for scope in scopes:
                 self._pull_scope(scope, force_full)
+            for scope in _lost(scopes, self.reader.lost_scopes()):
+                self._pull_scope(scope, force_full=True)  # forgets what was transferred out
         except TrackerError as exc:
             self._fail(exc)
         self.outcome.requests = self.reader.requests - requests_before
@@ -373,6 +377,12 @@ class _SourcePuller:
             self.outcome.error = exc.one_line()
         if isinstance(exc, BudgetExhausted):
             self.outcome.budget_exhausted = True
+
+
+def _lost(scopes: Sequence[str], lost: Iterable[str]) -> list[str]:
+    """The ``scopes`` the reader found losing items (any case), in pull order."""
+    names = {name.lower() for name in lost}
+    return [scope for scope in scopes if scope.lower() in names]
 
 
 def _drop_unconfigured_sources(settings: Settings, mirror: Mirror) -> None:

@@ -29,6 +29,7 @@ __all__ = [
     "PROJECT_ORG_QUERY",
     "PROJECT_USER_QUERY",
     "REREAD_QUERY",
+    "TRANSFERS_QUERY",
     "FieldUpdate",
     "Kind",
     "field_updates_mutation",
@@ -151,6 +152,20 @@ mutation RoadsyncCreateMarkerField($project: ID!, $name: String!) {
 ITEM_EXISTS_QUERY = """
 query RoadsyncItemExists($item: ID!) { node(id: $item) { id } }
 """
+
+TRANSFERS_QUERY = """
+query RoadsyncTransfers($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on Issue {
+      timelineItems(itemTypes: [TRANSFERRED_EVENT], first: 10) {
+        nodes { ... on TransferredEvent { fromRepository { nameWithOwner } } }
+      }
+    }
+  }
+}
+"""
+"""Where issues came from by transfer: up to 100 issue node ids per request
+(:mod:`roadsync.connectors.github.transfers`)."""
 
 ADD_ITEM_MUTATION = """
 mutation RoadsyncAddItem($project: ID!, $content: ID!) {

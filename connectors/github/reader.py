@@ -54,6 +54,7 @@ from roadsync.connectors.github.convert import (
     project_fields_from_nodes,
 )
 from roadsync.connectors.github.evidence import HistoryReader
+from roadsync.connectors.github.transfers import transferred_from
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import ConfigError, NotFoundError, RemoteRefused, TrackerError
@@ -117,6 +118,7 @@ class GithubReader:
         )
         self.history = HistoryReader(self.client, shared=config.shared_account)
         self.types_managed = types_managed
+        self._left: set[str] = set()  # repositories issues were transferred out of (lost_scopes)
         self._parent_key = f"{self.client.base_url}#parent_issue_url"
         self._sends_parent_url = _github_com(self.client.base_url) or bool(
             etags is not None and etags.get(self._parent_key))
@@ -185,6 +187,7 @@ class GithubReader:
         etag_key = self.client.base_url + first
         stored = self.etags.get(etag_key) if self.etags is not None else None
         seen: set[str] = set()
+        arrived: list[str] = []  # node ids of issues an incremental read meets for the first time
         held: list[tuple[Item, Mapping[str, Any]]] = []  # only for servers without parent_issue_url
         first_page: Response | None = None
         try:
@@ -195,6 +198,8 @@ class GithubReader:
                     if item is None:
                         continue
                     seen.add(item.key)
+                    if since is not None and self._new(item):
+                        arrived.append(item.native_id)
                     if "parent_issue_url" in raw and not self._sends_parent_url:
                         self._learn_parent_url()
                     if self._sends_parent_url:
@@ -209,9 +214,20 @@ class GithubReader:
         else:
             yield from self._with_sub_issue_parents(scope, held)
         yield from self._board_only_changes(scope, board, seen)
+        if arrived:
+            self._left |= transferred_from(self.client, arrived, scope) - {scope}
         etag = first_page.headers.get("etag") if first_page and first_page.status == 200 else None
         if self.etags is not None and etag:
             self.etags.set(etag_key, etag)
+
+    def lost_scopes(self) -> set[str]:
+        """Repositories issues were transferred out of, learned from the issues an incremental read
+        met for the first time (:mod:`roadsync.connectors.github.transfers`); names as GitHub
+        spells them."""
+        return set(self._left)
+
+    def _new(self, item: Item) -> bool:
+        return self.previous is not None and bool(item.native_id) and self.previous(item.key) is None
 
     def _learn_parent_url(self) -> None:
         self._sends_parent_url = True

@@ -136,6 +136,10 @@ class JiraReader:
         if self._client is not None:
             self._client.close()
 
+    def lost_scopes(self) -> set[str]:
+        """None: what leaves a Jira project is found at its full refresh."""
+        return set()
+
     @property
     def flavor(self) -> Flavor:
         return self.client.flavor

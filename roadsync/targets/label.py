@@ -8,7 +8,8 @@ written). A change removes ``old`` and adds ``new`` one by one, never replacing 
   Jira cannot store a label with whitespace (Cloud: "The label 'x y' can't contain spaces.", Data
   Center: "... contains spaces which is invalid.") or longer than 255 characters (research/jira.md
   §5): ``validate`` refuses such a prefix or value, and such a label is never sent;
-- GitHub: one ``POST /repos/o/r/issues/n/labels`` with the item's adds, then ``DELETE
+- GitHub: one ``POST /repos/o/r/issues/n/labels`` with the item's adds (its answer, the issue's
+  labels, is checked: a label it does not carry is ``unwritable``), then ``DELETE
   …/labels/{name}`` per remove (a 404 there means it is gone already). Repo labels are listed once
   per repo; a missing one is created first with a colour (``POST /repos/o/r/labels``; a 422
   ``already_exists`` counts as success, which makes the create safe to retry).
@@ -156,18 +157,25 @@ class Label(TargetKind):
         client = site.client
         before = client.requests
         issue = f"/repos/{item.scope}/issues/{item.key.rsplit('#', 1)[1]}"
+        missing: set[str] = set()
         if adds:
             _ensure_repo_labels(site, item.scope, adds, changes)
-            client.rest("POST", f"{issue}/labels", body={"labels": adds}, item=item.key)
+            answer = client.rest("POST", f"{issue}/labels", body={"labels": adds}, item=item.key)
+            held = {label_key(str(lab.get("name"))) for lab in answer.data or () if isinstance(lab, dict)}
+            missing = {name for name in adds if label_key(name) not in held}
         for name in removes:
             client.rest("DELETE", f"{issue}/labels/{quote(name, safe='')}", item=item.key, accept=(404,))
         requests = client.requests - before
         done = {label_key(name) for name in (*adds, *removes)}
         statuses: list[OutcomeStatus] = [
-            "applied" if any(v and label_key(v) in done for v in (c.new, c.old)) else "skipped"
+            "unwritable" if c.new in missing
+            else "applied" if any(v and label_key(v) in done for v in (c.new, c.old))
+            else "skipped"
             for c in changes
         ]
-        return [WriteOutcome(c, s, requests=requests if n == 0 else 0)
+        why = ("GitHub answered 200 but the labels in its answer do not include it, so it is not counted "
+               "as written; check the token's access to the repository [source github]")
+        return [WriteOutcome(c, s, why if s == "unwritable" else None, requests=requests if n == 0 else 0)
                 for n, (c, s) in enumerate(zip(changes, statuses, strict=True))]  # fmt: skip
 
     # -- doctor --------------------------------------------------------------------------------

@@ -123,6 +123,7 @@ class SecondaryLimiter:
         self.limits = limits or SecondaryLimits()
         self._clock = clock
         self._windows: dict[tuple[str, str], _Window] = {}
+        self.refused = 0  # how many requests a limit refused (for tests and the bench)
 
     def configure(self, **changes: Any) -> SecondaryLimits:
         """Change some limits (the rest stay); the windows start empty."""
@@ -148,6 +149,7 @@ class SecondaryLimiter:
                 window = self._windows.setdefault((account, name), _Window())
                 if window.used(now, span) + amount > limit:
                     wait = window.wait(now, span, limit, amount)
+                    self.refused += 1
                     return Refusal(limits.status, max(1, math.ceil(wait)), message)
             for name, _span, limit, amount, _message in checks:
                 if limit is not None and amount:

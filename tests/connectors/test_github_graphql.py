@@ -18,10 +18,12 @@ def schema() -> graphql.GraphQLSchema:
 
 
 @pytest.mark.parametrize(
-    "name", ["PROJECT_ORG_QUERY", "PROJECT_USER_QUERY", "PROJECT_ITEMS_QUERY", "ADD_ITEM_MUTATION"]
+    "name",
+    ["PROJECT_ORG_QUERY", "PROJECT_USER_QUERY", "PROJECT_ITEMS_QUERY", "ADD_ITEM_MUTATION",
+     "TRANSFERS_QUERY"],
 )
 def test_constant_documents_validate(schema: graphql.GraphQLSchema, name: str) -> None:
-    """The board queries and the add-item mutation are valid GitHub GraphQL."""
+    """The board queries, the transfers query and the add-item mutation are valid GitHub GraphQL."""
     assert graphql.validate(schema, graphql.parse(getattr(documents, name))) == []
 
 

@@ -13,8 +13,10 @@ import pytest
 from github import Auth, Github
 
 from roadsync.changes import FieldChange
-from roadsync.config.model import FieldTarget, GithubConfig
+from roadsync.config.model import FieldTarget, GithubConfig, GithubProjectConfig
 from roadsync.connectors.github.client import GithubClient
+from roadsync.connectors.github.reader import GithubReader
+from roadsync.connectors.github.writer import GithubWriter
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import NotFoundError, RemoteRefused
 from roadsync.sandbox.common import Stats, serve_app
@@ -92,5 +94,52 @@ def test_untyped_graphql_errors_are_retried_until_the_answer_is_good() -> None:
         assert answers == [{"viewer": {"login": "roadsync-bot"}}] * 6
         assert faults.injected.get("graphql_untyped", 0) > 0
         assert client.requests == 6 + faults.injected["graphql_untyped"]
+    finally:
+        server.stop()
+
+
+def test_only_issues_new_to_the_mirror_cost_a_transfers_query(sandbox: Sandbox) -> None:
+    """An incremental read meeting only known issues asks nothing more; one meeting a new issue
+    asks once where it came from (a created issue: from nowhere, so no repository lost items)."""
+    known = sandbox.items()
+    since = "2000-01-01T00:00:00Z"
+    quiet = GithubReader(sandbox.config, TOKEN, retry=FAST, previous=known.get)
+    assert len(list(quiet.fetch_items("acme/web", since))) == len(known)
+    github = Github(auth=Auth.Token(TOKEN), base_url=sandbox.server.url, retry=None)
+    github.get_repo("acme/web").create_issue("New")
+    reader = GithubReader(sandbox.config, TOKEN, retry=FAST, previous=known.get)
+    assert len(list(reader.fetch_items("acme/web", since))) == len(known) + 1
+    assert reader.requests == quiet.requests + 1 and reader.lost_scopes() == set()
+
+
+def test_a_board_item_answered_not_found_twice_but_still_there_is_failed_not_skipped() -> None:
+    """Every mutation document losing one alias to ``NOT_FOUND``: that update is sent again alone,
+    and when it is ``NOT_FOUND`` again while a read finds the board item, it is ``failed`` (the next
+    run tries it), never ``skipped`` as gone; the document's other updates are applied [GraphQL
+    spec, "Executing mutations"; research github.md §6; the sandbox's graphql_batch_not_found_rate]."""
+    store = GithubStore.from_fixture(fixture())  # type: ignore[arg-type]
+    faults = FaultState()
+    app = create_github_app(store, stats=Stats(), token=TOKEN)
+    server = serve_app(FaultsMiddleware(app, faults, "github"))
+    try:
+        config = GithubConfig(url=server.url, repos=["acme/web"], seconds_between_writes=0,
+                              project=GithubProjectConfig(owner="acme", number=1))
+        items = {i.key: i for i in GithubReader(config, TOKEN, retry=FAST).fetch_items("acme/web", None)}
+        faults.update(graphql_batch_not_found_rate=1.0, seed=1)
+        targets = {"theme": FieldTarget(target="project", field="Theme")}
+        writer = GithubWriter(config, TOKEN, targets, retry=FAST, seconds_between_writes=0)
+        keys = [f"acme/web#{n}" for n in range(10, 15)]
+        for key in keys:
+            writer.write(items[key], [FieldChange(key, "theme", None, "checkout")])
+        outcomes = writer.flush()
+        statuses = sorted(o.status for o in outcomes)
+        assert statuses == ["applied"] * 4 + ["failed"], [(o.status, o.error) for o in outcomes]
+        [failed] = [o for o in outcomes if o.status == "failed"]
+        assert failed.error and "exists" in failed.error
+        board = store.projects[0]
+        theme = board.field_by_name("Theme")
+        assert theme is not None
+        written = {k for k in keys if board.by_issue[store.get(k).node_id].values.get(theme.id)}  # type: ignore[union-attr]
+        assert written == set(keys) - {failed.change.item}
     finally:
         server.stop()

@@ -196,3 +196,125 @@ def test_app_key_missing_is_one_line_naming_the_variable(sandboxes: list[Sandbox
     os.environ.pop("GITHUB_APP_PRIVATE_KEY", None)
     code, _, err = run_cli(config, "pull", env=env)
     assert code == 78 and "GITHUB_APP_PRIVATE_KEY" in err and "Traceback" not in err
+
+
+TRIAGE_CONFIG = """
+[[themes]]
+id = "checkout"
+name = "Checkout"
+priority = "P1"
+
+[[themes.match]]
+repos = ["acme/web"]
+
+[github]
+url = "{url}"
+graphql_url = "{url}/graphql"
+token_env = "TRIAGE_TOKEN"
+repos = ["acme/web"]
+seconds_between_writes = 0
+
+[fields.priority]
+policy = "enforce"
+
+[fields.priority.github]
+target = "issue_type"
+values = {{ P0 = "Bug", P1 = "Feature", P2 = "Task", P3 = "Task", P4 = "Task" }}
+
+[run]
+state_dir = ".roadsync"
+max_changes = 1000
+"""
+
+
+def test_a_triage_tokens_silently_dropped_type_is_unwritable_and_not_sent_again(
+    sandboxes: list[Sandbox], tmp_path: Path
+) -> None:
+    """With a triage token, GitHub answers 200 to a type change and keeps the old type: the run exits 0
+    with ``unwritable`` drift naming the reason (3 under ``--fail-on unwritable``), the next run sends
+    no write and reports it again, and a full refresh tries each once more [research github.md §5:
+    "PATCH silently drops ... type ... below write"; docs "Update an issue", parameter ``type``]."""
+    issues = [{"repo": "web", "number": n, "title": f"Task {n}", "type": "Task"} for n in (1, 2)]
+    types = ["Bug", "Feature", "Task"]
+    github = {"owner": "acme", "repos": [{"name": "web"}], "issue_types": types, "issues": issues}
+    fixture = {"github": github,
+               "people": [{"name": "Tess Triage", "github": {"login": "tess-triage", "role": "triage"}}]}
+    sb = _start(sandboxes, fixture)
+    config = tmp_path / "roadsync.toml"
+    config.write_text(TRIAGE_CONFIG.format(url=sb.github_url), encoding="utf-8")
+    env = {"TRIAGE_TOKEN": str(sb.people[0].github_token), "ROADSYNC_RUN__RETRY_SCALE": "0.001"}
+    code, report, err = run_cli(config, "sync", env=env)
+    found = [d for d in report["drift"] if d["kind"] == "unwritable"]
+    assert code == 0 and len(found) == 2, err
+    assert "kept type 'Task'" in found[0]["detail"] and "push access" in found[0]["detail"]
+    assert report["applied"]["unwritable"] == 2 and report["applied"]["applied"] == 0
+    assert {i.type for i in sb.github_store.repos["web"].issues.values()} == {"Task"}
+    code, again, _ = run_cli(config, "sync", "--fail-on", "unwritable", env=env)
+    assert code == 3 and again["changes"] == [] and again["applied"]["not_written"] == []
+    assert [d["item"] for d in again["drift"] if d["kind"] == "unwritable"] == ["acme/web#1", "acme/web#2"]
+    code, held, _ = run_cli(config, "plan", env=env)
+    assert code == 0 and held["changes"] == []
+    code, retried, _ = run_cli(config, "sync", "--full", env=env)
+    sent = [o["status"] for o in retried["applied"]["not_written"]]
+    assert code == 0 and sent == ["unwritable", "unwritable"]
+
+
+
+def test_doctor_warns_that_a_triage_token_cannot_set_issue_types(
+    sandboxes: list[Sandbox], tmp_path: Path
+) -> None:
+    """With the issue type managed and a token that can only triage, ``doctor`` warns on the repository
+    that GitHub will drop the type changes, and says how to fix it."""
+    github = {"owner": "acme", "repos": [{"name": "web"}], "issue_types": ["Bug", "Feature", "Task"],
+              "issues": [{"repo": "web", "number": 1, "title": "One", "type": "Task"}]}
+    sb = _start(sandboxes, {"github": github, "people": [
+        {"name": "Tess Triage", "github": {"login": "tess-triage", "role": "triage"}}]})
+    config = tmp_path / "roadsync.toml"
+    config.write_text(TRIAGE_CONFIG.format(url=sb.github_url), encoding="utf-8")
+    env = {"TRIAGE_TOKEN": str(sb.people[0].github_token)}
+    _, doctor, err = run_cli(config, "doctor", env=env)
+    check = next(c for c in doctor["checks"] if c["check"] == "repository acme/web")
+    assert check["level"] == "warn" and "silently dropped" in check["detail"], err
+    assert "push" in check["fix"]
+
+
+def test_sync_paces_itself_under_githubs_secondary_limits(sandboxes: list[Sandbox], tmp_path: Path) -> None:
+    """With GitHub's content-creation limit on (10 writes per 2-second "minute"), the first sync meets
+    403 + retry-after, waits as told, and still ends as a run without limits does, no write twice."""
+    clean = _start(sandboxes)
+    assert sync_until_done(write_config(clean, tmp_path / "clean" / "roadsync.toml"), cli_env(clean))[-1] == 0
+    sb = _start(sandboxes, github_limits={"content_per_minute": 10, "minute_s": 2.0})
+    config = write_config(sb, tmp_path / "limited" / "roadsync.toml")
+    env = cli_env(sb, ROADSYNC_RUN__RETRY_SCALE="1")  # wait as long as GitHub says
+    code, _, err = run_cli(config, "sync", env=env)
+    assert code == 0, err
+    assert sb.github_app.state.gateway.secondary_limits.refused > 0
+    assert snapshot(sb) == snapshot(clean)
+    assert duplicates(bot_history(sb)) == {} and bot_history(sb) == bot_history(clean)
+
+
+TRANSFER = """mutation($issue: ID!, $repo: ID!) {
+  transferIssue(input: {issueId: $issue, repositoryId: $repo}) { issue { number } } }"""
+
+
+def test_a_transferred_issue_is_counted_once_under_its_new_key(
+    sandboxes: list[Sandbox], tmp_path: Path
+) -> None:
+    """After ``transferIssue`` moves acme/web#2 to acme/api (new number, new node id), the next
+    incremental ``sync`` holds the issue once, under its new key, and the plan after it is empty
+    [research github.md §2; the new issue's ``TransferredEvent`` names the repository it left]."""
+    sb = _start(sandboxes)
+    config, env = write_config(sb, tmp_path / "roadsync.toml"), cli_env(sb)
+    assert sync_until_done(config, env)[-1] == 0
+    web2, api = sb.github_store.get("acme/web#2"), sb.github_store.repo("api")
+    assert web2 is not None and api is not None
+    moved = httpx.post(sb.graphql_url, headers={"Authorization": f"bearer {sb.github_token}"},
+                       json={"query": TRANSFER, "variables": {"issue": web2.node_id, "repo": api.node_id}})
+    new_key = f"acme/api#{moved.json()['data']['transferIssue']['issue']['number']}"
+    code, report, err = run_cli(config, "sync", env=env)
+    assert code == 0, err
+    assert report["summary"]["items_by_source"]["github"] == sb.stats()["github"]["issues"]
+    keys = {a["item"] for a in report["assignments"]}
+    assert new_key in keys and "acme/web#2" not in keys
+    code, plan, err = run_cli(config, "plan", env=env)
+    assert code == 0 and plan["changes"] == [], err

@@ -97,6 +97,9 @@ class ListReader:
     def close(self) -> None:
         self.closed = True
 
+    def lost_scopes(self) -> set[str]:
+        return set()
+
     def fetch_items(self, scope: str, since: str | None) -> Iterator[Item]:
         self.requests += 1
         self.since_asked.append(since)
