@@ -37,8 +37,10 @@ def plan_with_evidence(
     *,
     now: str,
     only: Collection[str] | None = None,
+    failures: dict[str, str] | None = None,
 ) -> Plan:
-    """The plan, asking ``readers`` (by tracker; those that pulled this run) for the evidence it wants."""
+    """The plan, asking ``readers`` (by tracker; those that pulled this run) for the evidence it
+    wants; a tracker that could not answer is put in ``failures`` with its one-line error."""
     fields, roadmap = settings.model.fields, settings.roadmap
     ledger = Ledger(state.known_evidence(items), state.marks(), now, on_demand=frozenset(readers))
     by_key = {item.key: item for item in items}
@@ -47,6 +49,7 @@ def plan_with_evidence(
         wanted = {pair for pair in draft.wanted if by_key[pair[0]].source in readers}
         if not wanted:
             return draft.plan
-        answers = asking_evidence(settings, readers, [(by_key[key], name) for key, name in sorted(wanted)])
+        asked = [(by_key[key], name) for key, name in sorted(wanted)]
+        answers = asking_evidence(settings, readers, asked, failures)
         state.record_evidence(answers, by_key)
         ledger = ledger.add(wanted, answers)

@@ -120,7 +120,7 @@ class Run:
                 recovered = self._recover(journal, items, state) if pulled is not None else 0
                 working = {r.source: r for r in readers if r.source not in _failed(pulled)}
                 refusals = Refusals(state.conn)
-                plan = self.spec.saved_plan or self._plan(items, state, refusals, working)
+                plan = self.spec.saved_plan or self._plan(items, state, refusals, working, pulled)
                 applied = None
                 if self.spec.apply:
                     applied, overwritten = self._apply(plan, items, pulled, state, journal, working, run_id)
@@ -138,13 +138,19 @@ class Run:
                          recovered)  # fmt: skip
 
     def _plan(self, items: Sequence[Item], state: State, refusals: Refusals,
-              readers: Mapping[str, Reader]) -> Plan:  # fmt: skip
+              readers: Mapping[str, Reader], pulled: PullResult | None) -> Plan:  # fmt: skip
         """The plan, with the ownership evidence it needs from ``readers``
         (:func:`roadsync.sync.evidence.plan_with_evidence`); changes a tracker refused before are
         held back as ``unwritable`` drift until the next full refresh (``--full``, or
-        ``run.full_refresh_hours`` later; see :mod:`roadsync.sync.refusals`)."""
+        ``run.full_refresh_hours`` later; see :mod:`roadsync.sync.refusals`). A tracker that could
+        not answer for its evidence counts as failed this run, like a failed pull: nothing is
+        written to it and the run is incomplete (exit 4), so a later run finishes the job."""
+        failures: dict[str, str] = {}
         plan = plan_with_evidence(self.settings, items, state, readers, now=iso_utc(self.clock()),
-                                  only=self.spec.only)  # fmt: skip
+                                  only=self.spec.only, failures=failures)  # fmt: skip
+        for source, why in failures.items():
+            if pulled is not None and source in pulled.sources:
+                pulled.sources[source].error = f"ownership evidence could not be read: {why}"
         settings = self.settings
         if self.spec.full:
             return plan

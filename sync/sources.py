@@ -180,13 +180,17 @@ def _managed_jira_fields(settings: Settings) -> list[str]:
 
 
 def asking_evidence(
-    settings: Settings, readers: Mapping[str, Reader], wanted: Sequence[tuple[Item, str]]
+    settings: Settings,
+    readers: Mapping[str, Reader],
+    wanted: Sequence[tuple[Item, str]],
+    failures: dict[str, str] | None = None,
 ) -> dict[tuple[str, str], Mark | Unasked | None]:
     """Ask each tracker's reader for the ownership evidence of the ``wanted`` fields.
 
     A field the reader leaves out is :attr:`Unasked.UNAVAILABLE` (the tracker holds nothing
-    roadsync can trust). A tracker that cannot be read now answers nothing (logged): its fields
-    stay unanswered, so the planner treats their values as people's and writes none of them.
+    roadsync can trust). A tracker that cannot be read now answers nothing (logged, and its
+    one-line error put in ``failures`` by tracker): its fields stay unanswered, so the planner
+    treats their values as people's and writes none of them, and the run must not claim it is done.
     """
     answers: dict[tuple[str, str], Mark | Unasked | None] = {}
     for source, reader in readers.items():
@@ -200,6 +204,8 @@ def asking_evidence(
         except TrackerError as exc:
             event("ownership.evidence", logging.WARNING, source=source, asked=len(asked),
                   error=exc.one_line())  # fmt: skip
+            if failures is not None:
+                failures[source] = exc.one_line()
             continue
         answers.update({(item.key, name): found.get((item.key, name), Unasked.UNAVAILABLE)
                         for item, name, _ in asked})  # fmt: skip
