@@ -101,6 +101,9 @@ def summary(
         "requests_vs_naive": _ratio(a.requests, naive.requests) if naive else None,
         "noop_requests": b.requests,
         "noop_writes": b.total_writes,
+        # Requests spent on ownership evidence (bench/scenarios.py: OWNERSHIP_ENDPOINTS).
+        "ownership_first_sync_requests": a.ownership,
+        "ownership_noop_requests": b.ownership,
         "scopes": scopes,
         "board_detection_requests": board_detection(size),
         "noop_request_target": target,

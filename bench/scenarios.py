@@ -29,10 +29,27 @@ from roadsync.sandbox.fixture import Fixture
 from roadsync.sandbox.sandbox_config import DEMO_FIELDS_TOML, config_toml
 from roadsync.sandbox.server import Sandbox, start_sandbox
 
-__all__ = ["SIZES", "Measured", "Size", "edit_items", "make_fixture", "run_roadsync", "write_config"]
+__all__ = [
+    "OWNERSHIP_ENDPOINTS", "SIZES", "Measured", "Size", "edit_items", "make_fixture", "run_roadsync",
+    "write_config",
+]  # fmt: skip
 
 _OPEN_AND_MAPPED = 0.75 * 0.9
 """generate_fixture only makes open (3 in 4) and mapped (9 in 10) items stale."""
+
+
+OWNERSHIP_ENDPOINTS = {
+    "jira": {"bulk_changelog", "bulk_fetch", "get_changelog", "get_issue", "list_properties", "get_property"},
+    "github": {
+        "graphql:RoadsyncLabelHistory", "graphql:RoadsyncReread", "graphql:RoadsyncBoardValues",
+        "graphql:RoadsyncCreateMarkerField", "list_events",
+    },
+}  # fmt: skip
+"""The emulators' endpoints (:meth:`Sandbox.endpoint_stats`) roadsync asks only for ownership
+evidence: Jira changelogs, issue re-reads before writing and property reads (the search and the
+edits carry the markers at no cost); GitHub label history, re-reads, board values read back, the
+marker field's creation and issue-type events. Plus Jira ``/myself`` beyond the one an
+incremental pull asks for its time zone (:attr:`Measured.ownership`)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,7 @@ class Measured:
     fetched: int = 0
     failed: int = 0
     detail: dict[str, Any] = field(default_factory=dict)
+    endpoints: dict[str, dict[str, int]] = field(default_factory=dict)
     to_read: dict[str, int] = field(default_factory=dict, repr=False)
     plan_changes: list[Change] = field(default_factory=list, repr=False)
 
@@ -85,9 +103,20 @@ class Measured:
     def total_writes(self) -> int:
         return sum(self.writes.values())
 
+    @property
+    def ownership(self) -> int:
+        """Requests the trackers saw for ownership evidence (:data:`OWNERSHIP_ENDPOINTS`); a full
+        sync's pull asks no ``/myself``, an incremental one asks it once for JQL's time zone."""
+        asked = sum(n for tracker, names in OWNERSHIP_ENDPOINTS.items()
+                    for name, n in self.endpoints.get(tracker, {}).items() if name in names)  # fmt: skip
+        myself = self.endpoints.get("jira", {}).get("myself", 0)
+        return asked + max(0, myself - (0 if self.name in ("A", "naive") else 1))
+
     def to_json(self) -> dict[str, Any]:
         data = {k: v for k, v in asdict(self).items() if k not in ("to_read", "plan_changes")}
-        data.update(requests=self.requests, total_writes=self.total_writes)
+        # The naive script keeps no ownership evidence (it overwrites); its reads are not counted as such.
+        ownership = self.ownership if self.name != "naive" else None
+        data.update(requests=self.requests, total_writes=self.total_writes, ownership_requests=ownership)
         return data
 
 
@@ -151,6 +180,7 @@ def _measure(
     stats = sandbox.stats()
     measured.reads = {tracker: stats[tracker]["reads"] for tracker in ("jira", "github")}
     measured.writes = {tracker: stats[tracker]["writes"] for tracker in ("jira", "github")}
+    measured.endpoints = sandbox.endpoint_stats()
     return measured
 
 
@@ -260,15 +290,20 @@ def _env(sandbox: Sandbox) -> None:
 def end_state(sandbox: Sandbox, folder: Path) -> dict[str, tuple[Any, ...]]:
     """Every item's managed values (priority, labels, custom/board fields) read by a full pull."""
     from roadsync.config.load import load_settings
+    from roadsync.config.model import GithubProjectConfig
     from roadsync.sync.run import Run, RunSpec
 
     config = write_config(sandbox, folder, 0.0)
     # A full pull then a plan (nothing written): the run's items are the mirror as pulled.
     result = Run(load_settings(config), RunSpec(full=True, report=False)).execute()
+    # The board's ownership marker field is roadsync's bookkeeping, not a managed value: the naive
+    # script has none, and the end states compare what people see.
+    marker = GithubProjectConfig.model_fields["marker_field"].default
     return {
-        item.key: (item.priority, tuple(sorted(item.labels)), tuple(sorted(item.fields.items())))
+        item.key: (item.priority, tuple(sorted(item.labels)),
+                   tuple(sorted((k, v) for k, v in item.fields.items() if k != marker)))
         for item in result.items
-    }
+    }  # fmt: skip
 
 
 def run_naive_baseline(

@@ -9,12 +9,35 @@ Both trackers implement both: :class:`~roadsync.connectors.jira.JiraReader` /
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from roadsync.changes import FieldChange, WriteOutcome
-from roadsync.connectors.model import Item
+from roadsync.config.model import FieldTarget
+from roadsync.connectors.model import Item, Mark
 
-__all__ = ["Reader", "Writer"]
+__all__ = ["Applied", "Evidence", "Overwrite", "Reader", "Wanted", "Writer"]
+
+Wanted = tuple[Item, str, FieldTarget]
+"""One field whose ownership evidence is asked for: the item, the managed field's name, its target."""
+Applied = tuple[Item, FieldChange, FieldTarget]
+"""A change this run wrote: the item as it was read before the write, the change, its target."""
+Evidence = dict[tuple[str, str], "Mark | None"]
+"""Answers by ``(item key, field)``: roadsync's last write as the tracker records it, or ``None``
+when the tracker shows roadsync never wrote it. A field left out: the tracker holds no evidence
+roadsync can trust for it (e.g. history written by an account a person shares)."""
+
+
+@dataclass(frozen=True)
+class Overwrite:
+    """A person's edit that a write of this run still overwrote (made between roadsync's last read
+    of the item and its write): the change written, the value the person had set (to restore),
+    who set it and when (ISO UTC), as the tracker's history shows."""
+
+    change: FieldChange
+    value: str | None
+    by: str
+    at: str
 
 
 class Reader(Protocol):
@@ -39,6 +62,21 @@ class Reader(Protocol):
         raises :class:`~roadsync.errors.TrackerError` when the tracker cannot be read."""
         ...
 
+    def reread(self, items: Sequence[Item]) -> dict[str, Item]:
+        """These items as the tracker holds them now, by key (one gone since is left out): read
+        right before they are written, cheaply (batched, managed fields only where possible)."""
+        ...
+
+    def overwritten(self, applied: Sequence[Applied], since: str) -> list[Overwrite]:
+        """Among changes this run wrote, those whose field another account changed between
+        ``since`` (the item's last read, ISO UTC) and roadsync's write, from the tracker's history;
+        ``[]`` where the tracker keeps none (Projects v2 field values)."""
+        ...
+
+    def evidence(self, wanted: Sequence[Wanted]) -> Evidence:
+        """Ownership evidence the tracker keeps but does not send with the items (history of a
+        field, markers a search cannot return), for the fields whose decision needs it; raises
+        :class:`~roadsync.errors.TrackerError` when the tracker cannot be read."""
     def lost_scopes(self) -> set[str]:
         """Scopes that lost items this run's reads could not see go, learned while reading (GitHub:
         an issue transferred out of a repository, found in its new one); the pull reads them in

@@ -16,7 +16,46 @@ Source = Literal["jira", "github"]
 Kind = Literal["epic", "issue", "sub-task", "pull_request"]
 StatusCategory = Literal["todo", "in_progress", "done"]
 
-__all__ = ["Item", "Kind", "Source", "StatusCategory"]
+__all__ = ["Item", "Kind", "Mark", "Source", "StatusCategory"]
+
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """roadsync's last write of one managed field of one item, as one source of evidence holds it.
+
+    ``value`` is the tracker-native value roadsync wrote (``None``: it cleared the field);
+    ``target`` the signature of the target it wrote (``TargetKind.signature``: ``priority``,
+    ``label:theme/``, ``field:Alignment``...), so a record made for another target is not taken
+    for this one; ``at`` when (ISO UTC; roadsync's clock for records it wrote, the tracker's for
+    history); ``source`` where the record comes from (``jira-property``, ``board-marker``,
+    ``github-events``, ``state-cache``...); ``touched_after``: the tracker's history shows
+    another account set the field after this write (the value is then a person's, even if equal);
+    ``history``: the record comes from the tracker's history, read apart from the item (its ``at``
+    is then the tracker's clock, comparable with :attr:`Item.updated`).
+    """
+
+    value: str | None
+    target: str
+    at: str = ""
+    source: str = ""
+    touched_after: bool = False
+    history: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "target": self.target, "at": self.at, "source": self.source,
+                "touched_after": self.touched_after, "history": self.history}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Mark:
+        return cls(
+            value=None if data.get("value") is None else str(data["value"]),
+            target=str(data.get("target") or ""),
+            at=str(data.get("at") or ""),
+            source=str(data.get("source") or ""),
+            touched_after=bool(data.get("touched_after")),
+            history=bool(data.get("history")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +68,11 @@ class Item:
     name); ``None`` means empty. ``native_id`` is what write calls need (Jira issue id, GitHub
     issue node id); ``number_id`` is GitHub's integer issue id (sub-issue calls);
     ``project_item_id`` is the Projects v2 item id when the issue is on the configured board.
+
+    ``marks`` holds what the tracker itself recorded of roadsync's writes, read with the item,
+    by managed field (``priority``, ``theme``, ``alignment``): a field present with ``None`` was
+    read and shows no write by roadsync; a field absent was not read with the item (its evidence,
+    if the tracker has any, is fetched on demand: :meth:`Reader.evidence`).
     """
 
     source: Source
@@ -54,6 +98,13 @@ class Item:
     native_id: str = ""
     number_id: int | None = None
     project_item_id: str | None = None
+    marks: Mapping[str, Mark | None] = field(default_factory=dict)
+
+    @property
+    def identity(self) -> str:
+        """What follows the item across a Jira move (same issue id, new key): ``jira:10042``;
+        the key when the tracker id is unknown."""
+        return f"{self.source}:{self.native_id}" if self.native_id else self.key
 
     @property
     def is_open(self) -> bool:
@@ -66,6 +117,7 @@ class Item:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["fields"] = dict(self.fields)
+        data["marks"] = {name: mark.to_dict() if mark else None for name, mark in self.marks.items()}
         return data
 
     @classmethod
@@ -81,6 +133,8 @@ class Item:
         for name in ("labels", "components", "links"):
             values[name] = tuple(sys.intern(v) for v in values.get(name) or ())
         values["fields"] = dict(values.get("fields") or {})
+        marks = values.get("marks") or {}
+        values["marks"] = {str(k): Mark.from_dict(v) if v else None for k, v in marks.items()}
         return cls(**values)
 
 

@@ -40,6 +40,10 @@ USER_AGENT = f"roadsync/{__version__}"
 admins see it in their audit logs)."""
 
 
+READ_ONLY_POSTS = ("/search/jql", "/issue/bulkfetch", "/changelog/bulkfetch")
+"""Jira endpoints that take a POST only because their request is long; they change nothing."""
+
+
 @dataclass
 class RequestCounter:
     """HTTP requests sent (retries included): GET/HEAD and GraphQL queries are reads, the rest writes.
@@ -71,8 +75,11 @@ class RequestCounter:
         return int(getattr(self._local, "writes", 0))
 
     def requests_hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
-        """A ``requests`` response hook (``session.hooks["response"]``): one count per response."""
-        self.count(write=(response.request.method or "GET").upper() not in ("GET", "HEAD"))
+        """A ``requests`` response hook (``session.hooks["response"]``): one count per response.
+        Jira's read-only POSTs (bulk fetches, a search too long for a URL) count as reads."""
+        method = (response.request.method or "GET").upper()
+        path = (response.request.path_url or "").split("?", 1)[0]
+        self.count(write=method not in ("GET", "HEAD") and not path.endswith(READ_ONLY_POSTS))
         return response
 
     def graphql_hook(self, request: httpx.Request) -> None:

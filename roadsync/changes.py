@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["FieldChange", "OutcomeStatus", "WriteOutcome"]
+__all__ = ["RESTORE_RULE", "FieldChange", "OutcomeStatus", "WriteOutcome"]
+
+RESTORE_RULE = "restore:overwritten_edit"
+"""The ``rule`` of a change that puts back a person's value a write overwrote in a race: the
+value is the person's, so writers record no ownership marker for it."""
 
 OutcomeStatus = Literal["applied", "skipped", "failed", "unwritable"]
 

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,19 +28,25 @@ class Stats:
     """Request counters per tracker. ``writes`` count requests that changed tracker state
     (GraphQL mutations included); every other authenticated API request is a read.
     ``issues`` is filled in by the server from the stores when stats are asked for. Jira also
-    counts ``notifications``: the mails its edits would have sent (one per recipient per edit)."""
+    counts ``notifications``: the mails its edits would have sent (one per recipient per edit).
+    ``endpoints`` counts the same requests by what they asked for (:meth:`by_endpoint`), so a
+    benchmark can say what one kind of request costs (e.g. reading ownership history)."""
 
     jira: TrackerStats = field(default_factory=TrackerStats)
     github: TrackerStats = field(default_factory=TrackerStats)
+    endpoints: Counter[tuple[str, str]] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def count(self, tracker: str, *, write: bool) -> None:
+    def count(self, tracker: str, *, write: bool, endpoint: str = "") -> None:
+        """One request to ``tracker``; ``endpoint`` names what it asked for (the emulator's
+        handler, e.g. ``bulk_changelog``; GraphQL ``graphql:<operation name>``)."""
         with self.lock:
             counters: TrackerStats = getattr(self, tracker)
             if write:
                 counters.writes += 1
             else:
                 counters.reads += 1
+            self.endpoints[(tracker, endpoint or "other")] += 1
 
     def notify(self, tracker: str, mails: int) -> None:
         with self.lock:
@@ -50,6 +57,15 @@ class Stats:
         with self.lock:
             self.jira = TrackerStats()
             self.github = TrackerStats()
+            self.endpoints = Counter()
+
+    def by_endpoint(self) -> dict[str, dict[str, int]]:
+        """Requests per tracker and endpoint since the last reset: ``{"jira": {"search": 3, ...}}``."""
+        with self.lock:
+            out: dict[str, dict[str, int]] = {"jira": {}, "github": {}}
+            for (tracker, endpoint), n in sorted(self.endpoints.items()):
+                out.setdefault(tracker, {})[endpoint] = n
+            return out
 
     def snapshot(self, issues: Callable[[str], int] | None = None) -> dict[str, dict[str, int]]:
         with self.lock:

@@ -14,9 +14,10 @@ request, always in this order:
    names in ``errors`` are rendered by ``render_error``.
 
 Every request that got past authentication is counted once in :class:`~roadsync.sandbox.common.Stats`
-(``stats.count(tracker, write=exchange.wrote)``): a write when the handler changed the tracker's
-state, else a read. Fault injection sits in front of the app
-(:class:`~roadsync.sandbox.injection.FaultsMiddleware`) with each tracker's fault answers.
+(``stats.count(tracker, write=exchange.wrote, endpoint=...)``): a write when the handler changed
+the tracker's state, else a read, and under the endpoint it asked for. Fault injection sits in
+front of the app (:class:`~roadsync.sandbox.injection.FaultsMiddleware`) with each tracker's
+fault answers.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class Exchange:
     raw: bytes
     grant: Any = None
     wrote: bool = False
+    endpoint: str = ""
+    """What the request asked for, as counted (:meth:`Stats.by_endpoint`): the handler's name
+    unless the site names it (GraphQL: ``graphql:<operation name>``)."""
 
 
 class Site(Protocol):
@@ -109,7 +113,8 @@ def endpoint(site: Site, route: Route) -> Callable[[Request], Awaitable[Response
         except site.errors as error:
             response = site.render_error(exchange, error)
         if exchange.grant is not None:
-            site.stats.count(site.tracker, write=exchange.wrote)
+            named = exchange.endpoint or getattr(route.handler, "__name__", "")
+            site.stats.count(site.tracker, write=exchange.wrote, endpoint=named)
         return response
 
     return serve

@@ -187,6 +187,11 @@ class Sandbox:
         """``{"jira": {"reads", "writes", "issues"}, "github": {...}}`` (issues exclude PRs)."""
         return self.stats_counters.snapshot(self._issues)
 
+    def endpoint_stats(self) -> dict[str, dict[str, int]]:
+        """Requests since the last reset per tracker and endpoint (the emulator's handler name;
+        GraphQL ``graphql:<operation name>``), e.g. ``{"jira": {"bulk_changelog": 1}, ...}``."""
+        return self.stats_counters.by_endpoint()
+
     def reset_stats(self) -> None:
         self.stats_counters.reset()
 

@@ -6,16 +6,19 @@ outcome. A per-item failure is an outcome, not an exception: apply keeps going. 
 change limit in :mod:`roadsync.sync.guard`, a stale plan) are checked before anything is sent.
 
 :func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
-outcome is checked against the freshly pulled item and recorded as applied (the tracker holds
-the intended value, so roadsync owns it) or not applied.
+outcome is checked against the freshly pulled item (found by its identity, so a Jira issue moved
+since is found under its new key): the field holds the new value (applied: roadsync owns it), the
+old one (not applied), or neither: a person changed it after roadsync meant to write, so it is
+recorded as theirs and never taken over (:attr:`Written.disputed`), and the report says so.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from roadsync.changes import FieldChange, WriteOutcome
@@ -24,10 +27,12 @@ from roadsync.connectors.contracts import Writer
 from roadsync.connectors.model import Item
 from roadsync.errors import RoadsyncError, scrub
 from roadsync.sync.fields import current_value
+from roadsync.sync.fresh import CHANGED_SINCE, Freshness, Queue
 from roadsync.sync.journal import Journal
 from roadsync.sync.model import Plan
 from roadsync.sync.plan import target_for
 from roadsync.sync.state import State
+from roadsync.targets import kind_of
 
 __all__ = [
     "ApplyResult",
@@ -115,15 +120,26 @@ class ApplyResult:
         return {**self.summary.to_json(), "outcomes": [outcome.to_dict() for outcome in self.outcomes]}
 
 
-def check_fresh(plan: Plan, items: Mapping[str, Item]) -> None:
-    """Refuse a plan whose touched items changed (or vanished) since it was computed."""
-    stale = sorted(
-        key for key, updated in plan.seen.items() if key in items and items[key].updated != updated
-    )
+def check_fresh(plan: Plan, items: Mapping[str, Item], fields: FieldsConfig) -> None:
+    """Refuse a plan whose planned fields no longer hold the plan's ``old`` values.
+
+    Every planned field is compared as the tracker compares it (board values included, GitHub
+    label names in any case); an item that vanished is left to apply (skipped as gone).
+    """
+    stale: list[str] = []
+    for change in plan.changes:
+        item = items.get(change.item)
+        found = target_for(fields, change.field, item) if item is not None else None
+        if item is None or found is None:
+            continue
+        current = current_value(item, found[1])
+        if current.ambiguous or not kind_of(found[1]).same(item, current.value, change.old):
+            now = ", ".join(current.ambiguous) if current.ambiguous else (current.value or "empty")
+            stale.append(f"{change.item} {change.field} (planned from {change.old or 'empty'}, now {now})")
     if stale:
-        shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        shown = "; ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
         raise PlanRefused(
-            f"the plan is stale: {shown} changed since it was computed",
+            f"the plan is stale: {shown}",
             hint="run 'roadsync plan' again and review the new plan",
         )
 
@@ -146,6 +162,8 @@ def apply_plan(
     journal: Journal,
     run_id: str,
     progress: Callable[[int], None] | None = None,
+    fields: FieldsConfig | None = None,
+    fresh: Mapping[str, Freshness] | None = None,
     held: Mapping[str, str] | None = None,
 ) -> ApplyResult:
     """Send every change of ``plan``, item by item; returns one outcome per change (plan order).
@@ -154,8 +172,11 @@ def apply_plan(
     outcomes over from ``flush()``; their journal intents stay open until then. A writer whose
     ``concurrency`` is above 1 (Jira: writes to different issues are independent) gets up
     to that many items in flight at once; one item's changes always go in one call, so two writes
-    to the same item never overlap. Journal, state and progress stay on this thread. ``held``
-    maps items whose changes are not sent this run to the reason (:mod:`roadsync.sync.reliance`).
+    to the same item never overlap. Journal, state and progress stay on this thread. With
+    ``fresh`` (per tracker), an item whose read is too old is read again right before it is
+    written, and changes whose ``old`` no longer holds are skipped (:mod:`roadsync.sync.fresh`).
+    ``held`` maps items whose changes are not sent this run to the reason
+    (:mod:`roadsync.sync.reliance`).
     """
     syncs_before = journal.syncs
     by_item: dict[str, list[FieldChange]] = defaultdict(list)
@@ -177,8 +198,9 @@ def apply_plan(
             settled[key] = [WriteOutcome(c, "skipped", why) for c in changes]
         else:
             work[item.source].append((item, changes))
-    sink = _Sink(state, journal, run_id, settled, progress)
-    _write_lanes([_Lane(batch, writers[source]) for source, batch in work.items()], sink)
+    sink = _Sink(state, journal, run_id, settled, progress, _Records(items, fields))
+    lanes = [_Lane(batch, writers[source], (fresh or {}).get(source)) for source, batch in work.items()]
+    _write_lanes(lanes, sink)
     flushed: list[WriteOutcome] = []
     try:
         for writer in writers.values():
@@ -198,28 +220,46 @@ class _Sink:
     run_id: str
     settled: dict[str, list[WriteOutcome]]
     progress: Callable[[int], None] | None
+    records: _Records
     open_entries: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def intend(self, changes: Sequence[FieldChange]) -> None:
         """Journal the intents of every change about to be sent: one append, one fsync."""
-        entries = self.journal.intents(changes, self.run_id)
+        identities = [self.records.identity(c.item) for c in changes]
+        entries = self.journal.intents(changes, self.run_id, identities)
         self.open_entries.update({(c.item, c.field): e for c, e in zip(changes, entries, strict=True)})
 
     def settle(self, outcomes: Sequence[WriteOutcome]) -> list[WriteOutcome]:
-        return _settle(outcomes, self.open_entries, self.state, self.journal)
+        return _settle(outcomes, self.open_entries, self.records, self.state, self.journal)
 
     def done(self, item: Item, changes: Sequence[FieldChange], outcomes: Sequence[WriteOutcome]) -> None:
-        self.settled[item.key] = self.settle(outcomes)
+        self.settled.setdefault(item.key, []).extend(self.settle(outcomes))
         if self.progress:
             self.progress(len(changes))
+
+    def dropped(self, outcomes: Sequence[WriteOutcome]) -> None:
+        """Changes never sent (the re-read before writing found the field changed, or the item gone).
+        A field a person changed since the read is recorded as disputed: theirs, never taken over."""
+        for outcome in outcomes:
+            change = outcome.change
+            self.settled.setdefault(change.item, []).append(outcome)
+            if (outcome.error or "").startswith(CHANGED_SINCE):
+                self.state.record_written(self.records.identity(change.item), change.field, change.new,
+                                          target=self.records.target(change.item, change.field),
+                                          disputed=True)  # fmt: skip
+        if self.progress and outcomes:
+            self.progress(len(outcomes))
 
 
 class _Lane:
     """One tracker's items and its writer: up to ``width`` items in flight (the first alone,
     so the writer connects and does its one-time lookups once)."""
 
-    def __init__(self, batch: list[tuple[Item, list[FieldChange]]], writer: Writer) -> None:
-        self.queue = iter(batch)
+    def __init__(
+        self, batch: list[tuple[Item, list[FieldChange]]], writer: Writer, fresh: Freshness | None = None
+    ) -> None:
+        self.queue: Queue = deque(batch)
+        self.fresh = fresh
         self.writer = writer
         self.width = max(1, writer.concurrency)
         self.running = 0
@@ -228,6 +268,14 @@ class _Lane:
 
     def room(self) -> bool:
         return self.running < (self.width if self.warmed else 1)
+
+    def next(self, sink: _Sink) -> tuple[Item, list[FieldChange]] | None:
+        """The next item and changes to write (re-read first when its read is too old)."""
+        if self.fresh is None:
+            return self.queue.popleft() if self.queue else None
+        work, dropped = self.fresh.next(self.queue)
+        sink.dropped(dropped)
+        return work
 
 
 def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
@@ -240,7 +288,7 @@ def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
     running: dict[Future[list[WriteOutcome]], tuple[_Lane, Item, list[FieldChange]]] = {}
     try:
         while True:
-            batch = [(lane, *work) for lane in lanes for work in _take(lane)]
+            batch = [(lane, *work) for lane in lanes for work in _take(lane, sink)]
             if batch:  # every intent of the batch durable before the first of its writes is sent
                 sink.intend([change for _, _, changes in batch for change in changes])
             for lane, item, changes in batch:
@@ -259,17 +307,39 @@ def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
             lane.pool.shutdown(wait=True)
 
 
-def _take(lane: _Lane) -> list[tuple[Item, list[FieldChange]]]:
-    """The items ``lane`` has room to start now (counted as running)."""
+def _take(lane: _Lane, sink: _Sink) -> list[tuple[Item, list[FieldChange]]]:
+    """The items ``lane`` has room to start now (counted as running; re-read first when their
+    read is too old, see :meth:`_Lane.next`)."""
     taken = []
-    while lane.room() and (work := next(lane.queue, None)) is not None:
+    while lane.room() and (work := lane.next(sink)) is not None:
         taken.append(work)
         lane.running += 1
     return taken
 
 
+@dataclass(frozen=True)
+class _Records:
+    """How a change is recorded in the ownership cache: by the item's identity and target."""
+
+    items: Mapping[str, Item]
+    fields: FieldsConfig | None
+
+    def identity(self, key: str) -> str:
+        item = self.items.get(key)
+        return item.identity if item is not None else key
+
+    def target(self, key: str, name: str) -> str:
+        item = self.items.get(key)
+        found = target_for(self.fields, name, item) if item is not None and self.fields is not None else None
+        return kind_of(found[1]).signature(found[1]) if found is not None else ""
+
+
 def _settle(
-    outcomes: Sequence[WriteOutcome], open_entries: dict[tuple[str, str], str], state: State, journal: Journal
+    outcomes: Sequence[WriteOutcome],
+    open_entries: dict[tuple[str, str], str],
+    records: _Records,
+    state: State,
+    journal: Journal,
 ) -> list[WriteOutcome]:
     """Record what roadsync now owns and close the journal entries of these outcomes (appended
     without an fsync of their own: the next batch's intents, or the end of apply, makes them durable)."""
@@ -277,7 +347,8 @@ def _settle(
     for outcome in outcomes:
         change = outcome.change
         if outcome.status == "applied":
-            state.record_written(change.item, change.field, change.new)
+            state.record_written(records.identity(change.item), change.field, change.new,
+                                 target=records.target(change.item, change.field))  # fmt: skip
         entry = open_entries.pop((change.item, change.field), None)
         if entry is not None:
             closed.append((entry, outcome.status, outcome.error))
@@ -288,18 +359,42 @@ def _settle(
 def reconcile_uncertain(
     journal: Journal, items: Mapping[str, Item], fields: FieldsConfig, state: State
 ) -> int:
-    """Resolve intents a killed run left without an outcome; returns how many were resolved."""
+    """Resolve intents a killed run left without an outcome; returns how many were resolved.
+
+    The item is found by the identity the intent recorded (a moved Jira issue keeps its id), else
+    by key. The field holds ``after``: applied, roadsync owns it. It holds ``before``: not applied
+    (the next plan decides again). It holds neither: a person changed it after roadsync meant to
+    write; the intent is recorded as disputed, so the person's value is kept and reported.
+    """
+    by_identity = {item.identity: item for item in items.values()}
     resolved = 0
     for entry in journal.uncertain():
-        item = items.get(str(entry.get("item")))
+        item = by_identity.get(str(entry.get("identity"))) or items.get(str(entry.get("item")))
         field = str(entry.get("field"))
         found = target_for(fields, field, item) if item else None
+        resolved += 1
         if item is None or found is None:
             journal.resolve(str(entry["entry"]), "skipped", "item or field no longer managed")
-        elif current_value(item, found[1]).value == entry.get("after"):
-            state.record_written(item.key, field, entry.get("after"))
+            continue
+        kind, target = kind_of(found[1]), found[1]
+        current = current_value(item, target)
+        after, before = entry.get("after"), entry.get("before")
+        signature = kind.signature(target)
+        if not current.ambiguous and kind.same(item, current.value, after):
+            state.record_written(item.identity, field, after, target=signature)
             journal.resolve(str(entry["entry"]), "applied", "verified after an interrupted run")
-        else:
+        elif not current.ambiguous and kind.same(item, current.value, before):
             journal.resolve(str(entry["entry"]), "failed", "not applied: interrupted run, verified")
-        resolved += 1
+        else:
+            state.record_written(item.identity, field, after, target=signature, disputed=True,
+                                 at=_parse(str(entry.get("time") or "")))  # fmt: skip
+            journal.resolve(str(entry["entry"]), "skipped",
+                            "interrupted run, verified: changed by a person since; kept")  # fmt: skip
     return resolved
+
+
+def _parse(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None

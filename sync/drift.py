@@ -16,20 +16,23 @@ from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.coverage import coverage
 from roadsync.mappings.roadmap import Roadmap
-from roadsync.sync.fields import MANAGED_FIELDS, current_value, to_native, to_roadmap
+from roadsync.sync.fields import current_value, to_native, to_roadmap
 from roadsync.sync.model import DriftFinding
-from roadsync.sync.plan import Written, desired_value, target_for
+from roadsync.sync.plan import desired_value, target_for
 
 __all__ = ["DriftInput", "find_drift"]
 
 
 @dataclass(frozen=True)
 class DriftInput:
+    """What drift looks at; ``ownership`` holds the planner's findings about people's values by
+    item key (:attr:`roadsync.sync.plan.Judged.findings`: the one ownership decision's words)."""
+
     items: Sequence[Item]
     assignments: Mapping[str, Assignment]
     roadmap: Roadmap
     fields: FieldsConfig
-    written: Written
+    ownership: Mapping[str, Sequence[str]]
 
     def open_items(self) -> Iterator[tuple[Item, Assignment]]:
         for item in self.items:
@@ -76,29 +79,16 @@ def _priority_mismatch(data: DriftInput) -> Iterator[DriftFinding]:
             yield DriftFinding("priority_mismatch", item.key, assignment.theme, why)
 
 
-def _set_by_hand(data: DriftInput, item: Item, name: str) -> str | None:
-    """Why a person's value sits in ``item``'s managed field ``name`` (a ``manual_override``), or None."""
-    found = target_for(data.fields, name, item)
-    if found is None:
-        return None
-    current = current_value(item, found[1])
-    if current.ambiguous:
-        return f"{name}: several values by hand ({', '.join(current.ambiguous)}); not written"
-    if (item.key, name) not in data.written:
-        return None
-    last = data.written[(item.key, name)]
-    if current.value == last:
-        return None
-    kept = "overwritten (override = true)" if found[0].override else "kept"
-    return f"{name} changed by hand from {last or 'empty'} to {current.value or 'empty'}; {kept}"
+def _set_by_hand(data: DriftInput, item: Item, name: str) -> bool:
+    """Whether the one ownership decision found a person's value in ``item``'s field ``name``
+    (its findings open with the field's name: ``priority changed by hand ...``)."""
+    return any(detail.split(" ", 1)[0].rstrip(":") == name for detail in data.ownership.get(item.key, ()))
 
 
 def _manual_override(data: DriftInput) -> Iterator[DriftFinding]:
     for item, assignment in data.open_items():
-        for name in MANAGED_FIELDS:
-            why = _set_by_hand(data, item, name)
-            if why:
-                yield DriftFinding("manual_override", item.key, assignment.theme, why)
+        for detail in data.ownership.get(item.key, ()):
+            yield DriftFinding("manual_override", item.key, assignment.theme, detail)
 
 
 def _unknown_theme(data: DriftInput) -> Iterator[DriftFinding]:

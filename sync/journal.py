@@ -8,7 +8,8 @@ batch of writes in flight rather than one per line. An intent without a done lin
 died mid-write: the next apply must check such items against the tracker rather than blindly
 resend (:meth:`Journal.uncertain`).
 
-Every line has ``time``, ``run_id``, ``entry``, ``event`` (``intent``|``done``), ``item``,
+Every line has ``time``, ``run_id``, ``entry``, ``event`` (``intent``|``done``), ``item``
+(intents also the item's ``identity``, which follows a moved issue),
 ``field``, ``before``, ``after``, ``rule`` and ``status`` (``pending`` on intents; ``applied``,
 ``skipped``, ``unwritable`` or ``failed`` on done lines, with ``error`` saying why). Lines pass through
 :func:`~roadsync.errors.scrub`, so a token can never land in the file.
@@ -65,12 +66,13 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _intent_line(change: FieldChange, run_id: str) -> dict[str, Any]:
+def _intent_line(change: FieldChange, run_id: str, identity: str | None = None) -> dict[str, Any]:
     return {
         "time": _now(),
         "run_id": run_id,
         "entry": uuid.uuid4().hex,
         "event": "intent",
+        "identity": identity or change.item,
         "item": change.item,
         "field": change.field,
         "before": change.old,
@@ -93,14 +95,18 @@ class Journal:
         self._syncs = 0
         self._unsynced = False
 
-    def intent(self, change: FieldChange, run_id: str) -> str:
-        """Journal that ``change`` is about to be sent (fsynced before returning); return its entry id."""
-        return self.intents([change], run_id)[0]
+    def intent(self, change: FieldChange, run_id: str, *, identity: str | None = None) -> str:
+        """Journal that ``change`` is about to be sent (fsynced before returning); return its entry id.
+        ``identity`` is the item's tracker identity (``jira:10042``), which follows a moved issue."""
+        return self.intents([change], run_id, [identity])[0]
 
-    def intents(self, changes: Sequence[FieldChange], run_id: str) -> list[str]:
+    def intents(self, changes: Sequence[FieldChange], run_id: str,
+                identities: Sequence[str | None] | None = None) -> list[str]:  # fmt: skip
         """Journal that every change of ``changes`` is about to be sent, in one append and one
-        fsync (on disk before returning, so before any of them is sent); their entry ids."""
-        lines = [_intent_line(change, run_id) for change in changes]
+        fsync (on disk before returning, so before any of them is sent); their entry ids.
+        ``identities``: each change's item identity (default: its key)."""
+        who = identities if identities is not None else [None] * len(changes)
+        lines = [_intent_line(change, run_id, i) for change, i in zip(changes, who, strict=True)]
         self._append(lines, sync=True)
         return [str(line["entry"]) for line in lines]
 

@@ -58,6 +58,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE items ADD COLUMN native_id TEXT NOT NULL DEFAULT '';
     CREATE INDEX items_by_native_id ON items (source, native_id)
     """,
+    # 3: the Projects v2 board item id. A GitHub issue transferred to another repository gets a new
+    # number *and* a new node id, but an organization board keeps its item (docs: "Transferring an
+    # issue to another repository"), so the board item id is what follows it there.
+    """
+    ALTER TABLE items ADD COLUMN board_item TEXT NOT NULL DEFAULT '';
+    CREATE INDEX items_by_board_item ON items (source, board_item)
+    """,
 )
 
 # SQLite's default limit on host parameters is 999 in old builds; stay well under it.
@@ -73,6 +80,7 @@ def item_json(item: Item) -> str:
     # dataclasses.asdict's deep copy, which dominated the cost of a 10k-item upsert.
     data: dict[str, Any] = {name: getattr(item, name) for name in _ITEM_FIELDS}
     data["fields"] = dict(item.fields)
+    data["marks"] = {name: mark.to_dict() if mark else None for name, mark in item.marks.items()}
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -151,24 +159,28 @@ class Mirror:
 
         ``fetched`` counts items that were new or differ from the mirror's copy; ``unchanged``
         those identical to it. An item given twice counts once (the last copy wins). An item
-        that moved (same tracker id under a new key) drops its old key.
+        that moved (same tracker id under a new key: a Jira move) or was transferred (same board
+        item under a new key and node id: a GitHub transfer) drops its old key at once.
         """
         rows = {
-            item.key: (item.key, item.source, item.scope, item.updated, item_json(item), item.native_id)
+            item.key: (item.key, item.source, item.scope, item.updated, item_json(item), item.native_id,
+                       item.project_item_id or "")
             for item in items
-        }
+        }  # fmt: skip
         if not rows:
             return 0, 0
         with self.transaction():
-            self.conn.executemany(
-                "DELETE FROM items WHERE source = ? AND native_id = ? AND native_id != '' AND key != ?",
-                [(row[1], row[5], row[0]) for row in rows.values() if row[5]],
-            )
+            for column, at in (("native_id", 5), ("board_item", 6)):
+                self.conn.executemany(
+                    f"DELETE FROM items WHERE source = ? AND {column} = ? AND {column} != '' AND key != ?",
+                    [(row[1], row[at], row[0]) for row in rows.values() if row[at]],
+                )
             cursor = self.conn.executemany(
-                "INSERT INTO items (key, source, scope, updated, data, native_id) VALUES (?, ?, ?, ?, ?, ?) "
+                "INSERT INTO items (key, source, scope, updated, data, native_id, board_item) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET source = excluded.source, scope = excluded.scope, "
-                "updated = excluded.updated, data = excluded.data, native_id = excluded.native_id "
-                "WHERE items.data IS NOT excluded.data",
+                "updated = excluded.updated, data = excluded.data, native_id = excluded.native_id, "
+                "board_item = excluded.board_item WHERE items.data IS NOT excluded.data",
                 list(rows.values()),
             )
             # executemany's rowcount sums the rows inserted or updated; the WHERE clause makes
@@ -219,6 +231,16 @@ class Mirror:
         """The keys mirrored for one scope."""
         rows = self.conn.execute("SELECT key FROM items WHERE source = ? AND scope = ?", (source, scope))
         return {row[0] for row in rows}
+
+    @_locked
+    def forget(self, keys: Iterable[str]) -> int:
+        """Drop these keys at once (a write found the item gone: deleted, moved or transferred)."""
+        gone = sorted(set(keys))
+        with self.transaction():
+            for start in range(0, len(gone), _CHUNK):
+                chunk = gone[start : start + _CHUNK]
+                self.conn.execute(f"DELETE FROM items WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        return len(gone)
 
     @_locked
     def remove_missing(self, source: str, scope: str, seen_keys: Iterable[str]) -> int:

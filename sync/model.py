@@ -24,6 +24,7 @@ DriftKind = Literal[
     "parent_mismatch",
     "unknown_theme",
     "unwritable",
+    "overwritten_edit",
 ]
 DRIFT_KINDS: tuple[str, ...] = get_args(DriftKind)
 

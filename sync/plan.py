@@ -2,65 +2,62 @@
 
 No I/O, no clock, no environment. Three phases in plain sight:
 
-1. :func:`compute_pins` reads the theme tags that *people* set (a tag roadsync did not write);
+1. :func:`compute_pins` reads the theme tags that *people* set;
 2. the mapping layer assigns every item a theme (``roadsync.mappings.engine.assign``);
-3. :func:`plan_changes` derives the desired value of each managed field and decides, per the
-   field's policy and the ownership record, whether to write it; :mod:`roadsync.sync.drift` reports.
+3. :func:`judge_item` derives the desired value of each managed field and asks the one ownership
+   decision (:mod:`roadsync.sync.ownership`: :meth:`Ledger.verdict`, :func:`decide`) whether to
+   write it and what to report; :func:`plan_changes` collects the writes, drift the findings.
 
-Ownership rules (design.md, "never clobber"): ``written`` maps ``(item, field)`` to the last
-tracker-native value roadsync wrote; absence means roadsync never wrote it.
+Ownership (design.md, "never clobber") is evidence passed in as a :class:`Ledger`: what the
+trackers hold (markers read with the items, history fetched on demand) and the state cache.
 
-* never written: ``enforce`` writes when the value differs, ``fill`` only when empty,
-  ``report`` never;
-* current == last written: roadsync still owns the value and keeps it up to date
-  (``enforce`` and ``fill``);
-* current != last written: a person changed it; it is not overwritten (``manual_override``
-  drift) unless the field says ``override = true``.
+* roadsync never wrote the field: ``enforce`` writes when the value differs, ``fill`` only when
+  empty, ``report`` never;
+* roadsync wrote the current value and nobody changed it since: kept up to date (``enforce`` and
+  ``fill``);
+* a person set it: not overwritten (``manual_override`` drift) unless the field says
+  ``override = true`` on a policy that writes.
 
-Only open items get writes (a write to a closed item wakes people for nothing). A change is
-emitted only when the value differs: no-op writes are never planned.
+A theme tag a person set is a pin, also when it names an alias of the theme it pins: it is
+never rewritten to the canonical id. Only open items get writes (a write to a closed item wakes
+people for nothing). A change is emitted only when the value differs: no-op writes are never
+planned. Where tracker evidence is fetched on demand and not yet asked for, a tag is provisionally
+not a pin; the fields whose decision needs that evidence come back in :attr:`Judged.wanted`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from roadsync.changes import FieldChange
 from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
 from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.roadmap import Roadmap, Theme
-from roadsync.sync.fields import (
-    MANAGED_FIELDS,
-    Current,
-    current_value,
-    field_target,
-    same_native,
-    to_native,
-    to_roadmap,
-)
+from roadsync.sync.fields import MANAGED_FIELDS, Current, current_value, field_target, to_native, to_roadmap
+from roadsync.sync.ownership import Decision, Ledger, Pair, Verdict, decide
+from roadsync.targets import kind_of
 
-__all__ = ["Ownership", "Written", "compute_pins", "desired_value", "plan_changes", "plan_item"]
+__all__ = [
+    "Judged",
+    "Judgement",
+    "Written",
+    "as_ledger",
+    "compute_pins",
+    "desired_value",
+    "judge_item",
+    "plan_changes",
+    "plan_item",
+]
 
 Written = Mapping[tuple[str, str], "str | None"]
+"""Cached records only: the value roadsync last wrote per ``(item key, field)`` (tests, tools)."""
 
 
-@dataclass(frozen=True)
-class Ownership:
-    """Who set a field's current value, as far as roadsync can tell."""
-
-    recorded: bool
-    last_written: str | None
-
-    def changed_by_person(self, current: str | None) -> bool:
-        return self.recorded and current != self.last_written
-
-
-def _ownership(written: Written, key: str, field: str) -> Ownership:
-    if (key, field) in written:
-        return Ownership(True, written[(key, field)])
-    return Ownership(False, None)
+def as_ledger(evidence: Ledger | Written) -> Ledger:
+    """The evidence as a :class:`Ledger` (a plain mapping of written values is a cache-only one)."""
+    return evidence if isinstance(evidence, Ledger) else Ledger.from_written(evidence)
 
 
 def target_for(fields: FieldsConfig, name: str, item: Item) -> tuple[ManagedField, FieldTarget] | None:
@@ -68,28 +65,52 @@ def target_for(fields: FieldsConfig, name: str, item: Item) -> tuple[ManagedFiel
     return field_target(fields, name, item.source)
 
 
-def compute_pins(items: Iterable[Item], fields: FieldsConfig, written: Written) -> dict[str, str]:
+def compute_pins(
+    items: Iterable[Item], fields: FieldsConfig, evidence: Ledger | Written, roadmap: Roadmap | None = None
+) -> dict[str, str]:
     """Theme tags that a person put on an item: item key -> theme id (or alias, or unknown id).
 
-    A tag is a pin unless it is exactly the value roadsync last wrote there.
+    With ``roadmap``, a tag names a theme as its tracker compares values (GitHub's ``Theme/Infra``
+    is ``theme/infra``), so a pin in another case lands on the theme rather than being unknown.
+
+    A tag is a pin unless roadsync wrote it (:meth:`Ledger.verdict`). Where the tracker's evidence
+    is fetched on demand and was not read, the tag is not taken for a pin: if that matters, the
+    field differs from the roadmap, and the planner asks for the evidence and plans again (offline
+    verbs use what was fetched before, so they tell what the last plan did).
     """
+    ledger = as_ledger(evidence)
     pins: dict[str, str] = {}
     for item in items:
         found = target_for(fields, "theme", item)
-        if found is None:
+        if found is None or ledger.unread(item, "theme"):
             continue
         _, target = found
         current = current_value(item, target)
+        verdict = ledger.verdict(item, "theme", target, current)
+        if not current.ambiguous and verdict.owner in ("roadsync", "unsettled"):
+            continue
+        kind = kind_of(target)
+        ours = verdict.last.value if verdict.last is not None else None
         values = current.ambiguous or ((current.value,) if current.value is not None else ())
-        ownership = _ownership(written, item.key, "theme")
         for native in values:
-            if ownership.recorded and native == ownership.last_written:
+            if current.ambiguous and ours is not None and kind.same(item, native, ours):
                 continue
             theme_id = to_roadmap("theme", target, native)
             if theme_id:
-                pins[item.key] = theme_id
+                named = _theme_named(roadmap, theme_id, item, target, native) if roadmap else theme_id
+                pins[item.key] = named
                 break
     return pins
+
+
+def _theme_named(roadmap: Roadmap, tag: str, item: Item, target: FieldTarget, native: str) -> str:
+    """The roadmap id or alias a tag names: itself when the roadmap knows it, else the one whose tag
+    the tracker takes for the same value (GitHub label names ignore case)."""
+    if roadmap.resolve(tag) is not None:
+        return tag
+    kind = kind_of(target)
+    names = (name for theme in roadmap.themes for name in (theme.id, *theme.aliases))
+    return next((n for n in names if kind.same(item, to_native("theme", target, n), native)), tag)
 
 
 def desired_value(
@@ -111,50 +132,77 @@ def desired_value(
     return True, theme.priority
 
 
-def _decide(
-    managed: ManagedField, current: Current, desired: str | None, ownership: Ownership
-) -> tuple[bool, str]:
-    """Whether to write ``desired`` over ``current``, and why (for the change's reason)."""
-    if current.ambiguous or desired == current.value:
-        return False, ""
-    if ownership.changed_by_person(current.value):
-        if managed.override:
-            return managed.policy != "report", "changed by hand; field policy says override"
-        return False, ""
-    if managed.policy == "report":
-        return False, ""
-    if ownership.recorded:
-        return True, "roadsync owns this value"
-    if managed.policy == "fill" and current.value is not None:
-        return False, ""
-    return True, "first sync takes the field over" if managed.policy == "enforce" else "field was empty"
+@dataclass(frozen=True)
+class Judgement:
+    """One managed field of one item: its value now, the roadmap's, whose it is, what to do."""
+
+    name: str
+    current: Current
+    desired: str | None
+    same: bool
+    verdict: Verdict
+    decision: Decision
+    change: FieldChange | None = None
 
 
-def plan_item(
-    item: Item, assignment: Assignment, roadmap: Roadmap, fields: FieldsConfig, written: Written
-) -> list[FieldChange]:
-    """The changes one open item needs, one per managed field that differs."""
+@dataclass
+class Judged:
+    """Every judgement of a plan: the changes to write, the ownership findings to report, and the
+    fields whose decision waits for tracker evidence not fetched yet (:attr:`wanted`)."""
+
+    changes: list[FieldChange] = field(default_factory=list)
+    findings: dict[str, list[str]] = field(default_factory=dict)
+    wanted: set[Pair] = field(default_factory=set)
+
+
+def _same(name: str, item: Item, target: FieldTarget, roadmap: Roadmap, current: Current,
+          desired: str | None) -> bool:  # fmt: skip
+    """Whether the field already holds the roadmap's value: the same tracker value, or a theme tag
+    naming the same theme (an alias pins the canonical theme, and is not rewritten)."""
+    if current.ambiguous:
+        return False
+    if kind_of(target).same(item, current.value, desired):
+        return True
+    if name != "theme" or current.value is None or desired is None:
+        return False
+    have, want = (roadmap.resolve(to_roadmap(name, target, v) or "") for v in (current.value, desired))
+    return have is not None and have is want
+
+
+def judge_item(
+    item: Item, assignment: Assignment, roadmap: Roadmap, fields: FieldsConfig, ledger: Ledger
+) -> list[Judgement]:
+    """Each managed field of one open item: whose value it is and what the plan does about it."""
     if not item.is_open:
         return []
     theme = roadmap.resolve(assignment.theme) if assignment.theme else None
-    changes: list[FieldChange] = []
+    judged: list[Judgement] = []
     for name in MANAGED_FIELDS:
         found = target_for(fields, name, item)
         if found is None:
             continue
         managed, target = found
         managed_here, value = desired_value(name, assignment, theme, fields)
-        if not managed_here or (name == "theme" and assignment.unknown_pin):
-            continue
+        writable = managed_here and not (name == "theme" and assignment.unknown_pin)
         current = current_value(item, target)
-        desired = to_native(name, target, value)
-        if same_native(item, target, desired, current.value):
-            desired = current.value  # the tracker holds it in another form (a GitHub label's case)
-        write, why = _decide(managed, current, desired, _ownership(written, item.key, name))
-        if write:
-            reason = f"{name} {value or 'none'} from {assignment.reason or 'no theme'} ({why})"
-            changes.append(FieldChange(item.key, name, current.value, desired, reason, assignment.rule))
-    return changes
+        desired = to_native(name, target, value) if writable else current.value
+        same = _same(name, item, target, roadmap, current, desired)
+        verdict = ledger.verdict(item, name, target, current)
+        decision = decide(managed, name, current, desired, same, verdict)
+        change = None
+        if decision.write and writable:
+            reason = f"{name} {value or 'none'} from {assignment.reason or 'no theme'} ({decision.reason})"
+            change = FieldChange(item.key, name, current.value, desired, reason, assignment.rule)
+        judged.append(Judgement(name, current, desired, same, verdict, decision, change))
+    return judged
+
+
+def plan_item(
+    item: Item, assignment: Assignment, roadmap: Roadmap, fields: FieldsConfig, evidence: Ledger | Written
+) -> list[FieldChange]:
+    """The changes one open item needs, one per managed field that differs."""
+    judged = judge_item(item, assignment, roadmap, fields, as_ledger(evidence))
+    return [j.change for j in judged if j.change is not None]
 
 
 def plan_changes(
@@ -162,13 +210,23 @@ def plan_changes(
     assignments: Mapping[str, Assignment],
     roadmap: Roadmap,
     fields: FieldsConfig,
-    written: Written,
+    evidence: Ledger | Written,
     only: Collection[str] | None = None,
-) -> list[FieldChange]:
-    """Every change the plan holds; ``only`` restricts writes to those item keys."""
-    changes: list[FieldChange] = []
+) -> Judged:
+    """Every change the plan holds, every ownership finding, and the evidence still wanted;
+    ``only`` restricts writes and wants to those item keys (findings cover every open item)."""
+    ledger = as_ledger(evidence)
+    result = Judged()
     for item in items:
-        if only is not None and item.key not in only:
-            continue
-        changes.extend(plan_item(item, assignments[item.key], roadmap, fields, written))
-    return changes
+        for judgement in judge_item(item, assignments[item.key], roadmap, fields, ledger):
+            pair = (item.key, judgement.name)
+            if judgement.decision.finding is not None:
+                result.findings.setdefault(item.key, []).append(judgement.decision.finding)
+            if only is not None and item.key not in only:
+                continue
+            if not judgement.same and not judgement.current.ambiguous and ledger.wants(item, judgement.name):
+                result.wanted.add(pair)
+            if judgement.change is not None:
+                result.changes.append(judgement.change)
+    return result
+

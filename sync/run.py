@@ -6,7 +6,8 @@ A run is always the same steps, in this order; a verb only says where it stops a
     open      the state file (and the run lock, for runs that pull or write); read --history
     pull      refresh the mirror from the trackers                 (skipped offline)
     recover   finish what a killed run left in the journal         (after a pull only)
-    plan      compute the plan, or take a reviewed one (--plan file)
+    plan      compute the plan, or take a reviewed one (--plan file); where the plan depends on
+              tracker evidence of ownership fetched on demand, ask the readers and plan again
     guard     refuse a stale or oversized plan                     (apply only)
     apply     send the plan through the trackers' writers          (apply only)
     report    assemble the report of the run, its history ending with the run's own snapshot
@@ -24,27 +25,35 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from roadsync.changes import WriteOutcome
 from roadsync.config.load import Settings
+from roadsync.config.model import FieldsConfig
+from roadsync.connectors.contracts import Reader
 from roadsync.connectors.model import Item
 from roadsync.errors import ConfigError, LocalFileError, UsageError
 from roadsync.logs import event
 from roadsync.private import private_folder
 from roadsync.sync.apply import ApplyResult, apply_plan, check_fresh, reconcile_uncertain
 from roadsync.sync.damage import move_aside, state_file_error
+from roadsync.sync.evidence import plan_with_evidence
+from roadsync.sync.fields import current_value, field_targets
+from roadsync.sync.fresh import Freshness
 from roadsync.sync.guard import ChangeGuard
 from roadsync.sync.history_store import RunHistory
 from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
 from roadsync.sync.lock import run_lock
 from roadsync.sync.mirror import Mirror
-from roadsync.sync.model import Plan
-from roadsync.sync.pipeline import make_plan
-from roadsync.sync.plan import Written, compute_pins
+from roadsync.sync.model import DriftFinding, Plan
+from roadsync.sync.overwritten import restore_overwritten
+from roadsync.sync.ownership import LAG_BOUND, Ledger
+from roadsync.sync.plan import compute_pins
 from roadsync.sync.pull import PullResult, pull
 from roadsync.sync.refusals import Refusals, hold_back, unwritable_findings, with_drift
 from roadsync.sync.reliance import held_back
@@ -60,7 +69,7 @@ from roadsync.sync.runspec import (
     Watch,
 )
 from roadsync.sync.snapshot import marks_of
-from roadsync.sync.sources import build_writers, close_all
+from roadsync.sync.sources import build_readers, build_writers, close_all
 from roadsync.sync.state import STATE_FILE, State, iso_utc, open_state
 
 __all__ = [
@@ -86,6 +95,8 @@ class Run:
     spec: RunSpec
     watch: Watch = field(default_factory=Quiet)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    _read_at: float = field(default=0.0, init=False, repr=False)
+    _read_iso: str = field(default="", init=False, repr=False)
 
     def execute(self) -> RunResult:
         """Take every step the spec asks for; raises what a step raises (a refused plan, a held
@@ -97,18 +108,27 @@ class Run:
         with self._opened() as (mirror, state):
             # Read first: a damaged history file stops the run before anything is pulled or written.
             history = RunHistory.open(mirror.conn, self.spec.history_file)
-            pulled = self._pull(mirror)
-            if self.spec.stop_after_pull:
-                return RunResult(self.spec, pulled=pulled)
-            journal = Journal(self.settings.state_dir / JOURNAL_FILE)
-            items = mirror.items()
-            recovered = self._recover(journal, items, state) if pulled is not None else 0
-            refusals = Refusals(state.conn)
-            plan = self.spec.saved_plan or self._plan(items, state, refusals)
-            applied = self._apply(plan, items, pulled, state, journal, run_id) if self.spec.apply else None
-            if applied is not None:
-                refusals.settle(applied.outcomes, self.clock())
-                plan = with_drift(plan, unwritable_findings(plan, applied.outcomes))
+            readers = build_readers(self.settings, mirror) if self.spec.pull else []
+            try:
+                # History since a little before this read: a tracker's clock may lag ours.
+                self._read_at, self._read_iso = time.monotonic(), iso_utc(self.clock() - LAG_BOUND)
+                pulled = self._pull(mirror, readers)
+                if self.spec.stop_after_pull:
+                    return RunResult(self.spec, pulled=pulled)
+                journal = Journal(self.settings.state_dir / JOURNAL_FILE)
+                items = mirror.items()
+                recovered = self._recover(journal, items, state) if pulled is not None else 0
+                working = {r.source: r for r in readers if r.source not in _failed(pulled)}
+                refusals = Refusals(state.conn)
+                plan = self.spec.saved_plan or self._plan(items, state, refusals, working, pulled)
+                applied = None
+                if self.spec.apply:
+                    applied, overwritten = self._apply(plan, items, pulled, state, journal, working, run_id)
+                    refusals.settle(applied.outcomes, self.clock())
+                    plan = with_drift(plan, [*unwritable_findings(plan, applied.outcomes), *overwritten])
+                    mirror.forget(o.change.item for o in applied.outcomes if _gone(o))
+            finally:
+                close_all(readers)
             report = None
             if self.spec.report or self.records(pulled):
                 report = self._report(plan, items, pulled, applied, history, run_id)
@@ -117,12 +137,21 @@ class Run:
         return RunResult(self.spec, pulled, items, plan, applied, report if self.spec.report else None,
                          recovered)  # fmt: skip
 
-    def _plan(self, items: Sequence[Item], state: State, refusals: Refusals) -> Plan:
-        """The plan; changes a tracker refused before are held back as ``unwritable`` drift until
-        the next full refresh (``--full``, or ``run.full_refresh_hours`` later; see
-        :mod:`roadsync.sync.refusals`)."""
+    def _plan(self, items: Sequence[Item], state: State, refusals: Refusals,
+              readers: Mapping[str, Reader], pulled: PullResult | None) -> Plan:  # fmt: skip
+        """The plan, with the ownership evidence it needs from ``readers``
+        (:func:`roadsync.sync.evidence.plan_with_evidence`); changes a tracker refused before are
+        held back as ``unwritable`` drift until the next full refresh (``--full``, or
+        ``run.full_refresh_hours`` later; see :mod:`roadsync.sync.refusals`). A tracker that could
+        not answer for its evidence counts as failed this run, like a failed pull: nothing is
+        written to it and the run is incomplete (exit 4), so a later run finishes the job."""
+        failures: dict[str, str] = {}
+        plan = plan_with_evidence(self.settings, items, state, readers, now=iso_utc(self.clock()),
+                                  only=self.spec.only, failures=failures)  # fmt: skip
+        for source, why in failures.items():
+            if pulled is not None and source in pulled.sources:
+                pulled.sources[source].error = f"ownership evidence could not be read: {why}"
         settings = self.settings
-        plan = make_plan(items, settings.roadmap, settings.model.fields, _written(state), only=self.spec.only)
         if self.spec.full:
             return plan
         recheck = timedelta(hours=settings.model.run.full_refresh_hours)
@@ -148,12 +177,13 @@ class Run:
                 finally:
                     mirror.conn.close()  # checkpoints the WAL into the state file
 
-    def _pull(self, mirror: Mirror) -> PullResult | None:
+    def _pull(self, mirror: Mirror, readers: Sequence[Reader]) -> PullResult | None:
         if not self.spec.pull:
             return None
         with self.watch.pulling() as progress:
             now = self.clock()
-            pulled = pull(self.settings, full=self.spec.full, now=now, mirror=mirror, progress=progress)
+            pulled = pull(self.settings, full=self.spec.full, now=now, mirror=mirror, progress=progress,
+                          readers=readers)  # fmt: skip
         self.watch.pulled(pulled)
         return pulled
 
@@ -162,28 +192,36 @@ class Run:
         by_key = {item.key: item for item in items}
         return reconcile_uncertain(journal, by_key, self.settings.model.fields, state)
 
-    def _apply(
-        self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, state: State, journal: Journal,
-        run_id: str,
-    ) -> ApplyResult:  # fmt: skip
+    def _apply(self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, state: State,
+               journal: Journal, readers: Mapping[str, Reader], run_id: str,
+               ) -> tuple[ApplyResult, list[DriftFinding]]:  # fmt: skip
         """Guard, then write. A tracker whose pull failed this run gets no writes: its mirror copy
         may be stale, and writing from stale values is how a person's edit gets clobbered. Nor do
         the other tracker's items whose decision rests on it (:func:`held_back`). Their changes
-        come back skipped with the reason; the next run that reads both plans them again."""
+        come back skipped with the reason; the next run that reads both plans them again. Items
+        whose read is older than ``run.reread_after_s`` are read again right before they are
+        written (:mod:`roadsync.sync.fresh`)."""
         by_key = {item.key: item for item in items}
         if self.spec.saved_plan is not None:
-            check_fresh(plan, by_key)
+            check_fresh(plan, by_key, self.settings.model.fields)
         ChangeGuard.of(self.settings.model.run, items, max_changes=self.spec.max_changes).check(
             plan, force=self.spec.force
         )
         if not plan.changes:
-            return ApplyResult(())
-        failed = {name for name, source in (pulled.sources.items() if pulled else ()) if source.failed}
+            return ApplyResult(()), []
+        failed = _failed(pulled)
         writers = {name: w for name, w in build_writers(self.settings).items() if name not in failed}
         held = held_back(plan, by_key, failed)
+        fields, bound = self.settings.model.fields, self.settings.model.run.reread_after_s
+        fresh = {name: Freshness(r.reread, fields, self._read_at, bound) for name, r in readers.items()}
         try:
             with self.watch.applying(len(plan.changes)) as progress:
-                return apply_plan(plan, by_key, writers, state, journal, run_id, progress=progress, held=held)
+                result = apply_plan(plan, by_key, writers, state, journal, run_id, progress=progress,
+                                    fields=fields, fresh=fresh, held=held)  # fmt: skip
+            themes = {a.item: a.theme for a in plan.assignments}
+            found = restore_overwritten(result.outcomes, by_key, readers, writers, state, fields,
+                                        since=self._read_iso, themes=themes)  # fmt: skip
+            return result, found
         finally:
             close_all(writers.values())
 
@@ -216,16 +254,27 @@ class Run:
         )
 
 
-def _written(state: State) -> Written:
-    return {key: record.value for key, record in state.all_written().items()}
-
-
 @dataclass(frozen=True)
 class Backlog:
-    """The mirror as the offline verbs (explain, roadmap) read it: items, and the themes people pinned."""
+    """The mirror as the offline verbs (explain, roadmap) read it: items, the themes people pinned,
+    and the ownership evidence (the same decision the planner makes)."""
 
     items: list[Item]
     pins: dict[str, str]
+    ledger: Ledger = field(default_factory=Ledger)
+
+    def ownership(self, key: str, fields: FieldsConfig) -> list[dict[str, str | None]]:
+        """Whose value each managed field of item ``key`` holds: ``field``, ``value``, ``owner``
+        (``roadsync``/``person``/``nobody``/``unsettled``) and the ``evidence`` that says so."""
+        item = next((i for i in self.items if i.key == key), None)
+        rows: list[dict[str, str | None]] = []
+        for name, _, target in field_targets(fields, item.source) if item is not None else ():
+            assert item is not None
+            current = current_value(item, target)
+            verdict = self.ledger.verdict(item, name, target, current)
+            value = ", ".join(current.ambiguous) if current.ambiguous else current.value
+            rows.append({"field": name, "value": value, "owner": verdict.owner, "evidence": verdict.why})
+        return rows
 
 
 def read_backlog(settings: Settings) -> Backlog:
@@ -235,7 +284,9 @@ def read_backlog(settings: Settings) -> Backlog:
         mirror, state = open_state(state_dir)
         try:
             items = mirror.items()
-            return Backlog(items, compute_pins(items, settings.model.fields, _written(state)))
+            fields, roadmap = settings.model.fields, settings.roadmap
+            ledger = offline_ledger(state, items)
+            return Backlog(items, compute_pins(items, fields, ledger, roadmap), ledger)
         finally:
             mirror.conn.close()
 
@@ -267,6 +318,22 @@ def _move_damaged_aside(state_dir: Path) -> None:
         aside.append(journal.path)
     for path in move_aside(aside):
         event("state.moved_aside", logging.WARNING, file=str(path))
+
+
+def _gone(outcome: WriteOutcome) -> bool:
+    """A write that found its item gone (deleted, moved, transferred): its key leaves the mirror."""
+    return outcome.status == "skipped" and (outcome.error or "").startswith("item gone")
+
+
+def _failed(pulled: PullResult | None) -> set[str]:
+    """Trackers whose pull failed this run (no evidence asked of them, no writes sent to them)."""
+    return {name for name, source in (pulled.sources.items() if pulled else ()) if source.failed}
+
+
+def offline_ledger(state: State, items: Sequence[Item]) -> Ledger:
+    """The ownership evidence a verb without network has: what the items carry, the evidence
+    fetched earlier for unchanged items, the state cache."""
+    return Ledger(state.known_evidence(items), state.marks())
 
 
 def load_plan_file(path: Path) -> Plan:

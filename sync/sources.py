@@ -6,16 +6,22 @@ that the connector wiring -- tokens, TLS, retry policy, the mirror's ETags -- ha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from roadsync.config.model import FieldTarget, SettingsModel
-from roadsync.connectors.contracts import Reader, Writer
+from roadsync.connectors.contracts import Evidence, Reader, Writer
+from roadsync.connectors.model import Item, Mark
 from roadsync.connectors.retry import RetryPolicy
+from roadsync.errors import TrackerError
+from roadsync.logs import event
 from roadsync.sync.fields import field_targets
 from roadsync.sync.mirror import Mirror
+from roadsync.sync.ownership import LAG_BOUND, Unasked
+from roadsync.sync.state import State
 from roadsync.targets import kind_of
 
 if TYPE_CHECKING:
@@ -25,6 +31,7 @@ __all__ = [
     "TRACKERS",
     "IncrementalEtags",
     "Tracker",
+    "asking_evidence",
     "build_readers",
     "build_writers",
     "close_all",
@@ -72,6 +79,8 @@ def _jira_reader(settings: Settings, mirror: Mirror) -> Reader:
         managed_fields=_managed_jira_fields(settings),
         remote_links=config.remote_links,
         known_links=mirror.known_links,
+        marked=list(managed_targets(settings, "jira")),
+        recent_writes=lambda: State(mirror.conn).recent("jira", LAG_BOUND),
     )
 
 
@@ -88,7 +97,15 @@ def _github_reader(settings: Settings, mirror: Mirror) -> Reader:
         etags=IncrementalEtags(mirror),
         previous=mirror.get,
         budget_reserve=settings.model.run.budget_reserve,
+        board_fields=_board_fields(settings),
+        types_managed=any(t.target == "issue_type" for t in managed_targets(settings, "github").values()),
     )
+
+
+def _board_fields(settings: Settings) -> dict[str, str]:
+    """Managed fields that live on the Projects v2 board: name -> the board field's name."""
+    targets = managed_targets(settings, "github")
+    return {name: t.field or name for name, t in targets.items() if t.target == "project"}
 
 
 def _jira_writer(settings: Settings) -> Writer:
@@ -160,6 +177,39 @@ def _managed_jira_fields(settings: Settings) -> list[str]:
     """Names of the Jira custom fields that managed fields live in (the reader resolves their ids)."""
     targets = managed_targets(settings, "jira").values()
     return [name for t in targets if (name := kind_of(t).jira_read_field(t))]
+
+
+def asking_evidence(
+    settings: Settings,
+    readers: Mapping[str, Reader],
+    wanted: Sequence[tuple[Item, str]],
+    failures: dict[str, str] | None = None,
+) -> dict[tuple[str, str], Mark | Unasked | None]:
+    """Ask each tracker's reader for the ownership evidence of the ``wanted`` fields.
+
+    A field the reader leaves out is :attr:`Unasked.UNAVAILABLE` (the tracker holds nothing
+    roadsync can trust). A tracker that cannot be read now answers nothing (logged, and its
+    one-line error put in ``failures`` by tracker): its fields stay unanswered, so the planner
+    treats their values as people's and writes none of them, and the run must not claim it is done.
+    """
+    answers: dict[tuple[str, str], Mark | Unasked | None] = {}
+    for source, reader in readers.items():
+        targets = managed_targets(settings, source)
+        asked = [(item, name, targets[name]) for item, name in wanted
+                 if item.source == source and name in targets]  # fmt: skip
+        if not asked:
+            continue
+        try:
+            found: Evidence = reader.evidence(asked)
+        except TrackerError as exc:
+            event("ownership.evidence", logging.WARNING, source=source, asked=len(asked),
+                  error=exc.one_line())  # fmt: skip
+            if failures is not None:
+                failures[source] = exc.one_line()
+            continue
+        answers.update({(item.key, name): found.get((item.key, name), Unasked.UNAVAILABLE)
+                        for item, name, _ in asked})  # fmt: skip
+    return answers
 
 
 def build_writers(settings: Settings) -> dict[str, Writer]:

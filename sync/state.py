@@ -1,10 +1,16 @@
-"""Ownership records: the last value roadsync wrote per item and field (never clobber).
+"""The ownership cache: the last value roadsync wrote per item and field, and the tracker
+evidence fetched on demand (never clobber).
 
-design.md: a managed value that differs from what roadsync last wrote was changed by a person
-and is not overwritten. So the planner needs to tell apart three cases for an (item, field):
-roadsync never wrote it (:data:`NEVER_WRITTEN`), roadsync wrote a value, and roadsync cleared it
-(wrote ``None``). :meth:`State.last_written` returns a :class:`Written` record or
-:data:`NEVER_WRITTEN`.
+**A cache, not the truth.** Who owns a value is decided from what the trackers hold
+(:mod:`roadsync.sync.ownership`); these records only decide where a tracker holds no evidence,
+detect a read older than roadsync's own write, and spare a re-fetch of tracker evidence while the
+item has not changed. Losing, truncating or duplicating the file changes no decision the
+trackers' evidence can make.
+
+Records are keyed by the item's identity (:attr:`Item.identity`: the Jira issue id follows a
+move) and the managed field, with the target written (a record for another target says nothing
+about this one). :meth:`State.last_written` returns a :class:`Written` record or
+:data:`NEVER_WRITTEN` (roadsync cleared a field = ``Written(None)``).
 
 The records live in the same SQLite file as the mirror (part ``state``); :func:`open_state`
 opens both. Each :meth:`State.record_written` is its own committed transaction, so a crash
@@ -13,15 +19,18 @@ after a write leaves every earlier record in place.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Final
 
+from roadsync.connectors.model import Item, Mark
 from roadsync.sync.db import connect, migrate
 from roadsync.sync.mirror import Mirror
+from roadsync.sync.ownership import Unasked
 
 __all__ = ["MIGRATIONS", "NEVER_WRITTEN", "STATE_FILE", "State", "Written", "iso_utc", "open_state"]
 
@@ -37,6 +46,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (item, field)
     )
     """,
+    # 2: the target written (a record for another target says nothing about this one), and the
+    # tracker evidence fetched on demand, kept while the item's ``updated`` stays the same.
+    """
+    ALTER TABLE written ADD COLUMN target TEXT NOT NULL DEFAULT '';
+    ALTER TABLE written ADD COLUMN disputed INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE evidence (
+        item TEXT NOT NULL,
+        field TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        mark TEXT,
+        PRIMARY KEY (item, field)
+    )
+    """,
 )
 
 
@@ -49,10 +71,19 @@ def iso_utc(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class Written:
-    """What roadsync last wrote to one field of one item: ``value`` (``None`` = cleared) and when."""
+    """What roadsync last wrote to one field of one item: ``value`` (``None`` = cleared), when, and
+    the target's signature (``""``: recorded before targets were kept)."""
 
     value: str | None
     written_at: str
+    target: str = ""
+    disputed: bool = False
+    """A run killed mid-write left this intent open, and the next run found the field holding
+    neither the old nor the new value: a person changed it after roadsync meant to write."""
+
+    def mark(self) -> Mark:
+        """The record as ownership evidence from the state cache."""
+        return Mark(self.value, self.target, self.written_at, "state cache", touched_after=self.disputed)
 
 
 class _NeverWritten:
@@ -85,22 +116,78 @@ class State:
     def last_written(self, item: str, field: str) -> Written | _NeverWritten:
         """What roadsync last wrote to ``field`` of ``item``, or :data:`NEVER_WRITTEN`."""
         row = self.conn.execute(
-            "SELECT value, written_at FROM written WHERE item = ? AND field = ?", (item, field)
+            "SELECT value, written_at, target, disputed FROM written WHERE item = ? AND field = ?",
+            (item, field),
         ).fetchone()
-        return Written(row[0], row[1]) if row else NEVER_WRITTEN
+        return Written(row[0], row[1], row[2], bool(row[3])) if row else NEVER_WRITTEN
 
     def all_written(self) -> dict[tuple[str, str], Written]:
-        """Every record, keyed by (item, field): one query for the planner."""
-        rows = self.conn.execute("SELECT item, field, value, written_at FROM written")
-        return {(row[0], row[1]): Written(row[2], row[3]) for row in rows}
+        """Every record, keyed by (item identity, field): one query for the planner."""
+        rows = self.conn.execute("SELECT item, field, value, written_at, target, disputed FROM written")
+        return {(row[0], row[1]): Written(row[2], row[3], row[4], bool(row[5])) for row in rows}
 
-    def record_written(self, item: str, field: str, value: str | None, *, at: datetime | None = None) -> None:
-        """Record that roadsync wrote ``value`` (``None``: cleared) to a field; committed at once."""
+    def marks(self) -> dict[tuple[str, str], Mark]:
+        """Every record as ownership evidence (:class:`~roadsync.sync.ownership.Ledger` ``cache``)."""
+        return {key: record.mark() for key, record in self.all_written().items()}
+
+    def record_written(
+        self,
+        item: str,
+        field: str,
+        value: str | None,
+        *,
+        at: datetime | None = None,
+        target: str = "",
+        disputed: bool = False,
+    ) -> None:
+        """Record that roadsync wrote ``value`` (``None``: cleared) to a field of the item whose
+        identity is ``item``, in the target ``target``; committed at once. ``disputed``: a person
+        changed the field after (see :attr:`Written.disputed`)."""
         when = iso_utc(at or datetime.now(timezone.utc))
         self._run(
-            "INSERT INTO written (item, field, value, written_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(item, field) DO UPDATE SET value = excluded.value, written_at = excluded.written_at",
-            (item, field, value, when),
+            "INSERT INTO written (item, field, value, written_at, target, disputed) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(item, field) DO UPDATE SET value = excluded.value, "
+            "written_at = excluded.written_at, target = excluded.target, disputed = excluded.disputed",
+            (item, field, value, when, target, int(disputed)),
+        )
+
+    def recent(self, source: str, within: timedelta, now: datetime | None = None) -> list[str]:
+        """Tracker ids of ``source``'s items roadsync wrote within ``within`` (oldest first): the
+        issues a lagging search may still show as they were (Jira Cloud ``reconcileIssues``)."""
+        since = iso_utc((now or datetime.now(timezone.utc)) - within)
+        rows = self.conn.execute(
+            "SELECT item, MAX(written_at) AS at FROM written WHERE item LIKE ? AND written_at >= ? "
+            "GROUP BY item ORDER BY at",
+            (f"{source}:%", since),
+        )
+        return [str(row[0]).split(":", 1)[1] for row in rows]
+
+    # -- tracker evidence fetched on demand ------------------------------------------------------
+
+    def known_evidence(self, items: Iterable[Item]) -> dict[tuple[str, str], Mark | Unasked | None]:
+        """Evidence fetched earlier for these items, by ``(key, field)``, where the item has not
+        changed since (same ``updated``): a no-op run does not fetch it again."""
+        by_identity = {item.identity: item for item in items}
+        found: dict[tuple[str, str], Mark | Unasked | None] = {}
+        rows = self.conn.execute("SELECT item, field, updated, mark FROM evidence")
+        for identity, field, updated, raw in rows:
+            item = by_identity.get(identity)
+            if item is not None and item.updated == updated:
+                found[(item.key, field)] = _evidence(raw)
+        return found
+
+    def record_evidence(
+        self, answers: Mapping[tuple[str, str], Mark | Unasked | None], items: Mapping[str, Item]
+    ) -> None:
+        """Keep fetched evidence (by ``(key, field)``) with the ``updated`` of the item it was read
+        for; :attr:`Unasked.UNAVAILABLE` keeps "the tracker holds none roadsync can trust"."""
+        rows = [(items[key].identity, field, items[key].updated, _evidence_json(mark))
+                for (key, field), mark in answers.items() if key in items]  # fmt: skip
+        self.conn.executemany(
+            "INSERT INTO evidence (item, field, updated, mark) VALUES (?, ?, ?, ?) ON CONFLICT(item, field) "
+            "DO UPDATE SET updated = excluded.updated, mark = excluded.mark",
+            rows,
         )
 
     def forget(self, item: str, fields: Iterable[str] | None = None) -> int:
@@ -116,6 +203,19 @@ class State:
         # The connection is in autocommit mode, so one statement outside a transaction is
         # atomic and durable on its own; inside a caller's transaction it joins that one.
         return self.conn.execute(sql, params).rowcount
+
+
+def _evidence(raw: str | None) -> Mark | Unasked | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return Unasked.UNAVAILABLE if data.get("unavailable") else Mark.from_dict(data)
+
+
+def _evidence_json(mark: Mark | Unasked | None) -> str | None:
+    if mark is None:
+        return None
+    return json.dumps({"unavailable": True} if isinstance(mark, Unasked) else mark.to_dict())
 
 
 def open_state(state_dir: Path) -> tuple[Mirror, State]:

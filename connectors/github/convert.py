@@ -28,11 +28,13 @@ from typing import Any, Protocol
 
 import re2
 
+from roadsync.connectors.github.board_marks import board_marks
 from roadsync.connectors.model import Item, Kind, StatusCategory
 
 __all__ = [
     "DEFAULT_KEY_PATTERN",
     "BoardItem",
+    "BoardMarking",
     "KeyPattern",
     "ProjectField",
     "ProjectSnapshot",
@@ -66,10 +68,12 @@ def compile_key_pattern(pattern: str | None) -> KeyPattern:
 
 @dataclass(frozen=True)
 class BoardItem:
-    """One issue's item on the Projects v2 board: its item id and field values by field name."""
+    """One issue's item on the Projects v2 board: its item id, field values by field name, and
+    when each value was last set (``updatedAt``, ISO UTC, by field name)."""
 
     item_id: str
     values: Mapping[str, str | None] = field(default_factory=dict)
+    updated: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ def item_from_issue(
     key_pattern: KeyPattern,
     board_item: BoardItem | None = None,
     estimate_field: str | None = None,
+    marking: BoardMarking | None = None,
 ) -> Item:
     """The :class:`Item` for one REST issue JSON object of ``repo`` (``owner/name``)."""
     title = str(raw.get("title") or "")
@@ -140,18 +145,41 @@ def item_from_issue(
         native_id=str(raw.get("node_id") or ""),
         number_id=raw.get("id"),
     )
-    return apply_board_item(item, board_item, estimate_field=estimate_field)
+    return apply_board_item(item, board_item, estimate_field=estimate_field, marking=marking)
 
 
-def apply_board_item(item: Item, board_item: BoardItem | None, *, estimate_field: str | None) -> Item:
-    """``item`` with the board's values, item id, estimate and status category (re)applied."""
+@dataclass(frozen=True)
+class BoardMarking:
+    """Which managed fields live on the board (managed field -> board field name) and the name of
+    the text field that holds roadsync's ownership marker (:mod:`.board_marks`)."""
+
+    fields: Mapping[str, str]
+    marker_field: str
+
+
+def apply_board_item(
+    item: Item,
+    board_item: BoardItem | None,
+    *,
+    estimate_field: str | None,
+    marking: BoardMarking | None = None,
+) -> Item:
+    """``item`` with the board's values, item id, estimate, status category and (with ``marking``)
+    the ownership marks of its managed board fields (re)applied."""
     values = dict(board_item.values) if board_item else {}
+    marks = dict(item.marks)
+    if marking is not None:
+        updated = board_item.updated if board_item else {}
+        fields = {name: (board, updated.get(board)) for name, board in marking.fields.items()}
+        text, at = values.get(marking.marker_field), updated.get(marking.marker_field)
+        marks.update(board_marks(text, at, fields))
     return replace(
         item,
         fields=values,
         project_item_id=board_item.item_id if board_item else None,
         estimate=_estimate(values.get(estimate_field) if estimate_field else None),
         status_category=_status_category(item.status, item.labels, values.get("Status")),
+        marks=marks,
     )
 
 
@@ -219,12 +247,15 @@ def board_item_from_node(node: Mapping[str, Any] | None) -> tuple[str, BoardItem
     if not node or "number" not in content or "nameWithOwner" not in repository:
         return None
     values: dict[str, str | None] = {}
+    updated: dict[str, str] = {}
     for value in (node.get("fieldValues") or {}).get("nodes") or ():
         named = _field_value(value)
         if named:
             values[named[0]] = named[1]
+            if value and value.get("updatedAt"):
+                updated[named[0]] = str(value["updatedAt"])
     key = issue_key(str(repository["nameWithOwner"]), int(content["number"]))
-    return key, BoardItem(str(node["id"]), values)
+    return key, BoardItem(str(node["id"]), values, updated)
 
 
 def _field_value(value: Mapping[str, Any] | None) -> tuple[str, str | None] | None:

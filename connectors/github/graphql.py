@@ -5,7 +5,8 @@ brings the project id and its fields (``PROJECT_ORG_QUERY`` / ``PROJECT_USER_QUE
 go through ``node(id:)`` (``PROJECT_ITEMS_QUERY``). A board of n items costs ceil(n / 100) requests
 (at least 1).
 
-Writes: ``ADD_ITEM_MUTATION`` (idempotent: GitHub returns the existing item when the issue is on the
+Writes: ``CREATE_TEXT_FIELD_MUTATION`` (roadsync's ownership marker field, once per board, when
+missing), ``ADD_ITEM_MUTATION`` (idempotent: GitHub returns the existing item when the issue is on the
 board already), and :func:`field_updates_mutation`, which batches up to :data:`BATCH_SIZE` aliased
 ``updateProjectV2ItemFieldValue`` / ``clearProjectV2ItemFieldValue`` calls in one document. 20 keeps a
 document far below GitHub's 10 s query timeout while cutting requests 20-fold; each aliased mutation
@@ -21,10 +22,13 @@ from typing import Any, Literal
 __all__ = [
     "ADD_ITEM_MUTATION",
     "BATCH_SIZE",
+    "BOARD_VALUES_QUERY",
+    "CREATE_TEXT_FIELD_MUTATION",
     "ITEM_EXISTS_QUERY",
     "PROJECT_ITEMS_QUERY",
     "PROJECT_ORG_QUERY",
     "PROJECT_USER_QUERY",
+    "REREAD_QUERY",
     "TRANSFERS_QUERY",
     "FieldUpdate",
     "Kind",
@@ -35,7 +39,23 @@ BATCH_SIZE = 20
 
 Kind = Literal["singleSelectOptionId", "text", "number", "date"]
 
-_BOARD_ITEMS = """
+_VALUES = """
+fragment Values on ProjectV2ItemFieldValueConnection {
+      nodes {
+        ... on ProjectV2ItemFieldSingleSelectValue {
+          name optionId updatedAt field { ... on ProjectV2FieldCommon { name } }
+        }
+        ... on ProjectV2ItemFieldTextValue { text updatedAt field { ... on ProjectV2FieldCommon { name } } }
+        ... on ProjectV2ItemFieldNumberValue {
+          number updatedAt field { ... on ProjectV2FieldCommon { name } }
+        }
+        ... on ProjectV2ItemFieldDateValue { date updatedAt field { ... on ProjectV2FieldCommon { name } } }
+      }
+}
+"""
+
+_BOARD_ITEMS = (
+    """
 fragment BoardItems on ProjectV2ItemConnection {
   pageInfo { hasNextPage endCursor }
   nodes {
@@ -45,19 +65,37 @@ fragment BoardItems on ProjectV2ItemConnection {
       ... on Issue { id number repository { nameWithOwner } }
       ... on PullRequest { id number repository { nameWithOwner } }
     }
-    fieldValues(first: 50) {
-      nodes {
-        ... on ProjectV2ItemFieldSingleSelectValue {
-          name optionId field { ... on ProjectV2FieldCommon { name } }
-        }
-        ... on ProjectV2ItemFieldTextValue { text field { ... on ProjectV2FieldCommon { name } } }
-        ... on ProjectV2ItemFieldNumberValue { number field { ... on ProjectV2FieldCommon { name } } }
-        ... on ProjectV2ItemFieldDateValue { date field { ... on ProjectV2FieldCommon { name } } }
-      }
-    }
+    fieldValues(first: 50) { ...Values }
   }
 }
 """
+    + _VALUES
+)
+
+BOARD_VALUES_QUERY = (
+    """
+query RoadsyncBoardValues($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on ProjectV2Item { id fieldValues(first: 50) { ...Values } } }
+}
+"""
+    + _VALUES
+)
+"""Board items' values by item id (read back after a mutation document that failed)."""
+
+REREAD_QUERY = (
+    """
+query RoadsyncReread($issues: [ID!]!, $items: [ID!]!) {
+  issues: nodes(ids: $issues) {
+    ... on Issue { id number state updatedAt labels(first: 100) { nodes { name } } }
+  }
+  boardItems: nodes(ids: $items) {
+    ... on ProjectV2Item { id fieldValues(first: 50) { ...Values } }
+  }
+}
+"""
+    + _VALUES
+)
+"""Issues (labels, state) and their board items' values, right before they are written."""
 
 _BOARD = (
     """
@@ -102,6 +140,14 @@ query RoadsyncProjectItems($project: ID!, $after: String) {
 """
     + _BOARD_ITEMS
 )
+
+CREATE_TEXT_FIELD_MUTATION = """
+mutation RoadsyncCreateMarkerField($project: ID!, $name: String!) {
+  createProjectV2Field(input: {projectId: $project, dataType: TEXT, name: $name}) {
+    projectV2Field { ... on ProjectV2FieldCommon { id name dataType } }
+  }
+}
+"""
 
 ITEM_EXISTS_QUERY = """
 query RoadsyncItemExists($item: ID!) { node(id: $item) { id } }

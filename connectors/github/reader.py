@@ -31,7 +31,7 @@ that Item with fresh board values when they differ; the mirror compares and coun
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -39,11 +39,13 @@ from urllib.parse import urlencode
 import httpx
 
 from roadsync.config.model import GithubConfig
+from roadsync.connectors.contracts import Applied, Evidence, Overwrite, Wanted
 from roadsync.connectors.github import graphql as documents
 from roadsync.connectors.github.auth import GithubAuth
 from roadsync.connectors.github.client import GithubClient, Response
 from roadsync.connectors.github.convert import (
     BoardItem,
+    BoardMarking,
     ProjectSnapshot,
     apply_board_item,
     board_item_from_node,
@@ -51,6 +53,7 @@ from roadsync.connectors.github.convert import (
     item_from_issue,
     project_fields_from_nodes,
 )
+from roadsync.connectors.github.evidence import HistoryReader
 from roadsync.connectors.github.transfers import transferred_from
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
@@ -59,6 +62,13 @@ from roadsync.errors import ConfigError, NotFoundError, RemoteRefused, TrackerEr
 __all__ = ["EtagStore", "GithubReader", "PreviousItem", "next_link"]
 
 PreviousItem = Callable[[str], "Item | None"]
+REREAD_BATCH = 50
+"""Issues re-read per GraphQL request before they are written."""
+
+
+def _content(item: Item) -> dict[str, Any]:
+    number = int(item.key.rsplit("#", 1)[1])
+    return {"number": number, "repository": {"nameWithOwner": item.scope}}
 
 
 class EtagStore(Protocol):
@@ -94,6 +104,8 @@ class GithubReader:
         previous: PreviousItem | None = None,
         retry: RetryPolicy | None = None,
         budget_reserve: int = 100,
+        board_fields: Mapping[str, str] | None = None,
+        types_managed: bool = False,
     ) -> None:
         self.config = config
         self.client = GithubClient(config, token, verify=verify, retry=retry, budget_reserve=budget_reserve)
@@ -101,6 +113,11 @@ class GithubReader:
         self.previous = previous
         self.key_pattern = compile_key_pattern(config.key_pattern)
         self._board: ProjectSnapshot | None = None
+        self.marking = (
+            BoardMarking(dict(board_fields or {}), config.project.marker_field) if config.project else None
+        )
+        self.history = HistoryReader(self.client, shared=config.shared_account)
+        self.types_managed = types_managed
         self._left: set[str] = set()  # repositories issues were transferred out of (lost_scopes)
         self._parent_key = f"{self.client.base_url}#parent_issue_url"
         self._sends_parent_url = _github_com(self.client.base_url) or bool(
@@ -227,6 +244,7 @@ class GithubReader:
             key_pattern=self.key_pattern,
             board_item=board.items.get(key) if board else None,
             estimate_field=self.config.estimate_field,
+            marking=self.marking,
         )
 
     def _with_sub_issue_parents(
@@ -253,9 +271,67 @@ class GithubReader:
             before = self.previous(key)
             if before is None:
                 continue
-            after = apply_board_item(before, board_item, estimate_field=self.config.estimate_field)
+            after = apply_board_item(
+                before, board_item, estimate_field=self.config.estimate_field, marking=self.marking
+            )
             if after != before:
                 yield after
+
+    # -- ownership evidence --------------------------------------------------------------------
+
+    def overwritten(self, applied: Sequence[Applied], since: str) -> list[Overwrite]:
+        """People's label and issue-type edits this run's writes overwrote (:mod:`.evidence`).
+        Projects v2 keeps no history of field values: a board value overwritten between the
+        re-read and the write cannot be found."""
+        return self.history.overwritten(applied, since)
+
+    def evidence(self, wanted: Sequence[Wanted]) -> Evidence:
+        """Label and issue-type history for the wanted fields (:mod:`.evidence`). Board fields
+        carry their marks from the pull (the marker field); none is fetched for them."""
+        return self.history.evidence(wanted)
+
+    def reread(self, items: Sequence[Item]) -> dict[str, Item]:
+        """These issues as they are now (by key; a gone one is left out), read right before they
+        are written: one GraphQL request per :data:`REREAD_BATCH` issues for labels, state and
+        board values, plus ``GET /repos/o/r/issues/n`` for an issue whose type may be written
+        (the public GraphQL schema has no issue type)."""
+        fresh: dict[str, Item] = {}
+        for start in range(0, len(items), REREAD_BATCH):
+            fresh.update(self._reread(items[start : start + REREAD_BATCH]))
+        return fresh
+
+    def _reread(self, items: Sequence[Item]) -> dict[str, Item]:
+        by_node = {item.native_id: item for item in items if item.native_id}
+        board_ids = [item.project_item_id for item in items if item.project_item_id]
+        variables = {"issues": list(by_node), "items": board_ids}
+        result = self.client.graphql(documents.REREAD_QUERY, variables, item=items[0].key, partial=True)
+        nodes = result.data.get("boardItems") or ()
+        board = {str(n["id"]): n for n in nodes if isinstance(n, dict) and n.get("id")}
+        fresh: dict[str, Item] = {}
+        for node in result.data.get("issues") or ():
+            item = by_node.get(str((node or {}).get("id") or ""))
+            if item is None or node is None:
+                continue
+            labels = tuple(str(n["name"]) for n in (node.get("labels") or {}).get("nodes") or () if n)
+            status = "closed" if str(node.get("state")).upper() == "CLOSED" else "open"
+            updated = str(node.get("updatedAt") or item.updated)
+            now = replace(item, labels=labels, status=status, updated=updated)
+            values = board.get(item.project_item_id or "")
+            board_item = board_item_from_node({**values, "content": _content(item)}) if values else None
+            if self.types_managed:
+                now = replace(now, issue_type=self._type_now(item))
+            fresh[item.key] = apply_board_item(
+                now, board_item[1] if board_item else None, estimate_field=self.config.estimate_field,
+                marking=self.marking,
+            )  # fmt: skip
+        return fresh
+
+    def _type_now(self, item: Item) -> str | None:
+        """An issue's type now (``GET /repos/o/r/issues/n``)."""
+        path = f"/repos/{item.scope}/issues/{item.key.rsplit('#', 1)[1]}"
+        answer = self.client.rest("GET", path, item=item.key)
+        name = ((answer.data or {}).get("type") or {}).get("name")
+        return str(name) if name else None
 
     # -- Projects v2 ---------------------------------------------------------------------------
 

@@ -15,30 +15,40 @@ board field. Unbatched kinds go first; board updates are held here and sent as a
 Nothing that changes nothing is sent: label adds/removes and types are checked against the Item,
 board values against the board as read by this writer. Writes are paced
 ``seconds_between_writes`` apart (GitHub's secondary-limit guidance: at least 1 s).
+
+Board values carry roadsync's ownership marker: each document that sets an item's values also
+sets that item's marker text field (``github.project.marker_field``; :mod:`.board_marks`) to
+the values roadsync wrote, created on the board with ``createProjectV2Field`` the first time it
+is missing. A restore of a person's value (:data:`~roadsync.changes.RESTORE_RULE`) changes no
+marker.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
-from roadsync.changes import FieldChange, WriteOutcome
+from roadsync.changes import RESTORE_RULE, FieldChange, WriteOutcome
 from roadsync.config.model import FieldTarget, GithubConfig
 from roadsync.connectors.github import graphql as documents
 from roadsync.connectors.github.auth import GithubAuth
+from roadsync.connectors.github.board_marks import MarkerBook
 from roadsync.connectors.github.client import GithubClient
-from roadsync.connectors.github.convert import ProjectSnapshot
+from roadsync.connectors.github.convert import ProjectSnapshot, board_item_from_node
 from roadsync.connectors.github.reader import next_link, read_project
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError
+from roadsync.logs import event
 from roadsync.targets import Refused, kind_of, kinds_on
 from roadsync.targets.label import label_colour
 
 __all__ = ["GithubWriter", "label_colour"]
 
 T = TypeVar("T")
+Update = documents.FieldUpdate
 _ORDER = sorted(kinds_on("github"), key=lambda kind: kind.batched)
 """Kinds in write order: unbatched (labels, issue types) first, batched board updates last."""
 
@@ -74,6 +84,13 @@ class GithubWriter:
         self._board: ProjectSnapshot | None = None
         self._memo: dict[str, Any] = {}
         self._queue: list[tuple[FieldChange, documents.FieldUpdate]] = []
+        self._items: dict[str, Item] = {}
+        self._book = MarkerBook()
+        self._marker_field: str | None = None
+        self._marker_tries = 0
+        self._not_written: set[tuple[str, str]] = set()
+        """Board values GitHub answered per alias as not set (a whole document that failed is
+        uncertain: it may have run, so its marker claim stands)."""
 
     @property
     def requests(self) -> int:
@@ -89,6 +106,7 @@ class GithubWriter:
         board updates may be held for :meth:`flush`."""
         groups: dict[str, list[FieldChange]] = {kind.name: [] for kind in _ORDER}
         outcomes: list[WriteOutcome] = []
+        self._items[item.key] = item
         for change in changes:
             target = self.targets.get(change.field)
             if target is None or "github" not in kind_of(target).trackers:
@@ -105,7 +123,9 @@ class GithubWriter:
         while self._queue:
             batch, self._queue = self._queue[: documents.BATCH_SIZE], self._queue[documents.BATCH_SIZE :]
             changes = [change for change, _ in batch]
-            outcomes += self._guarded(changes, self._sender(batch))
+            done = self._guarded(changes, self._sender(batch))
+            self._correct_markers(batch, done)
+            outcomes += done
         return outcomes
 
     def _sender(
@@ -166,9 +186,14 @@ class GithubWriter:
         gone (skipped) when it is gone, failed (retried next run) when it is still there.
         """
         board = self._snapshot()
-        document, variables = documents.field_updates_mutation(board.project_id, [u for _, u in batch])
+        markers = self._marker_updates(batch) if again else []
+        updates = [u for _, u in batch] + markers
+        document, variables = documents.field_updates_mutation(board.project_id, updates)
         result = self.client.graphql(document, variables, partial=True)
         errors = {str((error.get("path") or [""])[0]): error for error in result.errors}
+        for n, marker in enumerate(markers, start=len(batch)):
+            if f"u{n}" in errors or not result.data.get(f"u{n}"):
+                self._book.lost(marker.item_id)
         outcomes: list[WriteOutcome | None] = []
         unsure: list[tuple[int, tuple[FieldChange, documents.FieldUpdate]]] = []
         for n, (change, update) in enumerate(batch):
@@ -179,6 +204,8 @@ class GithubWriter:
                 continue
             reason = str(error.get("message") or "refused") if error else None
             reason = reason or (None if result.data.get(f"u{n}") else "no result")
+            if reason:
+                self._not_written.add((change.item, change.field))
             outcomes.append(
                 _failed(change, f"GitHub GraphQL: {reason} [source github, item {change.item}]")
                 if reason
@@ -188,6 +215,8 @@ class GithubWriter:
         settled = self._resend(pairs) if again else [self._not_found(c, u) for c, u in pairs]
         for (n, _), outcome in zip(unsure, settled, strict=True):
             outcomes[n] = outcome
+            if outcome.status != "applied" and not again:
+                self._not_written.add((outcome.change.item, outcome.change.field))
         return [o for o in outcomes if o is not None]
 
     def _resend(self, pairs: list[tuple[FieldChange, documents.FieldUpdate]]) -> list[WriteOutcome]:
@@ -213,6 +242,112 @@ class GithubWriter:
             return WriteOutcome(change, "skipped", f"item gone: {change.item} is no longer on the board")
         return _failed(change, f"GitHub GraphQL answered NOT_FOUND for {change.item}'s board item, which "
                        "exists; not applied, the next run tries again [source github]")
+
+    def _marker_updates(self, batch: Sequence[tuple[FieldChange, documents.FieldUpdate]]) -> list[Update]:
+        """One marker update per board item of the batch: the values roadsync writes in it, merged
+        into the item's marker as last read (or as this writer last set it). None when the marker
+        field cannot be created: the values are still written, and the state cache records them."""
+        project = self.config.project
+        writes: dict[str, dict[str, tuple[str, str | None]]] = {}
+        for change, update in batch:
+            if change.rule != RESTORE_RULE and project is not None:
+                target = self.targets[change.field]
+                signature = kind_of(target).signature(target)
+                writes.setdefault(update.item_id, {})[change.field] = (signature, change.new)
+        field_id = self._marker_field_id(project.marker_field) if writes and project is not None else None
+        if field_id is None or project is None:
+            return []
+        keys = {update.item_id: change.item for change, update in batch}
+        updates = []
+        for item_id, written in writes.items():
+            item = self._items.get(keys[item_id])
+            read = item.fields.get(project.marker_field) if item else None
+            claimed = self._book.claim(item_id, read, written)
+            updates.append(documents.FieldUpdate(item_id, field_id, "text", claimed))
+        return updates
+
+    def _correct_markers(
+        self, batch: Sequence[tuple[FieldChange, Update]], outcomes: Sequence[WriteOutcome]
+    ) -> None:
+        """Where a value of the batch was not set, set the item's marker to what was (one more
+        document, only then): a marker never claims a value roadsync did not write. GitHub says so
+        per alias; a whole document that failed may have run, so those items' values are read
+        back first (one request)."""
+        done = {(o.change.item, o.change.field) for o in outcomes if o.status == "applied"}
+        unsure = [(c, u) for c, u in batch if (c.item, c.field) not in done | self._not_written]
+        landed = self._landed(unsure)
+        ids = {update.item_id: change.item for change, update in batch}
+        fixes = []
+        for item_id, key in ids.items():
+            mine = (c.field for c, u in batch if u.item_id == item_id)
+            fields = {f for f in mine if (key, f) in done or (key, f) in landed}
+            text = self._book.settle(item_id, fields)
+            if text is not None and self._marker_field:
+                fixes.append(documents.FieldUpdate(item_id, self._marker_field, "text", text))
+        if fixes:
+            document, variables = documents.field_updates_mutation(self._snapshot().project_id, fixes)
+            try:
+                self.client.graphql(document, variables, partial=True)
+            except (AuthError, BudgetExhausted):
+                raise
+            except TrackerError as exc:
+                event("ownership.marker_fix", logging.WARNING, items=len(fixes), error=exc.one_line())
+
+    def _landed(self, pairs: Sequence[tuple[FieldChange, Update]]) -> set[tuple[str, str]]:
+        """Which of these board writes the board holds now (read back after a failed document)."""
+        if not pairs:
+            return set()
+        try:
+            ids = sorted({u.item_id for _, u in pairs})
+            result = self.client.graphql(documents.BOARD_VALUES_QUERY, {"ids": ids}, partial=True)
+        except (AuthError, BudgetExhausted):
+            raise
+        except TrackerError:
+            return {(c.item, c.field) for c, _ in pairs}  # cannot tell: the claims stand (never a clobber)
+        values: dict[str, dict[str, str | None]] = {}
+        for node in result.data.get("nodes") or ():
+            if isinstance(node, dict) and node.get("id"):
+                somewhere = {"number": 0, "repository": {"nameWithOwner": "-/-"}}  # values only
+                pair = board_item_from_node({**node, "content": somewhere})
+                values[str(node["id"])] = dict(pair[1].values) if pair else {}
+        def held(change: FieldChange, update: Update) -> bool:
+            name = self.targets[change.field].field or change.field
+            return values.get(update.item_id, {}).get(name) == change.new
+
+        return {(c.item, c.field) for c, u in pairs if held(c, u)}
+
+    def _marker_field_id(self, name: str) -> str | None:
+        """The marker field's id, creating the TEXT field on the board the first time it is missing.
+        A failed creation is tried once more at the next batch (the board's fields read again first:
+        an answer lost after GitHub created it must not create a second); then the run goes on
+        without markers (``None``; the state cache still records what is written)."""
+        if self._marker_field is None and self._marker_tries < 2:
+            self._marker_tries += 1
+            board = self._snapshot() if self._marker_tries == 1 else self._reread_fields()
+            found = board.fields.get(name) if board is not None else None
+            created = self._create_text_field(board.project_id, name) if board and found is None else ""
+            self._marker_field = (found.id if found is not None else created) or None
+        return self._marker_field
+
+    def _reread_fields(self) -> ProjectSnapshot | None:
+        try:
+            return read_project(self.client, self.config, items=False)
+        except (AuthError, BudgetExhausted):
+            raise
+        except TrackerError:
+            return None
+
+    def _create_text_field(self, project_id: str, name: str) -> str:
+        try:
+            variables = {"project": project_id, "name": name}
+            result = self.client.graphql(documents.CREATE_TEXT_FIELD_MUTATION, variables, item=name)
+        except (AuthError, BudgetExhausted):
+            raise
+        except TrackerError as exc:
+            event("ownership.marker_field", logging.WARNING, field=name, error=exc.one_line())
+            return ""
+        created = (result.data.get("createProjectV2Field") or {}).get("projectV2Field") or {}
+        return str(created.get("id") or "")
 
     def _snapshot(self) -> ProjectSnapshot:
         if self.config.project is None:

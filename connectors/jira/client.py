@@ -143,6 +143,12 @@ class JiraClient:
         url = self.api_url(path)
         self.call(lambda: self.session.put(url, json=body, params=params), item=item)
 
+    def post_read(self, path: str, body: dict[str, Any], *, item: str | None = None) -> Any:
+        """POST a JSON body to an endpoint that only reads (``issue/bulkfetch``,
+        ``changelog/bulkfetch``: a POST because the request is long), retried like a read."""
+        url = self.api_url(path)
+        return self.call(lambda: self.session.post(url, json=body).json(), item=item)
+
     def call(self, func: Callable[[], T], *, scope: str | None = None, item: str | None = None) -> T:
         """Run ``func`` with retries; a rate limit that outlasts the policy ends in BudgetExhausted."""
 

@@ -8,6 +8,13 @@ most 100 on Cloud)::
   + once per reader: 1 serverInfo (flavor "auto" only), 1 /field (when any custom field is needed),
     1 /myself (first incremental pull only: the user's time zone for JQL dates)
 
+Ownership markers (:mod:`.marks`): on Cloud the search returns each issue's ``roadsync.<field>``
+properties with it (``properties=``, no extra request), so every Item carries its marks; Data
+Center's search cannot, so :meth:`JiraReader.evidence` reads them per issue for the fields whose
+decision needs them (one ``GET /issue/{id}?properties=`` each). Issues roadsync wrote minutes ago
+are named in Cloud's ``reconcileIssues`` (at most 50), so the search reads them fresh rather than
+from its lagging index (developer.atlassian.com/cloud/jira/platform/search-and-reconcile).
+
 Remote links (GitHub URLs -> Item.links) have no bulk endpoint and are not in search results, so
 they cost one GET per issue. L is the number of returned issues whose links are not already
 known: pass ``known_links(key, updated)`` (e.g. backed by the mirror) and an issue whose
@@ -27,8 +34,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from roadsync.config.model import JiraConfig
+from roadsync.connectors.contracts import Applied, Evidence, Overwrite, Wanted
 from roadsync.connectors.jira.client import JiraClient
 from roadsync.connectors.jira.convert import FieldIds, Flavor, item_from_jira, links_from_remote_links
+from roadsync.connectors.jira.history import ChangelogReader
+from roadsync.connectors.jira.marks import mark_key, marks_from_properties
 from roadsync.connectors.jira.site import FieldInfo
 from roadsync.connectors.model import Item, Source
 from roadsync.connectors.retry import RetryPolicy
@@ -57,6 +67,9 @@ UNKNOWN_ZONE_WIDENING = timedelta(hours=12)
 
 KnownLinks = Callable[[str, str], "tuple[str, ...] | None"]
 """``(key, updated) -> links`` recorded for that issue at that ``updated`` time, or None."""
+RECONCILE_MAX = 50
+"""``reconcileIssues`` takes at most 50 issue ids (Jira Cloud v3 OpenAPI,
+``searchAndReconsileIssuesUsingJql``)."""
 
 
 def jql_for(project: str, since_local: str | None, extra: str | None, *, subtasks: bool = True) -> str:
@@ -86,18 +99,24 @@ class JiraReader:
         retry: RetryPolicy | None = None,
         remote_links: bool = True,
         known_links: KnownLinks | None = None,
+        marked: Sequence[str] = (),
+        recent_writes: Callable[[], Sequence[str]] | None = None,
     ) -> None:
         self.config = config
         self.managed_fields = tuple(dict.fromkeys(managed_fields))
+        self.marked = tuple(marked)
+        self.recent_writes = recent_writes
         self.remote_links = remote_links
         self.known_links = known_links
         self._connect: Callable[[], JiraClient] = partial(
             JiraClient, config, token, verify=verify, retry=retry
         )
         self._client: JiraClient | None = None
+        self._history: ChangelogReader | None = None
         self._field_ids: FieldIds | None = None
         self._zone: ZoneInfo | None = None
         self._zone_known = False
+        self._me: dict[str, Any] | None = None
 
     @property
     def client(self) -> JiraClient:
@@ -138,7 +157,7 @@ class JiraReader:
         fields = [*BASE_FIELDS, *ids.ids()]
         pages = self._cloud_pages if self.client.flavor == "cloud" else self._datacenter_pages
         for raw in pages(scope, jql, fields):
-            item = item_from_jira(raw, site_url=self.client.site_url, field_ids=ids, flavor=self.flavor)
+            item = self._item(raw)
             yield replace(item, links=self._links_for(item)) if self.remote_links else item
 
     # -- paging ---------------------------------------------------------------------------
@@ -149,6 +168,11 @@ class JiraReader:
             "fields": ",".join(fields),
             "maxResults": min(self.config.page_size, CLOUD_MAX_PAGE),
         }
+        if self.marked:
+            params["properties"] = ",".join(mark_key(name) for name in self.marked)
+        fresh = self._fresh_ids()
+        if fresh:
+            params["reconcileIssues"] = fresh  # repeated: an int64 array in the query (OpenAPI form/explode)
         seen: set[str] = set()
         while True:
             page = self._search("search/jql", params, scope)
@@ -165,6 +189,11 @@ class JiraReader:
                 )
             seen.add(token)
             params["nextPageToken"] = token
+
+    def _fresh_ids(self) -> list[str]:
+        """Ids of issues roadsync wrote within the search's lag (at most :data:`RECONCILE_MAX`)."""
+        ids = [i for i in (self.recent_writes() if self.recent_writes else ()) if i.isdigit()]
+        return ids[-RECONCILE_MAX:]
 
     def _datacenter_pages(self, scope: str, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {
@@ -204,6 +233,80 @@ class JiraReader:
         if exc.status == 400 and self.config.jql:
             return RemoteRefused(exc.message, source="jira", item=scope, status=400, hint="check jira.jql")
         return exc
+
+    # -- ownership evidence -----------------------------------------------------------------
+
+    def evidence(self, wanted: Sequence[Wanted]) -> Evidence:
+        """Ownership evidence of fields the items carry no marker for: on Data Center the markers,
+        read per issue (its search cannot return them); where there is none, the changelog
+        (:meth:`ChangelogReader.marks`: Cloud 1 request per 1,000 issues, Data Center 1 per 50)."""
+        found = self._markers(wanted) if self.client.flavor == "datacenter" else {}
+        rest = [w for w in wanted if (w[0].key, w[1]) not in found]
+        found.update(self.history().marks(rest, shared=self.config.shared_account) if rest else {})
+        return found
+
+    def history(self) -> ChangelogReader:
+        """The changelog reader (one per reader, so ``/myself`` is asked once per run)."""
+        if self._history is None:
+            ids = self.field_ids()
+            every = {name: (id_, *ids.alternatives.get(name, ())) for name, id_ in ids.managed.items()}
+            self._history = ChangelogReader(self.client, every, self._myself)
+        return self._history
+
+    def _markers(self, wanted: Sequence[Wanted]) -> Evidence:
+        """Markers read per issue (``GET /issue/{id}?fields=key&properties=``), one request per issue."""
+        by_item: dict[str, tuple[Item, list[str]]] = {}
+        for item, name, _ in wanted:
+            by_item.setdefault(item.key, (item, []))[1].append(name)
+        found: Evidence = {}
+        for item, names in by_item.values():
+            params = {"fields": "key", "properties": ",".join(mark_key(n) for n in names)}
+            try:
+                raw = self.client.get(f"issue/{item.native_id or item.key}", params, item=item.key)
+            except NotFoundError:
+                continue  # gone since the pull: nothing to decide
+            marks = marks_from_properties(raw.get("properties") if isinstance(raw, dict) else None, names)
+            found.update({(item.key, name): mark for name, mark in marks.items()})
+        return found
+
+    def overwritten(self, applied: Sequence[Applied], since: str) -> list[Overwrite]:
+        """People's edits this run's writes overwrote, from the changelog (:mod:`.history`)."""
+        return self.history().overwritten(applied, since)
+
+    def reread(self, items: Sequence[Item]) -> dict[str, Item]:
+        """These issues as they are now (by key as given; a gone issue is left out), read right
+        before they are written: Cloud ``POST /issue/bulkfetch`` (100 per request, read from Jira's
+        store, not the lagging search index), Data Center a search ``id in (...)`` (100 per page).
+        Remote links are kept from the items given (nothing written depends on them)."""
+        by_id = {item.native_id: item for item in items if item.native_id}
+        fresh: dict[str, Item] = {}
+        ids = list(by_id)
+        for start in range(0, len(ids), CLOUD_MAX_PAGE):
+            for raw in self._fetch(ids[start : start + CLOUD_MAX_PAGE]):
+                old = by_id.get(str(raw.get("id")))
+                if old is not None:
+                    fresh[old.key] = replace(self._item(raw), links=old.links)
+        return fresh
+
+    def _fetch(self, ids: list[str]) -> list[dict[str, Any]]:
+        fields = [*BASE_FIELDS, *self.field_ids().ids()]
+        marks = [mark_key(name) for name in self.marked]
+        if self.client.flavor == "cloud":
+            body: dict[str, Any] = {"issueIdsOrKeys": ids, "fields": fields}
+            if marks:
+                body["properties"] = marks
+            answer = self.client.post_read("issue/bulkfetch", body)
+            return [raw for raw in (answer or {}).get("issues") or () if isinstance(raw, dict)]
+        params = {"jql": f"id in ({', '.join(ids)})", "fields": ",".join(fields), "maxResults": len(ids)}
+        page = self.client.get("search", params)
+        return [raw for raw in (page or {}).get("issues") or () if isinstance(raw, dict)]
+
+    def _item(self, raw: dict[str, Any]) -> Item:
+        site, ids = self.client.site_url, self.field_ids()
+        item = item_from_jira(raw, site_url=site, field_ids=ids, flavor=self.flavor)
+        if self.client.flavor == "cloud" and self.marked:
+            item = replace(item, marks=marks_from_properties(raw.get("properties"), self.marked))
+        return item
 
     # -- remote links ---------------------------------------------------------------------
 
@@ -274,12 +377,18 @@ class JiraReader:
         if not self._zone_known:
             self._zone_known = True
             try:
-                me = self.client.get("myself")
-                name = me.get("timeZone") if isinstance(me, dict) else None
+                name = self._myself().get("timeZone")
                 self._zone = ZoneInfo(str(name)) if name else ZoneInfo("UTC")
             except (NotFoundError, ZoneInfoNotFoundError, ValueError):
                 self._zone = None
         return self._zone
+
+    def _myself(self) -> Mapping[str, Any]:
+        """The token's ``/myself`` (time zone, account id), asked once per reader."""
+        if self._me is None:
+            answer = self.client.get("myself")
+            self._me = answer if isinstance(answer, dict) else {}
+        return self._me
 
 
 def _named(infos: Sequence[FieldInfo], name: str) -> list[str]:

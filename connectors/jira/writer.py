@@ -21,6 +21,11 @@ or project admin permissions are required." and nothing written: research/jira.m
 ``jira.notify_users`` is set, roadsync asks for no mails; where the token may not, Jira's 403 makes
 it send the edit again with mails, once, and remember that project for the run (warned in the log).
 
+The same PUT sets, for each field it writes, roadsync's ownership marker: the issue property
+``roadsync.<field>`` with the value written, the target and the time (:mod:`.marks`), so the
+tracker itself records which values roadsync set and a lost state file loses nothing. A refused
+field's marker goes with it (the edit sent again carries only the written fields' markers).
+
 A change that would not change the item as last read is ``skipped`` and nothing is sent. Per-item
 failures are ``failed`` outcomes; only a 401 and a spent rate-limit budget raise.
 """
@@ -31,12 +36,14 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
-from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
+from roadsync.changes import RESTORE_RULE, FieldChange, OutcomeStatus, WriteOutcome
 from roadsync.config.model import FieldTarget, JiraConfig
 from roadsync.connectors.jira.client import FieldsRefused, JiraClient
+from roadsync.connectors.jira.marks import mark_property
 from roadsync.connectors.jira.site import AmbiguousField, NoSuchField, NotOnScreen, SiteRules, explain
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
@@ -151,8 +158,20 @@ class JiraWriter:
             except Refused as exc:
                 outcomes[change] = WriteOutcome(change, "failed", str(exc))
         if parts:
+            self._mark(parts)
             outcomes.update(self._send(item, parts))
         return [outcomes[change] for change in changes]
+
+    def _mark(self, parts: Sequence[_Part]) -> None:
+        """Add each part's ownership marker to its edit (sent in the same request as the value)."""
+        at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for part in parts:
+            change = part.change
+            if change.rule == RESTORE_RULE:
+                continue  # the person's value put back: the marker keeps roadsync's last write
+            target = self.targets[change.field]
+            signature = kind_of(target).signature(target)
+            part.edit.properties.append(mark_property(change.field, signature, change.new, at))
 
     # -- what a target kind may ask (roadsync.targets.base.JiraSite) ----------------------------
 
@@ -276,6 +295,7 @@ def _merged(parts: Sequence[_Part]) -> dict[str, Any]:
         merged.fields.update(part.edit.fields)
         for key, operations in part.edit.update.items():
             merged.update.setdefault(key, []).extend(operations)
+        merged.properties.extend(part.edit.properties)
     return merged.json()
 
 

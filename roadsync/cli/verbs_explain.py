@@ -17,8 +17,9 @@ from roadsync.cli.common import emit, global_options, state_of
 def explain_command(ctx: click.Context, /, **options: Any) -> None:
     """Why an item maps where it maps, from the local mirror (no network).
 
-    Shows the decision (pin > rule > parent > link > none), the inheritance chain, and every
-    theme whose match blocks matched or nearly matched, condition by condition.
+    Shows the decision (pin > rule > parent > link > none), the inheritance chain, every theme
+    whose match blocks matched or nearly matched, condition by condition, and whose value each
+    managed field holds (roadsync's, a person's, nobody's) with the evidence that says so.
 
     \b
     Example:
@@ -34,7 +35,8 @@ def explain_command(ctx: click.Context, /, **options: Any) -> None:
     settings = load(state)
     backlog = read_backlog(settings)
     explanation = explain(options["key"], backlog.items, settings.roadmap, backlog.pins)
+    owners = backlog.ownership(options["key"], settings.model.fields)
     if state.format == "json":
-        emit(state, explanation.to_dict())
+        emit(state, {**explanation.to_dict(), "ownership": owners})
     else:
-        emit(state, render_explanation(explanation, state.format))
+        emit(state, render_explanation(explanation, state.format, ownership=owners))

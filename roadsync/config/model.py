@@ -95,6 +95,7 @@ class JiraConfig(Strict):
     write_concurrency: int = Field(default=8, ge=1, le=32)
     timeout_s: float = Field(default=30.0, gt=0, le=MAX_TIMEOUT_S)
     notify_users: bool = False
+    shared_account: bool = False
 
 
 class GithubProjectConfig(Strict):
@@ -103,6 +104,7 @@ class GithubProjectConfig(Strict):
     number: int = Field(ge=1, le=2**31 - 1)
     owner_type: Literal["organization", "user"] = "organization"
     add_missing_items: bool = True
+    marker_field: str = Field(default="roadsync", min_length=1, max_length=100)
 
 
 class GithubAppConfig(Strict):
@@ -145,6 +147,7 @@ class GithubConfig(Strict):
     key_pattern: str | None = None
     seconds_between_writes: float = Field(default=1.0, ge=0, le=60)
     timeout_s: float = Field(default=30.0, gt=0, le=MAX_TIMEOUT_S)
+    shared_account: bool = False
 
 
 class FieldTarget(Strict):
@@ -188,6 +191,9 @@ class RunConfig(Strict):
     # Multiplies every retry sleep (Retry-After, the secondary-limit minute, backoff) without
     # changing what is retried: a test knob (ROADSYNC_RUN__RETRY_SCALE); leave it at 1.
     retry_scale: float = Field(default=1.0, gt=0, le=1)
+    # Before an item is written, it is read again when its last read is older than this (seconds):
+    # a change whose old value no longer holds (a person changed it since) is dropped.
+    reread_after_s: float = Field(default=60.0, gt=0, le=86400)
     allow_insecure_http: bool = False
     ca_bundle: str | None = None
     fail_on: list[str] = []

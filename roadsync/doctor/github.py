@@ -22,9 +22,10 @@ import httpx
 
 from roadsync.config.load import Settings
 from roadsync.config.model import AppCredentials, FieldTarget, GithubProjectConfig
-from roadsync.connectors.github.auth import GithubAuth, app_identity
+from roadsync.connectors.github.auth import AppIdentity, GithubAuth, app_identity
 from roadsync.connectors.github.client import GithubClient, Response
 from roadsync.connectors.github.reader import GithubReader
+from roadsync.doctor.ownership import github_ownership
 from roadsync.doctor.preflight import (
     DOCTOR_RETRY,
     Check,
@@ -85,14 +86,21 @@ def github_checks(settings: Settings, token: GithubAuth) -> list[Check]:
     if reached is None:
         return probe.checks
     probe.add("flavour", "ok", _flavour(base, reached))
-    if isinstance(token, AppCredentials) and not _app(probe, settings, token):
-        return probe.checks
+    account: dict[str, Any] | None = None
+    if isinstance(token, AppCredentials):
+        identity = _app(probe, settings, token)
+        if identity is None:
+            return probe.checks
+        account = {"login": identity.bot, "type": "Bot"}
     client = GithubClient(config, token, verify=settings.tls_verify(), retry=DOCTOR_RETRY, budget_reserve=0)
     try:
-        if isinstance(token, str) and not _user(probe, client, settings, token):
-            return probe.checks
+        if isinstance(token, str):
+            account = _user(probe, client, settings, token)
+            if account is None:
+                return probe.checks
         repos = _repositories(probe, client, settings, token)
         board = _board(probe, client, settings) if config.project else None
+        github_ownership(probe, settings, account or {}, board[1] if board else None)
         _managed_fields(_Doctor(probe, client, settings, repos, board))
         _budget(probe, client, settings, repos, board[0] if board else None)
     finally:
@@ -100,28 +108,29 @@ def github_checks(settings: Settings, token: GithubAuth) -> list[Check]:
     return probe.checks
 
 
-def _user(probe: Probe, client: GithubClient, settings: Settings, token: str) -> bool:
+def _user(probe: Probe, client: GithubClient, settings: Settings, token: str) -> dict[str, Any] | None:
+    """The token's account (``GET /user``), or None when it cannot authenticate."""
     config = settings.model.github
     assert config is not None
     me = probe.guard("authenticated", lambda: client.rest("GET", "/user"),
                      fix=f"check {_token_where(config)}: the token is wrong, expired or revoked")
     if me is None:
-        return False
+        return None
     login = (me.data or {}).get("login", "unknown")
     probe.add("authenticated", "ok", f"as {login}: this account appears in issue history for every write")
     _scopes(probe, settings, token, me.headers.get("x-oauth-scopes"))
-    return True
+    return dict(me.data or {})
 
 
-def _app(probe: Probe, settings: Settings, credentials: AppCredentials) -> bool:
+def _app(probe: Probe, settings: Settings, credentials: AppCredentials) -> AppIdentity | None:
     """The App (JWT) and its installation token: who writes, and whether it may write what is managed."""
     config = settings.model.github
     assert config is not None
     timeout = max(1, math.ceil(config.timeout_s))
-    identity = probe.guard("authenticated", lambda: app_identity(
+    identity: AppIdentity | None = probe.guard("authenticated", lambda: app_identity(
         config.url.rstrip("/"), credentials, verify=settings.tls_verify(), timeout=timeout))
     if identity is None:
-        return False
+        return None
     probe.add("authenticated", "ok", f"as GitHub App \"{identity.name}\" ({identity.bot} appears in issue "
               f"history for every write); installation {credentials.installation_id}, repositories: "
               f"{identity.repository_selection}")
@@ -136,7 +145,7 @@ def _app(probe: Probe, settings: Settings, credentials: AppCredentials) -> bool:
                   "grant those permissions in the App's settings, then accept them on the installation")
     else:
         probe.add("app permissions", "ok", granted)
-    return True
+    return identity
 
 
 def _flavour(base: str, response: httpx.Response) -> str:

@@ -22,6 +22,7 @@ from roadsync.config.load import Settings
 from roadsync.config.model import FieldTarget, JiraConfig
 from roadsync.connectors.jira.client import JiraClient
 from roadsync.connectors.jira.reader import jql_for
+from roadsync.doctor.ownership import jira_ownership
 from roadsync.doctor.preflight import (
     DOCTOR_RETRY,
     Check,
@@ -69,6 +70,8 @@ def jira_checks(settings: Settings, token: str) -> list[Check]:
         return probe.checks
     _whoami(probe, me.json())
     _flavour(probe, client, config)
+    about = me.json()
+    jira_ownership(probe, settings, about if isinstance(about, dict) else {}, client.flavor)
     projects = _projects(probe, client, config, settings)
     _managed_fields(probe, client, settings, projects)
     _estimate(probe, client, settings)

@@ -104,13 +104,18 @@ class JiraEdit:
     fields: dict[str, Any] = field(default_factory=dict)
     update: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     changes: list[FieldChange] = field(default_factory=list)
+    properties: list[dict[str, Any]] = field(default_factory=list)
+    """Issue entity properties set by the same edit (roadsync's ownership markers)."""
 
     def operation(self, field_id: str, verb: str, value: Any) -> None:
         """Append one ``update`` operation (``add``/``remove``/``set``) for ``field_id``."""
         self.update.setdefault(field_id, []).append({verb: value})
 
     def json(self) -> dict[str, Any]:
-        return {"fields": self.fields, "update": {k: v for k, v in self.update.items() if v}}
+        body: dict[str, Any] = {"fields": self.fields, "update": {k: v for k, v in self.update.items() if v}}
+        if self.properties:
+            body["properties"] = self.properties
+        return body
 
 
 class JiraSite(Protocol):
@@ -276,8 +281,15 @@ class TargetKind:
         """The field's tracker-native value on ``item`` now."""
         raise NotImplementedError
 
-    def same(self, item: Item, a: str, b: str) -> bool:
-        """Whether native values ``a`` and ``b`` are one value on ``item``'s tracker (default: equal)."""
+    def signature(self, target: FieldTarget) -> str:
+        """What identifies this target in an ownership record (:class:`~roadsync.connectors.model.Mark`):
+        a record made for another target (the config moved the field) is not one for this one."""
+        where = target.field or target.prefix or ""
+        return f"{self.name}:{where}" if where else self.name
+
+    def same(self, item: Item, a: str | None, b: str | None) -> bool:
+        """Whether native values ``a`` and ``b`` are one value on ``item``'s tracker (default: equal;
+        GitHub label names ignore case)."""
         return a == b
 
     def jira_read_field(self, target: FieldTarget) -> str | None:

@@ -60,26 +60,36 @@ class Label(TargetKind):
         return None if native is None else f"{target.prefix or ''}{native}"
 
     def to_roadmap(self, target: FieldTarget, native: str | None) -> str | None:
+        """The roadmap value of a label; the prefix matches in any case (a GitHub label
+        ``Theme/Infra`` is the theme label ``infra``; Jira labels only ever arrive here with their
+        exact prefix, as :meth:`current` reads them)."""
         prefix = target.prefix or ""
-        if native is None or not native.startswith(prefix):
+        if native is None or not label_key(native).startswith(label_key(prefix)):
             return None
-        return super().to_roadmap(target, native[len(prefix) :])
+        suffix = native[len(prefix) :]
+        inverse = {v: k for k, v in self.values(target).items()}
+        if suffix in inverse:
+            return inverse[suffix]
+        folded = {label_key(v): k for k, v in self.values(target).items()}
+        return folded.get(label_key(suffix), suffix)
 
     def current(self, item: Item, target: FieldTarget) -> Current:
-        """The one label with the prefix (GitHub: in any case, as GitHub compares names)."""
+        """The one label with the prefix (on GitHub in any case, as GitHub compares names)."""
         prefix = target.prefix or ""
         if item.source == "github":
             key = label_key(prefix)
-            found = tuple(sorted(label for label in item.labels if label_key(label).startswith(key)))
+            found = tuple(sorted({label for label in item.labels if label_key(label).startswith(key)}))
         else:
             found = tuple(sorted(label for label in item.labels if label.startswith(prefix)))
         if len(found) > 1:
             return Current(None, ambiguous=found)
         return Current(found[0] if found else None)
 
-    def same(self, item: Item, a: str, b: str) -> bool:
+    def same(self, item: Item, a: str | None, b: str | None) -> bool:
         """GitHub label names are one label in any case (``Theme/Checkout`` is ``theme/checkout``)."""
-        return label_key(a) == label_key(b) if item.source == "github" else a == b
+        if item.source == "github" and a is not None and b is not None:
+            return label_key(a) == label_key(b)
+        return a == b
 
     def problems(self, target: FieldTarget, context: TargetContext) -> Iterator[Problem]:
         if not target.prefix:
@@ -137,11 +147,13 @@ class Label(TargetKind):
         return True
 
     def github_write(self, item: Item, changes: list[FieldChange], site: GithubSite) -> list[WriteOutcome]:
-        current = {label_key(label) for label in item.labels}
+        current = {label_key(label): label for label in item.labels}
         adds = sorted({c.new for c in changes if c.new and label_key(c.new) not in current})
         removes = sorted(
-            {c.old for c in changes if c.old and c.old != c.new and label_key(c.old) in current} - set(adds)
-        )
+            {current[label_key(c.old)] for c in changes
+             if c.old and not self.same(item, c.old, c.new) and label_key(c.old) in current}
+            - set(adds)
+        )  # fmt: skip
         client = site.client
         before = client.requests
         issue = f"/repos/{item.scope}/issues/{item.key.rsplit('#', 1)[1]}"
@@ -154,9 +166,10 @@ class Label(TargetKind):
         for name in removes:
             client.rest("DELETE", f"{issue}/labels/{quote(name, safe='')}", item=item.key, accept=(404,))
         requests = client.requests - before
+        done = {label_key(name) for name in (*adds, *removes)}
         statuses: list[OutcomeStatus] = [
             "unwritable" if c.new in missing
-            else "applied" if c.new in adds or c.old in removes
+            else "applied" if any(v and label_key(v) in done for v in (c.new, c.old))
             else "skipped"
             for c in changes
         ]

@@ -192,7 +192,9 @@ class GraphqlSite(GithubSite):
         prepared = _prepare(payload)
         if isinstance(prepared, dict):
             return JSONResponse(prepared, headers=gateway.headers(grant, "graphql"))
-        mutation = prepared.operation.operation.value == "mutation"
+        operation = prepared.operation
+        exchange.endpoint = f"graphql:{operation.name.value if operation.name else operation.operation.value}"
+        mutation = operation.operation.value == "mutation"
         limited = gateway.secondary_limited(grant, "POST", graphql_points=MUTATION_POINTS if mutation
                                             else QUERY_POINTS, mutation=mutation)
         if limited is not None:

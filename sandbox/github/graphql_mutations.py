@@ -13,7 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from roadsync.sandbox.github.graphql_history import LabelView
-from roadsync.sandbox.github.graphql_views import GqlContext, GqlError, Info, IssueView, ItemView, RepoView
+from roadsync.sandbox.github.graphql_views import (
+    FieldView,
+    GqlContext,
+    GqlError,
+    Info,
+    IssueView,
+    ItemView,
+    RepoView,
+)
 
 __all__ = ["MutationRoot", "label_by_node"]
 
@@ -40,6 +48,25 @@ class MutationRoot:
         if pfield is None:
             raise GqlError("NOT_FOUND", f"Could not resolve to a node with the global id of '{field_id}'")
         return pfield
+
+    def createProjectV2Field(self, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+        """A new field on the board [spec: ``Mutation.createProjectV2Field`` in GitHub's GraphQL schema;
+        docs: "Using the API to manage Projects", https://docs.github.com/en/issues/planning-and-tracking-
+        with-projects/automating-your-project/using-the-api-to-manage-projects]. A single select needs
+        at least one option (the input's own description: "At least one value is required if data_type
+        is SINGLE_SELECT"); a name already on the board is refused, as the Projects UI refuses it
+        (the wording of GitHub's message is unverified)."""
+        project = self._project(input["projectId"])
+        name, data_type = str(input["name"]).strip(), str(input["dataType"])
+        options = [str(o["name"]) for o in input.get("singleSelectOptions") or ()]
+        if not name or project.field_by_name(name) is not None:
+            raise GqlError("UNPROCESSABLE", "Name has already been taken" if name else "Name can't be blank")
+        if data_type == "SINGLE_SELECT" and not options:
+            raise GqlError("UNPROCESSABLE", "At least one option is required for a single select field")
+        pfield = self.ctx.store.add_field(project, name, data_type, options)
+        self.ctx.changed = True
+        return {"clientMutationId": input.get("clientMutationId"),
+                "projectV2Field": FieldView(self.ctx, project, pfield)}
 
     def addProjectV2ItemById(self, info: Info, input: dict[str, Any]) -> dict[str, Any]:
         project = self._project(input["projectId"])

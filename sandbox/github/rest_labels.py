@@ -71,7 +71,7 @@ def _only_existing(call: Call, repo: Repo, names: list[str]) -> None:
                 {"value": name, "resource": "Label", "field": "name", "code": "invalid"}])
 
 
-def _edit_issue_labels(edit: Callable[[Call, Issue, list[str]], bool]) -> Callable[[Call], Reply]:
+def _edit_issue_labels(edit: Callable[[Call, Issue, list[str]], bool], name: str) -> Callable[[Call], Reply]:
     def handler(call: Call) -> Reply:
         repo = call.repo(role="triage")
         issue = _issue(call, repo)
@@ -80,11 +80,16 @@ def _edit_issue_labels(edit: Callable[[Call, Issue, list[str]], bool]) -> Callab
         before = len(repo.labels)
         changed = edit(call, issue, names)
         return Reply(body=_on_issue(call, repo, issue), changed=changed or len(repo.labels) != before)
+    handler.__name__ = name  # requests are counted by handler name (Stats.by_endpoint)
     return handler
 
 
-add_issue_labels = _edit_issue_labels(lambda c, i, names: c.store.add_labels(i, names, c.actor))
-set_issue_labels = _edit_issue_labels(lambda c, i, names: c.store.set_labels(i, names, c.actor))
+add_issue_labels = _edit_issue_labels(
+    lambda c, i, names: c.store.add_labels(i, names, c.actor), "add_issue_labels"
+)
+set_issue_labels = _edit_issue_labels(
+    lambda c, i, names: c.store.set_labels(i, names, c.actor), "set_issue_labels"
+)
 
 
 def remove_issue_label(call: Call) -> Reply:

@@ -7,7 +7,7 @@ page is the text rendering escaped whole (:func:`roadsync.sync.render.page.html_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from roadsync.escaping import markdown, markdown_code, one_line
 from roadsync.mappings.coverage import ThemeCoverage
@@ -27,10 +27,27 @@ def _escape(fmt: str) -> Escape:
     return markdown if fmt == "markdown" else one_line
 
 
-def render_explanation(explanation: Explanation, fmt: str = "table") -> str:
-    """The decision first, then the chain and the candidates, condition by condition."""
-    text = "\n".join(_explanation_lines(explanation, fmt))
+Ownership = Sequence[Mapping[str, "str | None"]]
+"""Rows of ``Backlog.ownership``: ``field``, ``value``, ``owner``, ``evidence``."""
+
+
+def render_explanation(explanation: Explanation, fmt: str = "table", *, ownership: Ownership = ()) -> str:
+    """The decision first, then the chain and the candidates, condition by condition, then whose
+    value each managed field holds."""
+    text = "\n".join(_explanation_lines(explanation, fmt) + _ownership_lines(ownership, fmt))
     return html_page(f"roadsync explain {one_line(explanation.item)}", text) if fmt == "html" else text
+
+
+def _ownership_lines(ownership: Ownership, fmt: str) -> list[str]:
+    e = _escape(fmt)
+    bullet = "- " if fmt == "markdown" else "  "
+    owners = {"roadsync": "roadsync's", "person": "a person's", "nobody": "nobody's yet"}
+    lines = ["ownership:"] if ownership else []
+    for row in ownership:
+        who = owners.get(str(row["owner"]), str(row["owner"]))
+        value = e(str(row["value"] or "empty"))
+        lines.append(f"{bullet}{e(str(row['field']))}: {value} is {who} ({e(str(row['evidence']))})")
+    return lines
 
 
 def _explanation_lines(explanation: Explanation, fmt: str) -> list[str]:

@@ -37,6 +37,7 @@ KIND_MEANING: dict[str, str] = {
     "cross_tracker": "linked Jira/GitHub items disagree",
     "parent_mismatch": "item's theme differs from its epic's",
     "unknown_theme": "theme tag the roadmap lacks",
+    "overwritten_edit": "a person's edit a write overwrote, restored",
 }
 THEME_LEVEL = ("empty_theme", "allocation")
 

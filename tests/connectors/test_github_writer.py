@@ -190,11 +190,13 @@ def test_board_fields_are_set_by_option_id_text_number_and_cleared(sandbox: Sand
     assert sandbox.board_value("acme/web#1", "Theme") == "checkout"
     assert sandbox.board_value("acme/web#1", "Estimate") == 5.0
     assert sandbox.board_value("acme/web#1", "Notes") is None
-    assert writer.requests == 2  # one board read, one mutation document
+    # one board read, the marker field created (first board write only), one mutation document
+    assert writer.requests == 3
 
 
 def test_board_updates_are_batched_as_aliased_mutations(sandbox: Sandbox) -> None:
-    """25 board updates go out as two documents (20 + 5 aliased mutations)."""
+    """25 board updates go out as two documents (20 + 5 aliased mutations), after the board's
+    ownership marker field is created (the first board write only)."""
     items = sandbox.items()
     writer = sandbox.writer()
     outcomes = []
@@ -204,7 +206,10 @@ def test_board_updates_are_batched_as_aliased_mutations(sandbox: Sandbox) -> Non
         outcomes += writer.write(items[key], [FieldChange(key, "theme", None, "growth")])
     outcomes += writer.flush()
     assert len(outcomes) == 25 and {o.status for o in outcomes} == {"applied"}
-    assert sandbox.writes() - before == 2
+    assert sandbox.writes() - before == 3
+    documents = sandbox.stats.by_endpoint()["github"]
+    assert documents["graphql:RoadsyncFieldUpdates"] == 2
+    assert documents["graphql:RoadsyncCreateMarkerField"] == 1
     assert all(sandbox.board_value(f"acme/web#{n}", "Theme") == "growth" for n in range(10, 35))
 
 

@@ -28,6 +28,8 @@ from roadsync.sandbox.server import Sandbox
 # minute -> 60 ms) without changing what is retried or when a run stops.
 RETRY_SCALE = "0.001"
 ROADSYNC_BOT = ("roadsync bot", "roadsync-bot")
+MARKER_FIELD = "roadsync"
+"""The Projects v2 field roadsync keeps its ownership marker in (``github.project.marker_field``)."""
 
 Snapshot = dict[str, Any]
 
@@ -152,7 +154,8 @@ def sync_until_done(config: Path, env: Mapping[str, str], *, tries: int = 4) -> 
 
 def snapshot(sandbox: Sandbox) -> Snapshot:
     """Every tracker value roadsync could touch, without times or ids: labels, priorities,
-    custom fields, issue types and Projects v2 values (by field and option name)."""
+    custom fields, issue types and Projects v2 values (by field and option name); not roadsync's
+    own marker field (its ownership record, tested in test_ownership*.py)."""
     jira_store, github_store = sandbox.jira_store, sandbox.github_store
     custom_names = {f.id: f.name for f in jira_store.catalog.custom_fields}
     jira = {
@@ -176,7 +179,7 @@ def snapshot(sandbox: Sandbox) -> Snapshot:
             values = {}
             for field_id, value in item.values.items():
                 field = project.field_by_id(field_id)
-                if field is not None:
+                if field is not None and field.name != MARKER_FIELD:  # roadsync's bookkeeping
                     values[field.name] = field.option_name(value) or value
             key = f"{github_store.owner}/{issue.repo}#{issue.number}"
             github.setdefault(key, {})["board"] = dict(sorted(values.items()))
@@ -212,7 +215,9 @@ def bot_history(sandbox: Sandbox) -> Counter[tuple[str, ...]]:
             key = f"{store.owner}/{item.issue.repo}#{item.issue.number}"
             for field_id, value, actor, _ in item.history:
                 field = project.field_by_id(field_id)
-                if actor == store.user_login and field is not None:
+                # The marker field is roadsync's record of what it wrote, set with the values (and
+                # corrected when one of them was not set): bookkeeping, not a managed value.
+                if actor == store.user_login and field is not None and field.name != MARKER_FIELD:
                     shown = field.option_name(value) or value if value is not None else None
                     seen[(key, "board", field.name, str(shown))] += 1
     return seen

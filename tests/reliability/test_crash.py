@@ -1,9 +1,12 @@
 """A run killed with SIGKILL at a random point of its apply is finished by the next run.
 
 The killed run is a real ``roadsync sync`` process against sandbox trackers served from this
-test process (latency widens the window); it dies after its k-th write reaches a tracker. The
-rerun converges to the state a clean run leaves, the trackers hold no write twice, and the
-journal shows each write applied once, or an intent the rerun resolved after checking.
+test process (latency widens the window); it dies after its k-th write reaches a tracker. Then a
+sandbox person (their own token) changes the field of the write the kill left open, and one
+roadsync had written before it. The rerun keeps both people's values (they are reported, never
+taken over), converges everywhere else to the state a clean run leaves, the trackers hold no
+write twice, and the journal shows each write applied once, or an intent the rerun resolved
+after checking.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from tests.reliability.harness import (
     sync_until_done,
     write_config,
 )
+from tests.reliability.people import hand_edit, shown
 
 SEEDS = range(20)
 
@@ -71,21 +75,46 @@ def _journal(config: Path) -> list[dict[str, Any]]:
     return lines
 
 
+def _people_edit(sb: Sandbox, config: Path) -> dict[tuple[str, str], Any]:
+    """A person changes the field of the write the kill left open (whether it landed or not) and
+    one roadsync wrote before it; returns what each should still hold after the rerun."""
+    journal = _journal(config)
+    closed = {e["entry"] for e in journal if e["event"] == "done"}
+    intents = [e for e in journal if e["event"] == "intent"]
+    open_ = [e for e in intents if e["entry"] not in closed]
+    applied = [e for e in intents if e["entry"] in closed and e not in open_]
+    edits: dict[tuple[str, str], Any] = {}
+    for entry in (open_[-1:] or intents[-1:]) + applied[:1]:
+        if all(key != entry["item"] for key, _ in edits):
+            avoid = (entry["before"], entry["after"])
+            field, value = hand_edit(sb, entry["item"], entry["field"], avoid=avoid)
+            edits[(entry["item"], field)] = value
+    return edits
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_killed_apply_is_finished_by_the_next_run(
     seed: int, tmp_path: Path, clean: dict[str, Any], matrix: list[dict[str, Any]]
 ) -> None:
-    """Killed after a random write, the rerun reaches the clean state: no write twice, no open intent."""
+    """Killed after a random write and edited by a person, the rerun keeps the person's values and
+    reaches the clean state everywhere else: no write twice, no open intent."""
     writes = random.Random(seed).randint(1, 34)
     with start_sandbox(small_fixture()) as sb:
         config = write_config(sb, tmp_path / "roadsync.toml")
         code = _kill_after_writes(sb, config, writes)
         assert code == -signal.SIGKILL, f"the run ended before its {writes}th write (exit {code})"
+        edits = _people_edit(sb, config)
         codes = sync_until_done(config, cli_env(sb))
         assert codes[-1] == 0, codes
         history = bot_history(sb)
-        assert snapshot(sb) == clean["snapshot"]
-        assert duplicates(history) == {} and history == clean["history"]
+        now = snapshot(sb)
+        kept = sum(shown(now, *pair) == value for pair, value in edits.items())
+        assert kept == len(edits), {pair: (value, shown(now, *pair)) for pair, value in edits.items()}
+        touched = {key for key, _ in edits}
+        for tracker in ("jira", "github"):
+            others = {k: v for k, v in now[tracker].items() if k not in touched}
+            assert others == {k: v for k, v in clean["snapshot"][tracker].items() if k not in touched}
+        assert duplicates(history) == {}
         journal = _journal(config)
         applied = Counter((e["item"], e["field"], e["after"]) for e in journal
                           if e["event"] == "done" and e["status"] == "applied")
@@ -100,7 +129,7 @@ def test_a_killed_apply_is_finished_by_the_next_run(
             "runs": 1 + len(codes),
             "items": sb.stats()["jira"]["issues"] + sb.stats()["github"]["issues"],
             "writes": sum(history.values()),
-            "edits_kept": 0,
+            "edits_kept": f"{kept}/{len(edits)}",
             "duplicates": sum(n - 1 for n in duplicates(history).values()),
             "uncertain_verified": len(resolved),
         })

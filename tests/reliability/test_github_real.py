@@ -122,7 +122,7 @@ def test_a_deleted_issue_is_skipped_with_exit_0(sandboxes: list[Sandbox], tmp_pa
     assert all("deleted" in o["error"] or "gone" in o["error"] for o in gone)
 
 
-@pytest.mark.parametrize("seed", [2, 5, 8])  # seeds whose runs meet both kinds of fault
+@pytest.mark.parametrize("seed", [2, 4, 5])  # seeds whose runs meet both kinds of fault
 def test_flaky_graphql_converges_in_three_runs_without_duplicate_writes(
     sandboxes: list[Sandbox], tmp_path: Path, seed: int
 ) -> None:

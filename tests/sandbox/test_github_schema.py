@@ -34,6 +34,7 @@ KEEP: dict[str, list[str]] = {
         "removeLabelsFromLabelable",
         "transferIssue",
         "deleteIssue",
+        "createProjectV2Field",
     ],
     "Node": ["id"],
     "Actor": ["login", "url"],
@@ -148,6 +149,7 @@ KEEP: dict[str, list[str]] = {
     "RemoveLabelsFromLabelablePayload": ["clientMutationId", "labelable"],
     "TransferIssuePayload": ["clientMutationId", "issue"],
     "DeleteIssuePayload": ["clientMutationId", "repository"],
+    "CreateProjectV2FieldPayload": ["clientMutationId", "projectV2Field"],
 }
 
 

@@ -48,3 +48,20 @@ def test_a_path_keeps_its_place_before_later_paths_that_also_match() -> None:
         ("/issues/events", ["PATCH"]),
         ("/issues/{number}", ["GET", "HEAD"]),
     ]
+
+
+def test_requests_are_also_counted_by_what_they_asked_for(sandbox_factory: SandboxFactory) -> None:
+    """Each counted request is also counted under its endpoint: the handler's name, or for GraphQL
+    the operation's name (what the benchmark reads to cost ownership evidence)."""
+    sb = sandbox_factory(None, jira_token="jt-1", github_token="gt-1")
+    jira = httpx.Client(base_url=sb.jira_url, auth=("roadsync-bot@example.com", "jt-1"))
+    github = httpx.Client(base_url=sb.github_url, headers={"Authorization": "token gt-1"})
+    with jira, github:
+        assert jira.get("/rest/api/2/myself").status_code == 200
+        assert jira.get("/rest/api/2/myself").status_code == 200
+        assert github.post("/graphql", json={"query": "query Who { viewer { login } }"}).status_code == 200
+        assert github.post("/graphql", json={"query": "{ viewer { login } }"}).status_code == 200
+        httpx.get(sb.jira_url + "/rest/api/2/myself", auth=("x@example.com", "nope"))  # 401: not counted
+    assert sb.endpoint_stats() == {"jira": {"myself": 2}, "github": {"graphql:Who": 1, "graphql:query": 1}}
+    sb.reset_stats()
+    assert sb.endpoint_stats() == {"jira": {}, "github": {}}

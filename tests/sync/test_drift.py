@@ -12,6 +12,7 @@ from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.roadmap import Roadmap, Theme
 from roadsync.sync.drift import DriftInput, find_drift
 from roadsync.sync.model import DriftFinding
+from roadsync.sync.plan import plan_changes
 
 THEMES = (
     Theme(id="checkout", name="Checkout", priority="P1", target_share=0.5, order=0),
@@ -56,7 +57,9 @@ def on(key: str, theme: str | None, step: str = "rule", **kw: object) -> Assignm
 def findings(
     items: list[Item], assignments: list[Assignment], written: dict | None = None, kind: str = ""
 ) -> list:
-    data = DriftInput(items, {a.item: a for a in assignments}, ROADMAP, FIELDS, written or {})
+    by_key = {a.item: a for a in assignments}
+    ownership = plan_changes(items, by_key, ROADMAP, FIELDS, written or {}).findings
+    data = DriftInput(items, by_key, ROADMAP, FIELDS, ownership)
     return [f for f in find_drift(data) if f.kind == kind]
 
 

@@ -19,10 +19,10 @@ from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
 from roadsync.connectors.model import Item
 from roadsync.mappings.roadmap import MatchBlock, Roadmap, Theme
 from roadsync.sync.apply import ApplySummary
-from roadsync.sync.model import DRIFT_KINDS
+from roadsync.sync.model import DRIFT_KINDS, DriftFinding
 from roadsync.sync.pipeline import make_plan
 from roadsync.sync.pull import PullResult, SourcePull
-from roadsync.sync.refusals import Refusal, hold_back
+from roadsync.sync.refusals import Refusal, hold_back, with_drift
 from roadsync.sync.render import render
 from roadsync.sync.report import Report, build_report
 
@@ -54,6 +54,13 @@ FIELDS = FieldsConfig(
 
 # roadsync wrote these before; PAY-3's priority was changed by hand since (manual_override).
 WRITTEN = {("PAY-3", "priority"): "Highest", ("PAY-3", "theme"): "theme/checkout"}
+# What apply reports when its write landed over a person's edit made in the seconds before it.
+OVERWRITTEN = DriftFinding(
+    "overwritten_edit",
+    "PAY-4",
+    "onboarding",
+    "priority set by hand to Low just before roadsync wrote High; restored Low",
+)
 
 
 def _jira(n: int, title: str, **kw: Any) -> Item:
@@ -107,9 +114,9 @@ UNWRITABLE = WriteOutcome(FieldChange("PAY-7", "theme", None, "theme/legacy-bill
 def sample_report(
     applied: dict[str, Any] | None = None, written: frozenset[tuple[str, str]] = frozenset()
 ) -> Report:
-    """The fixed dataset as a report (one change held back by a remembered refusal): every render
-    test starts from this."""
-    plan = hold_back(make_plan(ITEMS, ROADMAP, FIELDS, WRITTEN), REFUSED)
+    """The fixed dataset as a report (one change held back by a remembered refusal, one person's
+    edit a write overwrote and put back): every render test starts from this."""
+    plan = with_drift(hold_back(make_plan(ITEMS, ROADMAP, FIELDS, WRITTEN), REFUSED), [OVERWRITTEN])
     pulled = PullResult({
         "jira": SourcePull("jira", fetched=9, total=9, requests=2),
         "github": SourcePull("github", fetched=4, total=4, requests=3),

@@ -69,7 +69,8 @@ def _settings(sandbox: Any, folder: Path, monkeypatch: pytest.MonkeyPatch) -> An
 def test_each_verb_takes_only_its_steps(
     demo_sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """pull stops after the pull, plan and report write nothing, sync applies and reports."""
+    """pull stops after the pull, plan and report write nothing, sync applies and reports; an
+    offline plan (no tracker history to ask) previews a superset of what sync writes."""
     settings = _settings(demo_sandbox, tmp_path, monkeypatch)
     pulled = Run(settings, RunSpec.for_pull(full=True)).execute()
     assert pulled.pulled is not None and pulled.pulled.fetched > 300
@@ -80,8 +81,10 @@ def test_each_verb_takes_only_its_steps(
     assert planned.applied is None and planned.report is not None
     assert demo_sandbox.stats()["jira"]["writes"] == writes_before
     synced = Run(settings, RunSpec.for_sync()).execute()
-    assert synced.applied is not None and synced.applied.count("applied") == len(planned.plan.changes)
-    assert synced.report is not None and synced.report.changes_applied == len(planned.plan.changes)
+    assert synced.plan is not None and synced.plan.changes
+    assert set(synced.plan.changes) <= set(planned.plan.changes)
+    assert synced.applied is not None and synced.applied.count("applied") == len(synced.plan.changes)
+    assert synced.report is not None and synced.report.changes_applied == len(synced.plan.changes)
     assert synced.exit_code == 0
 
 

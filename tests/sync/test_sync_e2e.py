@@ -118,17 +118,24 @@ def test_retired_theme_work_is_reported_not_deleted(demo: Any, run: Run) -> None
         assert tag in labels or not any(label.startswith(("theme/", "theme:")) for label in labels)
 
 
-def test_a_stale_plan_is_refused(demo: Any, run: Run, tmp_path: Path) -> None:
-    """apply refuses a reviewed plan when an item it touches changed since, and writes nothing."""
+def test_a_stale_plan_is_refused(
+    demo: Any, run: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """apply refuses a reviewed plan when a planned field changed since, names the item and the
+    field, and writes nothing; a change elsewhere on a planned item does not make it stale."""
     plan_file = tmp_path / "plan.json"
     code, planned = run("plan", "--out", str(plan_file))
     assert code == 0
-    target = next(c["item"] for c in planned["changes"] if "#" not in c["item"])
-    demo.jira_store.edit_as_person(target, labels_add=["touched-by-pat"])
+    change = next(c for c in planned["changes"] if "#" not in c["item"] and c["field"] == "priority")
+    demo.jira_store.edit_as_person(change["item"], labels_add=["touched-by-pat"])
+    hand = "Highest" if change["new"] != "Highest" else "High"
+    demo.jira_store.edit_as_person(change["item"], priority=hand)
     demo.reset_stats()
+    capsys.readouterr()
     with pytest.raises(SystemExit) as exit_info:
         main(["apply", str(plan_file), "--config", str(demo.config)])
     assert exit_info.value.code == 1
+    assert f"{change['item']} priority" in capsys.readouterr().err
     assert demo.stats()["jira"]["writes"] == 0 and demo.stats()["github"]["writes"] == 0
 
 

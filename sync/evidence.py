@@ -1,0 +1,55 @@
+"""Plan with the ownership evidence the plan needs: what the items carry, then what the trackers
+keep on demand, asked for only where the answer changes what the plan does.
+
+A first plan is drafted from the evidence at hand (markers read with the items, evidence fetched
+by earlier runs for items unchanged since, the state cache). Its :attr:`Draft.wanted` fields are
+those whose decision rests on evidence the tracker keeps but did not send (GitHub label and
+issue-type history; Jira markers a Data Center search cannot return): the readers that pulled this
+run are asked for them (:meth:`Reader.evidence`), the answers are kept in the state cache while
+their item stays unchanged, and the plan is drafted again, until nothing more is wanted (each
+field is asked at most once, so this ends). A no-op run asks nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from roadsync.connectors.contracts import Reader
+from roadsync.connectors.model import Item
+from roadsync.sync.model import Plan
+from roadsync.sync.ownership import Ledger
+from roadsync.sync.pipeline import draft_plan
+from roadsync.sync.sources import asking_evidence
+from roadsync.sync.state import State
+
+if TYPE_CHECKING:
+    from roadsync.config.load import Settings
+
+__all__ = ["plan_with_evidence"]
+
+
+def plan_with_evidence(
+    settings: Settings,
+    items: Sequence[Item],
+    state: State,
+    readers: Mapping[str, Reader],
+    *,
+    now: str,
+    only: Collection[str] | None = None,
+    failures: dict[str, str] | None = None,
+) -> Plan:
+    """The plan, asking ``readers`` (by tracker; those that pulled this run) for the evidence it
+    wants; a tracker that could not answer is put in ``failures`` with its one-line error."""
+    fields, roadmap = settings.model.fields, settings.roadmap
+    ledger = Ledger(state.known_evidence(items), state.marks(), now, on_demand=frozenset(readers))
+    by_key = {item.key: item for item in items}
+    while True:
+        draft = draft_plan(items, roadmap, fields, ledger, only=only)
+        wanted = {pair for pair in draft.wanted if by_key[pair[0]].source in readers}
+        if not wanted:
+            return draft.plan
+        asked = [(by_key[key], name) for key, name in sorted(wanted)]
+        answers = asking_evidence(settings, readers, asked, failures)
+        state.record_evidence(answers, by_key)
+        ledger = ledger.add(wanted, answers)

@@ -1,0 +1,129 @@
+"""Never clobber, even when the state file is gone: the trackers' own evidence decides who owns a value.
+
+A sync writes; a sandbox person (their own token, the real REST and GraphQL endpoints) changes a
+Jira priority, a Jira label, a Jira select field, a GitHub label and a Projects v2 value; the state
+folder is then lost (removed, truncated to 0 bytes, or a second folder is used) and the roadmap
+is edited. The next sync overwrites none of the people's values and reports each as
+``manual_override``, while the values roadsync wrote and nobody touched follow the edited roadmap;
+a rerun sends nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from roadsync.sandbox.server import Sandbox, start_sandbox
+from tests.reliability.harness import cli_env, run_cli, small_fixture, snapshot, write_config
+from tests.reliability.people import person
+
+LOSSES = ("removed", "truncated", "second folder")
+
+
+def _written(report: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Changes a sync applied, by item and field."""
+    done: dict[str, dict[str, dict[str, Any]]] = {}
+    for change in report["changes"]:
+        done.setdefault(change["item"], {})[change["field"]] = change
+    return done
+
+
+Written = dict[str, dict[str, dict[str, Any]]]
+
+
+def _pick(written: Written, source: str, fields: set[str], skip: set[str]) -> str:
+    """An item of ``source`` on which the sync wrote every one of ``fields``."""
+    github = source == "github"
+    keys = (k for k in sorted(written) if ("#" in k) == github and k not in skip)
+    return next(k for k in keys if fields <= set(written[k]))
+
+
+def _lose(loss: str, config: Path, env: dict[str, str]) -> dict[str, str]:
+    state = config.parent / ".roadsync"
+    if loss == "removed":
+        shutil.rmtree(state)
+    elif loss == "truncated":
+        (state / "state.sqlite").write_bytes(b"")
+    else:
+        return {**env, "ROADSYNC_RUN__STATE_DIR": str(config.parent / "second-state")}
+    return env
+
+
+def _raise_theme(config: Path, theme: str) -> str:
+    """Edit the roadmap after the loss: ``theme`` moves to P0; returns its old level."""
+    text = config.read_text(encoding="utf-8")
+    block = re.search(rf'\[\[themes\]\]\nid = "{re.escape(theme)}"\n(?:(?!\[\[themes\]\]).)*', text, re.S)
+    assert block is not None, theme
+    old = re.search(r'priority = "(P\d)"', block.group(0))
+    assert old is not None and old.group(1) != "P0"
+    config.write_text(text.replace(block.group(0), block.group(0).replace(old.group(0), 'priority = "P0"')),
+                      encoding="utf-8")  # fmt: skip
+    return old.group(1)
+
+
+def _hand_edits(sb: Sandbox, written: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """A person's five edits of values roadsync wrote; returns what they set, by (item, field)."""
+    jira, github = person(sb)
+    jira_key = _pick(written, "jira", {"priority", "theme", "alignment"}, set())
+    label_key = _pick(written, "github", {"theme"}, set())
+    board_key = _pick(written, "github", {"alignment"}, {label_key})
+    ours = written[jira_key]
+    priority = "Lowest" if ours["priority"]["new"] != "Lowest" else "Low"
+    jira.set_priority(jira_key, priority)
+    jira.swap_label(jira_key, ours["theme"]["new"], "theme:by-hand")
+    option = "unaligned" if ours["alignment"]["new"] != "unaligned" else "aligned"
+    jira.set_option(jira_key, "Alignment", option)
+    label = written[label_key]["theme"]["new"]
+    github.remove_label(label_key, label)
+    github.add_label(label_key, "theme/by-hand")
+    board = "inherited" if written[board_key]["alignment"]["new"] != "inherited" else "aligned"
+    github.set_board_value(board_key, "Alignment", board)
+    return {(jira_key, "priority"): priority, (jira_key, "theme"): "theme:by-hand",
+            (jira_key, "alignment"): option, (label_key, "theme"): "theme/by-hand",
+            (board_key, "alignment"): board}  # fmt: skip
+
+
+def _value(snap: dict[str, Any], key: str, field: str) -> Any:
+    """One managed field's value in a tracker snapshot (the demo config's targets)."""
+    if "#" not in key:
+        entry = snap["jira"][key]
+        shown = {"priority": entry["priority"], "theme": entry["labels"]}
+        return shown.get(field, entry["custom"].get("Alignment"))
+    entry = snap["github"][key]
+    return entry["labels"] if field == "theme" else entry.get("board", {}).get("Alignment")
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_hand_edits_survive_a_lost_state_file(loss: str, flavor: str, tmp_path: Path) -> None:
+    """With the state file removed, truncated or replaced, no hand edit is overwritten, each is
+    reported, and roadsync's own untouched values follow a roadmap edit; a rerun writes nothing."""
+    with start_sandbox(small_fixture(), jira_flavor=flavor) as sb:
+        config = write_config(sb, tmp_path / "roadsync.toml")
+        env = cli_env(sb)
+        code, first, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        written = _written(first)
+        edits = _hand_edits(sb, written)
+        before = snapshot(sb)
+        env = _lose(loss, config, env)
+        untouched = _pick(written, "jira", {"priority"}, {key for key, _ in edits})
+        theme = next(a["theme"] for a in first["assignments"] if a["item"] == untouched)
+        _raise_theme(config, theme)
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        after = snapshot(sb)
+        for key, field in edits:
+            assert _value(after, key, field) == _value(before, key, field), (key, field)
+        found = {(d["item"], d["detail"].split(" ", 1)[0].rstrip(":")) for d in report["drift"]
+                 if d["kind"] == "manual_override"}  # fmt: skip
+        assert set(edits) <= found, set(edits) - found
+        assert after["jira"][untouched]["priority"] == "Highest"
+        sb.reset_stats()
+        code, again, err = run_cli(config, "sync", env=env)
+        assert code == 0 and again["changes"] == [], err
+        assert sb.stats()["jira"]["writes"] == 0 and sb.stats()["github"]["writes"] == 0

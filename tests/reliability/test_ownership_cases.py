@@ -1,0 +1,273 @@
+"""Each way a person's value used to be lost, as its own scenario through the real CLI (issue 15).
+
+A sandbox person acts with their own token over the real endpoints (``tests/reliability/people.py``),
+so the trackers' histories attribute their edits to them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from roadsync.sandbox.server import Sandbox, start_sandbox
+from tests.reliability.harness import bot_history, cli_env, duplicates, run_cli, small_fixture, write_config
+from tests.reliability.people import person
+
+
+def _synced(sb: Sandbox, tmp_path: Path, extra: str = "") -> tuple[Path, dict[str, str], dict[str, Any]]:
+    config = write_config(sb, tmp_path / "roadsync.toml", extra)
+    env = cli_env(sb)
+    code, report, err = run_cli(config, "sync", env=env)
+    assert code == 0, err
+    return config, env, report
+
+
+def _written(report: dict[str, Any], field: str, github: bool = False) -> list[dict[str, Any]]:
+    return [c for c in report["changes"] if c["field"] == field and ("#" in c["item"]) == github]
+
+
+def _overrides(report: dict[str, Any], key: str) -> list[str]:
+    return [d["detail"] for d in report["drift"] if d["kind"] == "manual_override" and d["item"] == key]
+
+
+@pytest.mark.parametrize("state", ["kept", "lost"])
+def test_a_value_read_before_roadsyncs_own_write_shows_is_not_blamed_on_a_person(
+    state: str, tmp_path: Path
+) -> None:
+    """With Jira Cloud's search lagging minutes behind, the run right after a sync (with its state
+    folder, or without it) blames nobody and writes nothing."""
+    with start_sandbox(small_fixture(), jira_flavor="cloud") as sb:
+        sb.set_faults(search_lag_ms=600_000)
+        config, env, _ = _synced(sb, tmp_path)
+        if state == "lost":
+            shutil.rmtree(config.parent / ".roadsync")
+        sb.reset_stats()
+        code, report, err = run_cli(config, "report", "--fail-on", "manual_override", env=env)
+        assert code == 0, [d for d in report["drift"] if d["kind"] == "manual_override"]
+        code, again, err = run_cli(config, "sync", env=env)
+        assert code == 0 and again["changes"] == [], err
+        assert sb.stats()["jira"]["writes"] == 0 and duplicates(bot_history(sb)) == {}
+
+
+def test_a_moved_jira_issue_keeps_roadsyncs_ownership_under_its_new_key(tmp_path: Path) -> None:
+    """After a person moves an issue to another project, roadsync's own tag there is no pin, the old
+    key leaves the mirror, and a roadmap edit still rewrites roadsync's values at the new key."""
+    with start_sandbox(small_fixture()) as sb:
+        config, env, first = _synced(sb, tmp_path)
+        theme = next(c for c in _written(first, "theme") if c["item"].startswith("CORE-"))
+        moved = httpx.post(f"{sb.control_url}/jira/move", json={"key": theme["item"], "project": "PAY"})
+        new_key = moved.json()["key"]
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0 and _overrides(report, new_key) == [], err
+        assignment = next(a for a in report["assignments"] if a["item"] == new_key)
+        assert assignment["step"] != "pin" and theme["item"] not in {a["item"] for a in report["assignments"]}
+        text = config.read_text(encoding="utf-8")
+        pattern = rf'\[\[themes\]\]\nid = "{assignment["theme"]}"\n(?:(?!\[\[themes\]\]).)*'
+        block = re.search(pattern, text, re.S)
+        assert block is not None
+        config.write_text(text.replace(block.group(0), re.sub(r'priority = "P\d"', 'priority = "P0"',
+                                                              block.group(0))), encoding="utf-8")  # fmt: skip
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        assert sb.jira_store.get(new_key).priority == "Highest"
+
+
+def test_a_pin_naming_an_alias_is_kept_and_a_second_sync_writes_nothing(tmp_path: Path) -> None:
+    """A person's theme tag naming an alias pins the canonical theme, is never rewritten, and the
+    next sync is a no-op."""
+    with start_sandbox(small_fixture()) as sb:
+        config, env, _ = _synced(sb, tmp_path)
+        jira, _ = person(sb)
+        key = "PAY-3"
+        labels = jira.issue(key, "labels")["fields"]["labels"]
+        ops = [{"remove": x} for x in labels if x.startswith("theme:")] + [{"add": "theme:checkout-v2"}]
+        jira.edit(key, {"update": {"labels": ops}})
+        for _ in range(2):
+            sb.reset_stats()
+            code, report, err = run_cli(config, "sync", env=env)
+            assert code == 0, err
+        assert sb.stats()["jira"]["writes"] == 0 and report["changes"] == []
+        assert "theme:checkout-v2" in jira.issue(key, "labels")["fields"]["labels"]
+        assert next(a for a in report["assignments"] if a["item"] == key)["theme"] == "checkout"
+
+
+@pytest.mark.parametrize("tracker", ["jira", "board"])
+def test_a_plan_is_refused_when_a_planned_value_changed(tracker: str, tmp_path: Path) -> None:
+    """apply plan.json refuses a plan whose planned Jira priority, or Projects v2 value (which moves
+    no issue timestamp), changed since, naming the item and the field."""
+    with start_sandbox(small_fixture()) as sb:
+        config = write_config(sb, tmp_path / "roadsync.toml")
+        env = cli_env(sb)
+        code, _, err = run_cli(config, "sync", env=env)  # the board holds every item, values roadsync's
+        assert code == 0, err
+        text = config.read_text(encoding="utf-8")
+        config.write_text(re.sub(r'priority = "P2"', 'priority = "P0"', text), encoding="utf-8")
+        code, planned, err = run_cli(config, "plan", "--out", str(tmp_path / "plan.json"), env=env)
+        assert code == 0, err
+        jira, github = person(sb)
+        change = _written(planned, "priority", github=tracker == "board")[0]
+        if tracker == "jira":
+            jira.set_priority(change["item"], "Low" if change["old"] != "Low" else "Lowest")
+        else:
+            assert github.set_board_value(change["item"], "Priority", "P4" if change["old"] != "P4" else "P3")
+        sb.reset_stats()
+        code, _, err = run_cli(config, "apply", str(tmp_path / "plan.json"), env=env)
+        assert code != 0 and "stale" in err and f"{change['item']} priority" in err, err
+        assert sb.stats()["jira"]["writes"] == 0 and sb.stats()["github"]["writes"] == 0
+
+
+def test_a_killed_run_then_a_person_edit_keeps_the_persons_value(tmp_path: Path) -> None:
+    """A run killed mid-write leaves its intent open; a person then sets the field to a third value;
+    the next run records the intent as disputed, keeps the person's value and reports it."""
+    with start_sandbox(small_fixture()) as sb:
+        config = write_config(sb, tmp_path / "roadsync.toml")
+        env = cli_env(sb)
+        code, planned, _ = run_cli(config, "plan", env=env)
+        journal = config.parent / ".roadsync" / "journal.jsonl"
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        change = _written(planned, "priority")[0]
+        intent = {"time": "2026-01-01T00:00:00Z", "run_id": "killed", "entry": "e1", "event": "intent",
+                  "identity": change["item"], "item": change["item"], "field": "priority",
+                  "before": change["old"], "after": change["new"], "rule": None, "reason": "",
+                  "status": "pending"}  # fmt: skip
+        journal.write_text(json.dumps(intent) + "\n", encoding="utf-8")  # the kill's leftover
+        jira, _ = person(sb)
+        ours = (change["old"], change["new"])
+        hand = next(p for p in ("Lowest", "Low", "High", "Highest") if p not in ours)
+        jira.set_priority(change["item"], hand)
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        assert sb.jira_store.get(change["item"]).priority == hand
+        assert any("priority" in d for d in _overrides(report, change["item"]))
+
+
+def test_the_state_folder_removed_while_a_run_is_in_flight_loses_no_edit(tmp_path: Path) -> None:
+    """The state folder removed in the middle of a sync: the next sync still keeps a person's edit."""
+    with start_sandbox(small_fixture()) as sb:
+        config, env, first = _synced(sb, tmp_path)
+        change = _written(first, "priority")[0]
+        jira, _ = person(sb)
+        jira.set_priority(change["item"], "Lowest" if change["new"] != "Lowest" else "Low")
+        hand = sb.jira_store.get(change["item"]).priority
+        sb.set_faults(latency_ms=40)
+        from tests.reliability.harness import spawn_cli
+
+        process = spawn_cli(config, "sync", env=env)
+        time.sleep(0.5)
+        shutil.rmtree(config.parent / ".roadsync", ignore_errors=True)
+        process.communicate(timeout=60)
+        sb.set_faults(latency_ms=0)
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        assert sb.jira_store.get(change["item"]).priority == hand
+        assert any("priority" in d for d in _overrides(report, change["item"]))
+        assert process.returncode in (0, -signal.SIGKILL)
+
+
+def _create_repo_label(sb: Sandbox, repo: str, name: str) -> None:
+    _, github = person(sb)
+    answer = github.http.post(f"/repos/{repo}/labels", json={"name": name, "color": "ededed"})
+    assert answer.status_code in (201, 422), answer.text
+
+
+def test_github_labels_in_another_case_are_the_same_label(tmp_path: Path) -> None:
+    """GitHub label names ignore case: a person's Theme/<id> is a pin (no second tag is added), an
+    existing Theme/<id> GitHub attaches for roadsync's theme/<id> is roadsync's own next run, and
+    neither plans the same add again."""
+    with start_sandbox(small_fixture()) as sb:
+        config = write_config(sb, tmp_path / "roadsync.toml")
+        env = cli_env(sb)
+        code, planned, err = run_cli(config, "plan", env=env)
+        assert code == 0, err
+        adds = _written(planned, "theme", github=True)
+        pinned, attached = adds[0], adds[1]
+        other = next(c["new"] for c in adds if c["new"] != pinned["new"])
+        _, github = person(sb)
+        by_hand = other.replace("theme/", "Theme/", 1).upper()
+        github.add_label(pinned["item"], by_hand)
+        _create_repo_label(sb, attached["item"].split("#")[0], attached["new"].replace("theme/", "Theme/", 1))
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        assert [x for x in github.labels(pinned["item"]) if x.lower().startswith("theme/")] == [by_hand]
+        assignment = next(a for a in report["assignments"] if a["item"] == pinned["item"])
+        assert assignment["step"] == "pin" and assignment["theme"] == other.split("/", 1)[1]
+        sb.reset_stats()
+        code, again, err = run_cli(config, "sync", env=env)
+        assert code == 0 and again["changes"] == [], err
+        assert _overrides(again, attached["item"]) == [] and sb.stats()["github"]["writes"] == 0
+
+
+def test_a_transferred_github_issue_keeps_roadsyncs_ownership(tmp_path: Path) -> None:
+    """A person transfers an issue to another repository (new number, new node id): roadsync's own
+    theme label there is no pin, no hand edit, and the old key leaves the mirror at once."""
+    with start_sandbox(small_fixture()) as sb:
+        config, env, first = _synced(sb, tmp_path)
+        change = next(c for c in _written(first, "theme", github=True) if c["item"].startswith("acme/web#"))
+        _, github = person(sb)
+        issue = github.graphql("query($o: String!, $r: String!, $n: Int!) { repository(owner: $o, name: $r) "
+                               "{ issue(number: $n) { id } } }",
+                               {"o": "acme", "r": "web", "n": int(change["item"].split("#")[1])})  # fmt: skip
+        target = github.graphql('query { repository(owner: "acme", name: "api") { id } }', {})
+        transfer = ("mutation($i: ID!, $r: ID!) { transferIssue(input: {issueId: $i, repositoryId: $r}) "
+                    "{ issue { number } } }")
+        ids = {"i": issue["repository"]["issue"]["id"], "r": target["repository"]["id"]}
+        moved = github.graphql(transfer, ids)
+        new_key = f"acme/api#{moved['transferIssue']['issue']['number']}"
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        keys = {a["item"] for a in report["assignments"]}
+        assert new_key in keys and change["item"] not in keys
+        assert _overrides(report, new_key) == []
+        assert next(a for a in report["assignments"] if a["item"] == new_key)["step"] != "pin"
+
+
+def _race(sb: Sandbox, config: Path, env: dict[str, str], key: str, hand: str) -> dict[str, Any]:
+    """Start a sync, and once its first Jira write lands (the pull is over), have a person set
+    ``key``'s priority, before the sync reaches it; returns the sync's report."""
+    from tests.reliability.harness import spawn_cli
+
+    sb.set_faults(latency_ms=60)
+    sb.reset_stats()
+    process = spawn_cli(config, "sync", env=env)
+    deadline = time.monotonic() + 30
+    while sb.stats()["jira"]["writes"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    jira, _ = person(sb)
+    jira.set_priority(key, hand)
+    out, err = process.communicate(timeout=60)
+    sb.set_faults(latency_ms=0)
+    assert process.returncode == 0, err
+    return dict(json.loads(out))
+
+
+@pytest.mark.parametrize("reread", ["every write", "never"])
+def test_a_persons_edit_in_the_write_race_is_kept(reread: str, tmp_path: Path) -> None:
+    """A person changes a priority after the pull and before roadsync writes it: the re-read before
+    writing drops the change, or (no re-read) history shows the overwrite, which is restored and
+    reported as overwritten_edit; either way the person's value stands."""
+    with start_sandbox(small_fixture()) as sb:
+        bound = "0.001" if reread == "every write" else "3600"
+        config = write_config(sb, tmp_path / "roadsync.toml", f"[jira]\nwrite_concurrency = 1\n\n"
+                              f"[run]\nreread_after_s = {bound}")  # fmt: skip
+        env = cli_env(sb)
+        code, planned, err = run_cli(config, "plan", env=env)
+        assert code == 0, err
+        last = _written(planned, "priority")[-1]
+        ours = (last["old"], last["new"])
+        hand = next(p for p in ("Lowest", "Low", "High", "Highest") if p not in ours)
+        report = _race(sb, config, env, last["item"], hand)
+        assert sb.jira_store.get(last["item"]).priority == hand
+        raced = [d for d in report["drift"] if d["kind"] == "overwritten_edit"]
+        if reread == "never":
+            assert any(last["item"] == d["item"] and "restored" in d["detail"] for d in raced), raced
+        code, again, err = run_cli(config, "sync", env=env)
+        assert code == 0 and not [c for c in again["changes"] if c["item"] == last["item"]], err
+        assert any("priority" in d for d in _overrides(again, last["item"]))
