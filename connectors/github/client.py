@@ -60,7 +60,10 @@ from roadsync.errors import (
     scrub,
 )
 
-__all__ = ["GithubClient", "GraphqlResult", "Response", "graphql_url_for"]
+__all__ = ["NOT_FOUND_TRIES", "GithubClient", "GraphqlResult", "Response", "graphql_url_for"]
+
+NOT_FOUND_TRIES = 3
+"""How many times :meth:`GithubClient.graphql_known` asks while GitHub answers ``NOT_FOUND``."""
 
 SOURCE = "github"
 _TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.Timeout, *DROPPED_CONNECTION)
@@ -301,6 +304,26 @@ class GithubClient:
         adding an item already on the board returns that item), so sending one again is safe.
         """
         return call_with_retry(lambda: self._graphql_once(query, variables, item, partial), self.policy)
+
+    def graphql_known(
+        self, query: str, variables: Mapping[str, Any], *, item: str | None = None, partial: bool = False
+    ) -> GraphqlResult:
+        """:meth:`graphql` for ids known to exist (just read, or just written): a whole-answer
+        ``NOT_FOUND`` is asked again, up to :data:`NOT_FOUND_TRIES` times, before it raises.
+
+        One ``NOT_FOUND`` ("Could not resolve to a node with the global id of ...", ``data:
+        null``) for an id this run just read proves little: the same answer comes for a token
+        that momentarily cannot see the node and for a replica not yet holding it, and a missing
+        node cannot be told from those by its answer (the sandbox's ``graphql_error_rate`` fault
+        with ``NOT_FOUND`` plays it; tests/reliability/test_faults_matrix.py). Raises
+        :class:`~roadsync.errors.NotFoundError` when every try said so."""
+        for attempt in range(1, NOT_FOUND_TRIES + 1):
+            try:
+                return self.graphql(query, variables, item=item, partial=partial)
+            except NotFoundError:
+                if attempt == NOT_FOUND_TRIES:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _graphql_once(
         self, query: str, variables: Mapping[str, Any], item: str | None, partial: bool

@@ -33,15 +33,12 @@ from roadsync.connectors.contracts import Applied, Evidence, Overwrite, Wanted
 from roadsync.connectors.github.client import GithubClient
 from roadsync.connectors.github_labels import label_key
 from roadsync.connectors.model import Item, Mark
-from roadsync.errors import NotFoundError
 from roadsync.targets import kind_of
 
 __all__ = ["BATCH", "LABEL_HISTORY_QUERY", "Event", "HistoryReader", "last_write", "login_key"]
 
 BATCH = 50
 """Issues per label-history request (50 x 100 events keeps a document's node count at 5,000)."""
-NOT_FOUND_TRIES = 3
-"""How many times a label-history query is asked while GitHub answers NOT_FOUND for ids just read."""
 SOURCE_LABELS = "GitHub label events"
 SOURCE_TYPES = "GitHub issue-type events"
 
@@ -162,16 +159,10 @@ class HistoryReader:
     def _label_nodes(self, ids: list[str], where: str) -> dict[str, Mapping[str, Any]]:
         """The label timelines of issues by node id (one request), learning roadsync's login.
 
-        The ids are of issues this run just read, so a whole-answer ``NOT_FOUND`` is GitHub's
-        flaky one (as for board updates, see :mod:`roadsync.connectors.github.writer`): asked
-        again, up to :data:`NOT_FOUND_TRIES` times, before the tracker's evidence counts as unread."""
-        for attempt in range(1, NOT_FOUND_TRIES + 1):
-            try:
-                result = self.client.graphql(LABEL_HISTORY_QUERY, {"ids": ids}, item=where, partial=True)
-                break
-            except NotFoundError:
-                if attempt == NOT_FOUND_TRIES:
-                    raise
+        The ids are of issues this run just read, so a whole-answer ``NOT_FOUND`` is asked again
+        (:meth:`~roadsync.connectors.github.client.GithubClient.graphql_known`) before the
+        tracker's evidence counts as unread."""
+        result = self.client.graphql_known(LABEL_HISTORY_QUERY, {"ids": ids}, item=where, partial=True)
         self._me = self._me or login_key(str((result.data.get("viewer") or {}).get("login") or ""))
         return {str(n.get("id")): n for n in result.data.get("nodes") or () if isinstance(n, dict)}
 

@@ -348,16 +348,18 @@ def read_project(client: GithubClient, config: GithubConfig, *, items: bool = Tr
     """Read the configured Projects v2 board: ceil(items / 100) GraphQL requests (at least 1).
 
     With ``items=False`` only the board's id and fields (with their options) are wanted, as a
-    writer needs: one request, and the snapshot's ``items`` holds only the first page.
+    writer needs: one request, and the snapshot's ``items`` holds only the first page. The
+    writer reads a board this run's pull already found, so it asks as for a known node
+    (:meth:`~roadsync.connectors.github.client.GithubClient.graphql_known`).
+    Raises :class:`~roadsync.errors.NotFoundError` when the board is not there.
     """
     project = config.project
     assert project is not None
     owner_field = "organization" if project.owner_type == "organization" else "user"
     query = documents.PROJECT_ORG_QUERY if owner_field == "organization" else documents.PROJECT_USER_QUERY
     where = f"project {project.owner}/{project.number}"
-    result = client.graphql(
-        query, {"owner": project.owner, "number": project.number, "after": None}, item=where
-    )
+    ask = client.graphql if items else client.graphql_known
+    result = ask(query, {"owner": project.owner, "number": project.number, "after": None}, item=where)
     board = (result.data.get(owner_field) or {}).get("projectV2")
     if not board:
         raise NotFoundError(

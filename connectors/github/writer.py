@@ -35,7 +35,7 @@ from roadsync.config.model import FieldTarget, GithubConfig
 from roadsync.connectors.github import graphql as documents
 from roadsync.connectors.github.auth import GithubAuth
 from roadsync.connectors.github.board_marks import MarkerBook
-from roadsync.connectors.github.client import GithubClient
+from roadsync.connectors.github.client import GithubClient, GraphqlResult
 from roadsync.connectors.github.convert import ProjectSnapshot, board_item_from_node
 from roadsync.connectors.github.reader import next_link, read_project
 from roadsync.connectors.model import Item
@@ -189,8 +189,16 @@ class GithubWriter:
         markers = self._marker_updates(batch) if again else []
         updates = [u for _, u in batch] + markers
         document, variables = documents.field_updates_mutation(board.project_id, updates)
-        result = self.client.graphql(document, variables, partial=True)
-        errors = {str((error.get("path") or [""])[0]): error for error in result.errors}
+        try:
+            result = self.client.graphql(document, variables, partial=True)
+            errors = {str((error.get("path") or [""])[0]): error for error in result.errors}
+        except NotFoundError:
+            if not again:
+                raise
+            # The whole document answered NOT_FOUND with no data: not one alias is known to be
+            # gone (nor set), so every update is unsure and takes the same road as one alias's.
+            result = GraphqlResult({}, [])
+            errors = {f"u{n}": {"type": "NOT_FOUND"} for n in range(len(updates))}
         for n, marker in enumerate(markers, start=len(batch)):
             if f"u{n}" in errors or not result.data.get(f"u{n}"):
                 self._book.lost(marker.item_id)
@@ -234,8 +242,8 @@ class GithubWriter:
     def _not_found(self, change: FieldChange, update: documents.FieldUpdate) -> WriteOutcome:
         """A board update GitHub answered NOT_FOUND twice: skipped if a read finds the item gone."""
         try:
-            found = self.client.graphql(documents.ITEM_EXISTS_QUERY, {"item": update.item_id},
-                                        item=change.item)
+            found = self.client.graphql_known(documents.ITEM_EXISTS_QUERY, {"item": update.item_id},
+                                              item=change.item)
         except NotFoundError:
             return WriteOutcome(change, "skipped", f"item gone: {change.item} is no longer on the board")
         if not (found.data.get("node") or {}).get("id"):
@@ -353,7 +361,10 @@ class GithubWriter:
         if self.config.project is None:
             raise Refused("github.project is not configured [source github]")
         if self._board is None:
-            self._board = read_project(self.client, self.config, items=False)
+            try:
+                self._board = read_project(self.client, self.config, items=False)
+            except NotFoundError as exc:  # the board, not an item: nothing here is "gone"
+                raise Refused(f"{exc.one_line()}; not applied, the next run tries again") from None
         return self._board
 
 

@@ -143,3 +143,40 @@ def test_a_board_item_answered_not_found_twice_but_still_there_is_failed_not_ski
         assert written == set(keys) - {failed.change.item}
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("rate", [1.0, 0.5])
+def test_whole_documents_answered_not_found_never_call_board_items_gone(rate: float) -> None:
+    """GraphQL answers ``NOT_FOUND`` with ``data: null`` for whole documents (the board read, the
+    update documents, the existence check; the sandbox's ``graphql_error_rate`` fault): no board
+    item is ``skipped`` as gone, since every one is still there. Each update is ``applied`` (and
+    on the board) or ``failed`` (the next run tries it) [research github.md §6: a NOT_FOUND
+    answer does not say which node is missing; the fault matrix's 'GraphQL NOT_FOUND on HTTP 200']."""
+    store = GithubStore.from_fixture(fixture())  # type: ignore[arg-type]
+    faults = FaultState()
+    app = create_github_app(store, stats=Stats(), token=TOKEN)
+    server = serve_app(FaultsMiddleware(app, faults, "github"))
+    try:
+        config = GithubConfig(url=server.url, repos=["acme/web"], seconds_between_writes=0,
+                              project=GithubProjectConfig(owner="acme", number=1))
+        items = {i.key: i for i in GithubReader(config, TOKEN, retry=FAST).fetch_items("acme/web", None)}
+        faults.update(graphql_error_rate=rate, graphql_error_type="NOT_FOUND", seed=3)
+        targets = {"theme": FieldTarget(target="project", field="Theme")}
+        writer = GithubWriter(config, TOKEN, targets, retry=FAST, seconds_between_writes=0)
+        keys = [f"acme/web#{n}" for n in range(10, 15)]
+        outcomes = []
+        for key in keys:
+            outcomes += writer.write(items[key], [FieldChange(key, "theme", None, "checkout")])
+        outcomes += writer.flush()
+        assert len(outcomes) == len(keys)
+        assert {o.status for o in outcomes} <= {"applied", "failed"}
+        assert sum(faults.injected.values()) > 0
+        board = store.projects[0]
+        theme = board.field_by_name("Theme")
+        assert theme is not None
+        written = {k for k in keys if board.by_issue[store.get(k).node_id].values.get(theme.id)}  # type: ignore[union-attr]
+        assert written == {o.change.item for o in outcomes if o.status == "applied"}
+        if rate == 1.0:
+            assert written == set()
+    finally:
+        server.stop()
