@@ -63,6 +63,29 @@ scopes, and the two trackers, are read at the same time.
   cautious reading the sandbox enforces too). Each limit a run exceeds costs the full windows it
   must wait for.
 
+**Ownership evidence** (the issue on never clobbering without the state file: whose value a
+field holds is decided from what the tracker keeps, so any tool keeping that promise pays it):
+
+- *Jira*: a marker written in the same edit request (issue property, ``properties`` in the
+  ``PUT`` body) and read with the search (``properties=``) costs nothing. Values no marker speaks
+  for (every one on a first sync) need the changelog with each change's author where the value
+  held differs from the roadmap's: ``POST /rest/api/3/changelog/bulkfetch``, up to 1,000 issues a
+  request [docs: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-changelog-bulkfetch-post],
+  plus ``GET /rest/api/3/myself`` once to know which author is the tool. After the writes, the
+  same changelog of the written issues finds a person's edit made between the read and the
+  write (no write takes a precondition): ``ceil(written / 1000)`` more.
+- *GitHub labels*: no marker can ride on a label, so the label events with their actor are read
+  for the issues whose label differs from the roadmap's and carries a value:
+  ``nodes(ids:)`` with ``timelineItems(last: 100)``, 100 ids a query (the largest connection
+  page; 100 x 100 nodes is well inside the 500,000-node limit [docs:
+  https://docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#node-limit]);
+  after the writes, the written issues once more.
+- *Projects v2*: a marker TEXT field set in the same aliased document as the values and read
+  with the board items costs nothing but its creation (``createProjectV2Field``, once, on the
+  first sync of a board that has board writes).
+
+Each phase of evidence (before planning, after the writes) is one round trip per tracker.
+
 Local CPU time (mapping, SQLite) is not in the floor: it is what the ratio measures.
 """
 
@@ -76,13 +99,15 @@ from typing import Any
 
 __all__ = [
     "BOARD_PAGE", "BULK_MAX_ISSUES", "BULK_MIN", "GITHUB_PAGE", "JIRA_CONCURRENCY", "JIRA_PAGE",
-    "MUTATIONS_PER_DOCUMENT", "Change", "Floor", "floor", "writes_for",
+    "MUTATIONS_PER_DOCUMENT", "Change", "Floor", "evidence_for", "floor", "writes_for",
 ]  # fmt: skip
 
 JIRA_PAGE = 100
 GITHUB_PAGE = 100
 BOARD_PAGE = 100
 BULK_MAX_ISSUES = 1000
+CHANGELOG_BULK_ISSUES = 1000
+HISTORY_IDS_PER_QUERY = 100
 BULK_MIN = 3
 """A bulk task costs 2 requests (submit, poll): worth it from 3 issues sharing a value."""
 MUTATIONS_PER_DOCUMENT = 100
@@ -199,6 +224,32 @@ def writes_for(changes: Iterable[Change], *, bulk: bool = True) -> dict[str, int
     }
 
 
+def evidence_for(changes: Iterable[Change], *, first_sync: bool) -> dict[str, int]:
+    """Ownership-evidence requests for ``changes`` (see the module docstring), by kind."""
+    changes = list(changes)
+    jira_held = {c.item for c in changes if c.source == "jira" and c.old is not None}
+    jira_written = {c.item for c in changes if c.source == "jira"}
+    labels_held = {c.item for c in changes if c.source == "github" and c.target == "label" and c.old}
+    labels_written = {c.item for c in changes if c.source == "github" and c.target == "label"}
+    board = any(c.source == "github" and c.target == "project" for c in changes)
+    before = math.ceil(len(jira_held) / CHANGELOG_BULK_ISSUES) if first_sync else 0
+    after = math.ceil(len(jira_written) / CHANGELOG_BULK_ISSUES)
+    return {
+        "evidence_jira_changelog_before": before,
+        "evidence_jira_changelog_after": after,
+        "evidence_jira_account": 1 if before or after else 0,
+        "evidence_github_labels_before": math.ceil(len(labels_held) / HISTORY_IDS_PER_QUERY),
+        "evidence_github_labels_after": math.ceil(len(labels_written) / HISTORY_IDS_PER_QUERY),
+        "evidence_github_marker_field": 1 if first_sync and board else 0,
+    }
+
+
+def _evidence_rounds(e: Mapping[str, int], source: str) -> int:
+    """Round trips evidence adds to one tracker's chain: before planning, after the writes."""
+    keys = [k for k in e if k.startswith(f"evidence_{source}_")]
+    return sum(1 for phase in ("before", "after") if any(e[k] for k in keys if k.endswith(phase)))
+
+
 _JIRA_WRITES = ("jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_puts")
 _GITHUB_WRITES = ("github_board_documents", "github_label_documents", "github_type_patches")
 
@@ -265,19 +316,26 @@ def floor(
     board = math.ceil(board_items / BOARD_PAGE)
     board = max(board, 1) if incremental and "github" in pages else board
     metadata = 1 if "jira" in pages else 0
+    changes = list(changes)
     w = writes_for(changes, bulk=bulk)
-    jira_reads, github_reads = pages["jira"] + metadata, pages["github"] + board
-    jira_s = (chain["jira"] + metadata) * latency_s + _jira_write_seconds(w, latency_s, jira_concurrency)
-    github_chain = max(chain["github"], board)
+    e = evidence_for(changes, first_sync=not incremental)
+    jira_evidence = sum(v for k, v in e.items() if k.startswith("evidence_jira_"))
+    marker_field = e["evidence_github_marker_field"]  # a mutation: counted with the writes
+    github_evidence = sum(v for k, v in e.items() if k.startswith("evidence_github_")) - marker_field
+    jira_reads = pages["jira"] + metadata + jira_evidence
+    github_reads = pages["github"] + board + github_evidence
+    jira_chain = chain["jira"] + metadata + _evidence_rounds(e, "jira")
+    jira_s = jira_chain * latency_s + _jira_write_seconds(w, latency_s, jira_concurrency)
+    github_chain = max(chain["github"], board) + _evidence_rounds(e, "github")
     github_s = github_chain * latency_s + _github_write_seconds(w, board, latency_s, pacing_s)
     detail = {
         "jira_pages": pages["jira"], "jira_metadata": metadata, "github_pages": pages["github"],
-        "board_pages": board, **w,
+        "board_pages": board, **w, **e, "evidence": jira_evidence + github_evidence + marker_field,
     }  # fmt: skip
     seconds = round(max(jira_s if jira_reads else 0.0, github_s if github_reads else 0.0), 3)
     return Floor(
         reads=jira_reads + github_reads,
-        writes=sum(w[k] for k in (*_JIRA_WRITES, *_GITHUB_WRITES)),
+        writes=sum(w[k] for k in (*_JIRA_WRITES, *_GITHUB_WRITES)) + marker_field,
         seconds=seconds,
         seconds_parallel_reads=seconds,
         detail=detail,

@@ -104,6 +104,9 @@ def summary(
         # Requests spent on ownership evidence (bench/scenarios.py: OWNERSHIP_ENDPOINTS).
         "ownership_first_sync_requests": a.ownership,
         "ownership_noop_requests": b.ownership,
+        # ...and what any stateless never-clobber tool would need (bench/floor.py: evidence_for).
+        "ownership_first_sync_floor": bounds["A"].detail["evidence"],
+        "ownership_noop_floor": bounds["B"].detail["evidence"],
         "scopes": scopes,
         "board_detection_requests": board_detection(size),
         "noop_request_target": target,
@@ -153,6 +156,12 @@ def markdown(doc: dict[str, Any]) -> str:
             f"{row['floor_without_bulk']['requests']} | {row['seconds']} | {bound['seconds']} | "
             f"{row['time_vs_floor']} | {row['changed_items']} |"
         )
+    lines += [
+        "",
+        f"Ownership evidence (requests): first sync {doc['ownership_first_sync_requests']} "
+        f"(floor {doc['ownership_first_sync_floor']}), no-op re-run {doc['ownership_noop_requests']} "
+        f"(floor {doc['ownership_noop_floor']}); counted in the figures above, floors included.",
+    ]
     lines += ["", *_scale_lines(doc), "| figure | value | target | verdict |", "| --- | ---: | --- | --- |"]
     for what, target, value, bound, verdict in verdicts(doc):
         shown = f"{value} (target {bound})" if isinstance(target.bound, str) else value
@@ -197,6 +206,10 @@ NOTES = """## How to read these figures
   read and written at the same time; GitHub's 2,000 GraphQL points a minute and 80/500 content
   requests a minute/hour. Jira publishes no concurrency figure: the floor assumes 8 writes in
   flight. `floor w/o Jira bulk` is the floor on Data Center or without the Bulk change permission.
+  It includes the ownership evidence any tool keeping "never clobber" without a local state file
+  must read: the Jira changelog of issues no marker speaks for (1 per 1,000) before planning and of
+  written issues after, the account once, GitHub label history (1 per 100 issues) before and
+  after, and the board's marker field once.
 - **The fair naive script** (bench/naive.py) is the afternoon script of an experienced engineer
   with the same libraries: fields in the search, no per-item GET, the board read once, one Jira
   update per item, one REST call per label and one mutation per board value, paced like roadsync.

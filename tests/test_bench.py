@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.floor import Change, floor, writes_for
+from bench.floor import Change, evidence_for, floor, writes_for
 from bench.verdicts import verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +105,35 @@ def test_floor_overlaps_the_two_trackers() -> None:
         {"jira:PA": 1000, "github:acme/r": 100}, 100, [], incremental=False, latency_s=0.01, pacing_s=0.0
     )
     assert both.seconds == jira.seconds == round(11 * 0.01, 3)
+
+
+def test_floor_counts_the_ownership_evidence_any_stateless_tool_needs() -> None:
+    """First sync: the Jira changelog of issues holding another value (1 per 1,000) before
+    planning and of written issues after, the account once, GitHub label history of issues
+    holding another theme label (1 per 100) before and after, the board's marker field once.
+    A later run needs no changelog before planning (the markers speak) and no new marker field."""
+    changes = [Change(f"PA-{n}", "jira", "priority", "Low", "High", "priority") for n in range(1500)]
+    changes += [Change(f"PA-{n}", "jira", "label", None, "theme:a", "theme") for n in range(1500, 1600)]
+    changes += [Change(f"acme/r#{n}", "github", "label", "theme/x", "theme/y", "theme") for n in range(150)]
+    changes += [Change(f"acme/r#{n}", "github", "label", None, "theme/y", "theme") for n in range(150, 160)]
+    changes += [Change("acme/r#1", "github", "project", None, "P1", "priority")]
+    first = evidence_for(changes, first_sync=True)
+    assert first == {
+        "evidence_jira_changelog_before": 2, "evidence_jira_changelog_after": 2,
+        "evidence_jira_account": 1, "evidence_github_labels_before": 2,
+        "evidence_github_labels_after": 2, "evidence_github_marker_field": 1,
+    }  # fmt: skip
+    later = evidence_for(changes, first_sync=False)
+    assert later["evidence_jira_changelog_before"] == 0 and later["evidence_github_marker_field"] == 0
+    bound = floor({"jira:PA": 1600, "github:acme/r": 160}, 160, changes, incremental=False,
+                  latency_s=0.01, pacing_s=0.0)  # fmt: skip
+    plain = floor({"jira:PA": 1600, "github:acme/r": 160}, 160, [], incremental=False,
+                  latency_s=0.01, pacing_s=0.0)  # fmt: skip
+    assert bound.reads == plain.reads + sum(first.values()) - 1  # the marker field is a write
+    assert bound.writes == plain.writes + sum(writes_for(changes)[k] for k in (
+        "jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_puts",
+        "github_board_documents", "github_label_documents", "github_type_patches")) + 1
+    assert bound.detail["evidence"] == sum(first.values())
 
 
 def test_verdicts_judge_each_target_from_the_run_and_give_the_reason() -> None:
