@@ -26,13 +26,14 @@ __all__ = ["DriftInput", "find_drift"]
 @dataclass(frozen=True)
 class DriftInput:
     """What drift looks at; ``ownership`` holds the planner's findings about people's values by
-    item key (:attr:`roadsync.sync.plan.Judged.findings`: the one ownership decision's words)."""
+    item key, then field name (:attr:`roadsync.sync.plan.Judged.findings`: the one ownership
+    decision's words), so drift never re-decides whose a value is."""
 
     items: Sequence[Item]
     assignments: Mapping[str, Assignment]
     roadmap: Roadmap
     fields: FieldsConfig
-    ownership: Mapping[str, Sequence[str]]
+    ownership: Mapping[str, Mapping[str, str]]
 
     def open_items(self) -> Iterator[tuple[Item, Assignment]]:
         for item in self.items:
@@ -80,14 +81,13 @@ def _priority_mismatch(data: DriftInput) -> Iterator[DriftFinding]:
 
 
 def _set_by_hand(data: DriftInput, item: Item, name: str) -> bool:
-    """Whether the one ownership decision found a person's value in ``item``'s field ``name``
-    (its findings open with the field's name: ``priority changed by hand ...``)."""
-    return any(detail.split(" ", 1)[0].rstrip(":") == name for detail in data.ownership.get(item.key, ()))
+    """Whether the one ownership decision found a person's value in ``item``'s field ``name``."""
+    return name in data.ownership.get(item.key, {})
 
 
 def _manual_override(data: DriftInput) -> Iterator[DriftFinding]:
     for item, assignment in data.open_items():
-        for detail in data.ownership.get(item.key, ()):
+        for detail in data.ownership.get(item.key, {}).values():
             yield DriftFinding("manual_override", item.key, assignment.theme, detail)
 
 

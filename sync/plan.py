@@ -151,7 +151,8 @@ class Judged:
     fields whose decision waits for tracker evidence not fetched yet (:attr:`wanted`)."""
 
     changes: list[FieldChange] = field(default_factory=list)
-    findings: dict[str, list[str]] = field(default_factory=dict)
+    findings: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Item key -> managed field name -> the ownership decision's finding (a person's value)."""
     wanted: set[Pair] = field(default_factory=set)
 
 
@@ -221,7 +222,7 @@ def plan_changes(
         for judgement in judge_item(item, assignments[item.key], roadmap, fields, ledger):
             pair = (item.key, judgement.name)
             if judgement.decision.finding is not None:
-                result.findings.setdefault(item.key, []).append(judgement.decision.finding)
+                result.findings.setdefault(item.key, {})[judgement.name] = judgement.decision.finding
             if only is not None and item.key not in only:
                 continue
             if not judgement.same and not judgement.current.ambiguous and ledger.wants(item, judgement.name):
