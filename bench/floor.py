@@ -75,7 +75,8 @@ field holds is decided from what the tracker keeps, so any tool keeping that pro
   same changelog of the written issues finds a person's edit made between the read and the
   write (no write takes a precondition): ``ceil(written / 1000)`` more.
 - *GitHub labels*: no marker can ride on a label, so the label events with their actor are read
-  for the issues whose label differs from the roadmap's and carries a value:
+  for the issues whose label differs from the roadmap's, a missing one included (without a local
+  state, a label a person removed looks like one never added until the history says so):
   ``nodes(ids:)`` with ``timelineItems(last: 100)``, 100 ids a query (the largest connection
   page; 100 x 100 nodes is well inside the 500,000-node limit [docs:
   https://docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#node-limit]);
@@ -229,7 +230,6 @@ def evidence_for(changes: Iterable[Change], *, first_sync: bool) -> dict[str, in
     changes = list(changes)
     jira_held = {c.item for c in changes if c.source == "jira" and c.old is not None}
     jira_written = {c.item for c in changes if c.source == "jira"}
-    labels_held = {c.item for c in changes if c.source == "github" and c.target == "label" and c.old}
     labels_written = {c.item for c in changes if c.source == "github" and c.target == "label"}
     board = any(c.source == "github" and c.target == "project" for c in changes)
     before = math.ceil(len(jira_held) / CHANGELOG_BULK_ISSUES) if first_sync else 0
@@ -238,7 +238,7 @@ def evidence_for(changes: Iterable[Change], *, first_sync: bool) -> dict[str, in
         "evidence_jira_changelog_before": before,
         "evidence_jira_changelog_after": after,
         "evidence_jira_account": 1 if before or after else 0,
-        "evidence_github_labels_before": math.ceil(len(labels_held) / HISTORY_IDS_PER_QUERY),
+        "evidence_github_labels_before": math.ceil(len(labels_written) / HISTORY_IDS_PER_QUERY),
         "evidence_github_labels_after": math.ceil(len(labels_written) / HISTORY_IDS_PER_QUERY),
         "evidence_github_marker_field": 1 if first_sync and board else 0,
     }

@@ -110,24 +110,25 @@ def test_floor_overlaps_the_two_trackers() -> None:
 def test_floor_counts_the_ownership_evidence_any_stateless_tool_needs() -> None:
     """First sync: the Jira changelog of issues holding another value (1 per 1,000) before
     planning and of written issues after, the account once, GitHub label history of issues
-    holding another theme label (1 per 100) before and after, the board's marker field once.
+    whose theme label differs, a missing one included (1 per 100), before and after, the
+    board's marker field once.
     A later run needs no changelog before planning (the markers speak) and no new marker field."""
     changes = [Change(f"PA-{n}", "jira", "priority", "Low", "High", "priority") for n in range(1500)]
     changes += [Change(f"PA-{n}", "jira", "label", None, "theme:a", "theme") for n in range(1500, 1600)]
     changes += [Change(f"acme/r#{n}", "github", "label", "theme/x", "theme/y", "theme") for n in range(150)]
-    changes += [Change(f"acme/r#{n}", "github", "label", None, "theme/y", "theme") for n in range(150, 160)]
+    changes += [Change(f"acme/r#{n}", "github", "label", None, "theme/y", "theme") for n in range(150, 210)]
     changes += [Change("acme/r#1", "github", "project", None, "P1", "priority")]
     first = evidence_for(changes, first_sync=True)
     assert first == {
         "evidence_jira_changelog_before": 2, "evidence_jira_changelog_after": 2,
-        "evidence_jira_account": 1, "evidence_github_labels_before": 2,
-        "evidence_github_labels_after": 2, "evidence_github_marker_field": 1,
+        "evidence_jira_account": 1, "evidence_github_labels_before": 3,  # 210 issues, 60 unlabelled
+        "evidence_github_labels_after": 3, "evidence_github_marker_field": 1,
     }  # fmt: skip
     later = evidence_for(changes, first_sync=False)
     assert later["evidence_jira_changelog_before"] == 0 and later["evidence_github_marker_field"] == 0
-    bound = floor({"jira:PA": 1600, "github:acme/r": 160}, 160, changes, incremental=False,
+    bound = floor({"jira:PA": 1600, "github:acme/r": 210}, 160, changes, incremental=False,
                   latency_s=0.01, pacing_s=0.0)  # fmt: skip
-    plain = floor({"jira:PA": 1600, "github:acme/r": 160}, 160, [], incremental=False,
+    plain = floor({"jira:PA": 1600, "github:acme/r": 210}, 160, [], incremental=False,
                   latency_s=0.01, pacing_s=0.0)  # fmt: skip
     assert bound.reads == plain.reads + sum(first.values()) - 1  # the marker field is a write
     assert bound.writes == plain.writes + sum(writes_for(changes)[k] for k in (
