@@ -240,7 +240,12 @@ def _finding_row(report: Report, finding: DriftFinding, theme_level: bool) -> st
 def _changes(report: Report) -> _Section:
     count = len(report.plan.changes)
     if not count:
-        nothing = "\n### Changes\n\nNo changes: the trackers already match the roadmap.\n"
+        why = (
+            f"the drift above ({report.drift_remaining}) is reported for people, not written"
+            if report.drift_remaining
+            else "the trackers already match the roadmap"
+        )
+        nothing = f"\n### Changes\n\nNo changes to write: {why}.\n"
         return _Section(nothing, [], "", "changes")
     header = "| Item | Field | Old | New | Rule |\n| --- | --- | --- | --- | --- |\n"
     rows = [_change_row(report, change) for change in report.plan.changes]

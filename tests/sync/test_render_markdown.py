@@ -144,3 +144,16 @@ def test_applied_run_reports_what_was_written() -> None:
     assert "| Changes applied | 7 applied, 0 unwritable, 1 failed, 1 skipped |" in text
     assert "| Changes pending | 1 |" in text
     assert "### Changes (9: 7 applied)" in text
+
+
+@pytest.mark.parametrize("findings", [3, 0])
+def test_no_changes_never_claims_the_trackers_match_while_drift_remains(findings: int) -> None:
+    """With nothing to write, the Changes section says the trackers match the roadmap only when no
+    drift remains; otherwise it says the drift is reported, not written."""
+    report = big_report(findings)
+    if not findings:
+        report = Report(report.generated_at, Plan.build([], [], summary={}), report.themes, {})
+    text = render_markdown(report)
+    assert "No changes to write" in text
+    assert ("already match the roadmap" in text) is (report.drift_remaining == 0)
+    assert (f"the drift above ({report.drift_remaining}) is reported" in text) is (report.drift_remaining > 0)
