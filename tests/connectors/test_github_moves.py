@@ -8,11 +8,12 @@ Sources: PyGithub 2.10 follows a 301 for any verb with the path only and returns
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from github import Auth, Github
 
-from roadsync.changes import FieldChange
+from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldTarget, GithubConfig, GithubProjectConfig
 from roadsync.connectors.github.client import GithubClient
 from roadsync.connectors.github.reader import GithubReader
@@ -112,37 +113,47 @@ def test_only_issues_new_to_the_mirror_cost_a_transfers_query(sandbox: Sandbox) 
     assert reader.requests == quiet.requests + 1 and reader.lost_scopes() == set()
 
 
+BOARD_KEYS = [f"acme/web#{n}" for n in range(10, 15)]
+
+
+def _theme_to_the_board_under(**faults: Any) -> tuple[list[WriteOutcome], set[str], int]:
+    """Read acme/web, turn ``faults`` on, set Theme on five board items through the writer.
+    Returns every outcome, the keys whose Theme the board now holds, and the faults injected."""
+    store = GithubStore.from_fixture(fixture())  # type: ignore[arg-type]
+    state = FaultState()
+    app = create_github_app(store, stats=Stats(), token=TOKEN)
+    server = serve_app(FaultsMiddleware(app, state, "github"))
+    try:
+        config = GithubConfig(url=server.url, repos=["acme/web"], seconds_between_writes=0,
+                              project=GithubProjectConfig(owner="acme", number=1))
+        items = {i.key: i for i in GithubReader(config, TOKEN, retry=FAST).fetch_items("acme/web", None)}
+        state.update(**faults)
+        targets = {"theme": FieldTarget(target="project", field="Theme")}
+        writer = GithubWriter(config, TOKEN, targets, retry=FAST, seconds_between_writes=0)
+        outcomes = []
+        for key in BOARD_KEYS:
+            outcomes += writer.write(items[key], [FieldChange(key, "theme", None, "checkout")])
+        outcomes += writer.flush()
+        board = store.projects[0]
+        theme = board.field_by_name("Theme")
+        assert theme is not None
+        on_board = {k for k in BOARD_KEYS if board.by_issue[store.get(k).node_id].values.get(theme.id)}  # type: ignore[union-attr]
+        return outcomes, on_board, sum(state.injected.values())
+    finally:
+        server.stop()
+
+
 def test_a_board_item_answered_not_found_twice_but_still_there_is_failed_not_skipped() -> None:
     """Every mutation document losing one alias to ``NOT_FOUND``: that update is sent again alone,
     and when it is ``NOT_FOUND`` again while a read finds the board item, it is ``failed`` (the next
     run tries it), never ``skipped`` as gone; the document's other updates are applied [GraphQL
     spec, "Executing mutations"; research github.md §6; the sandbox's graphql_batch_not_found_rate]."""
-    store = GithubStore.from_fixture(fixture())  # type: ignore[arg-type]
-    faults = FaultState()
-    app = create_github_app(store, stats=Stats(), token=TOKEN)
-    server = serve_app(FaultsMiddleware(app, faults, "github"))
-    try:
-        config = GithubConfig(url=server.url, repos=["acme/web"], seconds_between_writes=0,
-                              project=GithubProjectConfig(owner="acme", number=1))
-        items = {i.key: i for i in GithubReader(config, TOKEN, retry=FAST).fetch_items("acme/web", None)}
-        faults.update(graphql_batch_not_found_rate=1.0, seed=1)
-        targets = {"theme": FieldTarget(target="project", field="Theme")}
-        writer = GithubWriter(config, TOKEN, targets, retry=FAST, seconds_between_writes=0)
-        keys = [f"acme/web#{n}" for n in range(10, 15)]
-        for key in keys:
-            writer.write(items[key], [FieldChange(key, "theme", None, "checkout")])
-        outcomes = writer.flush()
-        statuses = sorted(o.status for o in outcomes)
-        assert statuses == ["applied"] * 4 + ["failed"], [(o.status, o.error) for o in outcomes]
-        [failed] = [o for o in outcomes if o.status == "failed"]
-        assert failed.error and "exists" in failed.error
-        board = store.projects[0]
-        theme = board.field_by_name("Theme")
-        assert theme is not None
-        written = {k for k in keys if board.by_issue[store.get(k).node_id].values.get(theme.id)}  # type: ignore[union-attr]
-        assert written == set(keys) - {failed.change.item}
-    finally:
-        server.stop()
+    outcomes, on_board, _ = _theme_to_the_board_under(graphql_batch_not_found_rate=1.0, seed=1)
+    statuses = sorted(o.status for o in outcomes)
+    assert statuses == ["applied"] * 4 + ["failed"], [(o.status, o.error) for o in outcomes]
+    [failed] = [o for o in outcomes if o.status == "failed"]
+    assert failed.error and "exists" in failed.error
+    assert on_board == set(BOARD_KEYS) - {failed.change.item}
 
 
 @pytest.mark.parametrize("rate", [1.0, 0.5])
@@ -152,31 +163,11 @@ def test_whole_documents_answered_not_found_never_call_board_items_gone(rate: fl
     item is ``skipped`` as gone, since every one is still there. Each update is ``applied`` (and
     on the board) or ``failed`` (the next run tries it) [research github.md §6: a NOT_FOUND
     answer does not say which node is missing; the fault matrix's 'GraphQL NOT_FOUND on HTTP 200']."""
-    store = GithubStore.from_fixture(fixture())  # type: ignore[arg-type]
-    faults = FaultState()
-    app = create_github_app(store, stats=Stats(), token=TOKEN)
-    server = serve_app(FaultsMiddleware(app, faults, "github"))
-    try:
-        config = GithubConfig(url=server.url, repos=["acme/web"], seconds_between_writes=0,
-                              project=GithubProjectConfig(owner="acme", number=1))
-        items = {i.key: i for i in GithubReader(config, TOKEN, retry=FAST).fetch_items("acme/web", None)}
-        faults.update(graphql_error_rate=rate, graphql_error_type="NOT_FOUND", seed=3)
-        targets = {"theme": FieldTarget(target="project", field="Theme")}
-        writer = GithubWriter(config, TOKEN, targets, retry=FAST, seconds_between_writes=0)
-        keys = [f"acme/web#{n}" for n in range(10, 15)]
-        outcomes = []
-        for key in keys:
-            outcomes += writer.write(items[key], [FieldChange(key, "theme", None, "checkout")])
-        outcomes += writer.flush()
-        assert len(outcomes) == len(keys)
-        assert {o.status for o in outcomes} <= {"applied", "failed"}
-        assert sum(faults.injected.values()) > 0
-        board = store.projects[0]
-        theme = board.field_by_name("Theme")
-        assert theme is not None
-        written = {k for k in keys if board.by_issue[store.get(k).node_id].values.get(theme.id)}  # type: ignore[union-attr]
-        assert written == {o.change.item for o in outcomes if o.status == "applied"}
-        if rate == 1.0:
-            assert written == set()
-    finally:
-        server.stop()
+    outcomes, on_board, injected = _theme_to_the_board_under(
+        graphql_error_rate=rate, graphql_error_type="NOT_FOUND", seed=3
+    )
+    assert len(outcomes) == len(BOARD_KEYS) and injected > 0
+    assert {o.status for o in outcomes} <= {"applied", "failed"}, [(o.status, o.error) for o in outcomes]
+    assert on_board == {o.change.item for o in outcomes if o.status == "applied"}
+    if rate == 1.0:
+        assert on_board == set()
