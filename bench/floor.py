@@ -67,10 +67,11 @@ scopes, and the two trackers, are read at the same time.
 field holds is decided from what the tracker keeps, so any tool keeping that promise pays it):
 
 - *Jira*: a marker written in the same edit request (issue property, ``properties`` in the
-  ``PUT`` body) and read with the search (``properties=``) costs nothing. Values no marker speaks
-  for (every one on a first sync) need the changelog with each change's author where the value
-  held differs from the roadmap's: ``POST /rest/api/3/changelog/bulkfetch``, up to 1,000 issues a
-  request [docs: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-changelog-bulkfetch-post],
+  ``PUT`` body) and read with the search (``properties=``) costs nothing and says which value
+  roadsync wrote, but not whether a person set that same value again since. So every value about
+  to be written over needs the changelog with each change's author (a value no marker speaks for,
+  every one on a first sync, needs it anyway): ``POST /rest/api/3/changelog/bulkfetch``, up to
+  1,000 issues a request [docs: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-changelog-bulkfetch-post],
   plus ``GET /rest/api/3/myself`` once to know which author is the tool. After the writes, the
   same changelog of the written issues finds a person's edit made between the read and the
   write (no write takes a precondition): ``ceil(written / 1000)`` more.
@@ -228,12 +229,10 @@ def writes_for(changes: Iterable[Change], *, bulk: bool = True) -> dict[str, int
 def evidence_for(changes: Iterable[Change], *, first_sync: bool) -> dict[str, int]:
     """Ownership-evidence requests for ``changes`` (see the module docstring), by kind."""
     changes = list(changes)
-    jira_held = {c.item for c in changes if c.source == "jira" and c.old is not None}
     jira_written = {c.item for c in changes if c.source == "jira"}
     labels_written = {c.item for c in changes if c.source == "github" and c.target == "label"}
     board = any(c.source == "github" and c.target == "project" for c in changes)
-    before = math.ceil(len(jira_held) / CHANGELOG_BULK_ISSUES) if first_sync else 0
-    after = math.ceil(len(jira_written) / CHANGELOG_BULK_ISSUES)
+    before = after = math.ceil(len(jira_written) / CHANGELOG_BULK_ISSUES)
     return {
         "evidence_jira_changelog_before": before,
         "evidence_jira_changelog_after": after,

@@ -20,7 +20,7 @@ from roadsync.connectors.model import Item
 from roadsync.sync.model import Plan
 from roadsync.sync.ownership import Ledger
 from roadsync.sync.pipeline import draft_plan
-from roadsync.sync.sources import asking_evidence
+from roadsync.sync.sources import TRACKERS, asking_evidence
 from roadsync.sync.state import State
 
 if TYPE_CHECKING:
@@ -42,8 +42,13 @@ def plan_with_evidence(
     """The plan, asking ``readers`` (by tracker; those that pulled this run) for the evidence it
     wants; a tracker that could not answer is put in ``failures`` with its one-line error."""
     fields, roadmap = settings.model.fields, settings.roadmap
-    ledger = Ledger(state.known_evidence(items), state.marks(), now, on_demand=frozenset(readers))
     by_key = {item.key: item for item in items}
+    shared = {t.name for t in TRACKERS if t.configured(settings) and t.shared(settings.model)}
+    # History read before the config said the account is shared was read as roadsync's: ask again.
+    cached = state.known_evidence(items)
+    known = {pair: e for pair, e in cached.items() if by_key[pair[0]].source not in shared}
+    confirms = frozenset(t.name for t in TRACKERS if t.confirms_marks) & frozenset(readers)
+    ledger = Ledger(known, state.marks(), now, on_demand=frozenset(readers), confirms=confirms)
     while True:
         draft = draft_plan(items, roadmap, fields, ledger, only=only)
         wanted = {pair for pair in draft.wanted if by_key[pair[0]].source in readers}

@@ -108,6 +108,10 @@ class Ledger:
     now: str = ""
     asked: set[Pair] = field(default_factory=set)
     on_demand: frozenset[str] = frozenset()
+    confirms: frozenset[str] = frozenset()
+    """Trackers whose history confirms a marker before roadsync writes over the value it names
+    (:attr:`roadsync.sync.sources.Tracker.confirms_marks`): a person may have set that same value
+    since, which the marker alone cannot show."""
     silent: bool = False
     """The trackers hold no evidence beyond what the items carry: records alone decide (tests)."""
 
@@ -119,9 +123,12 @@ class Ledger:
 
     def tracker(self, item: Item, name: str) -> Mark | Unasked | None:
         """The tracker's evidence for ``name`` of ``item``: read with it, fetched, or not asked."""
-        if name in item.marks:
-            return item.marks[name]
-        return self.fetched.get((item.key, name), None if self.silent else Unasked.UNASKED)
+        fetched = self.fetched.get((item.key, name), None if self.silent else Unasked.UNASKED)
+        if name not in item.marks:
+            return fetched
+        if isinstance(fetched, Mark) and fetched.touched_after:
+            return fetched  # the history shows a later edit the marker cannot
+        return item.marks[name]
 
     def cached(self, item: Item, name: str) -> Mark | None:
         return self.cache.get((item.identity, name)) or self.cache.get((item.key, name))
@@ -167,10 +174,20 @@ class Ledger:
         """Whether the tracker's evidence for this field was neither read with the item nor fetched."""
         return self.tracker(item, name) is Unasked.UNASKED
 
-    def wants(self, item: Item, name: str) -> bool:
-        """Whether the tracker's evidence for this field is unread and can still be asked for."""
+    def wants(self, item: Item, name: str, verdict: Verdict | None = None) -> bool:
+        """Whether the tracker's evidence for this field should be asked for: it is unread, or
+        ``verdict`` gives the value to roadsync on a marker alone where the tracker's history can
+        confirm it (:attr:`confirms`) before the plan writes over it."""
         askable = item.source in self.on_demand and (item.key, name) not in self.asked
-        return askable and self.unread(item, name)
+        if not askable:
+            return False
+        if self.unread(item, name):
+            return True
+        carried = item.marks.get(name)
+        return (
+            item.source in self.confirms and verdict is not None and verdict.owner == "roadsync"
+            and carried is not None and verdict.last is carried and not carried.history
+        )  # fmt: skip
 
     def add(self, asked: Iterable[Pair], answers: Mapping[Pair, Mark | Unasked | None]) -> Ledger:
         """A ledger that also holds ``answers``; pairs ``asked`` and unanswered are unavailable."""
@@ -178,7 +195,9 @@ class Ledger:
         fetched: dict[Pair, Mark | Unasked | None] = dict(self.fetched)
         fetched.update({pair: Unasked.UNAVAILABLE for pair in asked})
         fetched.update(answers)
-        return Ledger(fetched, self.cache, self.now, self.asked | asked, self.on_demand, self.silent)
+        return Ledger(
+            fetched, self.cache, self.now, self.asked | asked, self.on_demand, self.confirms, self.silent
+        )
 
 
 def _for_target(mark: Mark | Unasked | None, signature: str) -> Mark | Unasked | None:

@@ -225,7 +225,8 @@ def plan_changes(
                 result.findings.setdefault(item.key, {})[judgement.name] = judgement.decision.finding
             if only is not None and item.key not in only:
                 continue
-            if not judgement.same and not judgement.current.ambiguous and ledger.wants(item, judgement.name):
+            unsure = not judgement.same and not judgement.current.ambiguous
+            if unsure and ledger.wants(item, judgement.name, judgement.verdict):
                 result.wanted.add(pair)
             if judgement.change is not None:
                 result.changes.append(judgement.change)

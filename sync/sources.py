@@ -61,6 +61,12 @@ class Tracker:
     section: Callable[[SettingsModel], object | None]
     reader: Callable[[Settings, Mirror], Reader]
     writer: Callable[[Settings], Writer]
+    shared: Callable[[SettingsModel], bool] = lambda _model: False
+    """Whether the config says roadsync's account here is also a person's (``shared_account``)."""
+    confirms_marks: bool = False
+    """Whether the tracker's history records every change of a marked field with its author, so a
+    marker saying "roadsync wrote this" is confirmed from that history before it is written over
+    (a person may have set the same value since: design.md, "after roadsync's last write")."""
 
     def configured(self, settings: Settings) -> bool:
         return self.section(settings.model) is not None
@@ -135,9 +141,16 @@ def _github_writer(settings: Settings) -> Writer:
 
 
 TRACKERS: tuple[Tracker, ...] = (
-    Tracker("jira", lambda model: model.jira, _jira_reader, _jira_writer),
-    Tracker("github", lambda model: model.github, _github_reader, _github_writer),
-)
+    Tracker(
+        "jira", lambda model: model.jira, _jira_reader, _jira_writer,
+        shared=lambda model: bool(model.jira and model.jira.shared_account),
+        confirms_marks=True,  # the changelog: every field change with its author
+    ),
+    Tracker(
+        "github", lambda model: model.github, _github_reader, _github_writer,
+        shared=lambda model: bool(model.github and model.github.shared_account),
+    ),  # board values keep no history: the marker's updatedAt stands alone
+)  # fmt: skip
 
 
 def build_readers(settings: Settings, mirror: Mirror) -> list[Reader]:

@@ -112,7 +112,8 @@ def test_floor_counts_the_ownership_evidence_any_stateless_tool_needs() -> None:
     planning and of written issues after, the account once, GitHub label history of issues
     whose theme label differs, a missing one included (1 per 100), before and after, the
     board's marker field once.
-    A later run needs no changelog before planning (the markers speak) and no new marker field."""
+    A later run needs the changelog before writing too (a marker cannot show a person setting
+    roadsync's value again), but no new marker field."""
     changes = [Change(f"PA-{n}", "jira", "priority", "Low", "High", "priority") for n in range(1500)]
     changes += [Change(f"PA-{n}", "jira", "label", None, "theme:a", "theme") for n in range(1500, 1600)]
     changes += [Change(f"acme/r#{n}", "github", "label", "theme/x", "theme/y", "theme") for n in range(150)]
@@ -125,7 +126,7 @@ def test_floor_counts_the_ownership_evidence_any_stateless_tool_needs() -> None:
         "evidence_github_labels_after": 3, "evidence_github_marker_field": 1,
     }  # fmt: skip
     later = evidence_for(changes, first_sync=False)
-    assert later["evidence_jira_changelog_before"] == 0 and later["evidence_github_marker_field"] == 0
+    assert later["evidence_jira_changelog_before"] == 2 and later["evidence_github_marker_field"] == 0
     bound = floor({"jira:PA": 1600, "github:acme/r": 210}, 160, changes, incremental=False,
                   latency_s=0.01, pacing_s=0.0)  # fmt: skip
     plain = floor({"jira:PA": 1600, "github:acme/r": 210}, 160, [], incremental=False,

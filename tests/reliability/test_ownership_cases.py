@@ -271,3 +271,52 @@ def test_a_persons_edit_in_the_write_race_is_kept(reread: str, tmp_path: Path) -
         code, again, err = run_cli(config, "sync", env=env)
         assert code == 0 and not [c for c in again["changes"] if c["item"] == last["item"]], err
         assert any("priority" in d for d in _overrides(again, last["item"]))
+
+
+def test_a_person_setting_roadsyncs_own_value_again_makes_it_theirs(tmp_path: Path) -> None:
+    """A person changes a Jira priority roadsync wrote and then sets roadsync's value again: the
+    marker still names that value, but the changelog shows the person's edit after roadsync's, so a
+    roadmap edit does not write over it (design.md: "a value whose last change was made by someone
+    other than roadsync's account, after roadsync's last write, is a person's"); the theme's other
+    items still follow the roadmap."""
+    from tests.reliability.test_ownership import _raise_theme
+
+    with start_sandbox(small_fixture()) as sb:
+        config, env, first = _synced(sb, tmp_path)
+        themes = {a["item"]: a["theme"] for a in first["assignments"]}
+        lower = [c for c in _written(first, "priority") if c["new"] != "Highest"]
+        change = next(c for c in lower if themes.get(c["item"]))
+        key, theme = change["item"], themes[change["item"]]
+        jira, _ = person(sb)
+        jira.set_priority(key, "Lowest" if change["new"] != "Lowest" else "Low")
+        jira.set_priority(key, change["new"])
+        _raise_theme(config, theme)
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        assert sb.jira_store.get(key).priority == change["new"]
+        assert _overrides(report, key), report["drift"]
+        followers = [c for c in _written(report, "priority") if themes.get(c["item"]) == theme]
+        assert followers and all(c["new"] == "Highest" for c in followers)
+
+
+def test_a_shared_account_set_later_drops_history_read_as_roadsyncs(tmp_path: Path) -> None:
+    """A person edits a GitHub theme label with roadsync's own token: the label events name
+    roadsync's account, so roadsync plans its tag back; once the config says
+    ``github.shared_account = true``, that cached history no longer speaks for roadsync and the
+    label is kept (doctor: such a label is never taken over without other evidence)."""
+    with start_sandbox(small_fixture()) as sb:
+        config, env, first = _synced(sb, tmp_path)
+        added = next(c for c in _written(first, "theme", github=True) if c["old"] is None)
+        key, tag = added["item"], added["new"]
+        other = next(c["new"] for c in _written(first, "theme", github=True) if c["new"] != tag)
+        _, github = person(sb)
+        github.http.headers["Authorization"] = f"token {sb.info()['env']['ROADSYNC_SANDBOX_GITHUB_TOKEN']}"
+        github.remove_label(key, tag)
+        github.add_label(key, other)
+        code, plan, err = run_cli(config, "plan", env=env)
+        assert code == 0, err
+        assert any(c["item"] == key and c["field"] == "theme" for c in plan["changes"]), plan["changes"]
+        write_config(sb, config, "[github]\nshared_account = true")
+        code, plan, err = run_cli(config, "plan", env=env)
+        assert code == 0, err
+        assert not any(c["item"] == key and c["field"] == "theme" for c in plan["changes"]), plan["changes"]
