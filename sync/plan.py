@@ -225,7 +225,9 @@ def plan_changes(
                 result.findings.setdefault(item.key, {})[judgement.name] = judgement.decision.finding
             if only is not None and item.key not in only:
                 continue
-            unsure = not judgement.same and not judgement.current.ambiguous
+            # Several values (theme tags) are unsure too: which one is roadsync's is what the
+            # tracker's evidence answers (the others are a person's pin).
+            unsure = judgement.current.ambiguous or not judgement.same
             if unsure and ledger.wants(item, judgement.name, judgement.verdict):
                 result.wanted.add(pair)
             if judgement.change is not None:

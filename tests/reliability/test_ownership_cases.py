@@ -320,3 +320,30 @@ def test_a_shared_account_set_later_drops_history_read_as_roadsyncs(tmp_path: Pa
         code, plan, err = run_cli(config, "plan", env=env)
         assert code == 0, err
         assert not any(c["item"] == key and c["field"] == "theme" for c in plan["changes"]), plan["changes"]
+
+
+@pytest.mark.parametrize("tracker", ["jira", "github"])
+def test_a_persons_theme_tag_beside_roadsyncs_is_a_pin(tracker: str, tmp_path: Path) -> None:
+    """A person adds another theme's tag next to the one roadsync wrote: on Jira (marker) and on
+    GitHub (label events, asked for because the item holds two tags) the person's tag pins its
+    theme, roadsync's tag and the person's are both left in place, and the next sync writes nothing."""
+    with start_sandbox(small_fixture()) as sb:
+        config, env, first = _synced(sb, tmp_path)
+        github = tracker == "github"
+        added = next(c for c in _written(first, "theme", github=github) if c["old"] is None)
+        key, tag = added["item"], added["new"]
+        other = next(c["new"] for c in _written(first, "theme", github=github) if c["new"] != tag)
+        jira, gh = person(sb)
+        if github:
+            gh.add_label(key, other)
+        else:
+            jira.swap_label(key, None, other)
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        assignment = next(a for a in report["assignments"] if a["item"] == key)
+        assert (assignment["step"], assignment["theme"]) == ("pin", other.split("/" if github else ":", 1)[1])
+        sb.reset_stats()
+        code, again, err = run_cli(config, "sync", env=env)
+        assert code == 0 and again["changes"] == [], err
+        labels = gh.labels(key) if github else jira.issue(key, "labels")["fields"]["labels"]
+        assert tag in labels and other in labels
