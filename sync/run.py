@@ -332,8 +332,10 @@ def _failed(pulled: PullResult | None) -> set[str]:
 
 def offline_ledger(state: State, items: Sequence[Item]) -> Ledger:
     """The ownership evidence a verb without network has: what the items carry, the evidence
-    fetched earlier for unchanged items, the state cache."""
-    return Ledger(state.known_evidence(items), state.marks())
+    fetched earlier for unchanged items, the state cache; with the time now, so a mirror copy read
+    before roadsync's own recent write (``explain`` right after ``sync``) is ``unsettled``, not
+    blamed on a person."""
+    return Ledger(state.known_evidence(items), state.marks(), iso_utc(datetime.now(timezone.utc)))
 
 
 def load_plan_file(path: Path) -> Plan:

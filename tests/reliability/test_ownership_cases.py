@@ -347,3 +347,17 @@ def test_a_persons_theme_tag_beside_roadsyncs_is_a_pin(tracker: str, tmp_path: P
         assert code == 0 and again["changes"] == [], err
         labels = gh.labels(key) if github else jira.issue(key, "labels")["fields"]["labels"]
         assert tag in labels and other in labels
+
+
+def test_explain_right_after_a_sync_blames_nobody_for_roadsyncs_own_writes(tmp_path: Path) -> None:
+    """``explain`` reads the mirror, which holds the values from before the sync's writes: a field
+    roadsync just wrote reads as an old copy, never as a person's (the report after the same sync
+    blames nobody either)."""
+    with start_sandbox(small_fixture()) as sb:
+        config, env, first = _synced(sb, tmp_path)
+        key = _written(first, "priority")[0]["item"]
+        code, text, err = run_cli(config, "explain", key, env=env, fmt="table")
+        assert code == 0, err
+        line = next(x for x in text.splitlines() if x.strip().startswith("priority:"))
+        assert "a person's" not in line and "an old copy" in line, line
+        assert _overrides(first, key) == []
