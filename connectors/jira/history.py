@@ -192,7 +192,9 @@ def _value(text: str | None, target: FieldTarget) -> tuple[bool, str | None]:
 
 def _overwrite(entries: list[History], me: str, change: Any, target: FieldTarget) -> Overwrite | None:
     """The person's value roadsync's write of ``change`` replaced, if another account set it after
-    the read (``entries``: the field's history since the read, oldest first)."""
+    the read (``entries``: the field's history since the read, oldest first). Whoever made the
+    change just before roadsync's write set the value it replaced: when that is roadsync's own
+    account (an earlier write a lagging search did not show), nobody's edit was overwritten."""
     ours = [n for n, h in enumerate(entries) if h.author == me]
     if not ours:
         return None
@@ -200,7 +202,7 @@ def _overwrite(entries: list[History], me: str, change: Any, target: FieldTarget
     readable, replaced = _value(write.before, target)
     if not readable or replaced == change.old:
         return None
-    theirs = [h for h in entries[: ours[-1]] if h.author != me]
-    if not theirs:
-        return None
-    return Overwrite(change, replaced, theirs[-1].author, theirs[-1].at)
+    setter = entries[ours[-1] - 1] if ours[-1] > 0 else None
+    if setter is None or setter.author == me:
+        return None  # the value replaced was roadsync's own (a write the lagging read did not show)
+    return Overwrite(change, replaced, setter.author, setter.at)

@@ -73,3 +73,25 @@ def test_an_edit_the_plan_had_read_is_no_race() -> None:
     read_before = FieldChange("acme/web#1", "theme", "theme/a", "theme/b")
     raced = _raced(removed, "roadsync-bot", read_before, "2026-11-30T09:00:00Z")
     assert [(o.value, o.by) for o in raced] == [(None, "pat")]
+
+
+def test_a_write_over_roadsyncs_own_unseen_write_blames_nobody() -> None:
+    """Jira's search lagged: roadsync read Medium, wrote Highest over its own earlier High (which
+    the read did not show). A person's edit before that earlier write is not what was overwritten;
+    a person's edit right before the write is."""
+    from roadsync.changes import FieldChange
+    from roadsync.config.model import FieldTarget
+    from roadsync.connectors.jira.history import History, _overwrite
+
+    def entry(author: str, at: str, before: str, after: str) -> History:
+        return History(author, at, "priority", "priority", before, after)
+
+    change = FieldChange("CORE-28", "priority", "Medium", "Highest")
+    target = FieldTarget(target="priority")
+    ours = [entry("pat", "T1", "Medium", "Lowest"), entry("bot", "T2", "Lowest", "High"),
+            entry("bot", "T3", "High", "Highest")]  # fmt: skip
+    assert _overwrite(ours, "bot", change, target) is None
+    theirs = [entry("bot", "T2", "Medium", "High"), entry("pat", "T3", "High", "Lowest"),
+              entry("bot", "T4", "Lowest", "Highest")]  # fmt: skip
+    found = _overwrite(theirs, "bot", change, target)
+    assert found is not None and (found.value, found.by) == ("Lowest", "pat")
