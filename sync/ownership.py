@@ -266,5 +266,5 @@ def decide(managed: ManagedField, name: str, current: Current, desired: str | No
         return Decision(True, "roadsync owns this value")
     if managed.policy == "fill" and current.value is not None:
         return Decision(False)
-    taken = "first sync takes the field over" if managed.policy == "enforce" else "field was empty"
+    taken = "roadsync never wrote this field; policy enforce takes it over" if managed.policy == "enforce" else "field was empty"
     return Decision(True, taken)

@@ -66,7 +66,7 @@ class Case:
     override: bool = False
 
 
-TAKE = "first sync takes the field over"
+TAKE = "roadsync never wrote this field; policy enforce takes it over"
 OWN = "roadsync owns this value"
 CASES = [
     Case(
