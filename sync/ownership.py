@@ -266,5 +266,6 @@ def decide(managed: ManagedField, name: str, current: Current, desired: str | No
         return Decision(True, "roadsync owns this value")
     if managed.policy == "fill" and current.value is not None:
         return Decision(False)
-    taken = "roadsync never wrote this field; policy enforce takes it over" if managed.policy == "enforce" else "field was empty"
+    enforce = managed.policy == "enforce"
+    taken = "roadsync never wrote this field; policy enforce takes it over" if enforce else "field was empty"
     return Decision(True, taken)

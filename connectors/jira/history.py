@@ -52,6 +52,8 @@ class History:
     field_id: str
     before: str | None
     after: str | None
+    name: str = ""
+    """The author as people know them (Jira's ``displayName``; the account id when absent)."""
 
 
 class ChangelogReader:
@@ -165,11 +167,13 @@ def _author(user: Mapping[str, Any]) -> str:
 
 
 def _histories(raw: Mapping[str, Any]) -> Iterable[History]:
-    author = _author(raw.get("author") or {})
+    who = raw.get("author") or {}
+    author = _author(who)
+    name = str(who.get("displayName") or author)
     at = utc_timestamp(raw.get("created"))
     for item in raw.get("items") or ():
         yield History(author, at, str(item.get("field") or ""), str(item.get("fieldId") or ""),
-                      item.get("fromString"), item.get("toString"))  # fmt: skip
+                      item.get("fromString"), item.get("toString"), name)  # fmt: skip
 
 
 def _field_ids(target: FieldTarget, custom_ids: Mapping[str, Sequence[str]]) -> Sequence[str]:
@@ -205,4 +209,4 @@ def _overwrite(entries: list[History], me: str, change: Any, target: FieldTarget
     setter = entries[ours[-1] - 1] if ours[-1] > 0 else None
     if setter is None or setter.author == me:
         return None  # the value replaced was roadsync's own (a write the lagging read did not show)
-    return Overwrite(change, replaced, setter.author, setter.at)
+    return Overwrite(change, replaced, setter.name or setter.author, setter.at)

@@ -252,7 +252,7 @@ def _race(sb: Sandbox, config: Path, env: dict[str, str], key: str, hand: str) -
 def test_a_persons_edit_in_the_write_race_is_kept(reread: str, tmp_path: Path) -> None:
     """A person changes a priority after the pull and before roadsync writes it: the re-read before
     writing drops the change, or (no re-read) history shows the overwrite, which is restored and
-    reported as overwritten_edit; either way the person's value stands."""
+    reported as overwritten_edit naming the person; either way the person's value stands."""
     with start_sandbox(small_fixture()) as sb:
         bound = "0.001" if reread == "every write" else "3600"
         config = write_config(sb, tmp_path / "roadsync.toml", f"[jira]\nwrite_concurrency = 1\n\n"
@@ -267,7 +267,9 @@ def test_a_persons_edit_in_the_write_race_is_kept(reread: str, tmp_path: Path) -
         assert sb.jira_store.get(last["item"]).priority == hand
         raced = [d for d in report["drift"] if d["kind"] == "overwritten_edit"]
         if reread == "never":
-            assert any(last["item"] == d["item"] and "restored" in d["detail"] for d in raced), raced
+            name = sb.info()["people"][0]["name"]  # named as Jira shows people, not by account id
+            mine = [d["detail"] for d in raced if d["item"] == last["item"]]
+            assert any("restored" in d and f"set by {name}" in d for d in mine), raced
         code, again, err = run_cli(config, "sync", env=env)
         assert code == 0 and not [c for c in again["changes"] if c["item"] == last["item"]], err
         assert any("priority" in d for d in _overrides(again, last["item"]))
