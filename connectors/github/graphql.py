@@ -243,12 +243,14 @@ query RoadsyncIssueLabels($ids: [ID!]!) {
 
 @dataclass(frozen=True)
 class LabelChange:
-    """One label added to (``add``) or removed from an issue: node ids of both, the label's name."""
+    """One label added to (``add``) or removed from an issue: node ids of both, the label's name, and
+    the issue's key (``owner/repo#n``, for messages)."""
 
     issue_id: str
     label_id: str
     name: str
     add: bool
+    item: str = ""
 
 
 def label_changes_mutation(changes: Sequence[LabelChange]) -> tuple[str, dict[str, Any]]:

@@ -131,14 +131,29 @@ class LabelQueue:
 
     def _gone_or_failed(self, op: Op) -> Result:
         try:
-            found = self.client.graphql_known(documents.ITEM_EXISTS_QUERY, {"item": op.issue_id})
+            found = self.client.graphql_known(documents.ITEM_EXISTS_QUERY, {"item": op.issue_id}, item=op.item)
         except NotFoundError:
-            return ("gone", None)
+            return ("gone", self._where(op))
         if not (found.data.get("node") or {}).get("id"):
-            return ("gone", None)
+            return ("gone", self._where(op))
         return ("failed", f"GitHub GraphQL answered NOT_FOUND for label {op.name!r} on an issue that "
                 "exists (the label may have been deleted); not applied, the next run tries again "
                 "[source github]")
+
+    def _where(self, op: Op) -> str:
+        """Why an issue GitHub no longer resolves is gone: its REST answer (a 301 names where it was
+        transferred to; :mod:`.redirects`), one request on this rare path."""
+        repo, _, number = op.item.rpartition("#")
+        reason = f"{op.item} no longer exists, moved, or the token cannot see it"
+        try:
+            self.client.rest("GET", f"/repos/{repo}/issues/{number}", item=op.item)
+        except (AuthError, BudgetExhausted):
+            raise
+        except NotFoundError as exc:
+            reason = f"{reason} ({exc.message})"
+        except TrackerError:
+            pass
+        return f"item gone: {reason}"
 
     def _read_back(self, ops: Sequence[Op], error: str) -> list[Result]:
         """After a document that failed whole: applied where GitHub holds the op's result."""
@@ -187,9 +202,8 @@ def _outcomes(group: _Group, results: Mapping[Op, Result]) -> list[WriteOutcome]
             outcomes.append(WriteOutcome(change, "unwritable", UNKEPT))
         elif errors:
             outcomes.append(WriteOutcome(change, "failed", errors[0]))
-        elif any(status == "gone" for status, _ in mine):
-            outcomes.append(WriteOutcome(change, "skipped", f"item gone: {change.item} no longer exists, "
-                                         "moved, or the token cannot see it"))
+        elif gone := [why for status, why in mine if status == "gone"]:
+            outcomes.append(WriteOutcome(change, "skipped", gone[0]))
         else:
             outcomes.append(WriteOutcome(change, "applied" if mine else "skipped"))
     return outcomes

@@ -167,8 +167,8 @@ class Label(TargetKind):
         if not item.native_id:
             raise RemoteRefused(f"{item.key} has no GitHub node id to label", source="github", item=item.key)
         ids = _repo_label_ids(site, item.scope, adds, changes)
-        ops = [LabelChange(item.native_id, ids[label_key(name)], name, True) for name in adds]
-        ops += [LabelChange(item.native_id, ids[label_key(name)], name, False)
+        ops = [LabelChange(item.native_id, ids[label_key(name)], name, True, item.key) for name in adds]
+        ops += [LabelChange(item.native_id, ids[label_key(name)], name, False, item.key)
                 for name in removes if label_key(name) in ids]  # fmt: skip
         return site.hold_labels(changes, ops)
 
