@@ -362,7 +362,8 @@ def test_every_github_rest_request_is_valid_against_the_github_openapi(
         seen.append(template)
     assert not problems, "\n".join(problems)
     labels = "/repos/{owner}/{repo}/issues/{issue_number}/labels"
-    writes = {("POST", "/repos/{owner}/{repo}/labels"), ("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}")}
+    writes = {("POST", "/repos/{owner}/{repo}/labels"),
+              ("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}")}
     reads = {
         ("GET", "/repos/{owner}/{repo}/issues"),
         ("GET", "/repos/{owner}/{repo}/labels"),

@@ -18,15 +18,18 @@ limits for the GraphQL API", https://docs.github.com/en/graphql/overview/rate-li
 limits-for-the-graphql-api; research github.md §9]. A board alias selects one id and a label alias
 one page of at most 100 label names (GitHub caps an issue at 100 labels), so a label document
 of 100 aliases holds at most 10,000 nodes; a board document holds 100 value updates plus one
-marker alias per item they touch (at most 200 aliases of one id each). The secondary limits charge per *request*: 5 points of 2,000 a
-minute, and one of 80 content-creating requests a minute and **500 an hour** [docs: "About
-secondary rate limits", https://docs.github.com/en/rest/using-the-api/rate-limits-for-the-rest-api#about-secondary-rate-limits],
-so the document size sets how many values an hour GitHub lets through: 50,000 at 100 a
-document, 10,000 at 20 (GitHub's MCP server's chunk, research §6), which a first adoption of a
-large backlog would hit. The 10 s timeout is the one risk that grows with the size (each alias is
-one small write; how long GitHub takes per alias is unverified): a document that fails as a whole
-(a timeout answers 502/504) is uncertain and read back by the writer, and the writer halves its
-document size for the rest of the run (:class:`DocumentSize`), down to :data:`MIN_BATCH_SIZE`.
+marker alias per item they touch (at most 200 aliases of one id each). The secondary limits
+charge per *request*: 5 points of 2,000 a minute, and one of 80 content-creating requests a minute
+and **500 an hour** [docs: "About secondary rate limits",
+https://docs.github.com/en/rest/using-the-api/rate-limits-for-the-rest-api#about-secondary-rate-limits],
+so the document size sets how many values an hour GitHub lets through: 50,000 at 100 a document,
+10,000 at 20 (GitHub's MCP server's chunk, research §6), which a first adoption of a large backlog
+would hit. The floor (bench/floor.py) assumes the same 100. The 10 s timeout is the one risk that
+grows with the size (each alias is one small write; how long GitHub takes per alias is
+unverified): a document that fails as a whole (a timeout answers 502/504) is uncertain, handled
+as such by the writer (labels read back, board markers corrected), and the writer halves its
+document size for the rest of the run after a transient whole-document failure
+(:class:`DocumentSize`), down to :data:`MIN_BATCH_SIZE`.
 """
 
 from __future__ import annotations

@@ -131,7 +131,8 @@ class LabelQueue:
 
     def _gone_or_failed(self, op: Op) -> Result:
         try:
-            found = self.client.graphql_known(documents.ITEM_EXISTS_QUERY, {"item": op.issue_id}, item=op.item)
+            query, variables = documents.ITEM_EXISTS_QUERY, {"item": op.issue_id}
+            found = self.client.graphql_known(query, variables, item=op.item)
         except NotFoundError:
             return ("gone", self._where(op))
         if not (found.data.get("node") or {}).get("id"):

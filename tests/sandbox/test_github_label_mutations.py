@@ -86,7 +86,8 @@ def test_label_events_name_the_token_account_as_rest_does_and_a_no_op_emits_none
     expected = [("labeled", "pat-person", "ui"), ("labeled", "roadsync-bot", "Theme/Checkout"),
                 ("unlabeled", "roadsync-bot", "ui")]
     assert _events(w, "acme/web#4") == expected
-    again = w.gql(_document([("addLabelsToLabelable", issue, theme), ("removeLabelsFromLabelable", issue, ui)]))
+    both = _document([("addLabelsToLabelable", issue, theme), ("removeLabelsFromLabelable", issue, ui)])
+    again = w.gql(both)
     assert "errors" not in again.json()
     assert _events(w, "acme/web#4") == expected
     assert w.sb.github_store.get("acme/web#4").labels == ["Theme/Checkout"]  # type: ignore[union-attr]
