@@ -7,12 +7,14 @@ limits"; research github.md §6, §9).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldTarget, GithubConfig, GithubProjectConfig
+from roadsync.connectors.github.evidence import HistoryReader
 from roadsync.connectors.github.pacing import SecondaryLimits
 from roadsync.connectors.github.reader import GithubReader
 from roadsync.connectors.github.writer import GithubWriter
@@ -142,3 +144,23 @@ def test_a_run_under_the_sandbox_secondary_limits_is_never_refused(box: Box) -> 
     assert box.app.state.gateway.secondary_limits.refused == 0
     assert writer.client.pacer.waited_s > 0
     assert box.stats.snapshot()["github"]["writes"] == 9  # 6 creates, 1 label doc, 1 field, 1 board doc
+
+
+def test_graphql_label_writes_are_roadsyncs_evidence_and_a_race_is_found(box: Box) -> None:
+    """Labels added by the GraphQL documents read back from GitHub's label events as roadsync's own
+    writes (``GitHub label events``, untouched); a person's label added after the pull and before the
+    document shows as the edit that write overwrote, naming the person and their value."""
+    target = FieldTarget(target="label", prefix="priority/")
+    writer = box.writer({"priority": target})
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+    box.store.edit_as_person(KEYS[1], labels_add=["priority/P3"])
+    changes = {key: [FieldChange(key, "priority", None, "priority/P1")] for key in KEYS[:2]}
+    assert {o.status for o in _write_all(writer, box.items, changes)} == {"applied"}
+    history = HistoryReader(writer.client)
+    marks = history.evidence([(box.items[k], "priority", target) for k in KEYS[:2]])
+    mark = marks[(KEYS[0], "priority")]
+    assert mark is not None and (mark.value, mark.source, mark.touched_after) == (
+        "priority/P1", "GitHub label events", False)
+    applied = [(box.items[k], changes[k][0], target) for k in KEYS[:2]]
+    [raced] = history.overwritten(applied, since)
+    assert (raced.change.item, raced.value, raced.by) == (KEYS[1], "priority/P3", "pat-person")
