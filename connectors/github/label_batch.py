@@ -96,7 +96,9 @@ class LabelQueue:
         return outcomes
 
     def _send(self, ops: Sequence[Op], *, again: bool = True) -> list[Result]:
-        """One document for ``ops``; a result per op, in order."""
+        """One document for ``ops``; a result per op, in order (no request for no ops)."""
+        if not ops:
+            return []
         document, variables = documents.label_changes_mutation(ops)
         try:
             answer = self.client.graphql(document, variables, partial=True)

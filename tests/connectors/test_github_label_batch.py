@@ -164,3 +164,17 @@ def test_graphql_label_writes_are_roadsyncs_evidence_and_a_race_is_found(box: Bo
     applied = [(box.items[k], changes[k][0], target) for k in KEYS[:2]]
     [raced] = history.overwritten(applied, since)
     assert (raced.change.item, raced.value, raced.by) == (KEYS[1], "priority/P3", "pat-person")
+
+
+def test_removing_a_label_the_repository_no_longer_has_sends_nothing(box: Box) -> None:
+    """A planned removal of a label deleted from the repository since the pull (so on no issue) is
+    skipped with no GraphQL document sent."""
+    target = FieldTarget(target="label", prefix="priority/")
+    key = "acme/web#2"
+    item = box.items[key]
+    repo = box.store.repo("acme/web")
+    box.store.delete_label(repo, box.store.find_label(repo, "priority/P1"))  # type: ignore[arg-type]
+    writer = box.writer({"priority": target})
+    outcomes = _write_all(writer, box.items, {key: [FieldChange(key, "priority", "priority/P1", None)]})
+    assert [o.status for o in outcomes] == ["skipped"] and item.labels == ("priority/P1",)
+    assert writer.requests == 1  # the repo's label list; no GraphQL request at all
