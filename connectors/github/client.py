@@ -6,7 +6,9 @@
   seconds_between_writes=None)``: PyGithub's own retries and client-side pacing are off on purpose;
   retries belong to :func:`roadsync.connectors.retry.call_with_retry`, and write pacing to
   :meth:`GithubClient.pace_write` (``GithubConfig.seconds_between_writes``, GitHub's secondary-limit
-  guidance of at least 1 s between mutating requests);
+  guidance of at least 1 s between mutating requests), and keeps under the documented secondary
+  limits (2,000 GraphQL points a minute, 80/500 content-creating requests a minute/hour) through
+  the account's :class:`~roadsync.connectors.github.pacing.Pacer`;
 - sends REST requests through ``gh.requester.requestJson`` (raw status, headers and JSON; no PyGithub
   objects, which do hidden I/O on attribute access) and GraphQL through an ``httpx.Client``;
 - never follows a redirect (:mod:`~roadsync.connectors.github.redirects`): a renamed repository
@@ -47,6 +49,13 @@ from roadsync.config.model import GithubConfig
 from roadsync.connectors.github.auth import GithubAuth, LiveToken, pygithub_auth
 from roadsync.connectors.github.budget import Budget
 from roadsync.connectors.github.graphql_errors import graphql_error, is_untyped
+from roadsync.connectors.github.pacing import (
+    DOCUMENTED,
+    MUTATION_POINTS,
+    QUERY_POINTS,
+    SecondaryLimits,
+    pacer_for,
+)
 from roadsync.connectors.github.redirects import Connections, Redirected, moved_target
 from roadsync.connectors.retry import DROPPED_CONNECTION, RetryPolicy, call_with_retry, classify, tls_failure
 from roadsync.connectors.transport import RequestCounter, Transport
@@ -111,6 +120,7 @@ class GithubClient:
         retry: RetryPolicy | None = None,
         budget_reserve: int = 100,
         seconds_between_writes: float | None = None,
+        limits: SecondaryLimits = DOCUMENTED,
     ) -> None:
         self.base_url = config.url.rstrip("/")
         self.graphql_url = config.graphql_url or graphql_url_for(self.base_url)
@@ -121,6 +131,7 @@ class GithubClient:
         )
         self.counter = RequestCounter()
         self._last_write = 0.0
+        self.pacer = pacer_for(self.graphql_url, limits)
         transport = Transport(verify, config.timeout_s)
         options = transport.pygithub_options()
         # an installation token minted (once an hour) is one request PyGithub sends on its own
@@ -202,6 +213,7 @@ class GithubClient:
         write = verb != "GET"
         if write:
             self.pace_write()
+            self.pacer.take(content=True)
         # PyGithub's requester has no response hook: each requestJson call is one HTTP request
         # (its retries are off), so it is counted here, at the one call site.
         self.counter.count(write=write)
@@ -329,8 +341,10 @@ class GithubClient:
         self, query: str, variables: Mapping[str, Any], item: str | None, partial: bool
     ) -> GraphqlResult:
         self.budget.check("graphql", item=item)
-        if query.lstrip().startswith("mutation"):
+        mutation = query.lstrip().startswith("mutation")
+        if mutation:
             self.pace_write()
+        self.pacer.take(points=MUTATION_POINTS if mutation else QUERY_POINTS, content=mutation)
         try:
             response = self._http.post(self.graphql_url, json={"query": query, "variables": dict(variables)})
         except httpx.TransportError as exc:

@@ -7,10 +7,29 @@ go through ``node(id:)`` (``PROJECT_ITEMS_QUERY``). A board of n items costs cei
 
 Writes: ``CREATE_TEXT_FIELD_MUTATION`` (roadsync's ownership marker field, once per board, when
 missing), ``ADD_ITEM_MUTATION`` (idempotent: GitHub returns the existing item when the issue is on the
-board already), and :func:`field_updates_mutation`, which batches up to :data:`BATCH_SIZE` aliased
-``updateProjectV2ItemFieldValue`` / ``clearProjectV2ItemFieldValue`` calls in one document. 20 keeps a
-document far below GitHub's 10 s query timeout while cutting requests 20-fold; each aliased mutation
-still counts 5 secondary-limit points, so a full batch costs 100 of the 2,000 points per minute.
+board already), :func:`field_updates_mutation` (aliased ``updateProjectV2ItemFieldValue`` /
+``clearProjectV2ItemFieldValue``) and :func:`label_changes_mutation` (aliased
+``addLabelsToLabelable`` / ``removeLabelsFromLabelable``, one label per alias), up to
+:data:`BATCH_SIZE` aliases a document.
+
+Why :data:`BATCH_SIZE` is 100. GitHub documents no cap on aliases or mutations per document; the
+per-request limits it documents are 500,000 nodes and a 10 s timeout ["Rate limits and query
+limits for the GraphQL API", https://docs.github.com/en/graphql/overview/rate-limits-and-query-
+limits-for-the-graphql-api; research github.md §9]. A board alias selects one id and a label alias
+one page of at most 100 label names (GitHub caps an issue at 100 labels), so a label document
+of 100 aliases holds at most 10,000 nodes; a board document holds 100 value updates plus one
+marker alias per item they touch (at most 200 aliases of one id each). The secondary limits
+charge per *request*: 5 points of 2,000 a minute, and one of 80 content-creating requests a minute
+and **500 an hour** [docs: "About secondary rate limits",
+https://docs.github.com/en/rest/using-the-api/rate-limits-for-the-rest-api#about-secondary-rate-limits],
+so the document size sets how many values an hour GitHub lets through: 50,000 at 100 a document,
+10,000 at 20 (GitHub's MCP server's chunk, research §6), which a first adoption of a large backlog
+would hit. The floor (bench/floor.py) assumes the same 100. The 10 s timeout is the one risk that
+grows with the size (each alias is one small write; how long GitHub takes per alias is
+unverified): a document that fails as a whole (a timeout answers 502/504) is uncertain, handled
+as such by the writer (labels read back, board markers corrected), and the writer halves its
+document size for the rest of the run after a transient whole-document failure
+(:class:`DocumentSize`), down to :data:`MIN_BATCH_SIZE`.
 """
 
 from __future__ import annotations
@@ -24,18 +43,26 @@ __all__ = [
     "BATCH_SIZE",
     "BOARD_VALUES_QUERY",
     "CREATE_TEXT_FIELD_MUTATION",
+    "ISSUE_LABELS_QUERY",
     "ITEM_EXISTS_QUERY",
+    "MIN_BATCH_SIZE",
     "PROJECT_ITEMS_QUERY",
     "PROJECT_ORG_QUERY",
     "PROJECT_USER_QUERY",
     "REREAD_QUERY",
     "TRANSFERS_QUERY",
+    "DocumentSize",
     "FieldUpdate",
     "Kind",
+    "LabelChange",
     "field_updates_mutation",
+    "label_changes_mutation",
 ]
 
-BATCH_SIZE = 20
+BATCH_SIZE = 100
+"""Aliases per mutation document (see the module docstring for why)."""
+MIN_BATCH_SIZE = 10
+"""The smallest document :class:`DocumentSize` halves down to after documents that failed whole."""
 
 Kind = Literal["singleSelectOptionId", "text", "number", "date"]
 
@@ -207,3 +234,53 @@ def field_updates_mutation(project_id: str, updates: Sequence[FieldUpdate]) -> t
         )
     document = f"mutation RoadsyncFieldUpdates({', '.join(declared)}) {{\n" + "\n".join(calls) + "\n}\n"
     return document, variables
+
+
+ISSUE_LABELS_QUERY = """
+query RoadsyncIssueLabels($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on Issue { id labels(first: 100) { nodes { name } } } }
+}
+"""
+"""Issues' labels by node id (read back after a label document whose outcome is unknown)."""
+
+
+@dataclass(frozen=True)
+class LabelChange:
+    """One label added to (``add``) or removed from an issue: node ids of both, the label's name, and
+    the issue's key (``owner/repo#n``, for messages)."""
+
+    issue_id: str
+    label_id: str
+    name: str
+    add: bool
+    item: str = ""
+
+
+def label_changes_mutation(changes: Sequence[LabelChange]) -> tuple[str, dict[str, Any]]:
+    """One document with an aliased ``addLabelsToLabelable`` / ``removeLabelsFromLabelable`` per
+    change (``l0``, ``l1``…; one label each, never the issue's whole set) and its variables. Each
+    alias answers the issue's labels (at most 100), so an add GitHub did not keep shows
+    [docs: https://docs.github.com/en/graphql/reference/mutations#addlabelstolabelable]."""
+    declared: list[str] = []
+    calls = []
+    variables: dict[str, Any] = {}
+    for n, change in enumerate(changes):
+        declared += [f"$i{n}: ID!", f"$l{n}: [ID!]!"]
+        variables[f"i{n}"], variables[f"l{n}"] = change.issue_id, [change.label_id]
+        mutation = "addLabelsToLabelable" if change.add else "removeLabelsFromLabelable"
+        calls.append(f"  l{n}: {mutation}(input: {{labelableId: $i{n}, labelIds: $l{n}}}) "
+                     "{ labelable { ... on Issue { id labels(first: 100) { nodes { name } } } } }")
+    document = f"mutation RoadsyncLabelChanges({', '.join(declared)}) {{\n" + "\n".join(calls) + "\n}\n"
+    return document, variables
+
+
+class DocumentSize:
+    """How many aliases the next mutation document holds: :data:`BATCH_SIZE`, halved (down to
+    :data:`MIN_BATCH_SIZE`) each time a document fails as a whole, for the rest of the writer's run
+    (a size GitHub times out on would otherwise fail every run the same way)."""
+
+    def __init__(self) -> None:
+        self.current = BATCH_SIZE
+
+    def failed(self) -> None:
+        self.current = max(MIN_BATCH_SIZE, self.current // 2)

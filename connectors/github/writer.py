@@ -8,13 +8,17 @@ of one item; every change gets exactly one :class:`~roadsync.changes.WriteOutcom
 :class:`~roadsync.errors.BudgetExhausted` raise (the run cannot go on).
 
 What each target writes is its kind's (:mod:`roadsync.targets`): ``label`` adds/removes one label
-per change (creating a missing repo label), ``issue_type`` PATCHes the issue, ``project`` updates a
-board field. Unbatched kinds go first; board updates are held here and sent as aliased mutations,
-:data:`~roadsync.connectors.github.graphql.BATCH_SIZE` per document.
+per alias (creating a missing repo label by REST first), ``issue_type`` PATCHes the issue,
+``project`` updates a board field. Unbatched kinds go first; label changes
+(:class:`~roadsync.connectors.github.label_batch.LabelQueue`) and board updates are held here and
+sent as aliased mutations, up to :data:`~roadsync.connectors.github.graphql.BATCH_SIZE` per
+document (:class:`~roadsync.connectors.github.graphql.DocumentSize`); :meth:`flush` sends labels
+first, then board values.
 
 Nothing that changes nothing is sent: label adds/removes and types are checked against the Item,
 board values against the board as read by this writer. Writes are paced
-``seconds_between_writes`` apart (GitHub's secondary-limit guidance: at least 1 s).
+``seconds_between_writes`` apart (GitHub's secondary-limit guidance: at least 1 s), and every
+request keeps under GitHub's documented secondary limits (:mod:`.pacing`).
 
 Board values carry roadsync's ownership marker: each document that sets an item's values also
 sets that item's marker text field (``github.project.marker_field``; :mod:`.board_marks`) to
@@ -37,10 +41,12 @@ from roadsync.connectors.github.auth import GithubAuth
 from roadsync.connectors.github.board_marks import MarkerBook
 from roadsync.connectors.github.client import GithubClient, GraphqlResult
 from roadsync.connectors.github.convert import ProjectSnapshot, board_item_from_node
+from roadsync.connectors.github.label_batch import LabelQueue
+from roadsync.connectors.github.pacing import DOCUMENTED, SecondaryLimits
 from roadsync.connectors.github.reader import next_link, read_project
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
-from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError
+from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError, TransientError
 from roadsync.logs import event
 from roadsync.targets import Refused, kind_of, kinds_on
 from roadsync.targets.label import label_colour
@@ -70,6 +76,7 @@ class GithubWriter:
         retry: RetryPolicy | None = None,
         seconds_between_writes: float | None = None,
         budget_reserve: int = 100,
+        limits: SecondaryLimits = DOCUMENTED,
     ) -> None:
         self.config = config
         self.targets = targets
@@ -80,7 +87,10 @@ class GithubWriter:
             retry=retry,
             budget_reserve=budget_reserve,
             seconds_between_writes=seconds_between_writes,
+            limits=limits,
         )
+        self._size = documents.DocumentSize()
+        self._labels = LabelQueue(self.client, self._size)
         self._board: ProjectSnapshot | None = None
         self._memo: dict[str, Any] = {}
         self._queue: list[tuple[FieldChange, documents.FieldUpdate]] = []
@@ -118,10 +128,15 @@ class GithubWriter:
         return outcomes
 
     def flush(self) -> list[WriteOutcome]:
-        """Send the queued board updates as aliased mutations; one outcome per queued change."""
+        """Send the held label changes, then the queued board updates, as aliased mutations; one
+        outcome per held change."""
+        return self._labels.flush() + self._flush_board()
+
+    def _flush_board(self) -> list[WriteOutcome]:
         outcomes: list[WriteOutcome] = []
         while self._queue:
-            batch, self._queue = self._queue[: documents.BATCH_SIZE], self._queue[documents.BATCH_SIZE :]
+            size = self._size.current
+            batch, self._queue = self._queue[:size], self._queue[size:]
             changes = [change for change, _ in batch]
             done = self._guarded(changes, self._sender(batch))
             self._correct_markers(batch, done)
@@ -167,7 +182,11 @@ class GithubWriter:
     def hold(self, change: FieldChange, update: documents.FieldUpdate) -> list[WriteOutcome]:
         """Queue a board update; a full batch is sent at once and its outcomes returned."""
         self._queue.append((change, update))
-        return self.flush() if len(self._queue) >= documents.BATCH_SIZE else []
+        return self._flush_board() if len(self._queue) >= self._size.current else []
+
+    def hold_labels(self, changes: list[FieldChange], ops: list[documents.LabelChange]) -> list[WriteOutcome]:
+        """Queue one item's label changes (:class:`LabelQueue`); outcomes of a document it filled."""
+        return self._labels.hold(changes, ops)
 
     @staticmethod
     def next_link(headers: Mapping[str, str]) -> str | None:
@@ -192,6 +211,9 @@ class GithubWriter:
         try:
             result = self.client.graphql(document, variables, partial=True)
             errors = {str((error.get("path") or [""])[0]): error for error in result.errors}
+        except TransientError:
+            self._size.failed()  # it may have timed out: smaller documents from now on
+            raise
         except NotFoundError:
             if not again:
                 raise

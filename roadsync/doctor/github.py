@@ -24,6 +24,7 @@ from roadsync.config.load import Settings
 from roadsync.config.model import AppCredentials, FieldTarget, GithubProjectConfig
 from roadsync.connectors.github.auth import AppIdentity, GithubAuth, app_identity
 from roadsync.connectors.github.client import GithubClient, Response
+from roadsync.connectors.github.graphql import BATCH_SIZE
 from roadsync.connectors.github.reader import GithubReader
 from roadsync.doctor.ownership import github_ownership
 from roadsync.doctor.preflight import (
@@ -328,11 +329,12 @@ def _budget(probe: Probe, client: GithubClient, settings: Settings, repos: list[
     targets = [t for _, m, t in field_targets(settings, "github") if m.policy != "report"]
     budgets = [kind_of(t).github_budget for t in targets]
     rest_writes = items * budgets.count("core")
-    board_fields = budgets.count("graphql")
+    batched = budgets.count("graphql")  # label and board values: aliased, BATCH_SIZE a document
+    board_adds = items if any(t.target == "project" for t in targets) else 0
     need = {
         "core": requests_for(repo.count or 0 for repo in repos) + rest_writes,
         "graphql": (requests_for([board_items]) if board_items is not None else 0)
-        + (math.ceil(items * board_fields / 20) + items if board_fields else 0),
+        + math.ceil(items * batched / BATCH_SIZE) + board_adds,
     }
     parts, short = [], []
     for resource, estimate in need.items():

@@ -174,6 +174,11 @@ class GithubSite(Protocol):
         """Queue a board update for the next batched mutation; outcomes of a batch it filled."""
         ...
 
+    def hold_labels(self, changes: list[FieldChange], ops: list[Any]) -> list[WriteOutcome]:
+        """Queue one item's label ``changes`` and the label adds/removes (``LabelChange``) carrying
+        them for the next batched mutation; outcomes of a document it filled."""
+        ...
+
 
 class DoctorProbe(Protocol):
     """The doctor's collector of checks (``roadsync.doctor.preflight.Probe``)."""

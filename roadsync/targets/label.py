@@ -8,12 +8,17 @@ written). A change removes ``old`` and adds ``new`` one by one, never replacing 
   Jira cannot store a label with whitespace (Cloud: "The label 'x y' can't contain spaces.", Data
   Center: "... contains spaces which is invalid.") or longer than 255 characters (research/jira.md
   §5): ``validate`` refuses such a prefix or value, and such a label is never sent;
-- GitHub: one ``POST /repos/o/r/issues/n/labels`` with the item's adds (its answer, the issue's
-  labels, is checked: a label it does not carry is ``unwritable``), then ``DELETE
-  …/labels/{name}`` per remove (a 404 there means it is gone already). Repo labels are listed once
-  per repo; a missing one is created first with a colour (``POST /repos/o/r/labels``; a 422
-  ``already_exists`` counts as success, which makes the create safe to retry).
-  https://docs.github.com/en/rest/issues/labels
+- GitHub: one aliased ``addLabelsToLabelable`` per label added and ``removeLabelsFromLabelable``
+  per label removed (one label each, never the set), held by the writer and sent many to a GraphQL
+  document (:mod:`roadsync.connectors.github.label_batch`, which maps GitHub's answer to each
+  change's outcome: an add the answer does not show is ``unwritable``). Both need the label's
+  node id: repo labels are listed once per repo (``GET /repos/o/r/labels``, their ``node_id``); a
+  missing one is created first with a colour (``POST /repos/o/r/labels``; a 422
+  ``already_exists`` counts as success, its id then read with ``GET /repos/o/r/labels/{name}``,
+  which makes the create safe to retry). A label to remove that the repository no longer has is
+  on no issue: nothing to send.
+  https://docs.github.com/en/rest/issues/labels,
+  https://docs.github.com/en/graphql/reference/mutations#addlabelstolabelable
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from urllib.parse import quote
 
-from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
+from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldTarget
 from roadsync.connectors.github_labels import LABEL_NAME_MAX, label_key
 from roadsync.connectors.model import Item
@@ -53,7 +58,8 @@ def label_colour(seed: str) -> str:
 class Label(TargetKind):
     name = "label"
     trackers = frozenset({"jira", "github"})
-    github_budget = "core"
+    github_budget = "graphql"
+    batched = True
 
     def to_native(self, target: FieldTarget, value: str | None) -> str | None:
         native = super().to_native(target, value)
@@ -147,6 +153,8 @@ class Label(TargetKind):
         return True
 
     def github_write(self, item: Item, changes: list[FieldChange], site: GithubSite) -> list[WriteOutcome]:
+        from roadsync.connectors.github.graphql import LabelChange
+
         current = {label_key(label): label for label in item.labels}
         adds = sorted({c.new for c in changes if c.new and label_key(c.new) not in current})
         removes = sorted(
@@ -154,29 +162,15 @@ class Label(TargetKind):
              if c.old and not self.same(item, c.old, c.new) and label_key(c.old) in current}
             - set(adds)
         )  # fmt: skip
-        client = site.client
-        before = client.requests
-        issue = f"/repos/{item.scope}/issues/{item.key.rsplit('#', 1)[1]}"
-        missing: set[str] = set()
-        if adds:
-            _ensure_repo_labels(site, item.scope, adds, changes)
-            answer = client.rest("POST", f"{issue}/labels", body={"labels": adds}, item=item.key)
-            held = {label_key(str(lab.get("name"))) for lab in answer.data or () if isinstance(lab, dict)}
-            missing = {name for name in adds if label_key(name) not in held}
-        for name in removes:
-            client.rest("DELETE", f"{issue}/labels/{quote(name, safe='')}", item=item.key, accept=(404,))
-        requests = client.requests - before
-        done = {label_key(name) for name in (*adds, *removes)}
-        statuses: list[OutcomeStatus] = [
-            "unwritable" if c.new in missing
-            else "applied" if any(v and label_key(v) in done for v in (c.new, c.old))
-            else "skipped"
-            for c in changes
-        ]
-        why = ("GitHub answered 200 but the labels in its answer do not include it, so it is not counted "
-               "as written; check the token's access to the repository [source github]")
-        return [WriteOutcome(c, s, why if s == "unwritable" else None, requests=requests if n == 0 else 0)
-                for n, (c, s) in enumerate(zip(changes, statuses, strict=True))]  # fmt: skip
+        if not (adds or removes):
+            return [WriteOutcome(c, "skipped") for c in changes]
+        if not item.native_id:
+            raise RemoteRefused(f"{item.key} has no GitHub node id to label", source="github", item=item.key)
+        ids = _repo_label_ids(site, item.scope, adds, changes)
+        ops = [LabelChange(item.native_id, ids[label_key(name)], name, True, item.key) for name in adds]
+        ops += [LabelChange(item.native_id, ids[label_key(name)], name, False, item.key)
+                for name in removes if label_key(name) in ids]  # fmt: skip
+        return site.hold_labels(changes, ops)
 
     # -- doctor --------------------------------------------------------------------------------
 
@@ -205,9 +199,13 @@ class Label(TargetKind):
             doctor.probe.add(f"{name}: labels {target.prefix or ''}", "info", detail)
 
 
-def _ensure_repo_labels(site: GithubSite, repo: str, names: list[str], changes: list[FieldChange]) -> None:
-    known = site.memo(f"labels:{repo}", lambda: _list_repo_labels(site, repo))
-    for name in names:
+def _repo_label_ids(
+    site: GithubSite, repo: str, adds: list[str], changes: list[FieldChange]
+) -> dict[str, str]:
+    """The repo's labels (label key -> node id), read once per writer, with ``adds`` created first
+    when the repository lacks them."""
+    known = site.memo(f"label-ids:{repo}", lambda: _list_repo_labels(site, repo))
+    for name in adds:
         if label_key(name) in known:
             continue
         prefix = next((site.target(c).prefix for c in changes if c.new == name), None)
@@ -215,17 +213,21 @@ def _ensure_repo_labels(site: GithubSite, repo: str, names: list[str], changes: 
         response = site.client.rest("POST", f"/repos/{repo}/labels", body=body, item=repo, accept=(422,))
         if response.status == 422 and not _already_exists(response.data):
             raise RemoteRefused(f"GitHub refused to create label {name!r}", source="github", item=repo)
-        known.add(label_key(name))
+        if response.status == 422:  # created meanwhile (or listed stale): its id is one read away
+            response = site.client.rest("GET", f"/repos/{repo}/labels/{quote(name, safe='')}", item=repo)
+        known[label_key(name)] = str((response.data or {}).get("node_id") or "")
+    return known
 
 
-def _list_repo_labels(site: GithubSite, repo: str) -> set[str]:
-    names: set[str] = set()
+def _list_repo_labels(site: GithubSite, repo: str) -> dict[str, str]:
+    ids: dict[str, str] = {}
     url: str | None = f"/repos/{repo}/labels?per_page=100"
     while url:
         response = site.client.rest("GET", url, item=repo)
-        names |= {label_key(str(label["name"])) for label in response.data or ()}
+        for label in response.data or ():
+            ids[label_key(str(label["name"]))] = str(label.get("node_id") or "")
         url = site.next_link(response.headers)
-    return names
+    return ids
 
 
 def _already_exists(data: object) -> bool:

@@ -84,9 +84,13 @@ def test_secondary_limit_is_retried_after_retry_after(box: Box, status: int) -> 
     """A secondary-limit refusal with Retry-After is retried by the one retry owner and then succeeds."""
     item = next(iter(box.reader().fetch_items("acme/web", None)))
     writer = box.writer()
-    writer.memo("labels:acme/web", lambda: {"priority/p1"})  # the repo label is known
+    repo = box.store.repo("acme/web")
+    assert repo is not None
+    label = box.store.create_label(repo, "priority/P1")
+    writer.memo("label-ids:acme/web", lambda: {"priority/p1": label.node_id})  # the repo label is known
     box.app.state.ratelimit.secondary_next(1, status=status, retry_after=0)
     outcomes = writer.write(item, [FieldChange(item.key, "priority", None, "priority/P1")])
+    outcomes += writer.flush()
     assert [o.status for o in outcomes] == ["applied"]
     assert writer.requests == 2  # the refused attempt and the retry
     issue = box.store.get("acme/web#1")

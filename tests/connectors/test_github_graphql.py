@@ -17,10 +17,21 @@ def schema() -> graphql.GraphQLSchema:
     return graphql.build_schema(SCHEMA_PATH.read_text(), assume_valid=True)
 
 
+def test_batched_label_changes_validate(schema: graphql.GraphQLSchema) -> None:
+    """A full batch of label adds and removes is one valid document, one label per alias."""
+    changes = [documents.LabelChange(f"I_{n}", f"LA_{n}", f"theme/{n}", n % 3 != 0)
+               for n in range(documents.BATCH_SIZE)]
+    document, variables = documents.label_changes_mutation(changes)
+    assert graphql.validate(schema, graphql.parse(document)) == []
+    adds = document.count("addLabelsToLabelable(")
+    assert (adds, document.count("removeLabelsFromLabelable(")) == (66, 34)
+    assert variables["l1"] == ["LA_1"] and variables["i1"] == "I_1"
+
+
 @pytest.mark.parametrize(
     "name",
     ["PROJECT_ORG_QUERY", "PROJECT_USER_QUERY", "PROJECT_ITEMS_QUERY", "ADD_ITEM_MUTATION",
-     "TRANSFERS_QUERY"],
+     "TRANSFERS_QUERY", "ISSUE_LABELS_QUERY", "ITEM_EXISTS_QUERY"],
 )
 def test_constant_documents_validate(schema: graphql.GraphQLSchema, name: str) -> None:
     """The board queries, the transfers query and the add-item mutation are valid GitHub GraphQL."""
@@ -37,7 +48,8 @@ def test_batched_field_updates_validate(schema: graphql.GraphQLSchema) -> None:
     document, variables = documents.field_updates_mutation("PVT_1", updates)
     assert graphql.validate(schema, graphql.parse(document)) == []
     assert (
-        document.count("updateProjectV2ItemFieldValue") + document.count("clearProjectV2ItemFieldValue") == 20
+        document.count("updateProjectV2ItemFieldValue") + document.count("clearProjectV2ItemFieldValue")
+        == documents.BATCH_SIZE
     )
     assert variables["v1"] == {"text": "v"} and "v0" not in variables
 

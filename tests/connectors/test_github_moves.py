@@ -62,12 +62,14 @@ def test_reading_a_renamed_repository_raises_instead_of_dropping_the_query(sandb
 
 
 def test_a_write_to_a_transferred_issue_is_gone_not_written_elsewhere(sandbox: Sandbox) -> None:
-    """A 301 from a transferred issue's old number is never followed: the change is skipped as moved and
-    the issue in its new repository gets nothing."""
+    """A label for a transferred issue (its old node id no longer resolves) is skipped as moved, naming
+    where (the old number's 301, never followed), and the issue in its new repository gets nothing."""
     sandbox.store.add_repo("api")
     item = sandbox.items()["acme/web#3"]
     sandbox.store.transfer("acme/web#3", "api")
-    [outcome] = sandbox.writer(LABELS).write(item, [FieldChange(item.key, "priority", None, "priority/P1")])
+    writer = sandbox.writer(LABELS)
+    assert writer.write(item, [FieldChange(item.key, "priority", None, "priority/P1")]) == []
+    [outcome] = writer.flush()
     assert outcome.status == "skipped" and outcome.error and "acme/api#1" in outcome.error
     assert sandbox.store.get("acme/api#1").labels == []  # type: ignore[union-attr]
 

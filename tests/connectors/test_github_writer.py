@@ -110,13 +110,16 @@ def test_label_swap_leaves_other_labels_alone(sandbox: Sandbox) -> None:
     """Swapping managed labels removes and adds only them; emoji, commas, colons and spaces survive."""
     item = sandbox.items()["acme/web#1"]
     targets = {**TARGETS, "theme": FieldTarget(target="label", prefix="theme/")}
-    outcomes = sandbox.writer(targets).write(
+    writer = sandbox.writer(targets)
+    outcomes = writer.write(
         item,
         [
             FieldChange("acme/web#1", "priority", "priority/P2", "priority/P0"),
             FieldChange("acme/web#1", "theme", "theme/a: b, c 🚀", "theme/new one"),
         ],
     )
+    assert outcomes == []  # held for one label document
+    outcomes = writer.flush()
     assert [o.status for o in outcomes] == ["applied", "applied"]
     assert sandbox.labels("acme/web#1") == sorted([*ODD, "priority/P0", "theme/new one"])
     repo = sandbox.store.repo("acme/web")
@@ -125,13 +128,14 @@ def test_label_swap_leaves_other_labels_alone(sandbox: Sandbox) -> None:
     assert created is not None and created.color == label_colour("priority/")
 
 
-def test_label_adds_go_in_one_request_and_creates_are_idempotent(sandbox: Sandbox) -> None:
-    """One POST adds all of an item's labels; a label created meanwhile (422 already_exists) is fine."""
+def test_label_adds_go_in_one_document_and_creates_are_idempotent(sandbox: Sandbox) -> None:
+    """One GraphQL document adds all of an item's labels; a label created meanwhile (422
+    already_exists) is fine: its node id is read and the add goes through."""
     item = sandbox.items()["acme/web#3"]
     writer = sandbox.writer(
         {"priority": FieldTarget(target="label", prefix="p/"), "theme": TARGETS["priority"]}
     )
-    writer.memo("labels:acme/web", set)  # stale view: the label below exists on GitHub already
+    writer.memo("label-ids:acme/web", dict)  # stale view: the label below exists on GitHub already
     repo = sandbox.store.repo("acme/web")
     assert repo is not None
     sandbox.store.create_label(repo, "p/x")
@@ -139,9 +143,12 @@ def test_label_adds_go_in_one_request_and_creates_are_idempotent(sandbox: Sandbo
         item,
         [FieldChange(item.key, "priority", None, "p/x"), FieldChange(item.key, "theme", None, "priority/P0")],
     )
+    outcomes += writer.flush()
     assert [o.status for o in outcomes] == ["applied", "applied"]
     assert sandbox.labels("acme/web#3") == ["p/x", "priority/P0"]
-    assert writer.requests == 3  # create p/x (422), create priority/P0, one POST of both labels
+    # create p/x (422), read p/x's id, create priority/P0, one document of both adds
+    assert writer.requests == 4
+    assert sandbox.stats.by_endpoint()["github"]["graphql:RoadsyncLabelChanges"] == 1
 
 
 def test_no_op_changes_send_nothing(sandbox: Sandbox) -> None:
@@ -156,6 +163,7 @@ def test_no_op_changes_send_nothing(sandbox: Sandbox) -> None:
             FieldChange(item.key, "alignment", "Bug", "Bug"),
         ],
     )
+    outcomes += writer.flush()
     assert [o.status for o in outcomes] == ["skipped", "skipped"]
     assert writer.requests == 0 and sandbox.writes() == before
 
@@ -195,7 +203,7 @@ def test_board_fields_are_set_by_option_id_text_number_and_cleared(sandbox: Sand
 
 
 def test_board_updates_are_batched_as_aliased_mutations(sandbox: Sandbox) -> None:
-    """25 board updates go out as two documents (20 + 5 aliased mutations), after the board's
+    """25 board updates (and their 25 marker values) go out as one document, after the board's
     ownership marker field is created (the first board write only)."""
     items = sandbox.items()
     writer = sandbox.writer()
@@ -206,9 +214,9 @@ def test_board_updates_are_batched_as_aliased_mutations(sandbox: Sandbox) -> Non
         outcomes += writer.write(items[key], [FieldChange(key, "theme", None, "growth")])
     outcomes += writer.flush()
     assert len(outcomes) == 25 and {o.status for o in outcomes} == {"applied"}
-    assert sandbox.writes() - before == 3
+    assert sandbox.writes() - before == 2
     documents = sandbox.stats.by_endpoint()["github"]
-    assert documents["graphql:RoadsyncFieldUpdates"] == 2
+    assert documents["graphql:RoadsyncFieldUpdates"] == 1
     assert documents["graphql:RoadsyncCreateMarkerField"] == 1
     assert all(sandbox.board_value(f"acme/web#{n}", "Theme") == "growth" for n in range(10, 35))
 
