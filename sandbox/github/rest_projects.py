@@ -30,7 +30,11 @@ the item shape against the docs' example response instead. What is served:
   as GraphQL's ``ProjectV2Item.updatedAt``: it moves on every field-value change and is set when
   the item is added [community: orgs/community discussion #209484; research ownership.md G8].
   Items of repositories the token cannot read are left out.
-- A token that cannot reach Projects v2 (``GITHUB_TOKEN``) gets 403; an unknown board 404. Reads
+- A token that cannot reach Projects v2 (``GITHUB_TOKEN``) gets 403; an unknown board 404, and so
+  does every board when ``store.rest_project_items`` is False: a server without the REST Projects
+  API (github.com serves it under API version 2022-11-28 too [docs:
+  github/docs src/rest/data/fpt-2022-11-28/projects.json]; which GitHub Enterprise Server versions
+  serve it is unverified). Reads
   are charged to the ``core`` budget and counted like every REST read.
 """
 
@@ -67,6 +71,8 @@ def list_user_project_items(call: Call) -> Reply:
 
 
 def _list(call: Call, owner: str, *, org: bool) -> Reply:
+    if not call.store.rest_project_items:
+        raise ApiError(404, "Not Found", docs=DOCS)
     if not call.grant.projects:
         raise ApiError(403, "Resource not accessible by integration", docs=DOCS)
     number = str(call.path["project_number"])
