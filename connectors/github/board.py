@@ -26,6 +26,12 @@ GitHub counting days in another time zone or from a clock up to a day away from 
 itself is the previous successful pull's start (minus the overlap), which is no later than that
 pull's board read started, and it is committed per scope only when the scope's pull finished, so
 a failed run widens the next window instead of losing the edits it missed.
+
+What the changed-items read cannot see: an item a person *removed* from the board is no longer
+listed, so the mirror keeps its old board values until the next full refresh
+(``run.full_refresh_hours``); a write planned on them meets the board item missing, as a removal
+between a pull and a write always could (and an item read more than ``run.reread_after_s`` ago is
+read again before it is written).
 """
 
 from __future__ import annotations
