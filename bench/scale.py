@@ -47,14 +47,22 @@ def run_scale(items: int, *, latency_ms: int, pacing_s: float, folder: Path) -> 
     with start_sandbox(dict(make_fixture(size)), latency_ms=latency_ms) as sandbox:
         config = write_config(sandbox, folder, pacing_s)
         _env(sandbox)
+        before = _board_stamps(sandbox)
         for name, hours in (("first", 0.0), ("settle", 1.0), ("noop", 2.0)):
             sandbox.reset_stats()
             measured = _child(config, hours)
+            if name == "first":  # board items the first sync changed: in the REST list's window
+                after = _board_stamps(sandbox)
+                result["board_changed"] = sum(1 for key, stamp in after.items() if before.get(key) != stamp)
             stats = sandbox.stats()
             measured["requests"] = sum(stats[t]["reads"] + stats[t]["writes"] for t in ("jira", "github"))
             measured["writes"] = sum(stats[t]["writes"] for t in ("jira", "github"))
             result[name] = measured
     return result
+
+
+def _board_stamps(sandbox: Any) -> dict[str, str]:
+    return {item.id: item.updated_at for project in sandbox.github_store.projects for item in project.items}
 
 
 def _sync(config: Path, hours: float) -> dict[str, Any]:

@@ -99,8 +99,9 @@ def generate_fixture(
                 "updated_at": f"2026-02-{day:02d}T10:{i % 60:02d}:00Z",
             }
         )
-        board.append(
-            {"issue": f"acme/{repo}#{number}", "values": {"Priority": level, "Alignment": alignment}}
+        board.append(  # the board item last changed with its issue, as a board left alone is
+            {"issue": f"acme/{repo}#{number}", "values": {"Priority": level, "Alignment": alignment},
+             "updated_at": f"2026-02-{day:02d}T10:{i % 60:02d}:00Z"}
         )
     return {
         "jira": {

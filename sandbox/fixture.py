@@ -192,6 +192,7 @@ class ProjectFieldFixture(TypedDict, total=False):
 class ProjectItemFixture(TypedDict, total=False):
     issue: str  # "owner/repo#number"
     values: dict[str, str | float | None]
+    updated_at: str  # when the item and its values were last changed (default: when seeded)
 
 
 class ProjectFixture(TypedDict, total=False):

@@ -73,6 +73,23 @@ Template = tuple[str, str]  # (method, path template as the description spells i
 # the 43-path subset kept in tests/api. Checked by hand against that operation instead.
 NOT_IN_SUBSET: Mapping[Template, str] = {("GET", "/meta"): "meta/get takes no parameters and no body"}
 
+# The REST list of Projects v2 items is newer than that subset too. Checked by hand against its
+# reference ("List items for an organization owned project" / "...user owned project",
+# https://docs.github.com/rest/projects/items): no body; query ``q`` (a projects filter), ``fields``
+# (field ids), ``before`` / ``after`` (cursors from the link header), ``per_page`` (at most 100).
+PROJECT_ITEMS = re.compile(r"^/(orgs|users)/[^/]+/projectsV2/\d+/items$")
+PROJECT_ITEMS_QUERY = frozenset({"q", "fields", "fields[]", "before", "after", "per_page"})
+
+
+def project_items_problems(request: RecordedRequest) -> list[str]:
+    """Why a REST project items list request breaks its documented parameters; empty when valid."""
+    query = parse_qsl(request.query, keep_blank_values=True)
+    problems = [f"undeclared query parameter {n!r}" for n, _ in query if n not in PROJECT_ITEMS_QUERY]
+    pages = [value for name, value in query if name == "per_page"]
+    problems += [f"per_page {value!r} is not 1..100" for value in pages if not 1 <= int(value or 0) <= 100]
+    problems += ["a body on a GET"] if request.body else []
+    return [f"{request.method} {request.target}: {problem}" for problem in problems]
+
 # -- the official descriptions --------------------------------------------------------------------
 
 # A fixed, fake credential for the validation request objects (never the sandbox token): Jira's
@@ -356,6 +373,9 @@ def test_every_github_rest_request_is_valid_against_the_github_openapi(
         if template in NOT_IN_SUBSET:
             if request.query or request.body:
                 problems.append(f"{request.method} {request.target}: {NOT_IN_SUBSET[template]}")
+        elif request.method == "GET" and PROJECT_ITEMS.match(request.path):
+            problems += project_items_problems(request)
+            template = ("GET", "/{orgs|users}/{owner}/projectsV2/{project_number}/items")
         else:
             problems += api.problems(request)
             template = (request.method, api.template(request) or request.path)
@@ -415,6 +435,10 @@ def test_the_checks_reject_invalid_requests() -> None:
     )
     assert github.problems(_request("github", "GET", "/repos/a/b/issues", "since=yesterday"))
     assert github.problems(_request("github", "PATCH", "/repos/a/b/issues/x", body=b'{"type": "Bug"}'))
+    items = "/orgs/a/projectsV2/1/items"
+    assert project_items_problems(_request("github", "GET", items, "q=x&per_page=100")) == []
+    assert project_items_problems(_request("github", "GET", items, "per_page=500"))
+    assert project_items_problems(_request("github", "GET", items, "since=2026-01-01"))
     add = "mutation M($p: ID!) { addProjectV2ItemById(input: {projectId: $p}) { item { id } } }"
     assert graphql_problems(_request("github", "POST", "/graphql", body=json.dumps({"query": add}).encode()))
     unset = {"query": "query Q($o: String!) { organization(login: $o) { id } }", "variables": {}}

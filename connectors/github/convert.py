@@ -40,6 +40,7 @@ __all__ = [
     "ProjectSnapshot",
     "apply_board_item",
     "board_item_from_node",
+    "carry_board",
     "compile_key_pattern",
     "issue_key",
     "item_from_issue",
@@ -179,6 +180,23 @@ def apply_board_item(
         project_item_id=board_item.item_id if board_item else None,
         estimate=_estimate(values.get(estimate_field) if estimate_field else None),
         status_category=_status_category(item.status, item.labels, values.get("Status")),
+        marks=marks,
+    )
+
+
+def carry_board(item: Item, before: Item, *, marking: BoardMarking | None = None) -> Item:
+    """``item`` (just read from REST, no board part) with the board part of ``before`` (the
+    mirror's copy): values, item id, estimate and the managed board fields' marks, its status
+    category recomputed. For an issue whose board item did not change since ``before`` was read."""
+    marks = dict(item.marks)
+    if marking is not None:
+        marks.update({name: before.marks.get(name) for name in marking.fields})
+    return replace(
+        item,
+        fields=dict(before.fields),
+        project_item_id=before.project_item_id,
+        estimate=before.estimate,
+        status_category=_status_category(item.status, item.labels, before.fields.get("Status")),
         marks=marks,
     )
 

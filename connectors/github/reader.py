@@ -21,18 +21,22 @@ Only a server not known to send it (older GitHub Enterprise) makes the reader ho
 and list ``/issues/{n}/sub_issues`` for the issues fetched this run whose
 ``sub_issues_summary.total > 0``: one request per such parent (per 100 children).
 
-Projects v2: with ``config.project`` set, the board is read once per reader (one GraphQL request
-per 100 board items, the only reads beyond one per scope on a no-change run) and its values merged
-into the Items by key. A board value cannot bump the issue's ``updated_at``, so for board items the
-REST listing did not return, the reader asks ``previous(key)`` (the mirror's stored Item) and yields
-that Item with fresh board values when they differ; the mirror compares and counts it.
+Projects v2: with ``config.project`` set, the board is read once per reader and its values merged
+into the Items by key. A full read (a scope read without ``since``, or no mirror) reads every item
+by GraphQL (one request per 100 board items); an incremental one reads only the board items changed
+since the scope's ``since`` (:mod:`roadsync.connectors.github.board`: one REST request on a quiet
+board), and an issue whose board item did not change keeps the board part of its mirror copy. A
+board value cannot bump the issue's ``updated_at``, so for board items the REST listing did not
+return, the reader asks ``previous(key)`` (the mirror's stored Item) and yields that Item with
+fresh board values when they differ; the mirror compares and counts it.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -42,6 +46,7 @@ from roadsync.config.model import GithubConfig
 from roadsync.connectors.contracts import Applied, Evidence, Overwrite, Wanted
 from roadsync.connectors.github import graphql as documents
 from roadsync.connectors.github.auth import GithubAuth
+from roadsync.connectors.github.board import read_board_changes, read_project
 from roadsync.connectors.github.client import GithubClient, Response
 from roadsync.connectors.github.convert import (
     BoardItem,
@@ -49,17 +54,18 @@ from roadsync.connectors.github.convert import (
     ProjectSnapshot,
     apply_board_item,
     board_item_from_node,
+    carry_board,
     compile_key_pattern,
     item_from_issue,
-    project_fields_from_nodes,
 )
 from roadsync.connectors.github.evidence import HistoryReader
+from roadsync.connectors.github.pages import next_link, pages
 from roadsync.connectors.github.transfers import transferred_from
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
-from roadsync.errors import ConfigError, NotFoundError, RemoteRefused, TrackerError
+from roadsync.errors import ConfigError, TrackerError
 
-__all__ = ["EtagStore", "GithubReader", "PreviousItem", "next_link"]
+__all__ = ["BoardRead", "EtagStore", "GithubReader", "PreviousItem", "next_link", "read_project"]
 
 PreviousItem = Callable[[str], "Item | None"]
 REREAD_BATCH = 50
@@ -78,15 +84,6 @@ class EtagStore(Protocol):
     def get(self, url: str) -> str | None: ...
 
     def set(self, url: str, etag: str) -> None: ...
-
-
-def next_link(headers: Mapping[str, str]) -> str | None:
-    """The ``rel="next"`` URL of a ``link`` header, or ``None`` on the last page."""
-    for part in headers.get("link", "").split(","):
-        url, _, params = part.partition(";")
-        if 'rel="next"' in params.replace(" ", ""):
-            return url.strip().strip("<>")
-    return None
 
 
 class GithubReader:
@@ -113,6 +110,7 @@ class GithubReader:
         self.previous = previous
         self.key_pattern = compile_key_pattern(config.key_pattern)
         self._board: ProjectSnapshot | None = None
+        self._read: BoardRead | None = None  # this pull's board: in full, or what changed
         self.marking = (
             BoardMarking(dict(board_fields or {}), config.project.marker_field) if config.project else None
         )
@@ -155,18 +153,7 @@ class GithubReader:
         return hits(self.config.include) and not hits(self.config.exclude)
 
     def _pages(self, first: str, item: str, headers: Mapping[str, str] | None = None) -> Iterator[Response]:
-        url: str | None = first
-        visited: set[str] = set()
-        while url:
-            if url in visited:
-                raise RemoteRefused(f"GitHub repeated a page link ({url})", source="github", item=item)
-            visited.add(url)
-            response = self.client.rest("GET", url, headers=headers, item=item, accept=(304,))
-            yield response
-            if response.status == 304:
-                return
-            headers = None
-            url = next_link(response.headers)
+        return pages(self.client, first, item, headers)
 
     # -- items ---------------------------------------------------------------------------------
 
@@ -182,7 +169,7 @@ class GithubReader:
 
     def fetch_items(self, scope: str, since: str | None) -> Iterator[Item]:
         """Items of ``scope`` updated at or after ``since`` (all when ``None``), oldest update first."""
-        board = self.read_project()
+        self._board_for(since)
         first = self.list_url(scope, since)
         etag_key = self.client.base_url + first
         stored = self.etags.get(etag_key) if self.etags is not None else None
@@ -194,7 +181,7 @@ class GithubReader:
             for page in self._pages(first, scope, {"If-None-Match": stored} if stored else None):
                 first_page = first_page or page
                 for raw in page.data or () if page.status == 200 else ():
-                    item = self._convert(raw, scope, board)
+                    item = self._convert(raw, scope)
                     if item is None:
                         continue
                     seen.add(item.key)
@@ -213,7 +200,7 @@ class GithubReader:
             yield from (item for item, _ in held)
         else:
             yield from self._with_sub_issue_parents(scope, held)
-        yield from self._board_only_changes(scope, board, seen)
+        yield from self._board_only_changes(scope, seen)
         if arrived:
             self._left |= transferred_from(self.client, arrived, scope) - {scope}
         etag = first_page.headers.get("etag") if first_page and first_page.status == 200 else None
@@ -234,17 +221,32 @@ class GithubReader:
         if self.etags is not None:
             self.etags.set(self._parent_key, "1")
 
-    def _convert(self, raw: Mapping[str, Any], scope: str, board: ProjectSnapshot | None) -> Item | None:
+    def _convert(self, raw: Mapping[str, Any], scope: str) -> Item | None:
         if "pull_request" in raw and not self.config.include_pull_requests:
             return None
-        key = f"{scope}#{raw['number']}"
-        return item_from_issue(
-            raw,
-            repo=scope,
-            key_pattern=self.key_pattern,
-            board_item=board.items.get(key) if board else None,
-            estimate_field=self.config.estimate_field,
-            marking=self.marking,
+        item = item_from_issue(
+            raw, repo=scope, key_pattern=self.key_pattern, estimate_field=self.config.estimate_field
+        )
+        return self._with_board(item, str(raw.get("created_at") or ""))
+
+    def _with_board(self, item: Item, created: str) -> Item:
+        """``item`` with its board part: from this pull's board read or, when that read holds only
+        the items changed since a time and this one is not among them, the mirror's copy of it.
+        An issue new to the mirror but created before that time (reopened into a ``state`` filter,
+        labelled into a ``labels`` filter, transferred here) may sit on the board unchanged: the
+        board is then read in full, once."""
+        read = self._read
+        if read is None:
+            return item
+        if read.since is not None and item.key not in read.items:
+            before = self.previous(item.key) if self.previous is not None else None
+            if before is not None:
+                return carry_board(item, before, marking=self.marking)
+            born = _moment(created)
+            if born is None or born < read.since:
+                read = self._full_board()
+        return apply_board_item(
+            item, read.items.get(item.key), estimate_field=self.config.estimate_field, marking=self.marking
         )
 
     def _with_sub_issue_parents(
@@ -260,12 +262,10 @@ class GithubReader:
         for item, _ in held:
             yield replace(item, parent=parents.get(item.key, item.parent))
 
-    def _board_only_changes(
-        self, scope: str, board: ProjectSnapshot | None, seen: set[str]
-    ) -> Iterator[Item]:
-        if board is None or self.previous is None:
+    def _board_only_changes(self, scope: str, seen: set[str]) -> Iterator[Item]:
+        if self._read is None or self.previous is None:
             return
-        for key, board_item in board.items.items():
+        for key, board_item in self._read.items.items():
             if key in seen or key.rsplit("#", 1)[0] != scope:
                 continue
             before = self.previous(key)
@@ -336,56 +336,52 @@ class GithubReader:
     # -- Projects v2 ---------------------------------------------------------------------------
 
     def read_project(self, *, refresh: bool = False) -> ProjectSnapshot | None:
-        """The configured board (ids, fields, options, items by key), read once per reader."""
+        """The configured board (ids, fields, options, items by key), read in full once per reader."""
         if self.config.project is None:
             return None
         if self._board is None or refresh:
             self._board = read_project(self.client, self.config)
         return self._board
 
+    def _board_for(self, since: str | None) -> BoardRead | None:
+        """The board as a scope's pull needs it: in full on a full read (``since`` None) or
+        without a mirror to keep the unchanged items' values; else only the items changed at or
+        after ``since`` (:mod:`.board`), or in full where GitHub does not serve that list. Read
+        once per reader, again only for a scope that needs more than was read."""
+        if self.config.project is None:
+            return None
+        moment = _moment(since) if since else None
+        known = self._read
+        if known is not None and (known.since is None or (moment is not None and known.since <= moment)):
+            return known
+        if moment is None or self.previous is None:
+            return self._full_board()
+        changed = read_board_changes(self.client, self.config, moment, datetime.now(timezone.utc))
+        self._read = self._full_board() if changed is None else BoardRead(changed, moment)
+        return self._read
 
-def read_project(client: GithubClient, config: GithubConfig, *, items: bool = True) -> ProjectSnapshot:
-    """Read the configured Projects v2 board: ceil(items / 100) GraphQL requests (at least 1).
+    def _full_board(self) -> BoardRead:
+        snapshot = self.read_project()
+        self._read = BoardRead(snapshot.items if snapshot is not None else {})
+        return self._read
 
-    With ``items=False`` only the board's id and fields (with their options) are wanted, as a
-    writer needs: one request, and the snapshot's ``items`` holds only the first page. The
-    writer reads a board this run's pull already found, so it asks as for a known node
-    (:meth:`~roadsync.connectors.github.client.GithubClient.graphql_known`).
-    Raises :class:`~roadsync.errors.NotFoundError` when the board is not there.
-    """
-    project = config.project
-    assert project is not None
-    owner_field = "organization" if project.owner_type == "organization" else "user"
-    query = documents.PROJECT_ORG_QUERY if owner_field == "organization" else documents.PROJECT_USER_QUERY
-    where = f"project {project.owner}/{project.number}"
-    ask = client.graphql if items else client.graphql_known
-    result = ask(query, {"owner": project.owner, "number": project.number, "after": None}, item=where)
-    board = (result.data.get(owner_field) or {}).get("projectV2")
-    if not board:
-        raise NotFoundError(
-            f"GitHub Projects board {project.owner} #{project.number} not found",
-            source="github",
-            item=where,
-            hint="check github.project owner, number and owner_type, and the token's project scope",
-        )
-    found: dict[str, BoardItem] = {}
-    connection: Mapping[str, Any] = board["items"]
-    while True:
-        for node in connection.get("nodes") or ():
-            pair = board_item_from_node(node)
-            if pair:
-                found[pair[0]] = pair[1]
-        info = connection.get("pageInfo") or {}
-        if not items or not info.get("hasNextPage"):
-            break
-        page = client.graphql(
-            documents.PROJECT_ITEMS_QUERY,
-            {"project": board["id"], "after": info.get("endCursor")},
-            item=where,
-        )
-        connection = (page.data.get("node") or {}).get("items") or {}
-    fields = project_fields_from_nodes(list((board.get("fields") or {}).get("nodes") or ()))
-    return ProjectSnapshot(str(board["id"]), fields, found)
+
+@dataclass(frozen=True)
+class BoardRead:
+    """What a pull knows of the board: ``items`` by issue key. ``since`` None: every item (read in
+    full); else only the items changed at or after ``since``, the others as the mirror holds them."""
+
+    items: Mapping[str, BoardItem]
+    since: datetime | None = None
+
+
+def _moment(text: str) -> datetime | None:
+    """An ISO UTC time (``...Z``) as an aware datetime; None when unreadable."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _github_com(base_url: str) -> bool:

@@ -11,9 +11,10 @@
 
 Served: ``/user``, ``/rate_limit``, repositories (renames redirect), issues (pull requests mixed in;
 transfers redirect, deletions answer 410), labels, sub-issues, issue types, events/timeline, the
-GitHub App endpoints (``/app``, installation tokens), and ``POST /graphql`` (Projects v2, labels,
-transfers, ``rateLimit``). ``/repositories/{id}/…`` serves every ``/repos/{owner}/{repo}/…`` route.
-See the modules.
+GitHub App endpoints (``/app``, installation tokens), Projects v2 items over REST
+(``/orgs|users/{owner}/projectsV2/{n}/items``, :mod:`.rest_projects`), and ``POST /graphql``
+(Projects v2, labels, transfers, ``rateLimit``). ``/repositories/{id}/…`` serves every
+``/repos/{owner}/{repo}/…`` route. See the modules.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from urllib.parse import quote
 from starlette.applications import Starlette
 
 from roadsync.sandbox.common import Stats
-from roadsync.sandbox.github import apps, graphql_api, rest, rest_labels
+from roadsync.sandbox.github import apps, graphql_api, rest, rest_labels, rest_projects
 from roadsync.sandbox.github.access import TokenGrant
 from roadsync.sandbox.github.apps import AppSite
 from roadsync.sandbox.github.gateway import ORIGINAL_PATH, Gateway, GithubSite
@@ -66,7 +67,7 @@ def create_github_app(
     rest_site = GithubSite(gateway)
     routes = [*starlette_routes(GraphqlSite(gateway), graphql_api.ROUTES),
               *starlette_routes(AppSite(gateway), apps.ROUTES),
-              *starlette_routes(rest_site, [*rest.ROUTES, *rest_labels.ROUTES]),
+              *starlette_routes(rest_site, [*rest.ROUTES, *rest_labels.ROUTES, *rest_projects.ROUTES]),
               github_issue_page(store)]  # the web page a report links (html_url), not the API
     app = Starlette(routes=routes)
     app.state.ratelimit = gateway.ratelimit

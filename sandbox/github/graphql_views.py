@@ -239,7 +239,7 @@ class FieldView:
         self.typename = {"SINGLE_SELECT": "ProjectV2SingleSelectField",
                          "ITERATION": "ProjectV2IterationField"}.get(pfield.data_type, "ProjectV2Field")
         self.id, self.name, self.dataType = pfield.id, pfield.name, pfield.data_type
-        self.databaseId = int.from_bytes(pfield.id.encode()[-3:], "big")
+        self.databaseId = pfield.database_id
         self.createdAt = self.updatedAt = pfield.created_at
 
     def project(self, info: Info) -> ProjectView:

@@ -158,6 +158,11 @@ class ProjectField:
     options: list[tuple[str, str]] = field(default_factory=list)  # (option id, name)
     created_at: str = "2024-01-01T00:00:00Z"
 
+    @property
+    def database_id(self) -> int:
+        """The field's integer id: GraphQL's ``databaseId``, the REST ``fields`` id."""
+        return int.from_bytes(self.id.encode()[-3:], "big")
+
     def option_by_name(self, name: str) -> str | None:
         return next((oid for oid, oname in self.options if oname == name), None)
 

@@ -41,6 +41,9 @@ class ProjectBoard:
 
     lock: threading.RLock
     owner: str
+    rest_project_items = True
+    """Whether the REST list of board items is served; False plays GitHub Enterprise Server
+    without the REST Projects API (the list answers 404)."""
     projects: list[Project]
     user_login: str
 
@@ -74,7 +77,15 @@ class ProjectBoard:
                 for name, value in item_fx.get("values", {}).items():
                     self._set_by_name(project, item, name, value, SEED_ACTOR)
                 item.history.clear()
+                if "updated_at" in item_fx:
+                    self._date(item, item_fx["updated_at"])
             return project
+
+    def _date(self, item: ProjectItem, stamp: str) -> None:
+        """Date a seeded item and its values at ``stamp`` (a board left alone since then)."""
+        item.created_at = item.updated_at = stamp
+        for meta in item.meta.values():
+            meta.created_at = meta.updated_at = stamp
 
     def add_field(
         self, project: Project, name: str, data_type: str, options: Sequence[str] = ()
