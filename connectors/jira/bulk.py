@@ -1,0 +1,362 @@
+"""Jira Cloud bulk edit for :class:`~roadsync.connectors.jira.writer.JiraWriter`: changes that set
+the same value on many issues go in one asynchronous task instead of one ``PUT /issue`` each.
+
+**What goes in bulk.** A held change is a set of bulk operations (:class:`BulkOp`): a priority
+(``SET`` by name), one label to ``ADD`` or ``REMOVE``, a single-select option (``SET`` by value).
+Operations shared by at least :data:`BULK_MIN` issues form a group; an item all of whose changes
+are in groups is edited in bulk, any other held item gets its usual single ``PUT`` (so one issue
+is never written by a task and a PUT at once). A group is sent as tasks of up to
+:data:`BULK_MAX_ISSUES` issues.
+
+**Wire** (Cloud v3 OpenAPI: getBulkEditableFields, submitBulkEdit, getBulkOperationProgress,
+bulkSetIssuePropertiesByIssue; https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-bulk-operations/;
+research/jira.md §8):
+
+1. ``GET /rest/api/3/bulk/issues/fields?issueIdsOrKeys=…`` once: the ids bulk edit needs
+   (priority id, option id; it takes no names), and whether the token may bulk edit at all:
+   403 (no global Bulk change permission) or 404 (no such endpoint, or nothing editable) sends
+   every held change down the per-item road for the rest of the run, said once in the log.
+2. ``POST /rest/api/3/bulk/issues/fields`` per task, ``sendBulkNotification: false`` unless
+   ``jira.notify_users``: 201 ``{"taskId"}``. Turning mails off needs Administer Jira or the
+   projects' admin (403 "…disable bulk mail notifications…", research/jira.md §6): then the held
+   changes go per item, where the PUT's own mail fallback applies per project.
+3. ``GET /rest/api/3/bulk/queue/{taskId}`` until ``COMPLETE`` (polls count as requests; waits
+   :data:`POLL_WAITS`, at most :data:`POLL_LIMIT_S` in all): ``processedAccessibleIssues`` (issue
+   ids) are applied; ``failedAccessibleIssues`` (id -> reasons) become that change's outcome.
+
+**Ownership.** A bulk edit cannot carry issue properties (``IssueBulkEditPayload`` has none), so
+each value's marker (:mod:`.marks`) follows in ``POST /rest/api/3/issue/properties/multi`` (100
+issues a request; answered 303 to a task, not followed: a marker that does not land leaves the
+changelog to decide). The edit is attributed to roadsync's account in the changelog, as a PUT's
+is (:mod:`.history`). So that a run killed between the edit and the markers leaves no *older*
+marker contradicting the new value (which would read as a person's edit), an issue that carries a
+marker for the field gets a neutral one (:func:`~.marks.pending_mark`) before the task is
+submitted: until the new marker lands, the changelog by roadsync's account decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from roadsync.changes import FieldChange, WriteOutcome
+from roadsync.connectors.jira.client import JiraClient
+from roadsync.connectors.model import Item
+from roadsync.errors import AuthError, BudgetExhausted, TrackerError
+from roadsync.targets.base import JiraEdit
+
+__all__ = ["BULK_MAX_ISSUES", "BULK_MIN", "BulkEdits", "BulkOp", "Held", "ops_of", "split"]
+
+BULK_MIN = 3
+"""A task costs a submit and at least one poll: worth it from 3 issues sharing a value."""
+BULK_MAX_ISSUES = 1000
+PROPERTY_ISSUES = 100
+POLL_WAITS = (0.0, 0.2, 0.5, 1.0, 2.0)
+"""Seconds before each poll (then 5 s each): research/jira.md §8 advises about 1 s backing off to
+5-10 s; Atlassian documents no cadence."""
+POLL_LIMIT_S = 300.0
+NOTIFY_BULK_REFUSAL = "disable bulk mail notifications"
+_LOG = logging.getLogger("roadsync.connectors.jira")
+
+
+@dataclass(frozen=True)
+class BulkOp:
+    """One value bulk edit applies to every issue of a task: ``field`` a Jira field id, ``verb``
+    ``SET`` / ``ADD`` / ``REMOVE``, ``value`` a priority name, a label, an option value."""
+
+    field: str
+    verb: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Held:
+    """One change held back for bulk: the item as read, the change, its PUT edit, its operations."""
+
+    item: Item
+    change: FieldChange
+    edit: JiraEdit
+    ops: tuple[BulkOp, ...]
+
+    @property
+    def ref(self) -> str:
+        """How the task names the issue: its id (what the progress answers with), else its key."""
+        return self.item.native_id or self.item.key
+
+
+def ops_of(edit: JiraEdit) -> tuple[BulkOp, ...] | None:
+    """The bulk operations equal to one change's edit, or None when bulk edit cannot say it."""
+    if edit.fields and not edit.update and len(edit.fields) == 1:
+        ((fid, value),) = edit.fields.items()
+        name = value.get("name") if fid == "priority" and isinstance(value, dict) else None
+        if fid.startswith("customfield_") and isinstance(value, dict):
+            name = value.get("value")
+        return (BulkOp(fid, "SET", name),) if isinstance(name, str) else None
+    if edit.update and not edit.fields and set(edit.update) == {"labels"}:
+        ops = [(verb.upper(), v) for op in edit.update["labels"] for verb, v in op.items()]
+        if all(verb in ("ADD", "REMOVE") and isinstance(v, str) for verb, v in ops):
+            return tuple(BulkOp("labels", verb, v) for verb, v in ops)
+    return None
+
+
+def split(held: Sequence[Held]) -> tuple[dict[BulkOp, list[Held]], list[Held]]:
+    """Groups of at least :data:`BULK_MIN` issues per operation, and the held changes left for
+    PUTs (every change of an item with one change outside a group)."""
+    bulk = list(held)
+    while True:
+        groups: dict[BulkOp, list[Held]] = defaultdict(list)
+        for one in bulk:
+            for op in one.ops:
+                groups[op].append(one)
+        small = {op for op, members in groups.items() if len({m.item.key for m in members}) < BULK_MIN}
+        if not small:
+            keys = {one.item.key for one in bulk}
+            return dict(groups), [one for one in held if one.item.key not in keys]
+        out = {one.item.key for one in bulk if set(one.ops) & small}
+        bulk = [one for one in bulk if one.item.key not in out]
+
+
+@dataclass
+class _Task:
+    op: BulkOp
+    members: list[Held]
+    task_id: str = ""
+    answer: Mapping[str, Any] | None = None
+
+
+class BulkEdits:
+    """Bulk edit through one connected site; remembers for the run when it is unavailable.
+
+    ``client`` gives the connected site (called when first needed); ``marker(held)`` is the marker
+    property (``{"key", "value"}``) of a change applied, ``pending(held)`` the neutral one an issue
+    gets first, or None when it carries no marker for that field.
+    """
+
+    def __init__(
+        self,
+        client: Callable[[], JiraClient],
+        *,
+        notify: bool,
+        marker: Callable[[Held], dict[str, Any] | None],
+        pending: Callable[[Held], dict[str, Any] | None],
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client, self.notify, self.marker, self.pending, self.sleep = (
+            client,
+            notify,
+            marker,
+            pending,
+            sleep,
+        )
+        self.unavailable: str | None = None
+        self.ids: dict[tuple[str, str], str] = {}
+        """Why bulk edit is not used this run (None: it is, as far as known)."""
+
+    def refuse(self, why: str) -> None:
+        """Use per-item edits for the rest of the run, saying why once in the log."""
+        if self.unavailable is None:
+            self.unavailable = why
+            _LOG.warning(
+                "jira.bulk.unavailable", extra={"kv": {"reason": why, "instead": "one PUT per issue"}}
+            )
+
+    def send(self, held: Sequence[Held]) -> tuple[dict[FieldChange, WriteOutcome], list[Held]]:
+        """Edit what can go in bulk; the outcomes of those changes, and the held changes left for
+        per-item PUTs. Raises only what dooms every write (401, a spent rate-limit budget)."""
+        groups, rest = split(held)
+        if not groups or self.unavailable:
+            return {}, list(held)
+        try:
+            tasks, rest = self._tasks(groups, rest)
+            if not tasks:
+                return {}, list(held)
+            self._neutralise(t for task in tasks for t in task.members)
+            submitted = self._submit(tasks)
+        except (BudgetExhausted, AuthError) as exc:
+            if isinstance(exc, BudgetExhausted) or exc.status == 401:
+                raise
+            self.refuse(f"Jira refused bulk edit: {exc.one_line()}")
+            return {}, list(held)
+        except TrackerError as exc:
+            self.refuse(f"Jira refused bulk edit: {exc.one_line()}")
+            return {}, list(held)
+        unsent = [m for task in tasks if task not in submitted for m in task.members]
+        outcomes = self._outcomes(self._poll(submitted))
+        self._mark([held for held in _applied(submitted, outcomes)])
+        return outcomes, rest + [m for m in unsent if m.change not in outcomes]
+
+    # -- steps ------------------------------------------------------------------------------------
+
+    def _tasks(self, groups: dict[BulkOp, list[Held]], rest: list[Held]) -> tuple[list[_Task], list[Held]]:
+        """Tasks for the groups whose value bulk edit can name; an item with a value the site does
+        not offer goes per item (its PUT gets Jira's reason), and the rest is grouped again."""
+        self.ids = self._ids(groups)
+        missing = {m.item.key for op, ms in groups.items() if op.verb == "SET"
+                   and (op.field, op.value) not in self.ids for m in ms}  # fmt: skip
+        if missing:
+            members = list({id(m): m for ms in groups.values() for m in ms}.values())
+            groups, more = split([m for m in members if m.item.key not in missing])
+            rest = rest + [m for m in members if m.item.key in missing] + more
+        tasks = []
+        for op, members in groups.items():
+            unique = list({m.item.key: m for m in members}.values())
+            for start in range(0, len(unique), BULK_MAX_ISSUES):
+                tasks.append(_Task(op, unique[start : start + BULK_MAX_ISSUES]))
+        return tasks, rest
+
+    def _ids(self, groups: Mapping[BulkOp, list[Held]]) -> dict[tuple[str, str], str]:
+        """``(field id, value) -> id`` for priorities and options, from one read of the editable
+        fields of one issue per group (403/404 raise: bulk edit unavailable)."""
+        sample = list(dict.fromkeys(ms[0].ref for op, ms in groups.items() if op.verb == "SET"))[:50]
+        if not sample:
+            return {}  # labels need no ids; the submit itself says whether bulk edit is allowed
+        client = self._client()
+        url, params = client.api_url("bulk/issues/fields", version="3"), {"issueIdsOrKeys": ",".join(sample)}
+        answer = client.call(lambda: client.session.get(url, params=params).json())
+        found: dict[tuple[str, str], str] = {}
+        for spec in (answer or {}).get("fields") or []:
+            for option in spec.get("fieldOptions") or []:
+                name = option.get("priority") if spec.get("id") == "priority" else option.get("value")
+                if name is not None and option.get("id") is not None:
+                    found[(str(spec.get("id")), str(name))] = str(option["id"])
+        return found
+
+    def _neutralise(self, members: Iterable[Held]) -> None:
+        """A neutral marker on issues whose current marker the edit is about to contradict."""
+        by_issue: dict[str, dict[str, Any]] = defaultdict(dict)
+        for held in members:
+            prop = self.pending(held)
+            if prop is not None and held.item.native_id:
+                by_issue[held.item.native_id][prop["key"]] = prop["value"]
+        self._properties(by_issue)
+
+    def _submit(self, tasks: list[_Task]) -> list[_Task]:
+        """Submit each task; a refusal of the first (mails, permission) raises, a later one's
+        members go per item."""
+        submitted: list[_Task] = []
+        client = self._client()
+        for task in tasks:
+            body = _body(task, self.ids, notify=self.notify)
+            try:
+                url = client.api_url("bulk/issues/fields", version="3")
+                answer = client.call(partial(client.session.post, url, json=body)).json()
+            except TrackerError:
+                if not submitted:
+                    raise
+                continue
+            task.task_id = str(answer.get("taskId") or "")
+            submitted.append(task)
+        return submitted
+
+    def _poll(self, tasks: list[_Task]) -> list[_Task]:
+        """Poll every task until it is complete, or :data:`POLL_LIMIT_S` has passed."""
+        client, waited, rounds = self._client(), 0.0, 0
+        open_tasks = [t for t in tasks if t.task_id]
+        while open_tasks and waited <= POLL_LIMIT_S:
+            wait = POLL_WAITS[rounds] if rounds < len(POLL_WAITS) else 5.0
+            self.sleep(wait)
+            waited, rounds = waited + wait, rounds + 1
+            for task in open_tasks:
+                url = client.api_url(f"bulk/queue/{task.task_id}", version="3")
+                answer = client.call(partial(client.session.get, url)).json()
+                if isinstance(answer, dict) and answer.get("status") not in ("ENQUEUED", "RUNNING"):
+                    task.answer = answer
+            open_tasks = [t for t in open_tasks if t.answer is None]
+        return tasks
+
+    def _outcomes(self, tasks: list[_Task]) -> dict[FieldChange, WriteOutcome]:
+        """Each change's outcome: applied when every task it was in processed its issue."""
+        verdicts: dict[FieldChange, list[str | None]] = defaultdict(list)
+        for task in tasks:
+            answer = task.answer or {}
+            done = {str(i) for i in answer.get("processedAccessibleIssues") or []}
+            failed = {str(k): v for k, v in (answer.get("failedAccessibleIssues") or {}).items()}
+            for held in task.members:
+                verdicts[held.change].append(_why(task, held, done, failed))
+        outcomes = {}
+        for change, whys in verdicts.items():
+            errors = [w for w in whys if w]
+            status = (
+                "applied"
+                if not errors
+                else "failed"
+                if any("permission" in e for e in errors)
+                else "unwritable"
+            )
+            outcomes[change] = WriteOutcome(change, status, "; ".join(errors) or None)  # type: ignore[arg-type]
+        return outcomes
+
+    def _mark(self, applied: list[Held]) -> None:
+        by_issue: dict[str, dict[str, Any]] = defaultdict(dict)
+        for held in applied:
+            prop = self.marker(held)
+            if prop is not None and held.item.native_id:
+                by_issue[held.item.native_id][prop["key"]] = prop["value"]
+        try:
+            self._properties(by_issue)
+        except TrackerError as exc:
+            if isinstance(exc, BudgetExhausted) or exc.status == 401:
+                raise
+            _LOG.warning(
+                "jira.bulk.markers", extra={"kv": {"error": exc.one_line(), "then": "the changelog decides"}}
+            )
+
+    def _properties(self, by_issue: Mapping[str, Mapping[str, Any]]) -> None:
+        """``POST /issue/properties/multi``, 100 issues a request; the 303 is not followed."""
+        if not by_issue:
+            return
+        client, issues = self._client(), sorted(by_issue)
+        url = client.api_url("issue/properties/multi", version="3")
+        for start in range(0, len(issues), PROPERTY_ISSUES):
+            body = {"issues": [{"issueID": int(i), "properties": dict(by_issue[i])}
+                               for i in issues[start : start + PROPERTY_ISSUES]]}  # fmt: skip
+            client.call(partial(client.session.post, url, json=body, allow_redirects=False))
+
+
+def _why(task: _Task, held: Held, done: set[str], failed: Mapping[str, Any]) -> str | None:
+    """None when ``task`` processed ``held``'s issue, else why not (Jira's reasons)."""
+    ref = held.ref
+    if ref in done:
+        return None
+    if ref in failed:
+        reasons = failed[ref] if isinstance(failed[ref], list) else [failed[ref]]
+        return "; ".join(str(r) for r in reasons) or "Jira's bulk edit failed for this issue"
+    if task.answer is None:
+        return f"bulk edit task {task.task_id} did not finish within {POLL_LIMIT_S:g}s; the next run checks"
+    return (
+        f"bulk edit task {task.task_id} did not process {held.item.key} (gone, or not visible to the token)"
+    )
+
+
+def _applied(tasks: list[_Task], outcomes: Mapping[FieldChange, WriteOutcome]) -> list[Held]:
+    members = {id(m): m for task in tasks for m in task.members}
+    return [m for m in members.values() if outcomes[m.change].status == "applied"]
+
+
+def _body(task: _Task, ids: Mapping[tuple[str, str], str], *, notify: bool) -> dict[str, Any]:
+    """The submitBulkEdit body of one task (IssueBulkEditPayload)."""
+    op = task.op
+    edited: dict[str, Any]
+    if op.field == "priority":
+        edited = {"priority": {"priorityId": ids[(op.field, op.value)]}}
+    elif op.field == "labels":
+        option = {
+            "fieldId": "labels",
+            "bulkEditMultiSelectFieldOption": op.verb,
+            "labels": [{"name": op.value}],
+        }
+        edited = {"labelsFields": [option]}
+    else:
+        option_id = int(ids[(op.field, op.value)])
+        edited = {"singleSelectFields": [{"fieldId": op.field, "option": {"optionId": option_id}}]}
+    return {
+        "selectedIssueIdsOrKeys": [m.ref for m in task.members],
+        "selectedActions": [op.field],
+        "editedFieldsInput": edited,
+        "sendBulkNotification": notify,
+    }
