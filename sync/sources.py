@@ -116,7 +116,7 @@ def _jira_writer(settings: Settings) -> Writer:
     targets = managed_targets(settings, "jira")
     return JiraWriter(
         config, settings.jira_token(), targets, verify=settings.tls_verify(), retry=retry_policy(settings),
-        bulk=True,  # Cloud bulk edit where the token may use it (connectors/jira/bulk.py)
+        bulk=config.bulk_edit,  # Cloud bulk edit where the token may use it (connectors/jira/bulk.py)
     )  # fmt: skip
 
 
