@@ -10,6 +10,7 @@ survives or not, the next run treats the bulk-written values as roadsync's and f
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -137,3 +138,34 @@ def test_a_kill_between_the_bulk_edit_and_its_markers_makes_no_value_a_persons(
         sb.reset_stats()
         code, again, err = run_cli(config, "sync", env=env)
         assert code == 0 and again["changes"] == [], err
+
+
+def test_a_persons_edit_overwritten_by_a_bulk_task_is_restored_and_reported(tmp_path: Path) -> None:
+    """A person sets a priority after roadsync's read and before its bulk task: the after-apply
+    check finds the overwrite in the changelog, puts the person's value back and reports it."""
+    with start_sandbox(small_fixture()) as sb:
+        config = write_config(sb, tmp_path / "roadsync.toml", "[run]\nreread_after_s = 3600")
+        env = cli_env(sb)
+        code, planned, err = run_cli(config, "plan", env=env)
+        assert code == 0, err
+        ours = {c["item"]: c for c in planned["changes"] if c["field"] == "priority" and "#" not in c["item"]}
+        key = sorted(ours)[-1]
+        hand = next(
+            p for p in ("Lowest", "Low", "High", "Highest") if p not in (ours[key]["old"], ours[key]["new"])
+        )
+        sb.set_faults(latency_ms=60)
+        sb.reset_stats()
+        process = spawn_cli(config, "sync", env=env)
+        deadline = time.monotonic() + 60
+        while sb.endpoint_stats()["jira"].get("editable_bulk_fields", 0) < 1 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        assert sb.jira_store.edit_as_person(key, priority=hand)
+        out, err = process.communicate(timeout=120)
+        sb.set_faults(latency_ms=0)
+        assert process.returncode == 0, err
+        report = json.loads(out)
+        bulk = [t for t in sb.jira_store.tasks.tasks.values() if t.kind == "bulk-edit"]
+        assert any(sb.jira_store.get(key).id in t.processed for t in bulk)  # written by a bulk task
+        assert sb.jira_store.get(key).priority == hand
+        raced = [d for d in report["drift"] if d["kind"] == "overwritten_edit" and d["item"] == key]
+        assert raced and "restored" in raced[0]["detail"], report["drift"]
