@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from roadsync.changes import FieldChange, WriteOutcome
+from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
 from roadsync.connectors.jira.client import JiraClient
 from roadsync.connectors.model import Item
 from roadsync.errors import AuthError, BudgetExhausted, TrackerError
@@ -154,8 +154,8 @@ class BulkEdits:
             sleep,
         )
         self.unavailable: str | None = None
-        self.ids: dict[tuple[str, str], str] = {}
         """Why bulk edit is not used this run (None: it is, as far as known)."""
+        self.ids: dict[tuple[str, str], str] = {}
 
     def refuse(self, why: str) -> None:
         """Use per-item edits for the rest of the run, saying why once in the log."""
@@ -176,17 +176,17 @@ class BulkEdits:
             if not tasks:
                 return {}, list(held)
             self._neutralise(t for task in tasks for t in task.members)
-            submitted = self._submit(tasks)
-        except (BudgetExhausted, AuthError) as exc:
-            if isinstance(exc, BudgetExhausted) or exc.status == 401:
+            waves = _waves(tasks)
+            submitted = self._poll(self._submit(waves[0], first=True))
+        except TrackerError as exc:
+            if _doomed(exc):
                 raise
             self.refuse(f"Jira refused bulk edit: {exc.one_line()}")
             return {}, list(held)
-        except TrackerError as exc:
-            self.refuse(f"Jira refused bulk edit: {exc.one_line()}")
-            return {}, list(held)
+        for wave in waves[1:]:  # an issue is in one task at a time
+            submitted += self._poll(self._submit(wave, first=False))
         unsent = [m for task in tasks if task not in submitted for m in task.members]
-        outcomes = self._outcomes(self._poll(submitted))
+        outcomes = self._outcomes(submitted)
         self._mark([held for held in _applied(submitted, outcomes)])
         return outcomes, rest + [m for m in unsent if m.change not in outcomes]
 
@@ -212,7 +212,8 @@ class BulkEdits:
     def _ids(self, groups: Mapping[BulkOp, list[Held]]) -> dict[tuple[str, str], str]:
         """``(field id, value) -> id`` for priorities and options, from one read of the editable
         fields of one issue per group (403/404 raise: bulk edit unavailable)."""
-        sample = list(dict.fromkeys(ms[0].ref for op, ms in groups.items() if op.verb == "SET"))[:50]
+        refs = (m.ref for op, ms in groups.items() if op.verb == "SET" for m in ms[:3])
+        sample = list(dict.fromkeys(refs))[:50]
         if not sample:
             return {}  # labels need no ids; the submit itself says whether bulk edit is allowed
         client = self._client()
@@ -228,16 +229,11 @@ class BulkEdits:
 
     def _neutralise(self, members: Iterable[Held]) -> None:
         """A neutral marker on issues whose current marker the edit is about to contradict."""
-        by_issue: dict[str, dict[str, Any]] = defaultdict(dict)
-        for held in members:
-            prop = self.pending(held)
-            if prop is not None and held.item.native_id:
-                by_issue[held.item.native_id][prop["key"]] = prop["value"]
-        self._properties(by_issue)
+        self._properties(_by_issue(members, self.pending))
 
-    def _submit(self, tasks: list[_Task]) -> list[_Task]:
-        """Submit each task; a refusal of the first (mails, permission) raises, a later one's
-        members go per item."""
+    def _submit(self, tasks: list[_Task], *, first: bool) -> list[_Task]:
+        """Submit each task; with ``first``, a refusal of the first task (mails, permission)
+        raises; any other refused task's members go per item."""
         submitted: list[_Task] = []
         client = self._client()
         for task in tasks:
@@ -245,8 +241,8 @@ class BulkEdits:
             try:
                 url = client.api_url("bulk/issues/fields", version="3")
                 answer = client.call(partial(client.session.post, url, json=body)).json()
-            except TrackerError:
-                if not submitted:
+            except TrackerError as exc:
+                if (first and not submitted) or _doomed(exc):
                     raise
                 continue
             task.task_id = str(answer.get("taskId") or "")
@@ -281,30 +277,21 @@ class BulkEdits:
         outcomes = {}
         for change, whys in verdicts.items():
             errors = [w for w in whys if w]
-            status = (
-                "applied"
-                if not errors
-                else "failed"
-                if any("permission" in e for e in errors)
-                else "unwritable"
+            status: OutcomeStatus = (
+                "applied" if not errors else "unwritable" if _refused(errors) else "failed"
             )
-            outcomes[change] = WriteOutcome(change, status, "; ".join(errors) or None)  # type: ignore[arg-type]
+            outcomes[change] = WriteOutcome(change, status, "; ".join(errors) or None)
         return outcomes
 
     def _mark(self, applied: list[Held]) -> None:
-        by_issue: dict[str, dict[str, Any]] = defaultdict(dict)
-        for held in applied:
-            prop = self.marker(held)
-            if prop is not None and held.item.native_id:
-                by_issue[held.item.native_id][prop["key"]] = prop["value"]
+        """The markers of the values applied; a refusal leaves the changelog to decide (logged)."""
         try:
-            self._properties(by_issue)
+            self._properties(_by_issue(applied, self.marker))
         except TrackerError as exc:
-            if isinstance(exc, BudgetExhausted) or exc.status == 401:
+            if _doomed(exc):
                 raise
-            _LOG.warning(
-                "jira.bulk.markers", extra={"kv": {"error": exc.one_line(), "then": "the changelog decides"}}
-            )
+            kv = {"error": exc.one_line(), "then": "the changelog decides"}
+            _LOG.warning("jira.bulk.markers", extra={"kv": kv})
 
     def _properties(self, by_issue: Mapping[str, Mapping[str, Any]]) -> None:
         """``POST /issue/properties/multi``, 100 issues a request; the 303 is not followed."""
@@ -316,6 +303,49 @@ class BulkEdits:
             body = {"issues": [{"issueID": int(i), "properties": dict(by_issue[i])}
                                for i in issues[start : start + PROPERTY_ISSUES]]}  # fmt: skip
             client.call(partial(client.session.post, url, json=body, allow_redirects=False))
+
+
+def _by_issue(
+    members: Iterable[Held], prop: Callable[[Held], dict[str, Any] | None]
+) -> dict[str, dict[str, Any]]:
+    """``{issue id: {property key: value}}`` of ``prop`` for each member that has one."""
+    found: dict[str, dict[str, Any]] = defaultdict(dict)
+    for held in members:
+        one = prop(held)
+        if one is not None and held.item.native_id:
+            found[held.item.native_id][one["key"]] = one["value"]
+    return found
+
+
+def _doomed(exc: TrackerError) -> bool:
+    """An error that dooms every write (a spent rate-limit budget, 401): raised, never a fallback."""
+    return isinstance(exc, BudgetExhausted) or (isinstance(exc, AuthError) and exc.status == 401)
+
+
+REFUSALS = ("cannot be set", "is not valid", "is invalid", "Specify a valid", "can't contain")
+"""Jira's words for a value the site's configuration refuses (screen, scheme, context, label):
+``unwritable`` like the same refusal of a PUT; any other failure (permission, conflict, a task
+that did not finish) is ``failed``, tried again by the next run."""
+
+
+def _refused(errors: Sequence[str]) -> bool:
+    return all(any(words in error for words in REFUSALS) for error in errors)
+
+
+def _waves(tasks: list[_Task]) -> list[list[_Task]]:
+    """Tasks in waves, each issue at most once a wave: a wave is submitted once the previous one
+    is complete, so no issue is edited by two tasks at once (nor by a task and a PUT: the held
+    items left for PUTs are sent after every wave)."""
+    waves: list[tuple[set[str], list[_Task]]] = []
+    for task in tasks:
+        keys = {m.item.key for m in task.members}
+        wave = next((w for w in waves if not w[0] & keys), None)
+        if wave is None:
+            wave = (set(), [])
+            waves.append(wave)
+        wave[0].update(keys)
+        wave[1].append(task)
+    return [w[1] for w in waves]
 
 
 def _why(task: _Task, held: Held, done: set[str], failed: Mapping[str, Any]) -> str | None:
