@@ -1,12 +1,6 @@
 """Jira Cloud bulk edit for :class:`~roadsync.connectors.jira.writer.JiraWriter`: changes that set
-the same value on many issues go in one asynchronous task instead of one ``PUT /issue`` each.
-
-**What goes in bulk.** A held change is a set of bulk operations (:class:`BulkOp`): a priority
-(``SET`` by name), one label to ``ADD`` or ``REMOVE``, a single-select option (``SET`` by value).
-Operations shared by at least :data:`BULK_MIN` issues form a group; an item all of whose changes
-are in groups is edited in bulk, any other held item gets its usual single ``PUT`` (so one issue
-is never written by a task and a PUT at once). A group is sent as tasks of up to
-:data:`BULK_MAX_ISSUES` issues.
+the same value on many issues go in one asynchronous task instead of one ``PUT /issue`` each. What
+goes in which task is decided in :mod:`.bulk_plan` (pure); this module sends it.
 
 **Wire** (Cloud v3 OpenAPI: getBulkEditableFields, submitBulkEdit, getBulkOperationProgress,
 bulkSetIssuePropertiesByIssue; https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-bulk-operations/;
@@ -40,93 +34,32 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
 from roadsync.changes import FieldChange, OutcomeStatus, WriteOutcome
+from roadsync.connectors.jira.bulk_plan import (
+    BULK_MAX_ISSUES,
+    BulkOp,
+    Held,
+    Task,
+    edit_body,
+    refused,
+    split,
+    waves,
+)
 from roadsync.connectors.jira.client import JiraClient
-from roadsync.connectors.model import Item
 from roadsync.errors import AuthError, BudgetExhausted, TrackerError
-from roadsync.targets.base import JiraEdit
 
-__all__ = ["BULK_MAX_ISSUES", "BULK_MIN", "BulkEdits", "BulkOp", "Held", "ops_of", "split"]
+__all__ = ["POLL_LIMIT_S", "POLL_WAITS", "BulkEdits"]
 
-BULK_MIN = 3
-"""A task costs a submit and at least one poll: worth it from 3 issues sharing a value."""
-BULK_MAX_ISSUES = 1000
 PROPERTY_ISSUES = 100
 POLL_WAITS = (0.0, 0.2, 0.5, 1.0, 2.0)
 """Seconds before each poll (then 5 s each): research/jira.md §8 advises about 1 s backing off to
 5-10 s; Atlassian documents no cadence."""
 POLL_LIMIT_S = 300.0
-NOTIFY_BULK_REFUSAL = "disable bulk mail notifications"
 _LOG = logging.getLogger("roadsync.connectors.jira")
-
-
-@dataclass(frozen=True)
-class BulkOp:
-    """One value bulk edit applies to every issue of a task: ``field`` a Jira field id, ``verb``
-    ``SET`` / ``ADD`` / ``REMOVE``, ``value`` a priority name, a label, an option value."""
-
-    field: str
-    verb: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Held:
-    """One change held back for bulk: the item as read, the change, its PUT edit, its operations."""
-
-    item: Item
-    change: FieldChange
-    edit: JiraEdit
-    ops: tuple[BulkOp, ...]
-
-    @property
-    def ref(self) -> str:
-        """How the task names the issue: its id (what the progress answers with), else its key."""
-        return self.item.native_id or self.item.key
-
-
-def ops_of(edit: JiraEdit) -> tuple[BulkOp, ...] | None:
-    """The bulk operations equal to one change's edit, or None when bulk edit cannot say it."""
-    if edit.fields and not edit.update and len(edit.fields) == 1:
-        ((fid, value),) = edit.fields.items()
-        name = value.get("name") if fid == "priority" and isinstance(value, dict) else None
-        if fid.startswith("customfield_") and isinstance(value, dict):
-            name = value.get("value")
-        return (BulkOp(fid, "SET", name),) if isinstance(name, str) else None
-    if edit.update and not edit.fields and set(edit.update) == {"labels"}:
-        ops = [(verb.upper(), v) for op in edit.update["labels"] for verb, v in op.items()]
-        if all(verb in ("ADD", "REMOVE") and isinstance(v, str) for verb, v in ops):
-            return tuple(BulkOp("labels", verb, v) for verb, v in ops)
-    return None
-
-
-def split(held: Sequence[Held]) -> tuple[dict[BulkOp, list[Held]], list[Held]]:
-    """Groups of at least :data:`BULK_MIN` issues per operation, and the held changes left for
-    PUTs (every change of an item with one change outside a group)."""
-    bulk = list(held)
-    while True:
-        groups: dict[BulkOp, list[Held]] = defaultdict(list)
-        for one in bulk:
-            for op in one.ops:
-                groups[op].append(one)
-        small = {op for op, members in groups.items() if len({m.item.key for m in members}) < BULK_MIN}
-        if not small:
-            keys = {one.item.key for one in bulk}
-            return dict(groups), [one for one in held if one.item.key not in keys]
-        out = {one.item.key for one in bulk if set(one.ops) & small}
-        bulk = [one for one in bulk if one.item.key not in out]
-
-
-@dataclass
-class _Task:
-    op: BulkOp
-    members: list[Held]
-    task_id: str = ""
-    answer: Mapping[str, Any] | None = None
 
 
 class BulkEdits:
@@ -144,15 +77,14 @@ class BulkEdits:
         notify: bool,
         marker: Callable[[Held], dict[str, Any] | None],
         pending: Callable[[Held], dict[str, Any] | None],
+        concurrency: int = 8,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._client, self.notify, self.marker, self.pending, self.sleep = (
-            client,
-            notify,
-            marker,
-            pending,
-            sleep,
-        )
+        self._client, self.notify, self.sleep = client, notify, sleep
+        self.marker, self.pending = marker, pending
+        self.width = max(1, concurrency)
+        """Requests in flight at once (the writer's ``jira.write_concurrency``): the submits of a
+        wave after its first, a poll round, the marker requests."""
         self.unavailable: str | None = None
         """Why bulk edit is not used this run (None: it is, as far as known)."""
         self.ids: dict[tuple[str, str], str] = {}
@@ -176,14 +108,14 @@ class BulkEdits:
             if not tasks:
                 return {}, list(held)
             self._neutralise(t for task in tasks for t in task.members)
-            waves = _waves(tasks)
-            submitted = self._poll(self._submit(waves[0], first=True))
+            in_waves = waves(tasks)
+            submitted = self._poll(self._submit(in_waves[0], first=True))
         except TrackerError as exc:
             if _doomed(exc):
                 raise
             self.refuse(f"Jira refused bulk edit: {exc.one_line()}")
             return {}, list(held)
-        for wave in waves[1:]:  # an issue is in one task at a time
+        for wave in in_waves[1:]:  # an issue is in one task at a time
             submitted += self._poll(self._submit(wave, first=False))
         unsent = [m for task in tasks if task not in submitted for m in task.members]
         outcomes = self._outcomes(submitted)
@@ -192,7 +124,7 @@ class BulkEdits:
 
     # -- steps ------------------------------------------------------------------------------------
 
-    def _tasks(self, groups: dict[BulkOp, list[Held]], rest: list[Held]) -> tuple[list[_Task], list[Held]]:
+    def _tasks(self, groups: dict[BulkOp, list[Held]], rest: list[Held]) -> tuple[list[Task], list[Held]]:
         """Tasks for the groups whose value bulk edit can name; an item with a value the site does
         not offer goes per item (its PUT gets Jira's reason), and the rest is grouped again."""
         self.ids = self._ids(groups)
@@ -206,7 +138,7 @@ class BulkEdits:
         for op, members in groups.items():
             unique = list({m.item.key: m for m in members}.values())
             for start in range(0, len(unique), BULK_MAX_ISSUES):
-                tasks.append(_Task(op, unique[start : start + BULK_MAX_ISSUES]))
+                tasks.append(Task(op, unique[start : start + BULK_MAX_ISSUES]))
         return tasks, rest
 
     def _ids(self, groups: Mapping[BulkOp, list[Held]]) -> dict[tuple[str, str], str]:
@@ -231,25 +163,35 @@ class BulkEdits:
         """A neutral marker on issues whose current marker the edit is about to contradict."""
         self._properties(_by_issue(members, self.pending))
 
-    def _submit(self, tasks: list[_Task], *, first: bool) -> list[_Task]:
-        """Submit each task; with ``first``, a refusal of the first task (mails, permission)
-        raises; any other refused task's members go per item."""
-        submitted: list[_Task] = []
-        client = self._client()
-        for task in tasks:
-            body = _body(task, self.ids, notify=self.notify)
-            try:
-                url = client.api_url("bulk/issues/fields", version="3")
-                answer = client.call(partial(client.session.post, url, json=body)).json()
-            except TrackerError as exc:
-                if (first and not submitted) or _doomed(exc):
-                    raise
-                continue
-            task.task_id = str(answer.get("taskId") or "")
-            submitted.append(task)
+    def _submit(self, tasks: list[Task], *, first: bool) -> list[Task]:
+        """Submit each task, up to :attr:`width` at once; with ``first``, the first task goes alone
+        and its refusal (mails, permission) raises; any other refused task's members go per item."""
+        submitted = [self._submit_one(tasks[0])] if first else []
+        rest = tasks[1:] if first else tasks
+        with ThreadPoolExecutor(max_workers=self.width) as pool:
+            submitted += [task for task, ok in zip(rest, pool.map(self._try_submit, rest), strict=True) if ok]
         return submitted
 
-    def _poll(self, tasks: list[_Task]) -> list[_Task]:
+    def _submit_one(self, task: Task) -> Task:
+        client = self._client()
+        url, body = (
+            client.api_url("bulk/issues/fields", version="3"),
+            edit_body(task, self.ids, notify=self.notify),
+        )
+        answer = client.call(partial(client.session.post, url, json=body)).json()
+        task.task_id = str(answer.get("taskId") or "")
+        return task
+
+    def _try_submit(self, task: Task) -> bool:
+        try:
+            self._submit_one(task)
+        except TrackerError as exc:
+            if _doomed(exc):
+                raise
+            return False
+        return True
+
+    def _poll(self, tasks: list[Task]) -> list[Task]:
         """Poll every task until it is complete, or :data:`POLL_LIMIT_S` has passed."""
         client, waited, rounds = self._client(), 0.0, 0
         open_tasks = [t for t in tasks if t.task_id]
@@ -257,15 +199,18 @@ class BulkEdits:
             wait = POLL_WAITS[rounds] if rounds < len(POLL_WAITS) else 5.0
             self.sleep(wait)
             waited, rounds = waited + wait, rounds + 1
-            for task in open_tasks:
-                url = client.api_url(f"bulk/queue/{task.task_id}", version="3")
-                answer = client.call(partial(client.session.get, url)).json()
+            urls = [client.api_url(f"bulk/queue/{task.task_id}", version="3") for task in open_tasks]
+            with ThreadPoolExecutor(max_workers=self.width) as pool:
+                answers = list(
+                    pool.map(lambda url: client.call(partial(client.session.get, url)).json(), urls)
+                )
+            for task, answer in zip(open_tasks, answers, strict=True):
                 if isinstance(answer, dict) and answer.get("status") not in ("ENQUEUED", "RUNNING"):
                     task.answer = answer
             open_tasks = [t for t in open_tasks if t.answer is None]
         return tasks
 
-    def _outcomes(self, tasks: list[_Task]) -> dict[FieldChange, WriteOutcome]:
+    def _outcomes(self, tasks: list[Task]) -> dict[FieldChange, WriteOutcome]:
         """Each change's outcome: applied when every task it was in processed its issue."""
         verdicts: dict[FieldChange, list[str | None]] = defaultdict(list)
         for task in tasks:
@@ -277,9 +222,7 @@ class BulkEdits:
         outcomes = {}
         for change, whys in verdicts.items():
             errors = [w for w in whys if w]
-            status: OutcomeStatus = (
-                "applied" if not errors else "unwritable" if _refused(errors) else "failed"
-            )
+            status: OutcomeStatus = "applied" if not errors else "unwritable" if refused(errors) else "failed"
             outcomes[change] = WriteOutcome(change, status, "; ".join(errors) or None)
         return outcomes
 
@@ -299,10 +242,12 @@ class BulkEdits:
             return
         client, issues = self._client(), sorted(by_issue)
         url = client.api_url("issue/properties/multi", version="3")
-        for start in range(0, len(issues), PROPERTY_ISSUES):
-            body = {"issues": [{"issueID": int(i), "properties": dict(by_issue[i])}
-                               for i in issues[start : start + PROPERTY_ISSUES]]}  # fmt: skip
-            client.call(partial(client.session.post, url, json=body, allow_redirects=False))
+        bodies = [{"issues": [{"issueID": int(i), "properties": dict(by_issue[i])}
+                              for i in issues[start : start + PROPERTY_ISSUES]]}
+                  for start in range(0, len(issues), PROPERTY_ISSUES)]  # fmt: skip
+        with ThreadPoolExecutor(max_workers=self.width) as pool:
+            list(pool.map(lambda body: client.call(partial(client.session.post, url, json=body,
+                                                           allow_redirects=False)), bodies))  # fmt: skip
 
 
 def _by_issue(
@@ -322,33 +267,7 @@ def _doomed(exc: TrackerError) -> bool:
     return isinstance(exc, BudgetExhausted) or (isinstance(exc, AuthError) and exc.status == 401)
 
 
-REFUSALS = ("cannot be set", "is not valid", "is invalid", "Specify a valid", "can't contain")
-"""Jira's words for a value the site's configuration refuses (screen, scheme, context, label):
-``unwritable`` like the same refusal of a PUT; any other failure (permission, conflict, a task
-that did not finish) is ``failed``, tried again by the next run."""
-
-
-def _refused(errors: Sequence[str]) -> bool:
-    return all(any(words in error for words in REFUSALS) for error in errors)
-
-
-def _waves(tasks: list[_Task]) -> list[list[_Task]]:
-    """Tasks in waves, each issue at most once a wave: a wave is submitted once the previous one
-    is complete, so no issue is edited by two tasks at once (nor by a task and a PUT: the held
-    items left for PUTs are sent after every wave)."""
-    waves: list[tuple[set[str], list[_Task]]] = []
-    for task in tasks:
-        keys = {m.item.key for m in task.members}
-        wave = next((w for w in waves if not w[0] & keys), None)
-        if wave is None:
-            wave = (set(), [])
-            waves.append(wave)
-        wave[0].update(keys)
-        wave[1].append(task)
-    return [w[1] for w in waves]
-
-
-def _why(task: _Task, held: Held, done: set[str], failed: Mapping[str, Any]) -> str | None:
+def _why(task: Task, held: Held, done: set[str], failed: Mapping[str, Any]) -> str | None:
     """None when ``task`` processed ``held``'s issue, else why not (Jira's reasons)."""
     ref = held.ref
     if ref in done:
@@ -363,30 +282,6 @@ def _why(task: _Task, held: Held, done: set[str], failed: Mapping[str, Any]) -> 
     )
 
 
-def _applied(tasks: list[_Task], outcomes: Mapping[FieldChange, WriteOutcome]) -> list[Held]:
+def _applied(tasks: list[Task], outcomes: Mapping[FieldChange, WriteOutcome]) -> list[Held]:
     members = {id(m): m for task in tasks for m in task.members}
     return [m for m in members.values() if outcomes[m.change].status == "applied"]
-
-
-def _body(task: _Task, ids: Mapping[tuple[str, str], str], *, notify: bool) -> dict[str, Any]:
-    """The submitBulkEdit body of one task (IssueBulkEditPayload)."""
-    op = task.op
-    edited: dict[str, Any]
-    if op.field == "priority":
-        edited = {"priority": {"priorityId": ids[(op.field, op.value)]}}
-    elif op.field == "labels":
-        option = {
-            "fieldId": "labels",
-            "bulkEditMultiSelectFieldOption": op.verb,
-            "labels": [{"name": op.value}],
-        }
-        edited = {"labelsFields": [option]}
-    else:
-        option_id = int(ids[(op.field, op.value)])
-        edited = {"singleSelectFields": [{"fieldId": op.field, "option": {"optionId": option_id}}]}
-    return {
-        "selectedIssueIdsOrKeys": [m.ref for m in task.members],
-        "selectedActions": [op.field],
-        "editedFieldsInput": edited,
-        "sendBulkNotification": notify,
-    }

@@ -50,7 +50,8 @@ from typing import Any
 
 from roadsync.changes import RESTORE_RULE, FieldChange, OutcomeStatus, WriteOutcome
 from roadsync.config.model import FieldTarget, JiraConfig
-from roadsync.connectors.jira.bulk import BulkEdits, Held, ops_of
+from roadsync.connectors.jira.bulk import BulkEdits
+from roadsync.connectors.jira.bulk_plan import Held, ops_of
 from roadsync.connectors.jira.client import FieldsRefused, JiraClient
 from roadsync.connectors.jira.marks import mark_property, pending_mark
 from roadsync.connectors.jira.site import AmbiguousField, NoSuchField, NotOnScreen, SiteRules, explain
@@ -123,9 +124,8 @@ class JiraWriter:
         self._loud: set[str] = set()  # projects where the token may not turn mails off
         self._once = threading.RLock()  # connect and look up once, whichever thread asks first
         self._held: list[Held] = []
-        self._bulk = BulkEdits(
-            lambda: self.client, notify=self.notify_users, marker=self._marker, pending=self._pending
-        )
+        self._bulk = BulkEdits(lambda: self.client, notify=self.notify_users, marker=self._marker,
+                               pending=self._pending, concurrency=self.concurrency)  # fmt: skip
 
     @property
     def client(self) -> JiraClient:
