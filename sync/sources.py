@@ -121,8 +121,9 @@ def _jira_writer(settings: Settings) -> Writer:
     assert config is not None  # only built for a configured tracker
     targets = managed_targets(settings, "jira")
     return JiraWriter(
-        config, settings.jira_token(), targets, verify=settings.tls_verify(), retry=retry_policy(settings)
-    )
+        config, settings.jira_token(), targets, verify=settings.tls_verify(), retry=retry_policy(settings),
+        bulk=config.bulk_edit,  # Cloud bulk edit where the token may use it (connectors/jira/bulk.py)
+    )  # fmt: skip
 
 
 def _github_writer(settings: Settings) -> Writer:

@@ -116,8 +116,10 @@ class JiraClient:
         """Close the library client's HTTP session (``JIRA.close``, idempotent)."""
         self.jira.close()  # type: ignore[no-untyped-call]  # jira ships no annotation for close()
 
-    def api_url(self, path: str) -> str:
-        return f"{self.site_url}/rest/api/{self.api_version}/{path.lstrip('/')}"
+    def api_url(self, path: str, *, version: str | None = None) -> str:
+        """``/rest/api/{v}/{path}``: the configured version unless ``version`` names one (Cloud-only
+        endpoints documented under v3 alone, such as bulk edit)."""
+        return f"{self.site_url}/rest/api/{version or self.api_version}/{path.lstrip('/')}"
 
     def get(
         self,
@@ -289,6 +291,8 @@ def error_message(response: requests.Response | None, status: int) -> str:
             errors = data.get("errors")
             if isinstance(errors, dict):
                 texts += [f"{k}: {v}" for k, v in errors.items()]
+            if isinstance(errors, list):  # the bulk endpoints' {"errors": [{"message"}]}
+                texts += [str(e.get("message")) for e in errors if isinstance(e, dict) and e.get("message")]
             for key in ("message", "errorMessage"):
                 if not texts and data.get(key):
                     texts.append(str(data[key]))

@@ -26,7 +26,7 @@ from typing import Any
 
 from roadsync.connectors.model import Mark
 
-__all__ = ["MARK_VERSION", "SOURCE", "mark_key", "mark_property", "marks_from_properties"]
+__all__ = ["MARK_VERSION", "SOURCE", "mark_key", "mark_property", "marks_from_properties", "pending_mark"]
 
 MARK_VERSION = 1
 SOURCE = "Jira issue property"
@@ -41,6 +41,13 @@ def mark_key(field: str) -> str:
 def mark_property(field: str, target: str, value: str | None, at: str) -> dict[str, Any]:
     """One ``properties`` entry of an edit body: roadsync wrote ``value`` to ``field`` at ``at``."""
     return {"key": mark_key(field), "value": {"v": MARK_VERSION, "target": target, "value": value, "at": at}}
+
+
+def pending_mark(field: str) -> dict[str, Any]:
+    """A marker that speaks for no value (no ``target``: :func:`marks_from_properties` leaves it
+    out), set before a bulk edit that cannot carry the new marker itself (:mod:`.bulk`): until the
+    new one lands, the changelog decides, never an older marker the edit contradicts."""
+    return {"key": mark_key(field), "value": {"v": MARK_VERSION, "pending": True}}
 
 
 def marks_from_properties(raw: Any, fields: Iterable[str]) -> dict[str, Mark | None]:

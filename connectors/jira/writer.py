@@ -26,6 +26,13 @@ The same PUT sets, for each field it writes, roadsync's ownership marker: the is
 tracker itself records which values roadsync set and a lost state file loses nothing. A refused
 field's marker goes with it (the edit sent again carries only the written fields' markers).
 
+Bulk edit (Cloud, ``bulk=True``): a change that sets a value bulk edit can set (a priority, one
+label added or removed, a select option) is held back by :meth:`JiraWriter.write` and sent by
+:meth:`JiraWriter.flush`, grouped with the changes setting the same value on other issues
+(:mod:`.bulk`: at least 3 issues a task); what no group takes gets its usual PUT at flush. Where
+bulk edit is unavailable (no Bulk change permission, Data Center, the endpoints absent) every
+change goes per item, said once in the log.
+
 A change that would not change the item as last read is ``skipped`` and nothing is sent. Per-item
 failures are ``failed`` outcomes; only a 401 and a spent rate-limit budget raise.
 """
@@ -35,6 +42,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -42,8 +50,10 @@ from typing import Any
 
 from roadsync.changes import RESTORE_RULE, FieldChange, OutcomeStatus, WriteOutcome
 from roadsync.config.model import FieldTarget, JiraConfig
+from roadsync.connectors.jira.bulk import BulkEdits
+from roadsync.connectors.jira.bulk_plan import Held, ops_of
 from roadsync.connectors.jira.client import FieldsRefused, JiraClient
-from roadsync.connectors.jira.marks import mark_property
+from roadsync.connectors.jira.marks import mark_property, pending_mark
 from roadsync.connectors.jira.site import AmbiguousField, NoSuchField, NotOnScreen, SiteRules, explain
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
@@ -99,8 +109,10 @@ class JiraWriter:
         *,
         verify: bool | str = True,
         retry: RetryPolicy | None = None,
+        bulk: bool = False,
     ) -> None:
         self.targets = dict(targets)
+        self.bulk = bulk
         self.concurrency = config.write_concurrency
         self.notify_users = config.notify_users
         self._connect: Callable[[], JiraClient] = partial(
@@ -111,6 +123,9 @@ class JiraWriter:
         self._priorities: list[str] | None = None
         self._loud: set[str] = set()  # projects where the token may not turn mails off
         self._once = threading.RLock()  # connect and look up once, whichever thread asks first
+        self._held: list[Held] = []
+        self._bulk = BulkEdits(lambda: self.client, notify=self.notify_users, marker=self._marker,
+                               pending=self._pending, concurrency=self.concurrency)  # fmt: skip
 
     @property
     def client(self) -> JiraClient:
@@ -133,9 +148,33 @@ class JiraWriter:
         """HTTP requests this writer has sent (lookups and writes, retries included)."""
         return self._client.counter.reads + self._client.counter.writes if self._client else 0
 
+    @property
+    def bulk_unavailable(self) -> str | None:
+        """Why this run edits per item although bulk edit was asked for (None: it does not)."""
+        return self._bulk.unavailable
+
     def flush(self) -> list[WriteOutcome]:
-        """Nothing is held back: every PUT is sent by :meth:`write`."""
-        return []
+        """Send the held changes: bulk tasks for the groups, one PUT for each other held item;
+        their outcomes in the order they were held (the requests booked on the first)."""
+        with self._once:
+            held, self._held = self._held, []
+        if not held:
+            return []
+        counter = self.client.counter
+        before = counter.total
+        outcomes, rest = self._bulk.send(held)
+        by_item: dict[str, list[_Part]] = {}
+        for one in rest:
+            by_item.setdefault(one.item.key, []).append(_Part(one.change, one.edit))
+        items = {one.item.key: one.item for one in rest}
+        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
+            sent = pool.map(lambda key: self._put_parts(items[key], by_item[key]), list(by_item))
+            for done in sent:
+                outcomes.update(done)
+        ordered = [outcomes[one.change] for one in held]
+        first = ordered[0]
+        ordered[0] = WriteOutcome(first.change, first.status, first.error, counter.total - before)
+        return ordered
 
     def close(self) -> None:
         """Close the site's HTTP session, if one was opened."""
@@ -157,10 +196,33 @@ class JiraWriter:
                 outcomes[change] = WriteOutcome(change, "unwritable", str(exc))
             except Refused as exc:
                 outcomes[change] = WriteOutcome(change, "failed", str(exc))
-        if parts:
-            self._mark(parts)
-            outcomes.update(self._send(item, parts))
-        return [outcomes[change] for change in changes]
+        if parts and self._holds(parts):
+            with self._once:
+                self._held.extend(Held(item, p.change, p.edit, ops_of(p.edit) or ()) for p in parts)
+        elif parts:
+            outcomes.update(self._put_parts(item, parts))
+        return [outcomes[change] for change in changes if change in outcomes]
+
+    def _holds(self, parts: Sequence[_Part]) -> bool:
+        """Whether these parts wait for :meth:`flush` (bulk edit may take every one of them)."""
+        if not self.bulk or self._bulk.unavailable is not None or self.client.flavor != "cloud":
+            return False
+        return all(p.change.rule != RESTORE_RULE and ops_of(p.edit) for p in parts)
+
+    def _put_parts(self, item: Item, parts: list[_Part]) -> dict[FieldChange, WriteOutcome]:
+        self._mark(parts)
+        return self._send(item, parts)
+
+    def _marker(self, held: Held) -> dict[str, Any]:
+        """The marker property of a change bulk edit applied (as :meth:`_mark` puts in a PUT)."""
+        target = self.targets[held.change.field]
+        at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return mark_property(held.change.field, kind_of(target).signature(target), held.change.new, at)
+
+    def _pending(self, held: Held) -> dict[str, Any] | None:
+        """A neutral marker for an issue whose marker of this field names another value."""
+        mark = held.item.marks.get(held.change.field)
+        return pending_mark(held.change.field) if mark is not None and mark.value != held.change.new else None
 
     def _mark(self, parts: Sequence[_Part]) -> None:
         """Add each part's ownership marker to its edit (sent in the same request as the value)."""

@@ -96,6 +96,7 @@ class JiraConfig(Strict):
     timeout_s: float = Field(default=30.0, gt=0, le=MAX_TIMEOUT_S)
     notify_users: bool = False
     shared_account: bool = False
+    bulk_edit: bool = True
 
 
 class GithubProjectConfig(Strict):

@@ -156,7 +156,7 @@ def _issue_types(answer: Any, config: JiraConfig) -> list[str]:
             and (config.include_subtasks or not t.get("subtask"))]  # fmt: skip
 
 
-_PERMISSIONS = ("BROWSE_PROJECTS", "EDIT_ISSUES", "ADMINISTER_PROJECTS", "ADMINISTER")
+_PERMISSIONS = ("BROWSE_PROJECTS", "EDIT_ISSUES", "ADMINISTER_PROJECTS", "ADMINISTER", "BULK_CHANGE")
 
 
 def _permissions(
@@ -180,6 +180,7 @@ def _permissions(
     else:
         probe.add(check, "ok", "browse and edit issues")
     _notifications(probe, project.key, have, config)
+    _bulk_edit(probe, have, client.flavor)
 
 
 def _notifications(probe: Probe, project: str, have: Mapping[str, bool], config: JiraConfig) -> None:
@@ -199,6 +200,24 @@ def _notifications(probe: Probe, project: str, have: Mapping[str, bool], config:
                   f"mails off needs Administer Projects in {project}",
                   f"grant the bot account Administer Projects in {project}, or set jira.notify_users = true "
                   "to accept the mails")  # fmt: skip
+
+
+def _bulk_edit(probe: Probe, have: Mapping[str, bool], flavor: str) -> None:
+    """Whether roadsync's writes may use Jira Cloud's bulk edit (once per run of doctor): it needs
+    the global Bulk change permission (submitBulkEdit, Cloud v3 OpenAPI) and is Cloud-only
+    (research/jira.md §8); without it every value is one ``PUT`` per issue, which is correct,
+    only slower on a large first sync (connectors/jira/bulk.py)."""
+    check = "bulk edit"
+    if any(c.check == check for c in probe.checks):
+        return
+    if flavor != "cloud":
+        probe.add(check, "info", "not available on Data Center: one edit request per issue")
+    elif have["BULK_CHANGE"]:
+        probe.add(check, "ok", "available: values shared by 3 or more issues go in one bulk edit task")
+    else:
+        probe.add(check, "info", "not available: the token lacks the global Bulk change permission, so "
+                  "every issue is one edit request", "grant the bot account Make bulk changes "
+                  "(global permissions) for faster large syncs")  # fmt: skip
 
 
 def _sample(probe: Probe, client: JiraClient, config: JiraConfig, project: _Project) -> None:

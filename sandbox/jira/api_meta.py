@@ -243,7 +243,7 @@ def _have(ctx: Ctx, name: str, scope: list[str]) -> bool:
     if name == "ADMINISTER":
         return grant.site_admin
     if name == "BULK_CHANGE":
-        return grant.site_admin or grant.browse is None
+        return grant.can_bulk_change()
     check = grant.can_edit if name in _EDITING else grant.can_browse
     if name == "ADMINISTER_PROJECTS":
         check = grant.can_administer

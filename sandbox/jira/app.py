@@ -16,7 +16,7 @@ from roadsync.sandbox.common import Stats
 from roadsync.sandbox.http import starlette_routes
 from roadsync.sandbox.pages import jira_issue_page
 
-from . import api_admin, api_issues, api_meta, api_search
+from . import api_admin, api_bulk, api_issues, api_meta, api_search
 from .errors import jira_error_response, rate_limit_headers
 from .model import Flavor
 from .routing import JiraSite, Settings, TokenGrant
@@ -65,7 +65,7 @@ def create_jira_app(
     if flavor != store.flavor:
         raise ValueError(f"store flavor {store.flavor!r} does not match app flavor {flavor!r}")
     site = JiraSite(Settings(store, stats, email, token, flavor, dict(restricted_tokens or {})))
-    table = [*api_meta.ROUTES, *api_issues.ROUTES, *api_search.ROUTES, *api_admin.ROUTES]
+    table = [*api_meta.ROUTES, *api_bulk.ROUTES, *api_issues.ROUTES, *api_search.ROUTES, *api_admin.ROUTES]
     routes = starlette_routes(site, table, prefix="/rest/api/{version}")
     routes.append(jira_issue_page(store))  # the web page a report links, not the API
     handlers: Any = {HTTPException: _http_error}

@@ -56,12 +56,20 @@ class TokenGrant:
     project_admin: frozenset[str] | None = frozenset()
     site_admin: bool = False
     email: str | None = None
+    bulk_change: bool | None = None
+    """The global Bulk change permission (``BULK_CHANGE``); None: held by a site admin and by a
+    token that may browse every project (the fixture's bot), as before it could be set."""
 
     def can_browse(self, project: str) -> bool:
         return self.browse is None or project in self.browse
 
     def can_edit(self, project: str) -> bool:
         return self.can_browse(project) and (self.edit is None or project in self.edit)
+
+    def can_bulk_change(self) -> bool:
+        """The global Bulk change permission: what every ``/bulk`` endpoint needs (getBulkEditableFields,
+        submitBulkEdit, getBulkOperationProgress in the Cloud v3 OpenAPI)."""
+        return self.bulk_change if self.bulk_change is not None else self.site_admin or self.browse is None
 
     def can_administer(self, project: str) -> bool:
         """Administer Jira, or Administer Projects for ``project``: what ``notifyUsers=false``

@@ -21,6 +21,7 @@ from .jql_eval import EvalContext, compile_query
 from .model import ChangeGroup, ChangeItem, EditResult, Flavor, JiraIssue, RemoteLink
 from .properties import parse_properties
 from .seed import issue_from_fixture
+from .tasks import TaskQueue
 
 __all__ = ["JiraStore"]
 
@@ -53,6 +54,7 @@ class JiraStore:
         self._search_cache: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
         self.index = SearchIndex()
         self.evaluations = 0  # JQL queries evaluated (a search's later pages evaluate none)
+        self.tasks = TaskQueue()  # bulk edits and bulk property writes (Cloud)
 
     # -- construction ---------------------------------------------------------------------------
 

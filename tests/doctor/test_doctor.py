@@ -208,3 +208,20 @@ def test_a_field_name_two_fields_share_in_a_project_fails_naming_them(
     assert "customfield_10040 (global)" in check["detail"] and "customfield_10099 (global)" in check["detail"]
     assert 'field = "customfield_10040"' in check["fix"]
     assert ("jira", "alignment: Alignment in MOB") not in failed(document)
+
+
+BULK_CASES = [("cloud", True, "values shared by 3"), ("cloud", False, "lacks the global Bulk change"),
+              ("datacenter", True, "Data Center")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("flavor", "bulk", "said"), BULK_CASES)
+def test_doctor_says_whether_bulk_edit_is_available(
+    sandbox_factory: Any, doctor: Doctor, tmp_path: Path, flavor: str, bulk: bool, said: str
+) -> None:
+    """One 'bulk edit' check: available with the global Bulk change permission on Cloud, else why not."""
+    token = "bulk-test-token"
+    grant = JiraGrant(display_name="Helper", bulk_change=bulk, project_admin=None)
+    sandbox = sandbox_factory("demo", jira_flavor=flavor, restricted_tokens={token: grant})
+    _, document = doctor(sandbox, tmp_path, env={JIRA_TOKEN_ENV: token})
+    checks = [c for c in document["checks"] if c["check"] == "bulk edit"]
+    assert len(checks) == 1 and checks[0]["ok"] and said in checks[0]["detail"], checks

@@ -101,7 +101,7 @@ def test_a_killed_apply_is_finished_by_the_next_run(
 ) -> None:
     """Killed after a random write and edited by a person, the rerun keeps the person's values and
     reaches the clean state everywhere else: no write twice, no open intent."""
-    writes = random.Random(seed).randint(1, clean["writes"] - 1)  # a write before the last
+    writes = random.Random(seed).randint(1, clean["writes"] - 1)  # inside the apply (bulk edit: fewer writes)
     with start_sandbox(small_fixture()) as sb:
         config = write_config(sb, tmp_path / "roadsync.toml")
         code = _kill_after_writes(sb, config, writes)

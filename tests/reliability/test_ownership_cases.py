@@ -255,8 +255,9 @@ def test_a_persons_edit_in_the_write_race_is_kept(reread: str, tmp_path: Path) -
     reported as overwritten_edit naming the person; either way the person's value stands."""
     with start_sandbox(small_fixture()) as sb:
         bound = "0.001" if reread == "every write" else "3600"
-        config = write_config(sb, tmp_path / "roadsync.toml", f"[jira]\nwrite_concurrency = 1\n\n"
-                              f"[run]\nreread_after_s = {bound}")  # fmt: skip
+        # One PUT per issue (bulk_edit = false); the bulk edit race is in test_ownership_bulk.py.
+        jira = "[jira]\nwrite_concurrency = 1\nbulk_edit = false"
+        config = write_config(sb, tmp_path / "roadsync.toml", f"{jira}\n\n[run]\nreread_after_s = {bound}")
         env = cli_env(sb)
         code, planned, err = run_cli(config, "plan", env=env)
         assert code == 0, err
