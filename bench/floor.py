@@ -35,7 +35,11 @@ scopes, and the two trackers, are read at the same time.
   a ``REMOVE`` of the old label and an ``ADD`` of the new one. A group of at least
   :data:`BULK_MIN` issues goes in bulk tasks; an item with a change outside such a group costs one
   ``PUT /issue/{key}`` carrying all its fields. Bulk needs ids, not names (priority id, option id):
-  one ``GET /rest/api/3/bulk/issues/fields`` when any task is sent. Bulk edit needs the global
+  one ``GET /rest/api/3/bulk/issues/fields`` when any task is sent. A bulk edit carries no issue
+  properties, so the ownership markers of the issues it edits follow in
+  ``POST /rest/api/3/issue/properties/multi`` ("up to 100 issues included in the request" [docs:
+  https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-properties/#api-rest-api-3-issue-properties-multi-post]),
+  itself an asynchronous task read back once (2 requests per 100 issues). Bulk edit needs the global
   Bulk change permission and is Cloud-only; :attr:`Floor.detail` also gives the per-item figure
   (``jira_puts_per_item``) for Data Center or a token without it.
 - *GitHub*: board values (``updateProjectV2ItemFieldValue``) and label changes
@@ -108,6 +112,7 @@ JIRA_PAGE = 100
 GITHUB_PAGE = 100
 BOARD_PAGE = 100
 BULK_MAX_ISSUES = 1000
+PROPERTIES_MULTI_ISSUES = 100
 CHANGELOG_BULK_ISSUES = 1000
 HISTORY_IDS_PER_QUERY = 100
 BULK_MIN = 3
@@ -183,10 +188,14 @@ def jira_writes(changes: Iterable[Change], *, bulk: bool = True) -> dict[str, in
         item for (name, op, value), items in groups.items() for item in items
         if (item, name, op, value) not in covered
     }  # fmt: skip
+    marked = {item for item, *_ in covered}
+    markers = math.ceil(len(marked) / PROPERTIES_MULTI_ISSUES)
     return {
         "jira_bulk_tasks": tasks,
         "jira_bulk_polls": tasks,
         "jira_bulk_metadata": 1 if tasks else 0,
+        "jira_bulk_markers": markers,
+        "jira_bulk_marker_polls": markers,
         "jira_puts": len(leftover),
         "jira_puts_per_item": len(per_item),
     }
@@ -249,7 +258,10 @@ def _evidence_rounds(e: Mapping[str, int], source: str) -> int:
     return sum(1 for phase in ("before", "after") if any(e[k] for k in keys if k.endswith(phase)))
 
 
-_JIRA_WRITES = ("jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_puts")
+_JIRA_WRITES = (
+    "jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_bulk_markers", "jira_bulk_marker_polls",
+    "jira_puts",
+)  # fmt: skip
 _GITHUB_WRITES = ("github_board_documents", "github_label_documents", "github_type_patches")
 
 
@@ -280,8 +292,9 @@ def _jira_write_seconds(w: dict[str, int], latency_s: float, concurrency: int) -
     tasks, puts = w["jira_bulk_tasks"], w["jira_puts"]
     if not tasks and not puts:
         return 0.0
-    slots = math.ceil((2 * tasks + puts + w["jira_bulk_metadata"]) / concurrency)
-    return max(slots, 2 if tasks else 1) * latency_s
+    markers = 2 * w["jira_bulk_markers"]
+    slots = math.ceil((2 * tasks + markers + puts + w["jira_bulk_metadata"]) / concurrency)
+    return max(slots, 4 if markers else 2 if tasks else 1) * latency_s
 
 
 def _pages(to_read: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:

@@ -39,7 +39,10 @@ _OPEN_AND_MAPPED = 0.75 * 0.9
 
 
 OWNERSHIP_ENDPOINTS = {
-    "jira": {"bulk_changelog", "bulk_fetch", "get_changelog", "get_issue", "list_properties", "get_property"},
+    "jira": {
+        "bulk_changelog", "bulk_fetch", "get_changelog", "get_issue", "list_properties", "get_property",
+        "set_properties_multi", "get_task",
+    },
     "github": {
         "graphql:RoadsyncLabelHistory", "graphql:RoadsyncReread", "graphql:RoadsyncBoardValues",
         "graphql:RoadsyncCreateMarkerField", "list_events",

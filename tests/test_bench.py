@@ -61,7 +61,8 @@ def test_floor_incremental_board_costs_at_least_one_request() -> None:
 
 
 def test_floor_groups_jira_changes_sharing_a_value_into_bulk_tasks() -> None:
-    """Jira: >= 3 items setting one value go in one bulk task (submit + poll); the rest one PUT each."""
+    """Jira: >= 3 items setting one value go in one bulk task (submit + poll), their ownership
+    markers in one properties/multi task (submit + poll); the rest one PUT each."""
     changes = [Change(f"PA-{n}", "jira", "priority", "Low", "High", "priority") for n in range(5)]
     changes += [
         Change("PA-9", "jira", "priority", "Low", "Lowest", "priority"),
@@ -69,6 +70,7 @@ def test_floor_groups_jira_changes_sharing_a_value_into_bulk_tasks() -> None:
     ]
     w = writes_for(changes)
     assert (w["jira_bulk_tasks"], w["jira_bulk_polls"], w["jira_bulk_metadata"]) == (1, 1, 1)
+    assert (w["jira_bulk_markers"], w["jira_bulk_marker_polls"]) == (1, 1)  # properties/multi
     assert w["jira_puts"] == 1 and w["jira_puts_per_item"] == 6
     per_item = writes_for(changes, bulk=False)
     assert per_item["jira_bulk_tasks"] == 0 and per_item["jira_puts"] == 6
@@ -133,7 +135,8 @@ def test_floor_counts_the_ownership_evidence_any_stateless_tool_needs() -> None:
                   latency_s=0.01, pacing_s=0.0)  # fmt: skip
     assert bound.reads == plain.reads + sum(first.values()) - 1  # the marker field is a write
     assert bound.writes == plain.writes + sum(writes_for(changes)[k] for k in (
-        "jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_puts",
+        "jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_bulk_markers",
+        "jira_bulk_marker_polls", "jira_puts",
         "github_board_documents", "github_label_documents", "github_type_patches")) + 1
     assert bound.detail["evidence"] == sum(first.values())
 
