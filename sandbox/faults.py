@@ -34,9 +34,9 @@ Kinds of fault, checked in this order for every request (the control API is neve
   stay applied (partial ``data``) [GraphQL spec, "Executing mutations"; research github.md §6].
 * ``conflict_rate`` (Jira writes only): 409 Conflict before the tracker applies the write.
 * ``fail_write``: the k-th write (1-based, counted over both trackers since the setting was
-  made) answers 502, either before the tracker applies it or, with
-  ``fail_write_after_apply``, after (the change is stored, the client sees a failure: the
-  case that breeds duplicates). One-shot.
+  made, or over ``fail_write_tracker``'s alone when that is ``"jira"`` or ``"github"``) answers
+  502, either before the tracker applies it or, with ``fail_write_after_apply``, after (the
+  change is stored, the client sees a failure: the case that breeds duplicates). One-shot.
 * ``search_lag_ms`` (Jira Cloud only): a change of an issue shows in ``/search/jql`` this long
   after it was made, except for issues named in ``reconcileIssues``; ``GET /issue`` and bulk
   fetches read fresh data (Jira Cloud search is eventually consistent: see
@@ -92,6 +92,7 @@ class FaultSettings:
     secondary_rate: float = 0.0
     fail_write: int | None = None
     fail_write_after_apply: bool = False
+    fail_write_tracker: str | None = None
     retry_after_s: int = 1
     seed: int = 0
     graphql_error_rate: float = 0.0
@@ -135,6 +136,8 @@ class FaultSettings:
         for name in ("fail_write_after_apply", "graphql_untyped_applied"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false")
+        if self.fail_write_tracker not in (None, "jira", "github"):
+            raise ValueError("fail_write_tracker must be jira, github or null")
         if self.graphql_untyped_status not in (200, 502):
             raise ValueError("graphql_untyped_status must be 200 or 502")
 
@@ -205,7 +208,8 @@ class FaultState:
             return "batch_not_found"
         if tracker == "jira" and write and extra < s.conflict_rate:
             return "conflict"
-        if write and s.fail_write is not None and not self._write_failed:
+        counted = s.fail_write_tracker in (None, tracker)
+        if write and counted and s.fail_write is not None and not self._write_failed:
             self._writes += 1
             if self._writes == s.fail_write:
                 self._write_failed = True

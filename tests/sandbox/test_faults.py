@@ -121,6 +121,16 @@ def test_graphql_query_does_not_consume_the_failing_write() -> None:
     assert (query.status_code, mutation.status_code) == (200, 502)
 
 
+def test_fail_write_can_count_one_trackers_writes() -> None:
+    """With ``fail_write_tracker``, only that tracker's writes count toward ``fail_write``: Jira's
+    writes pass and GitHub's second write fails (both trackers share one write counter otherwise)."""
+    state = FaultState(FaultSettings(fail_write=2, fail_write_tracker="github"))
+    decided = [state.decide(t, write=True) for t in ("jira", "github", "jira", "jira", "github", "github")]
+    assert decided == ["pass", "pass", "pass", "pass", "fail_before", "pass"]
+    with pytest.raises(ValueError):
+        state.update(fail_write_tracker="gitlab")
+
+
 def test_latency_delays_every_request() -> None:
     """latency_ms adds at least that much time to each request."""
     with serve_tiny("jira", latency_ms=150) as sb, httpx.Client(timeout=5) as client:
