@@ -158,7 +158,9 @@ class Mirror:
         """Store ``items``; return ``(fetched, unchanged)``.
 
         ``fetched`` counts items that were new or differ from the mirror's copy; ``unchanged``
-        those identical to it. An item given twice counts once (the last copy wins). An item
+        those identical to it, and those older than it (``updated`` earlier: a lagging Jira search
+        can return a copy older than one a direct read just stored; the newer copy stays). An
+        item given twice counts once (the last copy wins). An item
         that moved (same tracker id under a new key: a Jira move) or was transferred (same board
         item under a new key and node id: a GitHub transfer) drops its old key at once.
         """
@@ -180,7 +182,8 @@ class Mirror:
                 "VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET source = excluded.source, scope = excluded.scope, "
                 "updated = excluded.updated, data = excluded.data, native_id = excluded.native_id, "
-                "board_item = excluded.board_item WHERE items.data IS NOT excluded.data",
+                "board_item = excluded.board_item WHERE items.data IS NOT excluded.data "
+                "AND (excluded.updated >= items.updated OR excluded.updated = '')",
                 list(rows.values()),
             )
             # executemany's rowcount sums the rows inserted or updated; the WHERE clause makes

@@ -243,7 +243,12 @@ def decide(managed: ManagedField, name: str, current: Current, desired: str | No
     writes, whatever ``override`` says).
     """
     if current.ambiguous:
-        several = ", ".join(current.ambiguous)
+        ours = verdict.last.value if verdict.last is not None else None  # as compute_pins reads it
+        theirs = [v for v in current.ambiguous if ours is None or v.lower() != ours.lower()]
+        several = ", ".join(theirs)
+        if ours is not None and len(theirs) < len(current.ambiguous):
+            beside = f"{name}: {several} set by hand beside roadsync's {ours}; not written"
+            return Decision(False, finding=beside)
         return Decision(False, finding=f"{name}: several values by hand ({several}); not written")
     if verdict.owner == "unsettled":
         return Decision(False)

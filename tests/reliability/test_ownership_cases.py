@@ -345,6 +345,9 @@ def test_a_persons_theme_tag_beside_roadsyncs_is_a_pin(tracker: str, tmp_path: P
         assert code == 0, err
         assignment = next(a for a in report["assignments"] if a["item"] == key)
         assert (assignment["step"], assignment["theme"]) == ("pin", other.split("/" if github else ":", 1)[1])
+        # the finding names the person's tag only, never roadsync's own as a hand value
+        beside = f"{other} set by hand beside roadsync's {tag}"
+        assert any(beside in d for d in _overrides(report, key)), report["drift"]
         sb.reset_stats()
         code, again, err = run_cli(config, "sync", env=env)
         assert code == 0 and again["changes"] == [], err

@@ -53,6 +53,16 @@ def test_changed_item_is_fetched_and_replaced(mirror: Mirror) -> None:
     assert mirror.get("PAY-1") == edited
 
 
+def test_an_older_copy_never_replaces_a_newer_one(mirror: Mirror) -> None:
+    """A copy whose ``updated`` is earlier than the mirror's (a lagging Jira search after a direct
+    read stored the newer one) leaves the newer copy in place and counts as unchanged."""
+    newer = make_item("PAY-1", title="person's edit", updated="2026-11-30T16:34:38Z")
+    mirror.upsert([newer])
+    stale = make_item("PAY-1", title="before the edit", updated="2026-11-30T16:33:13Z")
+    assert mirror.upsert([stale]) == (0, 1)
+    assert mirror.get("PAY-1") == newer
+
+
 def test_duplicate_keys_in_one_upsert_count_once(mirror: Mirror) -> None:
     """An item given twice in one batch counts once, and the last copy wins."""
     assert mirror.upsert([make_item("PAY-1"), make_item("PAY-1", title="second")]) == (1, 0)
