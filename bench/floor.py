@@ -39,7 +39,8 @@ scopes, and the two trackers, are read at the same time.
   properties, so the ownership markers of the issues it edits follow in
   ``POST /rest/api/3/issue/properties/multi`` ("up to 100 issues included in the request" [docs:
   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-properties/#api-rest-api-3-issue-properties-multi-post]),
-  itself an asynchronous task read back once (2 requests per 100 issues). Bulk edit needs the global
+  itself an asynchronous task that need not be waited for (the next run reads the markers back,
+  and the journal covers a crash before they land): 1 request per 100 issues. Bulk edit needs the global
   Bulk change permission and is Cloud-only; :attr:`Floor.detail` also gives the per-item figure
   (``jira_puts_per_item``) for Data Center or a token without it.
 - *GitHub*: board values (``updateProjectV2ItemFieldValue``) and label changes
@@ -195,7 +196,6 @@ def jira_writes(changes: Iterable[Change], *, bulk: bool = True) -> dict[str, in
         "jira_bulk_polls": tasks,
         "jira_bulk_metadata": 1 if tasks else 0,
         "jira_bulk_markers": markers,
-        "jira_bulk_marker_polls": markers,
         "jira_puts": len(leftover),
         "jira_puts_per_item": len(per_item),
     }
@@ -258,10 +258,7 @@ def _evidence_rounds(e: Mapping[str, int], source: str) -> int:
     return sum(1 for phase in ("before", "after") if any(e[k] for k in keys if k.endswith(phase)))
 
 
-_JIRA_WRITES = (
-    "jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_bulk_markers", "jira_bulk_marker_polls",
-    "jira_puts",
-)  # fmt: skip
+_JIRA_WRITES = ("jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_bulk_markers", "jira_puts")
 _GITHUB_WRITES = ("github_board_documents", "github_label_documents", "github_type_patches")
 
 
@@ -292,9 +289,9 @@ def _jira_write_seconds(w: dict[str, int], latency_s: float, concurrency: int) -
     tasks, puts = w["jira_bulk_tasks"], w["jira_puts"]
     if not tasks and not puts:
         return 0.0
-    markers = 2 * w["jira_bulk_markers"]
+    markers = w["jira_bulk_markers"]
     slots = math.ceil((2 * tasks + markers + puts + w["jira_bulk_metadata"]) / concurrency)
-    return max(slots, 4 if markers else 2 if tasks else 1) * latency_s
+    return max(slots, 3 if markers else 2 if tasks else 1) * latency_s
 
 
 def _pages(to_read: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
@@ -342,7 +339,8 @@ def floor(
     github_s = github_chain * latency_s + _github_write_seconds(w, board, latency_s, pacing_s)
     detail = {
         "jira_pages": pages["jira"], "jira_metadata": metadata, "github_pages": pages["github"],
-        "board_pages": board, **w, **e, "evidence": jira_evidence + github_evidence + marker_field,
+        "board_pages": board, **w, **e,
+        "evidence": jira_evidence + github_evidence + marker_field + w["jira_bulk_markers"],
     }  # fmt: skip
     seconds = round(max(jira_s if jira_reads else 0.0, github_s if github_reads else 0.0), 3)
     return Floor(

@@ -44,15 +44,16 @@ OWNERSHIP_ENDPOINTS = {
         "set_properties_multi", "get_task",
     },
     "github": {
-        "graphql:RoadsyncLabelHistory", "graphql:RoadsyncReread", "graphql:RoadsyncBoardValues",
+        "graphql:RoadsyncLabelHistory", "graphql:RoadsyncReread",
         "graphql:RoadsyncCreateMarkerField", "list_events",
     },
 }  # fmt: skip
 """The emulators' endpoints (:meth:`Sandbox.endpoint_stats`) roadsync asks only for ownership
 evidence: Jira changelogs, issue re-reads before writing and property reads (the search and the
-edits carry the markers at no cost); GitHub label history, re-reads, board values read back, the
-marker field's creation and issue-type events. Plus Jira ``/myself`` beyond the one an
-incremental pull asks for its time zone (:attr:`Measured.ownership`)."""
+edits carry the markers at no cost, bulk edits' markers follow in ``properties/multi``); GitHub
+label history, re-reads, the marker field's creation and issue-type events. (Board values read by
+GraphQL are board reads: the incremental board read uses that query too.) Plus Jira
+``/myself`` beyond the one an incremental pull asks for its time zone (:attr:`Measured.ownership`)."""
 
 
 @dataclass(frozen=True)
