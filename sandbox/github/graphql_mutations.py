@@ -10,6 +10,7 @@ a node with the global id of '…'" [community: many recorded fixtures; research
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from roadsync.sandbox.github.graphql_history import LabelView
@@ -22,6 +23,7 @@ from roadsync.sandbox.github.graphql_views import (
     ItemView,
     RepoView,
 )
+from roadsync.sandbox.github.labels import StoreError
 
 __all__ = ["MutationRoot", "label_by_node"]
 
@@ -135,6 +137,37 @@ class MutationRoot:
             self.ctx.changed |= self.ctx.store.remove_label(issue, label.name, self.ctx.actor)
         return {"clientMutationId": input.get("clientMutationId"), "labelable": IssueView(self.ctx, issue)}
 
+    def createLabel(self, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+        """A new repository label; its payload's ``label`` has the new node id [spec: ``Mutation.createLabel``
+        in GitHub's GraphQL schema; docs: https://docs.github.com/en/graphql/reference/mutations#createlabel;
+        aliased several to a document, each answering ``label { id }`` (community code: sledgehammer999's
+        ``LabelCreator``, labelcreator.cpp)]. Creating labels takes write access [docs: "Repository roles
+        for an organization", "Create, edit, delete labels"], below it ``FORBIDDEN`` as for the other
+        mutations. The store's rules hold as in REST (:mod:`.labels`): a name the repository already has,
+        in any case, is refused, as REST's 422 ``already_exists`` "Name has already been taken"
+        [research github.md §4]; here as the alias's ``UNPROCESSABLE`` error with that message (GitHub's
+        GraphQL wording for it is unverified), as is a name over 50 characters or a colour that is not
+        6 hex digits (REST: 422 ``invalid`` color)."""
+        rid = str(input["repositoryId"])
+        repo = next((r for r in self.ctx.store.repos.values() if r.node_id == rid), None)
+        if repo is None or not self.ctx.can_read(repo):
+            raise GqlError("NOT_FOUND", f"Could not resolve to a node with the global id of '{rid}'")
+        self._allowed(repo, "CreateLabel", "write")
+        name, color = str(input["name"]), str(input["color"])
+        if not name.strip():
+            raise GqlError("UNPROCESSABLE", "Name can't be blank")
+        if not _COLOR.match(color):
+            raise GqlError("UNPROCESSABLE", "Color is invalid")
+        if self.ctx.store.find_label(repo, name) is not None:
+            raise GqlError("UNPROCESSABLE", "Name has already been taken")
+        try:
+            label = self.ctx.store.create_label(repo, name, color, input.get("description"))
+        except StoreError as exc:
+            detail = "; ".join(str(e.get("message") or e.get("code")) for e in exc.errors or ())
+            raise GqlError("UNPROCESSABLE", detail or exc.message) from None
+        self.ctx.changed = True
+        return {"clientMutationId": input.get("clientMutationId"), "label": LabelView(self.ctx, repo, label)}
+
     def transferIssue(self, info: Info, input: dict[str, Any]) -> dict[str, Any]:
         """Needs write access to both repositories [docs: transferring-an-issue-to-another-repository]."""
         issue = self._issue(input["issueId"], "TransferIssue", "write")
@@ -156,6 +189,10 @@ class MutationRoot:
         self.ctx.store.delete(f"{self.ctx.store.owner}/{issue.repo}#{issue.number}")
         self.ctx.changed = True
         return {"clientMutationId": input.get("clientMutationId"), "repository": RepoView(self.ctx, repo)}
+
+
+_COLOR = re.compile(r"^[0-9a-fA-F]{6}$")
+"""The input's own description: "A 6 character hex code, without the leading #"."""
 
 
 def label_by_node(ctx: GqlContext, nid: str, repo: Any = None) -> LabelView | None:

@@ -35,6 +35,7 @@ KEEP: dict[str, list[str]] = {
         "transferIssue",
         "deleteIssue",
         "createProjectV2Field",
+        "createLabel",
     ],
     "Node": ["id"],
     "Actor": ["login", "url"],
@@ -150,6 +151,7 @@ KEEP: dict[str, list[str]] = {
     "TransferIssuePayload": ["clientMutationId", "issue"],
     "DeleteIssuePayload": ["clientMutationId", "repository"],
     "CreateProjectV2FieldPayload": ["clientMutationId", "projectV2Field"],
+    "CreateLabelPayload": ["clientMutationId", "label"],
 }
 
 
