@@ -247,13 +247,17 @@ query RoadsyncIssueLabels($ids: [ID!]!) {
 @dataclass(frozen=True)
 class LabelChange:
     """One label added to (``add``) or removed from an issue: node ids of both, the label's name, and
-    the issue's key (``owner/repo#n``, for messages)."""
+    the issue's key (``owner/repo#n``, for messages). ``label_id`` is empty until the sending queue
+    resolves it in the issue's repository ``repo`` (:mod:`.label_ids`), creating a missing label
+    to add with ``color``."""
 
     issue_id: str
     label_id: str
     name: str
     add: bool
     item: str = ""
+    repo: str = ""
+    color: str = ""
 
 
 def label_changes_mutation(changes: Sequence[LabelChange]) -> tuple[str, dict[str, Any]]:

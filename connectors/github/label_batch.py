@@ -1,14 +1,18 @@
 """GitHub label adds and removes, held and sent as aliased GraphQL mutations.
 
 The ``label`` target kind (:mod:`roadsync.targets.label`) decides which labels an item gains and
-loses and resolves their node ids; :class:`LabelQueue` holds those
+loses; :class:`LabelQueue` holds those
 :class:`~roadsync.connectors.github.graphql.LabelChange` s and sends them
 :class:`~roadsync.connectors.github.graphql.DocumentSize` aliases a document
 (:func:`~roadsync.connectors.github.graphql.label_changes_mutation`: one ``addLabelsToLabelable`` or
 ``removeLabelsFromLabelable`` per alias, one label each, so the issue's other labels are never
 touched and GitHub records one ``labeled``/``unlabeled`` event by roadsync's account per label,
 which is the ownership evidence :mod:`.evidence` reads). An item's label changes stay in one
-document. Both mutations are idempotent at the effect level (a set union and a removal; research
+document. Before a document is sent, the label node ids its changes need are resolved at once
+(:class:`~roadsync.connectors.github.label_ids.LabelIds`: one lookup query, the missing labels to
+add created as aliased ``createLabel`` mutations); an add whose label could be neither found nor
+created fails, a remove of a label the repository lacks is not sent (no issue carries it).
+Both mutations are idempotent at the effect level (a set union and a removal; research
 github.md §6), so sending one again never does harm.
 
 How GitHub's answer maps to each change's :class:`~roadsync.changes.WriteOutcome`:
@@ -27,12 +31,13 @@ How GitHub's answer maps to each change's :class:`~roadsync.changes.WriteOutcome
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.connectors.github import graphql as documents
 from roadsync.connectors.github.client import GithubClient, GraphqlResult
+from roadsync.connectors.github.label_ids import LabelIds, Need
 from roadsync.connectors.github_labels import label_key
 from roadsync.errors import AuthError, BudgetExhausted, NotFoundError, TrackerError, TransientError
 
@@ -61,6 +66,7 @@ class LabelQueue:
         self.client = client
         self.size = size
         self._groups: list[_Group] = []
+        self.ids = LabelIds(client, size)
 
     def hold(self, changes: list[FieldChange], ops: list[Op]) -> list[WriteOutcome]:
         """Queue one item's label ``changes`` carried by ``ops``; full documents are sent at once
@@ -87,13 +93,37 @@ class LabelQueue:
             count, taken = count + len(group.ops), taken + 1
         groups, self._groups = self._groups[:taken], self._groups[taken:]
         before = self.client.requests
-        ops = [op for group in groups for op in group.ops]
+        groups = self._with_label_ids(groups)
+        ops = [op for group in groups for op in group.ops if op.label_id]
         results = dict(zip(ops, self._send(ops), strict=True))
+        unlabelled = [op for group in groups for op in group.ops if not op.label_id]
+        results.update({op: ("failed", self._no_label(op)) for op in unlabelled})
         outcomes = [o for group in groups for o in _outcomes(group, results)]
         if outcomes:
             first = outcomes[0]
             outcomes[0] = WriteOutcome(first.change, first.status, first.error, self.client.requests - before)
         return outcomes
+
+    def _with_label_ids(self, groups: list[_Group]) -> list[_Group]:
+        """``groups`` with each op's label id resolved (:class:`.label_ids.LabelIds`: looked up,
+        missing labels to add created); a remove of a label the repository lacks is dropped (the
+        label is on no issue); an add whose label could not be had keeps an empty id (it fails)."""
+        needs = [Need(op.repo, op.name, op.color if op.add else "")
+                 for group in groups for op in group.ops if not op.label_id]
+        ids = self.ids.resolve(needs) if needs else {}
+        resolved = []
+        for group in groups:
+            ops = []
+            for op in group.ops:
+                found = op.label_id or ids.get(Need(op.repo, op.name).key, "")
+                if found or op.add:
+                    ops.append(replace(op, label_id=found))
+            resolved.append(_Group(group.changes, ops))
+        return resolved
+
+    def _no_label(self, op: Op) -> str:
+        why = self.ids.failed.get(Need(op.repo, op.name).key) or "it could not be found or created"
+        return f"GitHub label {op.name!r} is missing in {op.repo}: {why} [source github]"
 
     def _send(self, ops: Sequence[Op], *, again: bool = True) -> list[Result]:
         """One document for ``ops``; a result per op, in order (no request for no ops)."""

@@ -8,8 +8,8 @@ of one item; every change gets exactly one :class:`~roadsync.changes.WriteOutcom
 :class:`~roadsync.errors.BudgetExhausted` raise (the run cannot go on).
 
 What each target writes is its kind's (:mod:`roadsync.targets`): ``label`` adds/removes one label
-per alias (creating a missing repo label by REST first), ``issue_type`` PATCHes the issue,
-``project`` updates a board field. Unbatched kinds go first; label changes
+per alias (missing repo labels created first, many to a document: :mod:`.label_ids`),
+``issue_type`` PATCHes the issue, ``project`` updates a board field. Unbatched kinds go first; label changes
 (:class:`~roadsync.connectors.github.label_batch.LabelQueue`) and board updates are held here and
 sent as aliased mutations, up to :data:`~roadsync.connectors.github.graphql.BATCH_SIZE` per
 document (:class:`~roadsync.connectors.github.graphql.DocumentSize`); :meth:`flush` sends labels
@@ -42,6 +42,7 @@ from roadsync.connectors.github.board_marks import MarkerBook
 from roadsync.connectors.github.client import GithubClient, GraphqlResult
 from roadsync.connectors.github.convert import ProjectSnapshot, board_item_from_node
 from roadsync.connectors.github.label_batch import LabelQueue
+from roadsync.connectors.github.label_ids import LabelIds
 from roadsync.connectors.github.pacing import DOCUMENTED, SecondaryLimits
 from roadsync.connectors.github.reader import next_link, read_project
 from roadsync.connectors.model import Item
@@ -183,6 +184,11 @@ class GithubWriter:
         """Queue a board update; a full batch is sent at once and its outcomes returned."""
         self._queue.append((change, update))
         return self._flush_board() if len(self._queue) >= self._size.current else []
+
+    @property
+    def label_ids(self) -> LabelIds:
+        """The repository label ids this writer has found or created (:mod:`.label_ids`)."""
+        return self._labels.ids
 
     def hold_labels(self, changes: list[FieldChange], ops: list[documents.LabelChange]) -> list[WriteOutcome]:
         """Queue one item's label changes (:class:`LabelQueue`); outcomes of a document it filled."""

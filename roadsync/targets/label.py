@@ -12,12 +12,12 @@ written). A change removes ``old`` and adds ``new`` one by one, never replacing 
   per label removed (one label each, never the set), held by the writer and sent many to a GraphQL
   document (:mod:`roadsync.connectors.github.label_batch`, which maps GitHub's answer to each
   change's outcome: an add the answer does not show is ``unwritable``). Both need the label's
-  node id: repo labels are listed once per repo (``GET /repos/o/r/labels``, their ``node_id``); a
-  missing one is created first with a colour (``POST /repos/o/r/labels``; a 422
-  ``already_exists`` counts as success, its id then read with ``GET /repos/o/r/labels/{name}``,
-  which makes the create safe to retry). A label to remove that the repository no longer has is
-  on no issue: nothing to send.
-  https://docs.github.com/en/rest/issues/labels,
+  node id, which the queue resolves for a whole document at once
+  (:mod:`roadsync.connectors.github.label_ids`: one lookup query for every repository; missing
+  labels to add created with the prefix's colour as aliased ``createLabel`` mutations in one
+  document, "already exists" reusing the label, REST creation the fallback). A label to remove
+  that the repository no longer has is on no issue: nothing to send.
+  https://docs.github.com/en/graphql/reference/mutations#createlabel,
   https://docs.github.com/en/graphql/reference/mutations#addlabelstolabelable
 """
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from urllib.parse import quote
 
 from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldTarget
@@ -166,10 +165,10 @@ class Label(TargetKind):
             return [WriteOutcome(c, "skipped") for c in changes]
         if not item.native_id:
             raise RemoteRefused(f"{item.key} has no GitHub node id to label", source="github", item=item.key)
-        ids = _repo_label_ids(site, item.scope, adds, changes)
-        ops = [LabelChange(item.native_id, ids[label_key(name)], name, True, item.key) for name in adds]
-        ops += [LabelChange(item.native_id, ids[label_key(name)], name, False, item.key)
-                for name in removes if label_key(name) in ids]  # fmt: skip
+        colour = {c.new: label_colour(site.target(c).prefix or c.new) for c in changes if c.new}
+        issue, key, repo = item.native_id, item.key, item.scope
+        ops = [LabelChange(issue, "", name, True, key, repo, colour[name]) for name in adds]
+        ops += [LabelChange(issue, "", name, False, key, repo) for name in removes]
         return site.hold_labels(changes, ops)
 
     # -- doctor --------------------------------------------------------------------------------
@@ -197,42 +196,6 @@ class Label(TargetKind):
                 more = "…" if len(absent) > 6 else ""
                 detail += f"; {', '.join(absent[:6])}{more} will be created on first write"
             doctor.probe.add(f"{name}: labels {target.prefix or ''}", "info", detail)
-
-
-def _repo_label_ids(
-    site: GithubSite, repo: str, adds: list[str], changes: list[FieldChange]
-) -> dict[str, str]:
-    """The repo's labels (label key -> node id), read once per writer, with ``adds`` created first
-    when the repository lacks them."""
-    known = site.memo(f"label-ids:{repo}", lambda: _list_repo_labels(site, repo))
-    for name in adds:
-        if label_key(name) in known:
-            continue
-        prefix = next((site.target(c).prefix for c in changes if c.new == name), None)
-        body = {"name": name, "color": label_colour(prefix or name), "description": "managed by roadsync"}
-        response = site.client.rest("POST", f"/repos/{repo}/labels", body=body, item=repo, accept=(422,))
-        if response.status == 422 and not _already_exists(response.data):
-            raise RemoteRefused(f"GitHub refused to create label {name!r}", source="github", item=repo)
-        if response.status == 422:  # created meanwhile (or listed stale): its id is one read away
-            response = site.client.rest("GET", f"/repos/{repo}/labels/{quote(name, safe='')}", item=repo)
-        known[label_key(name)] = str((response.data or {}).get("node_id") or "")
-    return known
-
-
-def _list_repo_labels(site: GithubSite, repo: str) -> dict[str, str]:
-    ids: dict[str, str] = {}
-    url: str | None = f"/repos/{repo}/labels?per_page=100"
-    while url:
-        response = site.client.rest("GET", url, item=repo)
-        for label in response.data or ():
-            ids[label_key(str(label["name"]))] = str(label.get("node_id") or "")
-        url = site.next_link(response.headers)
-    return ids
-
-
-def _already_exists(data: object) -> bool:
-    errors = data.get("errors") if isinstance(data, dict) else None
-    return any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors or ())
 
 
 JIRA_LABEL_MAX = 255

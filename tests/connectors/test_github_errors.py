@@ -75,7 +75,9 @@ def test_write_without_permission_raises(box: Box) -> None:
     """A token that may read but not write the repo stops the writer with AuthError (HTTP 403)."""
     item = next(iter(box.reader().fetch_items("acme/web", None)))
     with pytest.raises(AuthError) as caught:
-        box.writer(READ_ONLY).write(item, [FieldChange(item.key, "priority", None, "priority/P1")])
+        writer = box.writer(READ_ONLY)
+        writer.write(item, [FieldChange(item.key, "priority", None, "priority/P1")])
+        writer.flush()
     assert "403" in caught.value.one_line()
 
 
@@ -87,7 +89,7 @@ def test_secondary_limit_is_retried_after_retry_after(box: Box, status: int) -> 
     repo = box.store.repo("acme/web")
     assert repo is not None
     label = box.store.create_label(repo, "priority/P1")
-    writer.memo("label-ids:acme/web", lambda: {"priority/p1": label.node_id})  # the repo label is known
+    writer.label_ids.known[("acme/web", "priority/p1")] = label.node_id  # the repo label is known
     box.app.state.ratelimit.secondary_next(1, status=status, retry_after=0)
     outcomes = writer.write(item, [FieldChange(item.key, "priority", None, "priority/P1")])
     outcomes += writer.flush()

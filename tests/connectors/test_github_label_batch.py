@@ -17,7 +17,7 @@ from roadsync.config.model import FieldTarget, GithubConfig, GithubProjectConfig
 from roadsync.connectors.github.evidence import HistoryReader
 from roadsync.connectors.github.pacing import SecondaryLimits
 from roadsync.connectors.github.reader import GithubReader
-from roadsync.connectors.github.writer import GithubWriter
+from roadsync.connectors.github.writer import GithubWriter, label_colour
 from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.sandbox.common import RunningServer, Stats, serve_app
@@ -70,16 +70,21 @@ def _write_all(
     return outcomes + writer.flush()
 
 
-def test_125_label_adds_are_two_documents_after_5_label_creates(box: Box) -> None:
-    """25 items gaining 5 new labels each: the repo's labels listed once, each missing label created
-    once by REST, then two GraphQL documents (100 aliases, then 25), no per-issue REST label call;
-    every issue holds its labels, each added by roadsync's account."""
+def test_125_label_adds_are_two_documents_after_one_document_creating_5_labels(box: Box) -> None:
+    """25 items gaining 5 new labels each: one query looks the labels up, one ``createLabel``
+    document creates the 5 missing ones (with the prefix's colour), then two GraphQL documents
+    (100 aliases, then 25), no REST label call; every issue holds its labels, each added by
+    roadsync's account."""
     targets = {p: FieldTarget(target="label", prefix=p) for p in PREFIXES}
     changes = {key: [FieldChange(key, p, None, f"{p}x") for p in PREFIXES] for key in KEYS}
     outcomes = _write_all(box.writer(targets), box.items, changes)
     assert len(outcomes) == 125 and {o.status for o in outcomes} == {"applied"}
     assert box.stats.by_endpoint()["github"] == {
-        "list_repo_labels": 1, "create_repo_label": 5, "graphql:RoadsyncLabelChanges": 2}
+        "graphql:RoadsyncRepoLabels": 1, "graphql:RoadsyncCreateLabels": 1, "graphql:RoadsyncLabelChanges": 2}
+    repo = box.store.repo("acme/web")
+    made = [box.store.find_label(repo, f"{p}x") for p in PREFIXES]  # type: ignore[arg-type]
+    assert [(lab.color, lab.description) for lab in made if lab] == [
+        (label_colour(p), "managed by roadsync") for p in PREFIXES]
     assert all(box.labels(key) == [f"{p}x" for p in PREFIXES] for key in KEYS)
     events = box.store.get("acme/web#10").events  # type: ignore[union-attr]
     assert [(e.event, e.actor) for e in events] == [("labeled", "roadsync-bot")] * 5
@@ -93,10 +98,12 @@ def test_each_alias_outcome_maps_to_its_own_change(box: Box) -> None:
     writer = box.writer(targets)
     changes = {key: [FieldChange(key, "priority", None, "priority/P1")] for key in KEYS[:3]}
     changes[KEYS[3]] = [FieldChange(KEYS[3], "priority", None, "priority/P9")]
+    repo = box.store.repo("acme/web")
+    stale = box.store.create_label(repo, "priority/P9")  # type: ignore[arg-type]
+    writer.label_ids.known[("acme/web", "priority/p9")] = stale.node_id  # the writer found it earlier
     outcomes = [o for key, mine in changes.items() for o in writer.write(box.items[key], mine)]
     box.store.delete(KEYS[1])
-    repo = box.store.repo("acme/web")
-    box.store.delete_label(repo, box.store.find_label(repo, "priority/P9"))  # type: ignore[arg-type]
+    box.store.delete_label(repo, stale)  # type: ignore[arg-type]
     outcomes += writer.flush()
     by_key = {o.change.item: o for o in outcomes}
     assert [by_key[k].status for k in KEYS[:4]] == ["applied", "skipped", "applied", "failed"]
@@ -143,7 +150,7 @@ def test_a_run_under_the_sandbox_secondary_limits_is_never_refused(box: Box) -> 
     assert len(outcomes) == 12 and {o.status for o in outcomes} == {"applied"}
     assert box.app.state.gateway.secondary_limits.refused == 0
     assert writer.client.pacer.waited_s > 0
-    assert box.stats.snapshot()["github"]["writes"] == 9  # 6 creates, 1 label doc, 1 field, 1 board doc
+    assert box.stats.snapshot()["github"]["writes"] == 4  # creates, label adds, marker field, board doc
 
 
 def test_graphql_label_writes_are_roadsyncs_evidence_and_a_race_is_found(box: Box) -> None:
@@ -178,3 +185,36 @@ def test_removing_a_label_the_repository_no_longer_has_sends_nothing(box: Box) -
     outcomes = _write_all(writer, box.items, {key: [FieldChange(key, "priority", "priority/P1", None)]})
     assert [o.status for o in outcomes] == ["skipped"] and item.labels == ("priority/P1",)
     assert writer.requests == 1  # the repo's label list; no GraphQL request at all
+
+
+def test_labels_created_whose_answer_was_lost_are_found_and_reused(box: Box) -> None:
+    """The ``createLabel`` document runs but its answer is lost (502 after GitHub applied it, no retry
+    left): the lookup that follows finds both labels, so each exists once, nothing goes to REST,
+    and the adds are applied."""
+    targets = {"priority": FieldTarget(target="label", prefix="priority/")}
+    writer = box.writer(targets, retry=RetryPolicy(attempts=1))
+    box.faults.update(fail_write=1, fail_write_after_apply=True)
+    changes = {key: [FieldChange(key, "priority", None, f"priority/new{n % 2}")]
+               for n, key in enumerate(KEYS[:4])}
+    outcomes = _write_all(writer, box.items, changes)
+    assert [o.status for o in outcomes] == ["applied"] * 4
+    names = sorted(box.store.repo("acme/web").labels)  # type: ignore[union-attr]
+    assert [n for n in names if n.startswith("priority/new")] == ["priority/new0", "priority/new1"]
+    assert box.endpoint("graphql:RoadsyncRepoLabels") == 2 and box.endpoint("create_repo_label") == 0
+    assert [box.labels(k) for k in KEYS[:2]] == [["priority/new0"], ["priority/new1"]]
+
+
+def test_a_label_github_refuses_to_create_fails_only_its_change(box: Box) -> None:
+    """A 51-character label: its ``createLabel`` alias is refused, it is not found, and REST creation
+    (the fallback) answers 422 ``custom``: that change fails saying so; the other item's label,
+    created in the same document, is added."""
+    targets = {"priority": FieldTarget(target="label", prefix="priority/")}
+    long = "priority/" + "x" * 42
+    changes = {KEYS[0]: [FieldChange(KEYS[0], "priority", None, long)],
+               KEYS[1]: [FieldChange(KEYS[1], "priority", None, "priority/P7")]}
+    outcomes = {o.change.item: o for o in _write_all(box.writer(targets), box.items, changes)}
+    assert outcomes[KEYS[0]].status == "failed"
+    assert "refused to create label" in (outcomes[KEYS[0]].error or "")
+    assert outcomes[KEYS[1]].status == "applied" and box.labels(KEYS[1]) == ["priority/P7"]
+    assert box.endpoint("graphql:RoadsyncCreateLabels") == 1 and box.endpoint("create_repo_label") == 1
+    assert box.labels(KEYS[0]) == []

@@ -128,27 +128,29 @@ def test_label_swap_leaves_other_labels_alone(sandbox: Sandbox) -> None:
     assert created is not None and created.color == label_colour("priority/")
 
 
-def test_label_adds_go_in_one_document_and_creates_are_idempotent(sandbox: Sandbox) -> None:
-    """One GraphQL document adds all of an item's labels; a label created meanwhile (422
-    already_exists) is fine: its node id is read and the add goes through."""
+def test_label_adds_go_in_one_document_reusing_a_label_of_another_case(sandbox: Sandbox) -> None:
+    """One GraphQL document adds all of an item's labels: ``P/X`` exists (GitHub compares names in
+    any case), so the lookup finds it and it is attached, not created again; the missing
+    ``priority/P0`` is created in one ``createLabel`` document."""
     item = sandbox.items()["acme/web#3"]
     writer = sandbox.writer(
         {"priority": FieldTarget(target="label", prefix="p/"), "theme": TARGETS["priority"]}
     )
-    writer.memo("label-ids:acme/web", dict)  # stale view: the label below exists on GitHub already
     repo = sandbox.store.repo("acme/web")
     assert repo is not None
-    sandbox.store.create_label(repo, "p/x")
+    sandbox.store.create_label(repo, "P/X")
     outcomes = writer.write(
         item,
         [FieldChange(item.key, "priority", None, "p/x"), FieldChange(item.key, "theme", None, "priority/P0")],
     )
     outcomes += writer.flush()
     assert [o.status for o in outcomes] == ["applied", "applied"]
-    assert sandbox.labels("acme/web#3") == ["p/x", "priority/P0"]
-    # create p/x (422), read p/x's id, create priority/P0, one document of both adds
-    assert writer.requests == 4
-    assert sandbox.stats.by_endpoint()["github"]["graphql:RoadsyncLabelChanges"] == 1
+    assert sandbox.labels("acme/web#3") == ["P/X", "priority/P0"]
+    assert [lab for lab in repo.labels if lab.lower() == "p/x"] == ["P/X"]
+    sent = sandbox.stats.by_endpoint()["github"]
+    names = ("RepoLabels", "CreateLabels", "LabelChanges")
+    assert [sent.get(f"graphql:Roadsync{name}", 0) for name in names] == [1, 1, 1]
+    assert writer.requests == 3 and "create_repo_label" not in sent
 
 
 def test_no_op_changes_send_nothing(sandbox: Sandbox) -> None:
