@@ -121,7 +121,11 @@ class RepoView:
 
     def labels(self, info: Info, query: str | None = None, orderBy: Any = None,
                **page: Any) -> dict[str, Any]:
-        found = [lab for lab in self.repo.labels.values() if not query or query.lower() in lab.name.lower()]
+        """``query`` "searches labels by name and description" [spec: ``Repository.labels``], in any case."""
+        def hit(lab: Any) -> bool:
+            return not query or query.lower() in f"{lab.name}\n{lab.description or ''}".lower()
+
+        found = [lab for lab in self.repo.labels.values() if hit(lab)]
         return connection([LabelView(self.ctx, self.repo, lab) for lab in found], "labels", **page)
 
     def viewerPermission(self, info: Info) -> str | None:
