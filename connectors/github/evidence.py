@@ -37,8 +37,12 @@ from roadsync.targets import kind_of
 
 __all__ = ["BATCH", "LABEL_HISTORY_QUERY", "Event", "HistoryReader", "last_write", "login_key"]
 
-BATCH = 50
-"""Issues per label-history request (50 x 100 events keeps a document's node count at 5,000)."""
+BATCH = 100
+"""Issues per label-history request: ``nodes(ids:)`` of 100, the largest page GitHub serves; 100 x
+100 events is 10,100 nodes, far inside the 500,000-node limit, and 1 point [docs:
+https://docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#node-limit].
+A first adoption reads the history of every issue it labels (without a state file a label a person
+removed looks like one never added until the history says so), so the batch sets its cost."""
 SOURCE_LABELS = "GitHub label events"
 SOURCE_TYPES = "GitHub issue-type events"
 
