@@ -47,6 +47,17 @@ scopes, and the two trackers, are read at the same time.
   (``addLabelsToLabelable`` / ``removeLabelsFromLabelable``, one per item) as aliased mutations,
   up to :data:`MUTATIONS_PER_DOCUMENT` per GraphQL document; board values and labels go in
   separate documents (only label documents create content). Issue types: one REST ``PATCH`` each.
+- *GitHub label creation*: ``addLabelsToLabelable`` takes label node ids [docs:
+  https://docs.github.com/en/graphql/reference/mutations#addlabelstolabelable], so a label the
+  repository lacks (every theme label on a first adoption) is created before it is added:
+  ``createLabel`` aliased :data:`MUTATIONS_PER_DOCUMENT` to a document [docs:
+  https://docs.github.com/en/graphql/reference/mutations#createlabel], a mutative request
+  like the others (paced, 5 points, content-creating). Nothing batches it further: the REST
+  ``POST /repos/o/r/issues/{n}/labels`` that creates labels on the fly is one request per issue.
+  The ids of labels that exist are taken as known for free (every issue on a REST page carries
+  its labels' ``node_id`` [docs: https://docs.github.com/en/rest/issues/issues#list-repository-issues]),
+  so the floor reads none; :func:`labels_missing` counts the distinct (repository, label) pairs
+  the changes add that the repository lacks before the run. The adds wait for the creation.
 
 **Time** = the slower tracker: its read chain, then its writes (the two trackers overlap).
 
@@ -106,7 +117,7 @@ from typing import Any
 
 __all__ = [
     "BOARD_PAGE", "BULK_MAX_ISSUES", "BULK_MIN", "GITHUB_PAGE", "JIRA_CONCURRENCY", "JIRA_PAGE",
-    "MUTATIONS_PER_DOCUMENT", "Change", "Floor", "evidence_for", "floor", "writes_for",
+    "MUTATIONS_PER_DOCUMENT", "Change", "Floor", "evidence_for", "floor", "labels_missing", "writes_for",
 ]  # fmt: skip
 
 JIRA_PAGE = 100
@@ -201,8 +212,9 @@ def jira_writes(changes: Iterable[Change], *, bulk: bool = True) -> dict[str, in
     }
 
 
-def github_writes(changes: Iterable[Change]) -> dict[str, int]:
-    """GitHub write requests: aliased mutation documents for board values and labels, REST for types."""
+def github_writes(changes: Iterable[Change], labels_to_create: int = 0) -> dict[str, int]:
+    """GitHub write requests: aliased mutation documents for board values, label creation and label
+    changes, REST for types."""
     board = label_items = types = 0
     adds: set[str] = set()
     removes: set[str] = set()
@@ -220,19 +232,29 @@ def github_writes(changes: Iterable[Change]) -> dict[str, int]:
     return {
         "github_board_documents": math.ceil(board / MUTATIONS_PER_DOCUMENT),
         "github_label_documents": math.ceil(label_items / MUTATIONS_PER_DOCUMENT),
+        "github_label_create_documents": math.ceil(labels_to_create / MUTATIONS_PER_DOCUMENT),
+        "github_labels_created": labels_to_create,
         "github_type_patches": types,
         "github_board_updates": board,
         "github_label_mutations": label_items,
     }
 
 
-def writes_for(changes: Iterable[Change], *, bulk: bool = True) -> dict[str, int]:
+def writes_for(changes: Iterable[Change], *, bulk: bool = True, labels_to_create: int = 0) -> dict[str, int]:
     """Every write figure for ``changes``, by kind (requests and, for context, what they carry)."""
     changes = list(changes)
     return {
         **jira_writes((c for c in changes if c.source == "jira"), bulk=bulk),
-        **github_writes(c for c in changes if c.source == "github"),
+        **github_writes((c for c in changes if c.source == "github"), labels_to_create),
     }
+
+
+def labels_missing(changes: Iterable[Change], existing: Iterable[tuple[str, str]]) -> int:
+    """Distinct (repository, label) pairs the GitHub label changes add that ``existing`` (pairs of
+    ``owner/repo`` and lower-cased name: GitHub compares label names in any case) lacks."""
+    added = {(c.item.rpartition("#")[0], c.new.lower()) for c in changes
+             if c.source == "github" and c.target == "label" and c.new is not None and c.new != c.old}
+    return len(added - set(existing))
 
 
 def evidence_for(changes: Iterable[Change], *, first_sync: bool) -> dict[str, int]:
@@ -259,7 +281,8 @@ def _evidence_rounds(e: Mapping[str, int], source: str) -> int:
 
 
 _JIRA_WRITES = ("jira_bulk_tasks", "jira_bulk_polls", "jira_bulk_metadata", "jira_bulk_markers", "jira_puts")
-_GITHUB_WRITES = ("github_board_documents", "github_label_documents", "github_type_patches")
+_GITHUB_WRITES = ("github_board_documents", "github_label_create_documents", "github_label_documents",
+                  "github_type_patches")
 
 
 def _windows(count: int, per_window: int, window_s: float) -> float:
@@ -274,8 +297,9 @@ def _github_write_seconds(w: dict[str, int], reads: int, latency_s: float, pacin
     if pacing_s > 0:
         seconds = latency_s + (mutative - 1) * max(latency_s, pacing_s)
     else:
-        seconds = math.ceil(mutative / GITHUB_CONCURRENT) * latency_s
-    documents = w["github_board_documents"] + w["github_label_documents"]
+        rounds = math.ceil(mutative / GITHUB_CONCURRENT)
+        seconds = max(rounds, 2 if w["github_label_create_documents"] else 1) * latency_s
+    documents = w["github_board_documents"] + w["github_label_create_documents"] + w["github_label_documents"]
     limits = (
         _windows(reads + 5 * documents, GRAPHQL_POINTS_PER_MINUTE, 60),
         _windows(mutative, CONTENT_PER_MINUTE, 60),
@@ -316,17 +340,19 @@ def floor(
     pacing_s: float,
     jira_concurrency: int = JIRA_CONCURRENCY,
     bulk: bool = True,
+    labels_to_create: int = 0,
 ) -> Floor:
     """The floor of one scenario. ``to_read`` maps each scope (``jira:PA``, ``github:acme/r``) to
     the items that must be read from it (all of them on a full sync, the updated ones otherwise);
     ``board_items`` is what must be read from the board (every item on a full sync, the items
-    updated since the last run otherwise; 0 = no board). ``bulk=False``: Jira without bulk edit."""
+    updated since the last run otherwise; 0 = no board). ``bulk=False``: Jira without bulk edit.
+    ``labels_to_create``: GitHub labels the repositories lack (:func:`labels_missing`)."""
     pages, chain = _pages(to_read)
     board = math.ceil(board_items / BOARD_PAGE)
     board = max(board, 1) if incremental and "github" in pages else board
     metadata = 1 if "jira" in pages else 0
     changes = list(changes)
-    w = writes_for(changes, bulk=bulk)
+    w = writes_for(changes, bulk=bulk, labels_to_create=labels_to_create)
     e = evidence_for(changes, first_sync=not incremental)
     jira_evidence = sum(v for k, v in e.items() if k.startswith("evidence_jira_"))
     marker_field = e["evidence_github_marker_field"]  # a mutation: counted with the writes

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from bench.adoption import ADOPTION_PACING_S
-from bench.floor import Floor, floor
+from bench.floor import Floor, floor, labels_missing
 from bench.scenarios import Measured, Size
 from bench.verdicts import verdicts
 
@@ -38,6 +38,7 @@ def _floor(run: Measured, incremental: bool, latency_ms: int, pacing_s: float, b
     return floor(
         to_read, run.to_read.get("board", 0), run.plan_changes, incremental=incremental,
         latency_s=latency_ms / 1000, pacing_s=pacing_s, bulk=bulk,
+        labels_to_create=labels_missing(run.plan_changes, run.repo_labels),
     )  # fmt: skip
 
 

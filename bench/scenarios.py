@@ -98,6 +98,8 @@ class Measured:
     endpoints: dict[str, dict[str, int]] = field(default_factory=dict)
     to_read: dict[str, int] = field(default_factory=dict, repr=False)
     plan_changes: list[Change] = field(default_factory=list, repr=False)
+    repo_labels: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    """(``owner/repo``, lower-cased label name) of every GitHub repository label before the run."""
 
     @property
     def requests(self) -> int:
@@ -117,7 +119,7 @@ class Measured:
         return asked + max(0, myself - (0 if self.name in ("A", "naive") else 1))
 
     def to_json(self) -> dict[str, Any]:
-        data = {k: v for k, v in asdict(self).items() if k not in ("to_read", "plan_changes")}
+        data = {k: v for k, v in asdict(self).items() if k not in ("to_read", "plan_changes", "repo_labels")}
         # The naive script keeps no ownership evidence (it overwrites); its reads are not counted as such.
         ownership = self.ownership if self.name != "naive" else None
         data.update(requests=self.requests, total_writes=self.total_writes, ownership_requests=ownership)
@@ -177,6 +179,8 @@ def _measure(
 ) -> Measured:
     measured = Measured(name)
     measured.to_read = _to_read(since, updated_stamps(sandbox))
+    measured.repo_labels = {(repo.full_name, name.lower()) for repo in sandbox.github_store.repos.values()
+                            for name in repo.labels}
     sandbox.reset_stats()
     started = time.perf_counter()
     run(measured)

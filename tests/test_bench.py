@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.floor import Change, evidence_for, floor, writes_for
+from bench.floor import Change, evidence_for, floor, labels_missing, writes_for
 from bench.verdicts import verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +91,21 @@ def test_floor_batches_github_mutations_and_paces_them() -> None:
     paced = floor({"github:acme/r": 0}, 0, changes, incremental=True, latency_s=0.01, pacing_s=1.0)
     assert paced.writes == 3
     assert paced.seconds >= 2 * 1.0
+
+
+def test_floor_creates_the_labels_repositories_lack_before_adding_them() -> None:
+    """A first adoption: 150 label adds over two repositories need the 3 (repository, label) pairs
+    the repositories lack (in any case) created first, one more paced document."""
+    changes = [Change(f"acme/{r}#{n}", "github", "label", None, f"theme/t{n % 2}", "theme")
+               for r in ("a", "b") for n in range(75)]
+    missing = labels_missing(changes, {("acme/a", "theme/t0"), ("acme/b", "ui")})
+    assert missing == 3
+    w = writes_for(changes, labels_to_create=missing)
+    assert (w["github_label_create_documents"], w["github_label_documents"]) == (1, 2)
+    plain = floor({"github:acme/a": 75}, 0, changes, incremental=False, latency_s=0.01, pacing_s=1.0)
+    created = floor({"github:acme/a": 75}, 0, changes, incremental=False, latency_s=0.01, pacing_s=1.0,
+                    labels_to_create=missing)
+    assert created.writes == plain.writes + 1 and created.seconds >= plain.seconds + 1.0
 
 
 def test_floor_waits_for_the_content_creation_window() -> None:
