@@ -47,6 +47,8 @@ Op = documents.LabelChange
 Result = tuple[Literal["applied", "unwritable", "failed", "gone"], str | None]
 """One alias's outcome and, unless applied, why."""
 
+HOLD_DOCUMENTS = 10
+"""Documents' worth of label changes held at most while label ids are still to be resolved."""
 UNKEPT = ("GitHub answered but the issue's labels in its answer do not include it, so it is not "
           "counted as written; check the token's access to the repository [source github]")
 
@@ -65,15 +67,22 @@ class LabelQueue:
     def __init__(self, client: GithubClient, size: documents.DocumentSize) -> None:
         self.client = client
         self.size = size
-        self._groups: list[_Group] = []
         self.ids = LabelIds(client, size)
+        self._groups: list[_Group] = []
+        self._held = 0
+        self._unknown = False
 
     def hold(self, changes: list[FieldChange], ops: list[Op]) -> list[WriteOutcome]:
         """Queue one item's label ``changes`` carried by ``ops``; full documents are sent at once
-        and their outcomes returned."""
+        and their outcomes returned. While a held change needs a label whose id is not known yet,
+        up to :data:`HOLD_DOCUMENTS` documents are held, so that one lookup and one creation
+        document serve them all."""
         self._groups.append(_Group(changes, ops))
+        self._held += len(ops)
+        self._unknown |= any(not op.label_id and self._open(op) for op in ops)
         outcomes: list[WriteOutcome] = []
-        while sum(len(g.ops) for g in self._groups) >= self.size.current:
+        while self._held >= self.size.current and (
+                not self._unknown or self._held >= HOLD_DOCUMENTS * self.size.current):
             outcomes += self._send_next()
         return outcomes
 
@@ -84,16 +93,24 @@ class LabelQueue:
             outcomes += self._send_next()
         return outcomes
 
+    def _open(self, op: Op) -> bool:
+        """Whether ``op``'s label id is still to be looked up (neither known nor given up on)."""
+        key = Need(op.repo, op.name).key
+        given_up = key in self.ids.failed or (not op.add and key in self.ids.absent)
+        return key not in self.ids.known and not given_up
+
     def _send_next(self) -> list[WriteOutcome]:
         """Send the next document: whole groups, as many as fit (at least one)."""
+        before = self.client.requests
+        if self._unknown:
+            self._groups, self._unknown = self._with_label_ids(self._groups), False
         count, taken = 0, 0
         for group in self._groups:
             if taken and count + len(group.ops) > self.size.current:
                 break
             count, taken = count + len(group.ops), taken + 1
-        groups, self._groups = self._groups[:taken], self._groups[taken:]
-        before = self.client.requests
-        groups = self._with_label_ids(groups)
+        groups, self._groups = self._with_label_ids(self._groups[:taken]), self._groups[taken:]
+        self._held -= sum(len(group.ops) for group in groups)
         ops = [op for group in groups for op in group.ops if op.label_id]
         results = dict(zip(ops, self._send(ops), strict=True))
         unlabelled = [op for group in groups for op in group.ops if not op.label_id]
@@ -105,12 +122,13 @@ class LabelQueue:
         return outcomes
 
     def _with_label_ids(self, groups: list[_Group]) -> list[_Group]:
-        """``groups`` with each op's label id resolved (:class:`.label_ids.LabelIds`: looked up,
-        missing labels to add created); a remove of a label the repository lacks is dropped (the
-        label is on no issue); an add whose label could not be had keeps an empty id (it fails)."""
+        """``groups`` with each op's label id resolved at once (:class:`.label_ids.LabelIds`:
+        looked up, missing labels to add created); a remove of a label the repository lacks is
+        dropped (the label is on no issue); an add whose label could not be had keeps an empty id
+        (it fails)."""
         needs = [Need(op.repo, op.name, op.color if op.add else "")
-                 for group in groups for op in group.ops if not op.label_id]
-        ids = self.ids.resolve(needs) if needs else {}
+                 for group in groups for op in group.ops if not op.label_id and self._open(op)]
+        ids = self.ids.resolve(needs) if needs else self.ids.known
         resolved = []
         for group in groups:
             ops = []
@@ -118,6 +136,7 @@ class LabelQueue:
                 found = op.label_id or ids.get(Need(op.repo, op.name).key, "")
                 if found or op.add:
                     ops.append(replace(op, label_id=found))
+            self._held -= len(group.ops) - len(ops)
             resolved.append(_Group(group.changes, ops))
         return resolved
 

@@ -110,15 +110,22 @@ class LabelIds:
         self.size = size
         self.known: dict[Key, str] = {}
         self.failed: dict[Key, str] = {}
+        self.absent: set[Key] = set()
+        """Labels looked up for a remove and not found: on no issue, nothing to remove."""
         self._repo_ids: dict[str, str] = {}
         self._graphql_create = True
 
     def resolve(self, needs: Iterable[Need]) -> dict[Key, str]:
         """The node id of every need that exists or could be created (see the module docstring);
         a need missing from the answer is in :attr:`failed` (with why) or, for a remove, absent."""
-        unknown = list({need.key: need for need in needs if need.key not in self.known}.values())
+        by_key: dict[Key, Need] = {}
+        for need in needs:  # a need that may create the label wins over one that may not
+            if need.key not in self.known and not by_key.get(need.key, Need("", "")).color:
+                by_key[need.key] = need
+        unknown = list(by_key.values())
         self._lookup(unknown)
         wanted = [need for need in unknown if need.color and need.key not in self.known]
+        self.absent |= {need.key for need in unknown if not need.color and need.key not in self.known}
         if wanted and self._graphql_create:
             self._lookup(self._create(wanted))
         for need in wanted:

@@ -70,13 +70,14 @@ def _write_all(
     return outcomes + writer.flush()
 
 
-def test_125_label_adds_are_two_documents_after_one_document_creating_5_labels(box: Box) -> None:
-    """25 items gaining 5 new labels each: one query looks the labels up, one ``createLabel``
-    document creates the 5 missing ones (with the prefix's colour), then two GraphQL documents
-    (100 aliases, then 25), no REST label call; every issue holds its labels, each added by
-    roadsync's account."""
+def test_125_label_adds_are_two_documents_after_one_document_creating_10_labels(box: Box) -> None:
+    """25 items gaining 5 new labels each (``x`` for 20 items, ``y`` for the last 5, which only the
+    second document carries): one query looks the labels up, one ``createLabel`` document creates
+    the 10 missing ones (with the prefix's colour), then two GraphQL documents (100 aliases, then
+    25), no REST label call; every issue holds its labels, each added by roadsync's account."""
     targets = {p: FieldTarget(target="label", prefix=p) for p in PREFIXES}
-    changes = {key: [FieldChange(key, p, None, f"{p}x") for p in PREFIXES] for key in KEYS}
+    value = {key: "x" if n < 20 else "y" for n, key in enumerate(KEYS)}
+    changes = {key: [FieldChange(key, p, None, f"{p}{value[key]}") for p in PREFIXES] for key in KEYS}
     outcomes = _write_all(box.writer(targets), box.items, changes)
     assert len(outcomes) == 125 and {o.status for o in outcomes} == {"applied"}
     assert box.stats.by_endpoint()["github"] == {
@@ -85,7 +86,7 @@ def test_125_label_adds_are_two_documents_after_one_document_creating_5_labels(b
     made = [box.store.find_label(repo, f"{p}x") for p in PREFIXES]  # type: ignore[arg-type]
     assert [(lab.color, lab.description) for lab in made if lab] == [
         (label_colour(p), "managed by roadsync") for p in PREFIXES]
-    assert all(box.labels(key) == [f"{p}x" for p in PREFIXES] for key in KEYS)
+    assert all(box.labels(key) == [f"{p}{value[key]}" for p in PREFIXES] for key in KEYS)
     events = box.store.get("acme/web#10").events  # type: ignore[union-attr]
     assert [(e.event, e.actor) for e in events] == [("labeled", "roadsync-bot")] * 5
 
