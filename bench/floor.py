@@ -100,7 +100,7 @@ field holds is decided from what the tracker keeps, so any tool keeping that pro
   after the writes, the written issues once more.
 - *Projects v2*: a marker TEXT field set in the same aliased document as the values and read
   with the board items costs nothing but its creation (``createProjectV2Field``, once, on the
-  first sync of a board that has board writes).
+  first sync of a board that has board writes; a mutative request, paced like the others).
 
 Each phase of evidence (before planning, after the writes) is one round trip per tracker.
 
@@ -290,8 +290,12 @@ def _windows(count: int, per_window: int, window_s: float) -> float:
     return max(0, math.ceil(count / per_window) - 1) * window_s
 
 
-def _github_write_seconds(w: dict[str, int], reads: int, latency_s: float, pacing_s: float) -> float:
-    mutative = sum(w[k] for k in _GITHUB_WRITES)
+def _github_write_seconds(
+    w: dict[str, int], reads: int, latency_s: float, pacing_s: float, fields: int = 0
+) -> float:
+    """Seconds of GitHub's mutative requests; ``fields``: board fields created (the marker field's
+    ``createProjectV2Field``, a mutation paced and limited like the others)."""
+    mutative = sum(w[k] for k in _GITHUB_WRITES) + fields
     if not mutative:
         return 0.0
     if pacing_s > 0:
@@ -299,7 +303,7 @@ def _github_write_seconds(w: dict[str, int], reads: int, latency_s: float, pacin
     else:
         rounds = math.ceil(mutative / GITHUB_CONCURRENT)
         seconds = max(rounds, 2 if w["github_label_create_documents"] else 1) * latency_s
-    documents = w["github_board_documents"] + w["github_label_create_documents"] + w["github_label_documents"]
+    documents = sum(w[k] for k in _GITHUB_WRITES if k.endswith("_documents")) + fields
     limits = (
         _windows(reads + 5 * documents, GRAPHQL_POINTS_PER_MINUTE, 60),
         _windows(mutative, CONTENT_PER_MINUTE, 60),
@@ -362,7 +366,7 @@ def floor(
     jira_chain = chain["jira"] + metadata + _evidence_rounds(e, "jira")
     jira_s = jira_chain * latency_s + _jira_write_seconds(w, latency_s, jira_concurrency)
     github_chain = max(chain["github"], board) + _evidence_rounds(e, "github")
-    github_s = github_chain * latency_s + _github_write_seconds(w, board, latency_s, pacing_s)
+    github_s = github_chain * latency_s + _github_write_seconds(w, board, latency_s, pacing_s, marker_field)
     detail = {
         "jira_pages": pages["jira"], "jira_metadata": metadata, "github_pages": pages["github"],
         "board_pages": board, **w, **e,

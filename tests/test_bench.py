@@ -108,6 +108,15 @@ def test_floor_creates_the_labels_repositories_lack_before_adding_them() -> None
     assert created.writes == plain.writes + 1 and created.seconds >= plain.seconds + 1.0
 
 
+def test_floor_paces_the_marker_field_creation_like_other_mutations() -> None:
+    """A first sync with board writes creates the marker field: one more mutative request, one more
+    pacing interval."""
+    changes = [Change("acme/r#1", "github", "project", None, "P1", "priority")]
+    first = floor({"github:acme/r": 1}, 1, changes, incremental=False, latency_s=0.01, pacing_s=1.0)
+    later = floor({"github:acme/r": 1}, 1, changes, incremental=True, latency_s=0.01, pacing_s=1.0)
+    assert first.writes == later.writes + 1 and first.seconds >= later.seconds + 1.0
+
+
 def test_floor_waits_for_the_content_creation_window() -> None:
     """More than 80 mutative GitHub requests cannot go in one minute: the floor waits for the next."""
     changes = [Change(f"acme/r#{n}", "github", "issue_type", "Bug", "Task", "type") for n in range(81)]
