@@ -152,9 +152,9 @@ CASES: dict[str, dict[str, Any]] = {
     "Jira 409 conflict on writes": {"conflict_rate": 0.4, "seed": 6},
     "write fails before it lands (502)": {"fail_write": 5},
     "write lands, answer lost (502 after apply)": {"fail_write": 5, "fail_write_after_apply": True},
-    # GitHub's 4th write of a first sync: the label changes document, after 3 label creations.
+    # GitHub's 2nd write of a first sync: the label changes document, after the createLabel document.
     "GitHub write lands, answer lost": {
-        "fail_write": 4, "fail_write_after_apply": True, "fail_write_tracker": "github"
+        "fail_write": 2, "fail_write_after_apply": True, "fail_write_tracker": "github"
     },
 }
 
