@@ -5,7 +5,7 @@ label; a team adopting roadsync starts without them. This scenario strips every 
 the fixture, runs roadsync's first sync with GitHub writes paced 1 s apart and GitHub's documented
 secondary limits in force in the sandbox (2,000 GraphQL points and 80/500 content-creating
 requests a minute/hour, :data:`roadsync.sandbox.github.DOCUMENTED`), and compares it with the
-floor at the same pacing. It runs at a small size: label adds paced at 1 s make it minutes long.
+floor at the same pacing. It runs at a small size, GitHub writes paced at 1 s.
 """
 
 from __future__ import annotations

@@ -88,14 +88,16 @@ TARGETS = [
     Target(
         "adoption_requests_vs_floor", "<=", 1.1, "first adoption: <= 1.1x the floor's requests",
         "roadsync sent {adoption_requests} requests against the floor's {adoption_floor_requests}: "
-        "it creates each missing repository label with its own REST call (GitHub write requests: "
-        "{adoption_label_calls}), which the floor does not count, and reads label history for "
-        "every issue it labels.",
+        "missing labels are created in one createLabel document, as the floor counts it; beyond the "
+        "floor, one query looks the label ids up (the floor takes them from the issue pages) and "
+        "Jira's metadata is read twice.",
     ),
     Target(
         "adoption_time_vs_floor", "<=", 1.3, "first adoption: <= 1.3x the floor's wall time",
-        "with GitHub writes paced 1 s apart, each REST label creation costs a second: {adoption_s} s "
-        "against the floor's {adoption_floor_s} s.",
+        "{adoption_s} s against the floor's {adoption_floor_s} s: roadsync's GitHub writes are as many "
+        "as the floor's ({adoption_label_calls} mutative requests paced 1 s apart); the rest is local "
+        "work before the first write (start-up, mapping, planning, next to the in-process emulators) "
+        "and Jira's bulk tasks flushed before GitHub's writes instead of beside them.",
     ),
     Target("naive_same_end_state", "==", True, "the naive script reaches the same end state"),
 ]  # fmt: skip
