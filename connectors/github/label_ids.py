@@ -12,9 +12,11 @@ a document of label changes needs at once:
    a label in any case, as GitHub compares them (research github.md §4).
 2. **Create** the missing ones as aliased ``createLabel`` mutations, up to the writer's document size
    in one document [docs: https://docs.github.com/en/graphql/reference/mutations#createlabel;
-   community code: sledgehammer999's ``LabelCreator`` sends them aliased, one ``label { id }``
-   each]. It is one paced write and one content-creating request, 5 GraphQL points, however many
-   labels it creates (GitHub's secondary limits, :mod:`.pacing`).
+   the official schema (tests/api) lists it with no preview notice, and github/github-mcp-server
+   PR #1101 (2025) calls it without a preview header; community code: sledgehammer999's
+   ``LabelCreator`` sends them aliased, one ``label { id }`` each]. It is one paced write and one
+   content-creating request, 5 GraphQL points, however many labels it creates (GitHub's secondary
+   limits, :mod:`.pacing`).
 3. An alias GitHub refused (a person created the label meanwhile, or it exists in another case:
    "Name has already been taken"; the wording is not relied on), or a document whose answer was
    lost: those names are **looked up again**, and a label found is reused, so "already exists"
