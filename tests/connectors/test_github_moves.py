@@ -40,15 +40,20 @@ def _rename(box: Sandbox) -> None:
     Github(auth=Auth.Token(TOKEN), base_url=box.server.url, retry=None).get_repo("acme/web").edit(name="shop")
 
 
-def test_a_write_to_a_renamed_repository_fails_naming_the_new_name(sandbox: Sandbox) -> None:
-    """A label write built before a rename gets GitHub's 307: the outcome is failed, naming acme/shop,
-    and nothing is written (PyGithub alone would return the 307 body as success)."""
+def test_a_label_write_built_before_a_rename_lands_on_the_same_issue(sandbox: Sandbox) -> None:
+    """A label write built before the repository was renamed goes by GraphQL only: ``repository``
+    follows the old name [spec: ``followRenames``, default true] and the issue keeps its node id, so
+    the label lands on acme/shop#3, the same issue, with no REST request (whose 307 PyGithub would
+    return as success)."""
     item = sandbox.items()["acme/web#3"]
     _rename(sandbox)
     writer = sandbox.writer(LABELS)
-    [outcome] = writer.write(item, [FieldChange(item.key, "priority", None, "priority/P1")])
-    assert outcome.status == "failed" and outcome.error and "acme/shop" in outcome.error
-    assert sandbox.store.get("acme/shop#3").labels == []  # type: ignore[union-attr]
+    before = dict(sandbox.stats.by_endpoint()["github"])
+    outcomes = writer.write(item, [FieldChange(item.key, "priority", None, "priority/P1")]) + writer.flush()
+    assert [o.status for o in outcomes] == ["applied"]
+    assert sandbox.store.get("acme/shop#3").labels == ["priority/P1"]  # type: ignore[union-attr]
+    sent = {e for e, n in sandbox.stats.by_endpoint()["github"].items() if n != before.get(e, 0)}
+    assert sent and all(e.startswith("graphql:") for e in sent), sent
 
 
 def test_reading_a_renamed_repository_raises_instead_of_dropping_the_query(sandbox: Sandbox) -> None:
