@@ -2,7 +2,7 @@
 
 Both read the roadmap (theme ``tN`` <- label ``area-N``, theme priority) and reach the same end
 state as roadsync. Both pace GitHub writes as roadsync does (``pacing_s``), so the comparison is
-about requests, not about a sleep.
+about requests, not about a sleep. Each runs in its own process, as roadsync does (:mod:`bench.child`).
 
 **The fair script** (:func:`run_naive`, the headline): what an experienced engineer writes in an
 afternoon. It searches with the fields it needs and never GETs an item on its own:
@@ -38,7 +38,7 @@ from github import Auth, Github
 from github.Issue import Issue
 from jira import JIRA
 
-from roadsync.sandbox.server import Sandbox
+from bench.child import Address
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -102,7 +102,7 @@ def _label_ops(labels: list[str], prefix: str, theme: str | None) -> tuple[list[
     return ([wanted] if wanted not in labels else []), stale
 
 
-def naive_jira(sandbox: Sandbox, table: dict[str, tuple[str, str]]) -> None:
+def naive_jira(sandbox: Address, table: dict[str, tuple[str, str]]) -> None:
     """List every issue, GET each, update each differing field with its own request."""
     jira = JIRA(server=sandbox.jira_url, basic_auth=(sandbox.jira_email, sandbox.jira_token), max_retries=0)
     alignment = next(f["id"] for f in jira.fields() if f["name"] == "Alignment")
@@ -165,7 +165,7 @@ def _board(
 
 @contextmanager
 def _github_sync(
-    sandbox: Sandbox, table: dict[str, tuple[str, str]], pacing_s: float
+    sandbox: Address, table: dict[str, tuple[str, str]], pacing_s: float
 ) -> Iterator[tuple[Github, Callable[[str, Issue], None]]]:
     """PyGithub for the issues, the board read once over GraphQL, and the one write step both
     scripts share: each label added or removed by its own call, one mutation per board field."""
@@ -204,7 +204,7 @@ def _github_sync(
         gh.close()
 
 
-def naive_github(sandbox: Sandbox, table: dict[str, tuple[str, str]], pacing_s: float) -> None:
+def naive_github(sandbox: Address, table: dict[str, tuple[str, str]], pacing_s: float) -> None:
     """List every issue per repo, GET each, one call per label and one mutation per board field."""
     with _github_sync(sandbox, table, pacing_s) as (gh, sync_issue):
         for full_name in sandbox.github_repos:
@@ -223,14 +223,14 @@ def _pace(last: list[float], pacing_s: float) -> None:
     last[0] = time.monotonic()
 
 
-def run_very_naive(sandbox: Sandbox, roadmap_toml: str, pacing_s: float) -> None:
+def run_very_naive(sandbox: Address, roadmap_toml: str, pacing_s: float) -> None:
     """The whole very naive sync of ``sandbox`` (Jira, then GitHub)."""
     table = themes_by_label(roadmap_toml)
     naive_jira(sandbox, table)
     naive_github(sandbox, table, pacing_s)
 
 
-def fair_jira(sandbox: Sandbox, table: dict[str, tuple[str, str]]) -> None:
+def fair_jira(sandbox: Address, table: dict[str, tuple[str, str]]) -> None:
     """Search every project with the fields needed; one update per item that differs."""
     jira = JIRA(server=sandbox.jira_url, basic_auth=(sandbox.jira_email, sandbox.jira_token), max_retries=0)
     alignment = next(f["id"] for f in jira.fields() if f["name"] == "Alignment")
@@ -263,7 +263,7 @@ def _fair_update(issue: Any, alignment: str, table: dict[str, tuple[str, str]]) 
         issue.update(fields=fields or None, update={"labels": ops} if ops else None)
 
 
-def fair_github(sandbox: Sandbox, table: dict[str, tuple[str, str]], pacing_s: float) -> None:
+def fair_github(sandbox: Address, table: dict[str, tuple[str, str]], pacing_s: float) -> None:
     """The board once, every repo's issues listed (labels included), one call per label and field."""
     with _github_sync(sandbox, table, pacing_s) as (gh, sync_issue):
         for full_name in sandbox.github_repos:
@@ -275,7 +275,7 @@ def fair_github(sandbox: Sandbox, table: dict[str, tuple[str, str]], pacing_s: f
                 sync_issue(full_name, issue)
 
 
-def run_naive(sandbox: Sandbox, roadmap_toml: str, pacing_s: float) -> None:
+def run_naive(sandbox: Address, roadmap_toml: str, pacing_s: float) -> None:
     """The whole fair naive sync of ``sandbox`` (Jira, then GitHub)."""
     table = themes_by_label(roadmap_toml)
     fair_jira(sandbox, table)

@@ -233,6 +233,12 @@ NOTES = """## How to read these figures
   whole board (one GraphQL page per 100 items).
 - **Scale**: a real sync at 100k items (20k in `--quick`) with roadsync in its own process, then
   two hourly cron runs; peak RSS is that process's `VmHWM`, CPU its own process time.
-- Request counts are deterministic; seconds are not: the sandbox runs in the benchmark's process
-  and the machine (2 cores) is shared with other engineers' test runs.
+- **Seconds are a separate process's**: the sandbox trackers run in the benchmark's process, and
+  every program timed here (roadsync in A, B, B2, C and adoption; the naive scripts) runs in a
+  child process of its own (bench/child.py), as it would against the real trackers on other
+  machines: `seconds` is that process's wall time from spawn to exit (interpreter start and
+  imports included), `detail.cpu_s` its own CPU seconds, never the emulators'. The emulators still
+  share the machine's cores with it.
+- Request counts are deterministic; seconds are not: the machine (2 cores) is shared with other
+  engineers' test runs, so read CPU seconds beside wall seconds.
 """

@@ -17,12 +17,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.child import address_json, run_child
 from bench.floor import Change
 from roadsync.sandbox.demo_scale import SCALE_THEMES, scale_roadmap_toml
 from roadsync.sandbox.fixture import Fixture
@@ -182,9 +183,7 @@ def _measure(
     measured.repo_labels = {(repo.full_name, name.lower()) for repo in sandbox.github_store.repos.values()
                             for name in repo.labels}
     sandbox.reset_stats()
-    started = time.perf_counter()
     run(measured)
-    measured.seconds = round(time.perf_counter() - started, 3)
     stats = sandbox.stats()
     measured.reads = {tracker: stats[tracker]["reads"] for tracker in ("jira", "github")}
     measured.writes = {tracker: stats[tracker]["writes"] for tracker in ("jira", "github")}
@@ -194,31 +193,17 @@ def _measure(
 
 def _sync_once(config: Path, measured: Measured, later: timedelta = timedelta(0)) -> None:
     """What ``roadsync sync --force`` does: pull (incremental unless first), plan, apply; with
-    roadsync's clock ``later`` ahead of the real one (the trackers keep theirs)."""
-    from roadsync.config.load import load_settings
-    from roadsync.sync.run import Run, RunSpec
-
-    settings = load_settings(config)
-    clock = lambda: datetime.now(timezone.utc) + later  # noqa: E731
-    result = Run(settings, RunSpec.for_sync(force=True, report=False), clock=clock).execute()
-    pulled, plan, applied = result.pulled, result.plan, result.applied
-    assert pulled is not None and plan is not None and applied is not None
-    measured.fetched = pulled.fetched
-    fields = settings.model.fields
-    for change in plan.changes:
-        source = "github" if "#" in change.item else "jira"
-        target = getattr(getattr(fields, change.field), source)
-        measured.plan_changes.append(
-            Change(change.item, source, target.target, change.old, change.new, change.field)
-        )
-    measured.changes = len(plan.changes)
-    measured.changed_items = len({change.item for change in plan.changes})
-    measured.failed = applied.failed
-    measured.detail = {
-        "pull": {name: {"requests": s.requests, "fetched": s.fetched, "scopes": len(s.scopes)}
-                 for name, s in pulled.sources.items()},
-        "applied": applied.count("applied"),
-    }  # fmt: skip
+    roadsync's clock ``later`` ahead of the real one (the trackers keep theirs). roadsync runs in
+    its own process (:mod:`bench.child`): ``measured.seconds`` is that process's wall time, spawn
+    to exit; ``detail["cpu_s"]`` its own CPU seconds."""
+    answer, seconds = run_child("sync", str(config), str(later.total_seconds() / 3600), "--changes")
+    measured.seconds = round(seconds, 3)
+    measured.fetched = answer["fetched"]
+    measured.plan_changes = [Change(*change) for change in answer["changes"]]
+    measured.changes = len(measured.plan_changes)
+    measured.changed_items = len({change.item for change in measured.plan_changes})
+    measured.failed = answer["failed"]
+    measured.detail = {"pull": answer["pull"], "applied": answer["applied"], "cpu_s": answer["cpu_s"]}
 
 
 def edit_items(sandbox: Sandbox, share: float, seed: int = 5) -> list[str]:
@@ -319,9 +304,7 @@ def run_naive_baseline(
 ) -> tuple[Measured, dict[str, tuple[Any, ...]]]:
     """The fair naive script (or, ``very``, the very naive one) on a fresh sandbox with the same
     data; its measure and the end state."""
-    from bench.naive import run_naive, run_very_naive
-
-    script, name = (run_very_naive, "very_naive") if very else (run_naive, "naive")
+    name = "very_naive" if very else "naive"
     with start_sandbox(dict(fixture), latency_ms=latency_ms) as sandbox:
         _env(sandbox)
         # At 10k items the naive script needs more than GitHub's 5,000 requests an hour; lift the
@@ -329,9 +312,17 @@ def run_naive_baseline(
         httpx.post(
             f"{sandbox.control_url}/github/budget", json={"limit": 10_000_000, "remaining": 10_000_000}
         ).raise_for_status()
-        measured = _measure(name, sandbox, lambda m: script(sandbox, scale_roadmap_toml(), pacing_s), None)
+        args = ("naive", address_json(sandbox), str(pacing_s), *(["--very"] if very else []))
+        measured = _measure(name, sandbox, lambda m: _naive_once(args, m), None)
         sandbox.set_faults(latency_ms=0)
         return measured, end_state(sandbox, folder)
+
+
+def _naive_once(args: tuple[str, ...], measured: Measured) -> None:
+    """The naive script in its own process, timed as roadsync is (:func:`_sync_once`)."""
+    answer, seconds = run_child(*args)
+    measured.seconds = round(seconds, 3)
+    measured.detail = {"cpu_s": answer["cpu_s"]}
 
 
 def mirror_memory(items: int, themes: int = 200) -> dict[str, Any]:

@@ -238,12 +238,14 @@ def _graphql_is_mutation(body: bytes) -> bool:
         return False
     if not isinstance(query, str) or not _MUTATION.search(query):
         return False
-    from graphql import OperationType, parse
+    from graphql import OperationType
     from graphql.error import GraphQLError
     from graphql.language import OperationDefinitionNode
 
+    from roadsync.sandbox.github.graphql_api import parse_document
+
     try:
-        parsed = parse(query)
+        parsed = parse_document(query)
     except GraphQLError:
         return True  # cannot tell; the word is there
     return any(

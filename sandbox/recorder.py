@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 __all__ = ["RecordedRequest", "RequestRecorder", "Tracker"]
@@ -38,6 +38,7 @@ class RecordedRequest:
     query: str
     content_type: str | None
     body: bytes
+    order: int = 0  # arrival order over both trackers (1, 2, ...): which tracker was asked first
 
     @property
     def target(self) -> str:
@@ -51,6 +52,7 @@ class RequestRecorder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._requests: dict[Tracker, list[RecordedRequest]] = {"jira": [], "github": []}
+        self._arrived = 0
 
     def recorded(self, tracker: Tracker) -> list[RecordedRequest]:
         """A copy of ``tracker``'s requests so far, oldest first."""
@@ -77,7 +79,8 @@ class RequestRecorder:
 
     def _append(self, request: RecordedRequest) -> None:
         with self._lock:
-            self._requests[request.tracker].append(request)
+            self._arrived += 1
+            self._requests[request.tracker].append(replace(request, order=self._arrived))
 
 
 async def _read_body(receive: Receive) -> bytes:

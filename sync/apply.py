@@ -201,14 +201,30 @@ def apply_plan(
     sink = _Sink(state, journal, run_id, settled, progress, _Records(items, fields))
     lanes = [_Lane(batch, writers[source], (fresh or {}).get(source)) for source, batch in work.items()]
     _write_lanes(lanes, sink)
-    flushed: list[WriteOutcome] = []
     try:
-        for writer in writers.values():
-            flushed.extend(sink.settle(writer.flush()))
+        flushed = _flush_all(writers, sink)
     finally:
         journal.sync()
     results = [outcome for key in by_item for outcome in settled.get(key, ())]
     return ApplyResult(tuple(results + flushed), journal.syncs - syncs_before)
+
+
+def _flush_all(writers: Mapping[str, Writer], sink: _Sink) -> list[WriteOutcome]:
+    """Every writer's held changes sent at once (trackers are independent, so Jira's bulk tasks
+    need not wait for GitHub's documents); outcomes settled on this thread in the writers' order.
+    A writer's RoadsyncError (401, spent budget) is raised once the other writers' outcomes are
+    recorded: what they wrote is roadsync's."""
+    flushed: list[WriteOutcome] = []
+    error: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=max(1, len(writers)), thread_name_prefix="roadsync-flush") as pool:
+        for future in [pool.submit(writer.flush) for writer in writers.values()]:
+            try:
+                flushed.extend(sink.settle(future.result()))
+            except BaseException as exc:  # raised below, once the others have settled
+                error = error or exc
+    if error is not None:
+        raise error
+    return flushed
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from roadsync.connectors.model import Item, Kind, StatusCategory
@@ -236,9 +236,13 @@ def utc_timestamp(value: Any) -> str:
     if not match:
         return ""
     day, clock, offset = match.groups()
-    if len(clock) == 5:
-        clock += ":00"
-    if offset in (None, "Z"):
-        offset = "+0000"
-    moment = datetime.strptime(f"{day}T{clock}{offset.replace(':', '')}", "%Y-%m-%dT%H:%M:%S%z")
+    year, month, date = (int(part) for part in day.split("-"))
+    hour, minute, second = (int(part) for part in (clock + ":00")[:8].split(":"))
+    digits = "0000" if offset in (None, "Z") else offset[1:].replace(":", "")
+    if int(digits[2:]) > 59:
+        raise ValueError(f"offset minutes out of range: {offset}")  # as strptime's %z refuses them
+    shift = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    # Not strptime (a tenth of a Jira page's reading): the fields are the regex's, checked alike.
+    zone = timezone(-shift if offset and offset[0] == "-" else shift)
+    moment = datetime(year, month, date, hour, minute, second, tzinfo=zone)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

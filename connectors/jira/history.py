@@ -89,8 +89,11 @@ class ChangelogReader:
         its account changed is left unanswered: the changelog cannot tell them apart. A target whose
         history is not read here (components: one changelog item per component) is answered by its
         marker alone: none means roadsync never wrote it."""
-        readable = [w for w in wanted if w[2].target in ("priority", "label", "field") and w[0].native_id]
-        unread = [w for w in wanted if w not in readable]
+        readable: list[Wanted] = []
+        unread: list[Wanted] = []
+        for w in wanted:  # one pass (``w not in readable`` compared whole items: quadratic)
+            read = w[2].target in ("priority", "label", "field") and bool(w[0].native_id)
+            (readable if read else unread).append(w)
         found: Evidence = {(item.key, name): None for item, name, _ in unread}
         if not readable:
             return found

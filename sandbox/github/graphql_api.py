@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import time
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -42,7 +42,7 @@ from roadsync.sandbox.github.graphql_views import (
 from roadsync.sandbox.github.secondary import MUTATION_POINTS, QUERY_POINTS
 from roadsync.sandbox.http import FAIL_ALIAS, Exchange, Route
 
-__all__ = ["ROUTES", "GraphqlSite", "execute", "schema"]
+__all__ = ["ROUTES", "GraphqlSite", "execute", "parse_document", "schema"]
 
 DOCS = "https://docs.github.com/graphql"
 
@@ -216,17 +216,34 @@ def _prepare(payload: Any) -> _Prepared | dict[str, Any]:
     """The parsed, validated document and its operation, or the error body GitHub answers."""
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
         return {"errors": [{"message": "A query attribute must be specified and must be a string."}]}
+    name = payload.get("operationName")
+    if name is None or isinstance(name, str):
+        return _prepared(payload["query"], name)
+    return _prepared.__wrapped__(payload["query"], name)
+
+
+@lru_cache(maxsize=256)
+def _prepared(query: str, operation_name: Any) -> _Prepared | dict[str, Any]:
+    """:func:`_prepare` of one document text: the same answer for the same text (the schema does
+    not change while the emulator runs), so a paged query is parsed and validated once."""
     try:
-        document = graphql.parse(payload["query"])
+        document = parse_document(query)
     except GraphQLError as exc:
         return {"errors": [_format(exc)]}
     problems = graphql.validate(schema(), document)
     if problems:
         return {"errors": [_format(p) for p in problems]}
-    operation = graphql.get_operation_ast(document, payload.get("operationName"))
+    operation = graphql.get_operation_ast(document, operation_name)
     if operation is None:
         return {"errors": [{"message": "An operation name is required"}]}
     return _Prepared(document, operation)
+
+
+@lru_cache(maxsize=256)
+def parse_document(query: str) -> language.DocumentNode:
+    """``graphql.parse`` of ``query``, kept for the next request with the same text (execution
+    never changes a document); raises :class:`GraphQLError` as ``parse`` does."""
+    return graphql.parse(query)
 
 
 def execute(gateway: Gateway, ctx: GqlContext, payload: dict[str, Any], prepared: _Prepared,

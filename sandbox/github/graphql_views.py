@@ -7,7 +7,7 @@ every view carries ``typename`` for the abstract types (``Node``, the Projects v
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +98,22 @@ def connection(items: Sequence[Any], name: str, first: int | None = None, after:
                      "startCursor": _cursor(window[0]) if window else None,
                      "endCursor": _cursor(window[-1]) if window else None},
     }
+
+
+class _Views(Sequence[Any]):
+    """The views of a page's elements only, made when the page reads them: a board's connection
+    answers 100 items of thousands (the same answer as views made for every element)."""
+
+    def __init__(self, elements: Sequence[Any], view: Callable[[int], Any]) -> None:
+        self._elements, self._view = elements, view
+
+    def __len__(self) -> int:
+        return len(self._elements)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._view(i) for i in range(len(self._elements))[index]]
+        return self._view(range(len(self._elements))[index])
 
 
 class RepoView:
@@ -233,7 +249,8 @@ class ProjectView:
         return connection(views, "fields", **page)
 
     def items(self, info: Info, orderBy: Any = None, query: str | None = None, **page: Any) -> dict[str, Any]:
-        views = [ItemView(self.ctx, self.project_, i) for i in self.project_.items]
+        items = tuple(self.project_.items)
+        views = _Views(items, lambda i: ItemView(self.ctx, self.project_, items[i]))
         return connection(views, "items", **page)
 
 
