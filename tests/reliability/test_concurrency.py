@@ -38,7 +38,13 @@ def test_a_second_run_exits_75_without_writing_and_a_mid_run_edit_survives(tmp_p
         _wait_for_writes(sb, 2)
         sb.jira_store.edit_as_person("CORE-10", labels_add=["pat-was-here"])
         sb.github_store.edit_as_person("acme/mobile#6", labels_add=["pat-was-here"])
+        # The first run must still hold the lock when the second one starts: a slow answer to each
+        # of its remaining requests keeps it running however long the second run's start-up takes
+        # on a loaded machine (without it, the first run could end first and the second exit 0).
+        sb.set_faults(latency_ms=1500)
         code, _, err = run_cli(config, "sync", env=env)
+        sb.set_faults(latency_ms=15)
+        assert first.poll() is None, "the first run ended before the second one started"
         assert code == 75 and "Traceback" not in err, err
         out, first_err = first.communicate(timeout=60)
         assert first.returncode == 0, first_err
