@@ -59,6 +59,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (item, field)
     )
     """,
+    # 3: each item's outcome of the last plan that left it settled (roadsync.sync.scope): an item
+    # unchanged since, on the same roadmap and config, keeps it instead of being planned again.
+    """
+    CREATE TABLE planned (
+        key TEXT PRIMARY KEY,
+        identity TEXT NOT NULL,
+        rev INTEGER NOT NULL,
+        basis TEXT NOT NULL,
+        parent TEXT,
+        links TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX planned_by_identity ON planned (identity)
+    """,
 )
 
 
@@ -142,8 +156,10 @@ class State:
     ) -> None:
         """Record that roadsync wrote ``value`` (``None``: cleared) to a field of the item whose
         identity is ``item``, in the target ``target``; committed at once. ``disputed``: a person
-        changed the field after (see :attr:`Written.disputed`)."""
+        changed the field after (see :attr:`Written.disputed`). The item's kept plan outcome goes:
+        its ownership evidence changed."""
         when = iso_utc(at or datetime.now(timezone.utc))
+        self._unplan(item)
         self._run(
             "INSERT INTO written (item, field, value, written_at, target, disputed) "
             "VALUES (?, ?, ?, ?, ?, ?) "
@@ -192,12 +208,18 @@ class State:
 
     def forget(self, item: str, fields: Iterable[str] | None = None) -> int:
         """Drop the records of ``item`` (only ``fields`` if given); return how many were dropped."""
+        self._unplan(item)
         if fields is None:
             return self._run("DELETE FROM written WHERE item = ?", (item,))
         dropped = 0
         for field in fields:
             dropped += self._run("DELETE FROM written WHERE item = ? AND field = ?", (item, field))
         return dropped
+
+    def _unplan(self, identity: str) -> None:
+        """Forget the kept plan outcome of the item ``identity`` (or key, for older records): the next
+        plan judges it again."""
+        self._run("DELETE FROM planned WHERE identity = ? OR key = ?", (identity, identity))
 
     def _run(self, sql: str, params: tuple[object, ...]) -> int:
         # The connection is in autocommit mode, so one statement outside a transaction is

@@ -57,7 +57,7 @@ def test_open_state_creates_the_file_with_both_parts(tmp_path: Path) -> None:
     mirror, _ = open_state(tmp_path / "deep" / "dir")
     assert (tmp_path / "deep" / "dir" / "state.sqlite").is_file()
     versions = dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())
-    assert versions == {"mirror": 3, "state": 2}
+    assert versions == {"mirror": 4, "state": 3}
 
 
 def test_a_version_1_mirror_is_migrated_and_keeps_its_items(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_a_version_1_mirror_is_migrated_and_keeps_its_items(tmp_path: Path) -> N
     conn.close()
     mirror, _ = open_state(tmp_path)
     assert mirror.conn.execute("SELECT key, native_id FROM items").fetchall() == [("PAY-1", "")]
-    assert dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())["mirror"] == 3
+    assert dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())["mirror"] == 4
 
 
 def test_newer_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
