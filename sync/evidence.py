@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from roadsync.connectors.contracts import Reader
 from roadsync.connectors.model import Item
-from roadsync.sync.model import Plan
 from roadsync.sync.ownership import Ledger
-from roadsync.sync.pipeline import draft_plan
+from roadsync.sync.pipeline import Draft, draft_plan
+from roadsync.sync.scope import Scope
 from roadsync.sync.sources import TRACKERS, asking_evidence
 from roadsync.sync.state import State
 
@@ -38,9 +38,12 @@ def plan_with_evidence(
     now: str,
     only: Collection[str] | None = None,
     failures: dict[str, str] | None = None,
-) -> Plan:
-    """The plan, asking ``readers`` (by tracker; those that pulled this run) for the evidence it
-    wants; a tracker that could not answer is put in ``failures`` with its one-line error."""
+    scope: Scope | None = None,
+) -> Draft:
+    """The final draft (its plan, and the keys whose outcome may be kept), asking ``readers`` (by
+    tracker; those that pulled this run) for the evidence it wants; a tracker that could not
+    answer is put in ``failures`` with its one-line error. With ``scope``, ``items`` are
+    ``scope.items`` and only its dirty items are planned (:func:`draft_plan`)."""
     fields, roadmap = settings.model.fields, settings.roadmap
     by_key = {item.key: item for item in items}
     shared = {t.name for t in TRACKERS if t.configured(settings) and t.shared(settings.model)}
@@ -50,10 +53,10 @@ def plan_with_evidence(
     confirms = frozenset(t.name for t in TRACKERS if t.confirms_marks) & frozenset(readers)
     ledger = Ledger(known, state.marks(), now, on_demand=frozenset(readers), confirms=confirms)
     while True:
-        draft = draft_plan(items, roadmap, fields, ledger, only=only)
+        draft = draft_plan(items, roadmap, fields, ledger, only=only, scope=scope)
         wanted = {pair for pair in draft.wanted if by_key[pair[0]].source in readers}
         if not wanted:
-            return draft.plan
+            return draft
         asked = [(by_key[key], name) for key, name in sorted(wanted)]
         answers = asking_evidence(settings, readers, asked, failures)
         state.record_evidence(answers, by_key)

@@ -19,6 +19,7 @@ from roadsync.mappings.roadmap import Roadmap
 from roadsync.sync.apply import ApplySummary
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 from roadsync.sync.pull import PullResult, SourcePull
+from roadsync.sync.scope import Entry
 from roadsync.sync.snapshot import Baseline, Snapshot, alignment_counts, take_snapshot
 from roadsync.sync.trend import Trend, trend_of
 
@@ -241,7 +242,7 @@ class Report:
 
 def build_report(
     plan: Plan,
-    items: Sequence[Item],
+    items: Sequence[Item | Entry],
     roadmap: Roadmap,
     *,
     generated_at: str,
