@@ -96,7 +96,7 @@ def draft_plan(
     assignments.update((key, a) for key, a in fresh.items() if key not in kept)
     planned = [item for item in items if item.key not in kept]
     judged = plan_changes(planned, assignments, roadmap, fields, ledger, only=only)
-    ownership = {item.key: kept[item.key].ownership for item in items if item.key in kept}
+    ownership = {item.key: kept[item.key].ownership() for item in items if item.key in kept}
     data = DriftInput(items, assignments, roadmap, fields, {**ownership, **judged.findings})
     entries: Sequence[Entry | Item] = scope.entries() if scope is not None else items
     drift = [*item_drift(data, {item.key for item in planned}), *(d for k in kept.values() for d in k.drift),

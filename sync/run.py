@@ -119,7 +119,7 @@ class Run:
                     return RunResult(self.spec, pulled=pulled)
                 journal = Journal(self.settings.state_dir / JOURNAL_FILE)
                 working = {r.source: r for r in readers if r.source not in _failed(pulled)}
-                scope = self._scope(mirror, journal, working, pulled)
+                scope = self._scope(mirror, working, pulled)
                 items = scope.items
                 recovered = self._recover(journal, items, state) if pulled is not None else 0
                 refusals = Refusals(state.conn)
@@ -146,15 +146,14 @@ class Run:
         itself. Offline verbs, ``--only`` and saved plans plan every item from the mirror."""
         return self.records(pulled)
 
-    def _scope(self, mirror: Mirror, journal: Journal, readers: Mapping[str, Reader],
-               pulled: PullResult | None) -> Scope:  # fmt: skip
+    def _scope(self, mirror: Mirror, readers: Mapping[str, Reader], pulled: PullResult | None) -> Scope:
         """What this run loads and plans: with kept outcomes, the changed items and what depends
-        on them (and the items the journal names); on ``--full``, or a run that keeps nothing,
-        the whole mirror. The mirror is read here, once."""
+        on them; on ``--full``, or a run that keeps nothing, the whole mirror. The mirror is read
+        here, once. An intent a killed run left open names an item with a planned change, whose
+        outcome was never kept: it is planned (and loaded for recovery) as a changed item."""
         self._basis = basis_of(self.settings.roadmap, self.settings.model.fields, readers)
         keeps = self._keeps(pulled) and not self.spec.full
-        also = [str(entry.get("item")) for entry in journal.uncertain()] if keeps else []
-        return scope_of(mirror, PlanCache(mirror) if keeps else None, self._basis, also=also)
+        return scope_of(mirror, PlanCache(mirror) if keeps else None, self._basis)
 
     def _plan(self, scope: Scope, state: State, refusals: Refusals, readers: Mapping[str, Reader],
               pulled: PullResult | None, mirror: Mirror) -> Plan:  # fmt: skip
@@ -256,8 +255,8 @@ class Run:
         return self.spec.saved_plan is None and self.spec.only is None
 
     def _report(
-        self, plan: Plan, items: Sequence[Entry], pulled: PullResult | None, applied: ApplyResult | None,
-        history: RunHistory, run_id: str,
+        self, plan: Plan, items: Sequence[Entry | Item], pulled: PullResult | None,
+        applied: ApplyResult | None, history: RunHistory, run_id: str,
     ) -> Report:  # fmt: skip
         """The report, its history the stored and kept points up to now, downsampled, from
         ``spec.since`` on, then the run's own snapshot."""

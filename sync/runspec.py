@@ -165,9 +165,9 @@ class RunResult:
     """What the run loaded and planned afresh (``scope.items``, ``scope.dirty``) and kept."""
 
     @property
-    def entries(self) -> Sequence[Entry]:
+    def entries(self) -> Sequence[Entry | Item]:
         """Every item of the mirror as the report counts it (``items`` are only those loaded)."""
-        return self.scope.entries() if self.scope is not None else [Entry.of(item) for item in self.items]
+        return self.scope.entries() if self.scope is not None else self.items
 
     @property
     def exit_code(self) -> int:

@@ -33,6 +33,7 @@ import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from roadsync import __version__
 from roadsync.config.model import FieldsConfig
@@ -48,10 +49,10 @@ FORMAT = "1"
 """The kept outcome's layout; part of the basis, so a roadsync that reads it differently re-plans."""
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One item as the report, the change guard and the summary count it (every item, planned
-    afresh or kept): what :class:`roadsync.sync.report.ItemRef` shows and coverage weighs."""
+    afresh or kept): what :class:`roadsync.sync.report.ItemRef` shows and coverage weighs. A
+    named tuple: a no-op run builds one per kept item, and tuples build several times faster."""
 
     key: str
     source: str
@@ -66,8 +67,7 @@ class Entry:
         return cls(item.key, item.source, item.title, item.url, item.status, item.is_open, item.estimate)
 
 
-@dataclass(frozen=True, slots=True)
-class Kept:
+class Kept(NamedTuple):
     """An item's outcome kept from the plan that settled it: its entry, assignment, item-level
     drift (in the plan's words), and its parent and links (to find what depends on it)."""
 
@@ -77,7 +77,6 @@ class Kept:
     parent: str | None
     links: tuple[str, ...]
 
-    @property
     def ownership(self) -> tuple[str, ...]:
         """The ownership findings the plan reported for this item (``manual_override`` details)."""
         return tuple(d.detail for d in self.drift if d.kind == "manual_override")
@@ -102,18 +101,16 @@ class PlanCache:
 
     def kept(self, basis: str) -> dict[str, tuple[int, Kept]]:
         """Every kept outcome on ``basis``, by key, with the mirror revision it was planned from."""
-        sql = "SELECT key, rev, parent, links, data FROM planned WHERE basis = ?"
-        rows = self.conn.execute(sql, (basis,))
-        return {key: (rev, _kept(key, parent, links, data)) for key, rev, parent, links, data in rows}
+        rows = self.conn.execute(f"SELECT rev, {', '.join(_COLUMNS)} FROM planned WHERE basis = ?", (basis,))
+        return {row[1]: (row[0], _kept(row[1:])) for row in rows}
 
     def keep(self, basis: str, settled: Iterable[tuple[Item, int, Kept]]) -> None:
         """Store the outcome of each settled ``(item, revision, kept)``, replacing older ones."""
-        rows = [(item.key, item.identity, rev, basis, kept.parent, "\n".join(kept.links), _data(kept))
-                for item, rev, kept in settled]  # fmt: skip
+        rows = ((item.identity, rev, basis, *_row(kept)) for item, rev, kept in settled)
+        names = ", ".join(("identity", "rev", "basis", *_COLUMNS))
         with self.transaction():
             self.conn.executemany(
-                "INSERT OR REPLACE INTO planned (key, identity, rev, basis, parent, links, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO planned ({names}) VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})",
                 rows,
             )
 
@@ -128,25 +125,29 @@ class PlanCache:
             self.conn.execute("DELETE FROM planned WHERE basis != ?", (basis,))
 
 
-def _data(kept: Kept) -> str:
-    entry = kept.entry
-    document = {
-        "e": [entry.source, entry.title, entry.url, entry.status, entry.is_open, entry.estimate],
-        "a": {**kept.assignment.to_dict(), "unknown_pin": kept.assignment.unknown_pin},
-        "d": [[d.kind, d.theme, d.detail] for d in kept.drift],
-    }
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+_COLUMNS = ("key", "parent", "links", "source", "title", "url", "status", "open", "estimate", "theme",
+            "alignment", "step", "rule", "reason", "secondary", "unknown_pin", "drift")  # fmt: skip
+"""The ``planned`` columns of one outcome, in :func:`_row` order: plain columns, so a no-op run
+reads 100k outcomes without parsing a document per item."""
 
 
-def _kept(key: str, parent: str | None, links: str, data: str) -> Kept:
-    document = json.loads(data)
-    source, title, url, status, is_open, estimate = document["e"]
-    a = document["a"]
-    assignment = Assignment(key, a["theme"], a["alignment"], a["step"], a["rule"], a["reason"],
-                            tuple(a["secondary"]), a["unknown_pin"])  # fmt: skip
-    drift = tuple(DriftFinding(kind, key, theme, detail) for kind, theme, detail in document["d"])
-    entry = Entry(key, source, title, url, status, is_open, estimate)
-    return Kept(entry, assignment, drift, parent, tuple(links.split("\n")) if links else ())
+def _row(kept: Kept) -> tuple[object, ...]:
+    e, a = kept.entry, kept.assignment
+    found = [[d.kind, d.theme, d.detail] for d in kept.drift]
+    drift = json.dumps(found, ensure_ascii=False) if found else None
+    return (e.key, kept.parent, "\n".join(kept.links), e.source, e.title, e.url, e.status, int(e.is_open),
+            e.estimate, a.theme, a.alignment, a.step, a.rule, a.reason, "\n".join(a.secondary), a.unknown_pin,
+            drift)  # fmt: skip
+
+
+def _kept(row: Sequence[Any]) -> Kept:
+    key, parent, links, source, title, url, status, is_open, estimate = row[:9]
+    theme, alignment, step, rule, reason, secondary, unknown_pin, drift = row[9:]
+    assignment = Assignment(key, theme, alignment, step, rule, reason,
+                            tuple(secondary.split("\n")) if secondary else (), unknown_pin)  # fmt: skip
+    findings = tuple(DriftFinding(k, key, t, d) for k, t, d in json.loads(drift)) if drift else ()
+    entry = Entry(key, source, title, url, status, bool(is_open), estimate)
+    return Kept(entry, assignment, findings, parent, tuple(links.split("\n")) if links else ())
 
 
 @dataclass
@@ -166,9 +167,12 @@ class Scope:
         """Whether every item is planned afresh (nothing kept)."""
         return not self.kept
 
-    def entries(self) -> list[Entry]:
-        """Every item of the mirror as the report counts it, sorted by key."""
-        fresh = [Entry.of(item) for item in self.items if item.key not in self.kept]
+    def entries(self) -> Sequence[Entry | Item]:
+        """Every item of the mirror as the report counts it, sorted by key: the loaded item, or
+        the entry kept for it (a full plan's are its items, no copy)."""
+        if not self.kept:
+            return self.items
+        fresh = [item for item in self.items if item.key not in self.kept]
         return sorted([*fresh, *(kept.entry for kept in self.kept.values())], key=lambda e: e.key)
 
 
@@ -254,21 +258,21 @@ class _Graph:
         return found
 
 
-def keep_settled(cache: PlanCache, basis: str, scope: Scope, plan: Plan, settled: Collection[str]) -> int:
+def keep_settled(cache: PlanCache, basis: str, scope: Scope, plan: Plan, settled: Collection[str]) -> None:
     """Keep the outcome ``plan`` gave each ``settled`` item of ``scope`` (its draft plan, before
-    apply); forget those of the other dirty items and of items gone. Returns how many were kept."""
+    apply); forget those of the other dirty items and of items gone. Rows are streamed into the
+    table: a first sync keeps every item without holding its rows beside the plan."""
     assignments = {a.item: a for a in plan.assignments if a.item in settled}
     drift: dict[str, list[DriftFinding]] = {}
     for finding in plan.drift:
         if finding.item is not None and finding.item in settled:
             drift.setdefault(finding.item, []).append(finding)
-    rows = [
+    rows = (
         (item, scope.revisions[item.key], Kept(Entry.of(item), assignments[item.key],
                                                tuple(drift.get(item.key, ())), item.parent, item.links))
-        for item in scope.items if item.key in settled and item.key in assignments
-    ]  # fmt: skip
+        for item in scope.items if item.key in assignments
+    )  # fmt: skip
     if scope.full:
         cache.clear_other_bases(basis)
     cache.drop(sorted((scope.dirty - set(settled)) | scope.gone))
     cache.keep(basis, rows)
-    return len(rows)

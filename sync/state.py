@@ -69,7 +69,20 @@ MIGRATIONS: tuple[str, ...] = (
         basis TEXT NOT NULL,
         parent TEXT,
         links TEXT NOT NULL,
-        data TEXT NOT NULL
+        source TEXT NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT NOT NULL,
+        status TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        estimate REAL,
+        theme TEXT,
+        alignment TEXT NOT NULL,
+        step TEXT NOT NULL,
+        rule TEXT,
+        reason TEXT NOT NULL,
+        secondary TEXT NOT NULL,
+        unknown_pin TEXT,
+        drift TEXT
     );
     CREATE INDEX planned_by_identity ON planned (identity)
     """,
