@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from roadsync.config.model import FieldsConfig
@@ -54,6 +54,8 @@ class Draft:
     plan: Plan
     wanted: frozenset[Pair]
     settled: frozenset[str] = frozenset()
+    findings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The ownership decision's findings: item key -> field -> finding."""
 
 
 def make_plan(
@@ -96,7 +98,7 @@ def draft_plan(
     assignments.update((key, a) for key, a in fresh.items() if key not in kept)
     planned = [item for item in items if item.key not in kept]
     judged = plan_changes(planned, assignments, roadmap, fields, ledger, only=only)
-    ownership = {item.key: kept[item.key].ownership() for item in items if item.key in kept}
+    ownership = {item.key: kept[item.key].ownership for item in items if item.key in kept}
     data = DriftInput(items, assignments, roadmap, fields, {**ownership, **judged.findings})
     entries: Sequence[Entry | Item] = scope.entries() if scope is not None else items
     drift = [*item_drift(data, {item.key for item in planned}), *(d for k in kept.values() for d in k.drift),
@@ -110,4 +112,4 @@ def draft_plan(
     plan = Plan.build(changes, drift, assignments.values(), seen=seen, summary=summary)
     unsure = touched | judged.unsettled | {key for key, _ in judged.wanted}
     settled = frozenset(item.key for item in planned if item.key not in unsure)
-    return Draft(plan, frozenset(judged.wanted), settled)
+    return Draft(plan, frozenset(judged.wanted), settled, judged.findings)

@@ -171,7 +171,7 @@ class Run:
                 pulled.sources[source].error = f"ownership evidence could not be read: {why}"
         plan = draft.plan
         if self._keeps(pulled):
-            keep_settled(PlanCache(mirror), self._basis, scope, plan, draft.settled)
+            keep_settled(PlanCache(mirror), self._basis, scope, plan, draft.settled, draft.findings)
         settings = self.settings
         if self.spec.full:
             return plan

@@ -69,17 +69,15 @@ class Entry(NamedTuple):
 
 class Kept(NamedTuple):
     """An item's outcome kept from the plan that settled it: its entry, assignment, item-level
-    drift (in the plan's words), and its parent and links (to find what depends on it)."""
+    drift (in the plan's words), the ownership decision's findings by field (what a linked item's
+    ``cross_tracker`` reads), and its parent and links (to find what depends on it)."""
 
     entry: Entry
     assignment: Assignment
     drift: tuple[DriftFinding, ...]
+    ownership: Mapping[str, str]
     parent: str | None
     links: tuple[str, ...]
-
-    def ownership(self) -> tuple[str, ...]:
-        """The ownership findings the plan reported for this item (``manual_override`` details)."""
-        return tuple(d.detail for d in self.drift if d.kind == "manual_override")
 
 
 def basis_of(roadmap: Roadmap, fields: FieldsConfig, on_demand: Collection[str]) -> str:
@@ -126,7 +124,8 @@ class PlanCache:
 
 
 _COLUMNS = ("key", "parent", "links", "source", "title", "url", "status", "open", "estimate", "theme",
-            "alignment", "step", "rule", "reason", "secondary", "unknown_pin", "drift")  # fmt: skip
+            "alignment", "step", "rule", "reason", "secondary", "unknown_pin", "drift",
+            "ownership")  # fmt: skip
 """The ``planned`` columns of one outcome, in :func:`_row` order: plain columns, so a no-op run
 reads 100k outcomes without parsing a document per item."""
 
@@ -137,17 +136,18 @@ def _row(kept: Kept) -> tuple[object, ...]:
     drift = json.dumps(found, ensure_ascii=False) if found else None
     return (e.key, kept.parent, "\n".join(kept.links), e.source, e.title, e.url, e.status, int(e.is_open),
             e.estimate, a.theme, a.alignment, a.step, a.rule, a.reason, "\n".join(a.secondary), a.unknown_pin,
-            drift)  # fmt: skip
+            drift, json.dumps(kept.ownership, ensure_ascii=False) if kept.ownership else None)  # fmt: skip
 
 
 def _kept(row: Sequence[Any]) -> Kept:
     key, parent, links, source, title, url, status, is_open, estimate = row[:9]
-    theme, alignment, step, rule, reason, secondary, unknown_pin, drift = row[9:]
+    theme, alignment, step, rule, reason, secondary, unknown_pin, drift, ownership = row[9:]
     assignment = Assignment(key, theme, alignment, step, rule, reason,
                             tuple(secondary.split("\n")) if secondary else (), unknown_pin)  # fmt: skip
     findings = tuple(DriftFinding(k, key, t, d) for k, t, d in json.loads(drift)) if drift else ()
     entry = Entry(key, source, title, url, status, bool(is_open), estimate)
-    return Kept(entry, assignment, findings, parent, tuple(links.split("\n")) if links else ())
+    owned = json.loads(ownership) if ownership else {}
+    return Kept(entry, assignment, findings, owned, parent, tuple(links.split("\n")) if links else ())
 
 
 @dataclass
@@ -258,18 +258,21 @@ class _Graph:
         return found
 
 
-def keep_settled(cache: PlanCache, basis: str, scope: Scope, plan: Plan, settled: Collection[str]) -> None:
+def keep_settled(cache: PlanCache, basis: str, scope: Scope, plan: Plan, settled: Collection[str],
+                 ownership: Mapping[str, Mapping[str, str]]) -> None:  # fmt: skip
     """Keep the outcome ``plan`` gave each ``settled`` item of ``scope`` (its draft plan, before
-    apply); forget those of the other dirty items and of items gone. Rows are streamed into the
-    table: a first sync keeps every item without holding its rows beside the plan."""
+    apply, and the ownership findings by item and field); forget those of the other dirty items
+    and of items gone. Rows are streamed into the table: a first sync keeps every item without
+    holding its rows beside the plan."""
     assignments = {a.item: a for a in plan.assignments if a.item in settled}
     drift: dict[str, list[DriftFinding]] = {}
     for finding in plan.drift:
         if finding.item is not None and finding.item in settled:
             drift.setdefault(finding.item, []).append(finding)
     rows = (
-        (item, scope.revisions[item.key], Kept(Entry.of(item), assignments[item.key],
-                                               tuple(drift.get(item.key, ())), item.parent, item.links))
+        (item, scope.revisions[item.key],
+         Kept(Entry.of(item), assignments[item.key], tuple(drift.get(item.key, ())),
+              ownership.get(item.key, {}), item.parent, item.links))
         for item in scope.items if item.key in assignments
     )  # fmt: skip
     if scope.full:

@@ -82,7 +82,8 @@ MIGRATIONS: tuple[str, ...] = (
         reason TEXT NOT NULL,
         secondary TEXT NOT NULL,
         unknown_pin TEXT,
-        drift TEXT
+        drift TEXT,
+        ownership TEXT
     );
     CREATE INDEX planned_by_identity ON planned (identity)
     """,
