@@ -28,7 +28,7 @@ __all__ = ["RESOLVED_BY", "SCHEMA", "ItemRef", "Report", "build_report", "resolv
 SCHEMA = "roadsync.report/1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemRef:
     """What a report needs to show and link an item."""
 
