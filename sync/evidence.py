@@ -26,7 +26,13 @@ from roadsync.sync.state import State
 if TYPE_CHECKING:
     from roadsync.config.load import Settings
 
-__all__ = ["plan_with_evidence"]
+__all__ = ["plan_with_evidence", "shared_accounts"]
+
+
+def shared_accounts(settings: Settings) -> frozenset[str]:
+    """The trackers whose account the config says people share with roadsync: their history is
+    not taken as roadsync's (an outcome planned on another answer is not kept: scope's basis)."""
+    return frozenset(t.name for t in TRACKERS if t.configured(settings) and t.shared(settings.model))
 
 
 def plan_with_evidence(
@@ -46,7 +52,7 @@ def plan_with_evidence(
     ``scope.items`` and only its dirty items are planned (:func:`draft_plan`)."""
     fields, roadmap = settings.model.fields, settings.roadmap
     by_key = {item.key: item for item in items}
-    shared = {t.name for t in TRACKERS if t.configured(settings) and t.shared(settings.model)}
+    shared = shared_accounts(settings)
     # History read before the config said the account is shared was read as roadsync's: ask again.
     cached = state.known_evidence(items)
     known = {pair: e for pair, e in cached.items() if by_key[pair[0]].source not in shared}

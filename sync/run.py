@@ -42,7 +42,7 @@ from roadsync.logs import event
 from roadsync.private import private_folder
 from roadsync.sync.apply import ApplyResult, apply_plan, check_fresh, reconcile_uncertain
 from roadsync.sync.damage import move_aside, state_file_error
-from roadsync.sync.evidence import plan_with_evidence
+from roadsync.sync.evidence import plan_with_evidence, shared_accounts
 from roadsync.sync.fields import current_value, field_targets
 from roadsync.sync.fresh import Freshness
 from roadsync.sync.guard import ChangeGuard
@@ -151,7 +151,8 @@ class Run:
         on them; on ``--full``, or a run that keeps nothing, the whole mirror. The mirror is read
         here, once. An intent a killed run left open names an item with a planned change, whose
         outcome was never kept: it is planned (and loaded for recovery) as a changed item."""
-        self._basis = basis_of(self.settings.roadmap, self.settings.model.fields, readers)
+        settings = self.settings
+        self._basis = basis_of(settings.roadmap, settings.model.fields, readers, shared_accounts(settings))
         keeps = self._keeps(pulled) and not self.spec.full
         return scope_of(mirror, PlanCache(mirror) if keeps else None, self._basis)
 

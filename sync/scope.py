@@ -80,11 +80,15 @@ class Kept(NamedTuple):
     links: tuple[str, ...]
 
 
-def basis_of(roadmap: Roadmap, fields: FieldsConfig, on_demand: Collection[str]) -> str:
+def basis_of(
+    roadmap: Roadmap, fields: FieldsConfig, on_demand: Collection[str], shared: Collection[str] = ()
+) -> str:
     """SHA-256 over what every outcome rests on besides the item: the roadmap's meaning, the
-    managed-field config, the trackers whose evidence can be fetched, this roadsync's version."""
+    managed-field config, the trackers whose evidence can be fetched and those whose account is
+    shared with people, this roadsync's version."""
     body = json.dumps(
-        [FORMAT, __version__, roadmap.checksum, fields.model_dump(mode="json"), sorted(on_demand)],
+        [FORMAT, __version__, roadmap.checksum, fields.model_dump(mode="json"), sorted(on_demand),
+         sorted(shared)],
         sort_keys=True, separators=(",", ":"),
     )  # fmt: skip
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
