@@ -51,7 +51,7 @@ FORMAT = "1"
 
 class Entry(NamedTuple):
     """One item as the report, the change guard and the summary count it (every item, planned
-    afresh or kept): what :class:`roadsync.sync.report.ItemRef` shows and coverage weighs. A
+    afresh or kept): what the report shows and links (its ``ItemRef``) and coverage weighs. A
     named tuple: a no-op run builds one per kept item, and tuples build several times faster."""
 
     key: str
@@ -60,11 +60,16 @@ class Entry(NamedTuple):
     url: str
     status: str
     is_open: bool
-    estimate: float | None
+    estimate: float | None = None
 
     @classmethod
     def of(cls, item: Item) -> Entry:
         return cls(item.key, item.source, item.title, item.url, item.status, item.is_open, item.estimate)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's JSON of the item (docs/report-schema.md ``items``; no estimate)."""
+        return {"key": self.key, "source": self.source, "title": self.title, "url": self.url,
+                "status": self.status, "open": self.is_open}  # fmt: skip
 
 
 class Kept(NamedTuple):
