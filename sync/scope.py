@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 from roadsync import __version__
 from roadsync.config.model import FieldsConfig
 from roadsync.connectors.model import Item
-from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.assignment import Assignment, build_assignment
 from roadsync.mappings.roadmap import Roadmap
 from roadsync.sync.mirror import Mirror
 from roadsync.sync.model import DriftFinding, Plan
@@ -151,8 +151,8 @@ def _row(kept: Kept) -> tuple[object, ...]:
 def _kept(row: Sequence[Any]) -> Kept:
     key, parent, links, source, title, url, status, is_open, estimate = row[:9]
     theme, alignment, step, rule, reason, secondary, unknown_pin, drift, ownership = row[9:]
-    assignment = Assignment(key, theme, alignment, step, rule, reason,
-                            tuple(secondary.split("\n")) if secondary else (), unknown_pin)  # fmt: skip
+    assignment = build_assignment(key, theme, alignment, step, rule, reason,
+                                  tuple(secondary.split("\n")) if secondary else (), unknown_pin)  # fmt: skip
     findings = tuple(DriftFinding(k, key, t, d) for k, t, d in json.loads(drift)) if drift else ()
     entry = Entry(key, source, title, url, status, bool(is_open), estimate)
     owned = json.loads(ownership) if ownership else {}
@@ -198,7 +198,8 @@ def scope_of(mirror: Mirror, cache: PlanCache | None, basis: str, *, also: Itera
     changed |= set(also) & revisions.keys()
     gone = frozenset(rows.keys() - revisions.keys())
     fresh = mirror.load(changed)
-    graph = _Graph.of(rows, fresh, changed)
+    # Nothing changed or gone (a quiet cron run): nothing depends on a change; no graph to walk.
+    graph = _Graph.of(rows, fresh, changed) if changed or gone else _Graph()
     dirty = graph.dependents(changed | gone) & revisions.keys()
     needed = graph.context(dirty) & revisions.keys()
     loaded = {item.key: item for item in fresh}
