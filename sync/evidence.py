@@ -57,7 +57,7 @@ def plan_with_evidence(
     cached = state.known_evidence(items)
     known = {pair: e for pair, e in cached.items() if by_key[pair[0]].source not in shared}
     confirms = frozenset(t.name for t in TRACKERS if t.confirms_marks) & frozenset(readers)
-    ledger = Ledger(known, state.marks(), now, on_demand=frozenset(readers), confirms=confirms)
+    ledger = Ledger(known, state.marks(items), now, on_demand=frozenset(readers), confirms=confirms)
     while True:
         draft = draft_plan(items, roadmap, fields, ledger, only=only, scope=scope)
         wanted = {pair for pair in draft.wanted if by_key[pair[0]].source in readers}

@@ -357,7 +357,7 @@ def offline_ledger(state: State, items: Sequence[Item]) -> Ledger:
     fetched earlier for unchanged items, the state cache; with the time now, so a mirror copy read
     before roadsync's own recent write (``explain`` right after ``sync``) is ``unsettled``, not
     blamed on a person."""
-    return Ledger(state.known_evidence(items), state.marks(), iso_utc(datetime.now(timezone.utc)))
+    return Ledger(state.known_evidence(items), state.marks(items), iso_utc(datetime.now(timezone.utc)))
 
 
 def load_plan_file(path: Path) -> Plan:

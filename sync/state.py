@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from roadsync.connectors.model import Item, Mark
 from roadsync.sync.db import connect, migrate
@@ -35,6 +35,8 @@ from roadsync.sync.ownership import Unasked
 __all__ = ["MIGRATIONS", "NEVER_WRITTEN", "STATE_FILE", "State", "Written", "iso_utc", "open_state"]
 
 STATE_FILE = "state.sqlite"
+_CHUNK: Final = 500
+"""Keys per `IN (...)` query: under the 999 variables older SQLite builds allow."""
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -149,14 +151,29 @@ class State:
         ).fetchone()
         return Written(row[0], row[1], row[2], bool(row[3])) if row else NEVER_WRITTEN
 
-    def all_written(self) -> dict[tuple[str, str], Written]:
-        """Every record, keyed by (item identity, field): one query for the planner."""
-        rows = self.conn.execute("SELECT item, field, value, written_at, target, disputed FROM written")
+    def all_written(self, items: Iterable[Item] | None = None) -> dict[tuple[str, str], Written]:
+        """Every record, keyed by (item, field); with ``items``, only the records of those items
+        (by identity or key, as :class:`~roadsync.sync.ownership.Ledger` looks them up)."""
+        rows = self._rows("written", "item, field, value, written_at, target, disputed", items)
         return {(row[0], row[1]): Written(row[2], row[3], row[4], bool(row[5])) for row in rows}
 
-    def marks(self) -> dict[tuple[str, str], Mark]:
-        """Every record as ownership evidence (:class:`~roadsync.sync.ownership.Ledger` ``cache``)."""
-        return {key: record.mark() for key, record in self.all_written().items()}
+    def marks(self, items: Iterable[Item] | None = None) -> dict[tuple[str, str], Mark]:
+        """The records as ownership evidence (:class:`~roadsync.sync.ownership.Ledger` ``cache``):
+        all of them, or those of ``items`` only (a cron run that plans a few items reads a few)."""
+        return {key: record.mark() for key, record in self.all_written(items).items()}
+
+    def _rows(self, table: str, columns: str, items: Iterable[Item] | None) -> list[tuple[Any, ...]]:
+        """``columns`` of ``table``'s rows, all or those whose ``item`` is one of ``items``'
+        identities or keys (by the primary key's index, in chunks under SQLite's variable limit)."""
+        if items is None:
+            return list(self.conn.execute(f"SELECT {columns} FROM {table}"))
+        names = sorted({name for item in items for name in (item.identity, item.key)})
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(names), _CHUNK):
+            chunk = names[start : start + _CHUNK]
+            query = f"SELECT {columns} FROM {table} WHERE item IN ({','.join('?' * len(chunk))})"
+            found += self.conn.execute(query, chunk)
+        return found
 
     def record_written(
         self,
@@ -200,7 +217,7 @@ class State:
         changed since (same ``updated``): a no-op run does not fetch it again."""
         by_identity = {item.identity: item for item in items}
         found: dict[tuple[str, str], Mark | Unasked | None] = {}
-        rows = self.conn.execute("SELECT item, field, updated, mark FROM evidence")
+        rows = self._rows("evidence", "item, field, updated, mark", by_identity.values())
         for identity, field, updated, raw in rows:
             item = by_identity.get(identity)
             if item is not None and item.updated == updated:

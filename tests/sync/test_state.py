@@ -10,6 +10,7 @@ import pytest
 from roadsync.errors import ConfigError
 from roadsync.sync.db import connect
 from roadsync.sync.state import NEVER_WRITTEN, Written, iso_utc, open_state
+from tests.mappings.factory import jira
 
 AT = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -50,6 +51,19 @@ def test_forget_drops_an_items_records(tmp_path: Path) -> None:
     assert state.last_written("PAY-1", "theme") is NEVER_WRITTEN
     assert state.forget("PAY-1") == 2
     assert set(state.all_written()) == {("PAY-2", "priority")}
+
+
+def test_marks_of_some_items_are_their_records_only(tmp_path: Path) -> None:
+    """marks(items) holds the records of those items, by tracker identity or key, and no other's."""
+    _, state = open_state(tmp_path)
+    state.record_written("jira:10042", "priority", "High", at=AT)
+    state.record_written("PAY-2", "theme", "theme/search", at=AT)
+    state.record_written("PAY-3", "priority", "Low", at=AT)
+    moved, plain = jira("NEW-1", native_id="10042"), jira("PAY-2")
+    assert set(state.marks([moved, plain])) == {("jira:10042", "priority"), ("PAY-2", "theme")}
+    assert state.marks([moved])[("jira:10042", "priority")].value == "High"
+    assert state.marks([]) == {}
+    assert len(state.marks()) == 3
 
 
 def test_open_state_creates_the_file_with_both_parts(tmp_path: Path) -> None:
