@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 from roadsync import __version__
 from roadsync.config.model import FieldsConfig
 from roadsync.connectors.model import Item
+from roadsync.heap import acyclic
 from roadsync.mappings.assignment import Assignment, build_assignment
 from roadsync.mappings.roadmap import Roadmap
 from roadsync.sync.mirror import Mirror
@@ -109,7 +110,8 @@ class PlanCache:
     def kept(self, basis: str) -> dict[str, tuple[int, Kept]]:
         """Every kept outcome on ``basis``, by key, with the mirror revision it was planned from."""
         rows = self.conn.execute(f"SELECT rev, {', '.join(_COLUMNS)} FROM planned WHERE basis = ?", (basis,))
-        return {row[1]: (row[0], _kept(row[1:])) for row in rows}
+        with acyclic():  # four small objects per item, none in a cycle
+            return {row[1]: (row[0], _kept(row[1:])) for row in rows}
 
     def keep(self, basis: str, settled: Iterable[tuple[Item, int, Kept]]) -> None:
         """Store the outcome of each settled ``(item, revision, kept)``, replacing older ones."""
