@@ -132,10 +132,15 @@ class Item:
                 values[name] = sys.intern(value)
         for name in ("labels", "components", "links"):
             values[name] = tuple(sys.intern(v) for v in values.get(name) or ())
-        values["fields"] = dict(values.get("fields") or {})
+        values["fields"] = {sys.intern(k): _shared(v) for k, v in (values.get("fields") or {}).items()}
         marks = values.get("marks") or {}
         values["marks"] = {str(k): Mark.from_dict(v) if v else None for k, v in marks.items()}
         return cls(**values)
 
 
 _INTERNED = ("source", "scope", "kind", "status", "status_category", "assignee", "priority", "issue_type")
+
+
+def _shared(value: str | None) -> str | None:
+    """A field value as one shared copy when short (board options repeat across a backlog)."""
+    return sys.intern(value) if isinstance(value, str) and len(value) <= 64 else value

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from roadsync.mappings.roadmap import Alignment
 
 Step = Literal["pin", "rule", "parent", "link", "none"]
 
-__all__ = ["Assignment", "Step"]
+__all__ = ["Assignment", "Step", "build_assignment"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,30 @@ class Assignment:
             reason=data.get("reason", ""),
             secondary=tuple(data.get("secondary", ())),
         )
+
+
+_FIELDS = ("item", "theme", "alignment", "step", "rule", "reason", "secondary", "unknown_pin")
+# A frozen dataclass's __init__ sets each field through object.__setattr__: ~2 µs per
+# Assignment, paid for every item by the mapping and by a cron run reading kept outcomes. When
+# Assignment is a plain frozen dataclass with exactly these fields (no slots, no __post_init__),
+# filling __dict__ directly builds an equal object (tests/mappings/test_engine.py); otherwise the
+# constructor is used.
+_DIRECT = (
+    tuple(f.name for f in fields(Assignment)) == _FIELDS
+    and not hasattr(Assignment, "__slots__")
+    and not hasattr(Assignment, "__post_init__")
+)
+
+
+def build_assignment(
+    item: str, theme: str | None, alignment: Alignment, step: Step, rule: str | None, reason: str,
+    secondary: tuple[str, ...] = (), unknown_pin: str | None = None,
+) -> Assignment:  # fmt: skip
+    """``Assignment(...)`` with the same arguments, built without the frozen dataclass's per-field
+    ``object.__setattr__`` (the hot path of mapping and of reading kept outcomes)."""
+    values = (item, theme, alignment, step, rule, reason, secondary, unknown_pin)
+    if not _DIRECT:
+        return Assignment(*values)
+    made = object.__new__(Assignment)
+    made.__dict__.update(zip(_FIELDS, values, strict=True))
+    return made

@@ -16,15 +16,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.roadmap import Horizon, Roadmap, ThemeStatus
 
 Basis = Literal["estimate", "count"]
 
-__all__ = ["Basis", "ThemeCoverage", "coverage"]
+__all__ = ["Basis", "Countable", "ThemeCoverage", "coverage"]
+
+
+class Countable(Protocol):
+    """What coverage reads of an item (a connector ``Item``, or a report's entry for it)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def estimate(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ class ThemeCoverage:
 
 
 def coverage(
-    items: Sequence[Item], assignments: Mapping[str, Assignment], roadmap: Roadmap
+    items: Sequence[Countable], assignments: Mapping[str, Assignment], roadmap: Roadmap
 ) -> list[ThemeCoverage]:
     """Coverage rows for every theme in file order, then the ``unaligned`` row."""
     known = {theme.id for theme in roadmap.themes}

@@ -24,13 +24,12 @@ The result depends on the set of items, not their order, nor on the order of the
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from roadsync.connectors.model import Item
-from roadsync.mappings.assignment import Assignment, Step
+from roadsync.heap import acyclic
+from roadsync.mappings.assignment import Assignment, Step, build_assignment
 from roadsync.mappings.roadmap import Alignment, Roadmap, Theme
 from roadsync.mappings.rules import Rule, Ruleset, compile_roadmap
 
@@ -64,15 +63,8 @@ def assign(
     items: Sequence[Item], roadmap: Roadmap, pins: Mapping[str, str] | None = None
 ) -> dict[str, Assignment]:
     """Map every item to its primary theme, with the step, rule and reason; keys sorted."""
-    collecting = gc.isenabled()
-    # Mapping allocates ~10 small objects per item and frees none of them until the end:
-    # generational collections would scan that growing heap again and again for nothing.
-    gc.disable()
-    try:
+    with acyclic():  # ~10 small objects per item, none freed until the end
         return _assign(items, roadmap, pins)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _assign(items: Sequence[Item], roadmap: Roadmap, pins: Mapping[str, str] | None) -> dict[str, Assignment]:
@@ -239,29 +231,9 @@ def _assignment(
     note = f"; theme tag `{unknown_pin}` is not on the roadmap" if unknown_pin else ""
     if decision is None:
         reason = f"no pin, rule, parent or linked item maps {key} to a theme{note}"
-        return _build(key, None, "unaligned", "none", None, reason, secondary, unknown_pin)
+        return build_assignment(key, None, "unaligned", "none", None, reason, secondary, unknown_pin)
     theme = decision.theme
     alignment: Alignment = theme.status if theme.status != "active" else _STEP_ALIGNMENT[decision.step]
-    return _build(
+    return build_assignment(
         key, theme.id, alignment, decision.step, decision.rule, decision.reason + note, secondary, unknown_pin
     )
-
-
-_FIELDS = ("item", "theme", "alignment", "step", "rule", "reason", "secondary", "unknown_pin")
-# A frozen dataclass's __init__ sets each field through object.__setattr__: ~1 µs per
-# Assignment, a tenth of the 100k-item budget. When Assignment is a plain frozen dataclass
-# with exactly these fields (no slots, no __post_init__), filling __dict__ directly builds an
-# identical object (tests compare both ways); otherwise the constructor is used.
-_DIRECT = (
-    tuple(f.name for f in fields(Assignment)) == _FIELDS
-    and not hasattr(Assignment, "__slots__")
-    and not hasattr(Assignment, "__post_init__")
-)
-
-
-def _build(*values: Any) -> Assignment:
-    if not _DIRECT:
-        return Assignment(*values)
-    made = object.__new__(Assignment)
-    made.__dict__.update(zip(_FIELDS, values, strict=True))
-    return made

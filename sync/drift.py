@@ -8,19 +8,19 @@ apply: a ``priority_mismatch`` that the plan fixes is listed here and gone from 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from roadsync.config.model import FieldsConfig
 from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
-from roadsync.mappings.coverage import coverage
+from roadsync.mappings.coverage import Countable, coverage
 from roadsync.mappings.roadmap import Roadmap
 from roadsync.sync.fields import current_value, to_native, to_roadmap
 from roadsync.sync.model import DriftFinding
 from roadsync.sync.plan import desired_value, target_for
 
-__all__ = ["DriftInput", "find_drift"]
+__all__ = ["DriftInput", "find_drift", "item_drift", "theme_drift"]
 
 
 @dataclass(frozen=True)
@@ -164,14 +164,17 @@ def _priority_explained(data: DriftInput, item: Item, assignment: Assignment) ->
     return bool(_priority_off_roadmap(data, item, assignment) or _set_by_hand(data, item, "priority"))
 
 
-def _theme_level(data: DriftInput) -> Iterator[DriftFinding]:
-    """``empty_theme`` and ``allocation``. They measure a backlog: with no item at all (an empty
-    mirror, before the first pull) there is nothing to measure, and the report says to pull."""
-    if not data.items:
+def theme_drift(
+    items: Sequence[Countable], assignments: Mapping[str, Assignment], roadmap: Roadmap
+) -> Iterator[DriftFinding]:
+    """``empty_theme`` and ``allocation`` over every item of the backlog (``items``: connector
+    items or the report's entries for them). They measure a backlog: with no item at all (an
+    empty mirror, before the first pull) there is nothing to measure, and the report says to pull."""
+    if not items:
         return
-    tolerance = data.roadmap.allocation_tolerance
-    for row in coverage(data.items, data.assignments, data.roadmap):
-        theme = data.roadmap.resolve(row.id) if row.id else None
+    tolerance = roadmap.allocation_tolerance
+    for row in coverage(items, assignments, roadmap):
+        theme = roadmap.resolve(row.id) if row.id else None
         if theme is None:
             continue
         if theme.status == "active" and theme.horizon == "now" and row.open_items == 0:
@@ -188,7 +191,11 @@ def _theme_level(data: DriftInput) -> Iterator[DriftFinding]:
             )
 
 
-RULES: tuple[Callable[[DriftInput], Iterator[DriftFinding]], ...] = (
+def _theme_level(data: DriftInput) -> Iterator[DriftFinding]:
+    return theme_drift(data.items, data.assignments, data.roadmap)
+
+
+ITEM_RULES: tuple[Callable[[DriftInput], Iterator[DriftFinding]], ...] = (
     _unaligned,
     _theme_status,
     _priority_mismatch,
@@ -196,10 +203,16 @@ RULES: tuple[Callable[[DriftInput], Iterator[DriftFinding]], ...] = (
     _unknown_theme,
     _parent_mismatch,
     _cross_tracker,
-    _theme_level,
 )
+RULES = (*ITEM_RULES, _theme_level)
 
 
 def find_drift(data: DriftInput) -> list[DriftFinding]:
     """Every drift finding, in rule order (the plan sorts them)."""
     return [finding for rule in RULES for finding in rule(data)]
+
+
+def item_drift(data: DriftInput, keys: Collection[str]) -> list[DriftFinding]:
+    """The item-level findings about ``keys`` (``data.items`` holds them and every item their
+    findings read: parents, linked items)."""
+    return [finding for rule in ITEM_RULES for finding in rule(data) if finding.item in keys]

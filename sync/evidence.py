@@ -17,16 +17,22 @@ from typing import TYPE_CHECKING
 
 from roadsync.connectors.contracts import Reader
 from roadsync.connectors.model import Item
-from roadsync.sync.model import Plan
 from roadsync.sync.ownership import Ledger
-from roadsync.sync.pipeline import draft_plan
+from roadsync.sync.pipeline import Draft, draft_plan
+from roadsync.sync.scope import Scope
 from roadsync.sync.sources import TRACKERS, asking_evidence
 from roadsync.sync.state import State
 
 if TYPE_CHECKING:
     from roadsync.config.load import Settings
 
-__all__ = ["plan_with_evidence"]
+__all__ = ["plan_with_evidence", "shared_accounts"]
+
+
+def shared_accounts(settings: Settings) -> frozenset[str]:
+    """The trackers whose account the config says people share with roadsync: their history is
+    not taken as roadsync's (an outcome planned on another answer is not kept: scope's basis)."""
+    return frozenset(t.name for t in TRACKERS if t.configured(settings) and t.shared(settings.model))
 
 
 def plan_with_evidence(
@@ -38,22 +44,25 @@ def plan_with_evidence(
     now: str,
     only: Collection[str] | None = None,
     failures: dict[str, str] | None = None,
-) -> Plan:
-    """The plan, asking ``readers`` (by tracker; those that pulled this run) for the evidence it
-    wants; a tracker that could not answer is put in ``failures`` with its one-line error."""
+    scope: Scope | None = None,
+) -> Draft:
+    """The final draft (its plan, and the keys whose outcome may be kept), asking ``readers`` (by
+    tracker; those that pulled this run) for the evidence it wants; a tracker that could not
+    answer is put in ``failures`` with its one-line error. With ``scope``, ``items`` are
+    ``scope.items`` and only its dirty items are planned (:func:`draft_plan`)."""
     fields, roadmap = settings.model.fields, settings.roadmap
     by_key = {item.key: item for item in items}
-    shared = {t.name for t in TRACKERS if t.configured(settings) and t.shared(settings.model)}
+    shared = shared_accounts(settings)
     # History read before the config said the account is shared was read as roadsync's: ask again.
     cached = state.known_evidence(items)
     known = {pair: e for pair, e in cached.items() if by_key[pair[0]].source not in shared}
     confirms = frozenset(t.name for t in TRACKERS if t.confirms_marks) & frozenset(readers)
-    ledger = Ledger(known, state.marks(), now, on_demand=frozenset(readers), confirms=confirms)
+    ledger = Ledger(known, state.marks(items), now, on_demand=frozenset(readers), confirms=confirms)
     while True:
-        draft = draft_plan(items, roadmap, fields, ledger, only=only)
+        draft = draft_plan(items, roadmap, fields, ledger, only=only, scope=scope)
         wanted = {pair for pair in draft.wanted if by_key[pair[0]].source in readers}
         if not wanted:
-            return draft.plan
+            return draft
         asked = [(by_key[key], name) for key, name in sorted(wanted)]
         answers = asking_evidence(settings, readers, asked, failures)
         state.record_evidence(answers, by_key)

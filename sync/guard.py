@@ -16,6 +16,7 @@ from roadsync.config.model import RunConfig
 from roadsync.connectors.model import Item
 from roadsync.sync.apply import PlanRefused
 from roadsync.sync.model import Plan
+from roadsync.sync.scope import Entry
 
 __all__ = ["EXIT_GUARD", "MIN_LIMIT", "ChangeGuard", "ChangeGuardRefused"]
 
@@ -39,7 +40,9 @@ class ChangeGuard:
     why: str
 
     @classmethod
-    def of(cls, run: RunConfig, items: Iterable[Item], *, max_changes: int | None = None) -> ChangeGuard:
+    def of(
+        cls, run: RunConfig, items: Iterable[Item | Entry], *, max_changes: int | None = None
+    ) -> ChangeGuard:
         """The guard of a run over ``items`` (the mirror) with ``run``'s settings;
         ``max_changes`` is the command line's ``--max-changes``, which wins."""
         if max_changes is not None:

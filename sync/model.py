@@ -31,7 +31,7 @@ DRIFT_KINDS: tuple[str, ...] = get_args(DriftKind)
 __all__ = ["DRIFT_KINDS", "DriftFinding", "DriftKind", "FieldChange", "ManagedFieldName", "Plan"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class DriftFinding:
     """One drift finding; theme-level findings have ``item=None`` and the theme id."""
 

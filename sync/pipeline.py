@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from roadsync.config.model import FieldsConfig
@@ -12,16 +12,20 @@ from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.engine import assign
 from roadsync.mappings.roadmap import Roadmap
-from roadsync.sync.drift import DriftInput, find_drift
+from roadsync.sync.drift import DriftInput, item_drift, theme_drift
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 from roadsync.sync.ownership import Ledger, Pair
 from roadsync.sync.plan import Written, as_ledger, compute_pins, plan_changes
+from roadsync.sync.scope import Entry, Scope
 
 __all__ = ["Draft", "draft_plan", "make_plan", "summarize"]
 
 
 def summarize(
-    items: Sequence[Item], assignments: dict[str, Assignment], changes: int, drift: Sequence[DriftFinding]
+    items: Sequence[Entry | Item],
+    assignments: dict[str, Assignment],
+    changes: int,
+    drift: Sequence[DriftFinding],
 ) -> dict[str, Any]:
     """Headline figures: items, open items, aligned share, changes, drift by kind."""
     open_items = [item for item in items if item.is_open]
@@ -43,10 +47,15 @@ def summarize(
 @dataclass(frozen=True)
 class Draft:
     """A plan and the tracker evidence it still wants (``(item key, field)`` pairs whose decision
-    depends on evidence fetched on demand and not asked for yet). Empty ``wanted``: final."""
+    depends on evidence fetched on demand and not asked for yet). Empty ``wanted``: final.
+    ``settled``: the keys planned afresh whose outcome may be kept (:mod:`roadsync.sync.scope`):
+    nothing to write, no evidence wanted, no value unsettled by search lag."""
 
     plan: Plan
     wanted: frozenset[Pair]
+    settled: frozenset[str] = frozenset()
+    findings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The ownership decision's findings: item key -> field -> finding."""
 
 
 def make_plan(
@@ -68,29 +77,39 @@ def draft_plan(
     evidence: Ledger | Written,
     *,
     only: Collection[str] | None = None,
+    scope: Scope | None = None,
 ) -> Draft:
-    """The whole plan for these items: every assignment, the changes to write, the drift found,
-    and the evidence a better-informed plan would need.
+    """The whole plan: every assignment, the changes to write, the drift found, and the evidence
+    a better-informed plan would need.
+
+    Without ``scope``, ``items`` is the whole backlog and every item is planned. With one,
+    ``items`` are ``scope.items`` (the dirty items and what their decisions read); the dirty ones
+    are planned, every other item keeps its outcome from ``scope.kept``, and theme-level drift and
+    the summary count every item: the same plan as a full one (:mod:`roadsync.sync.scope`).
 
     ``only`` restricts changes and item-level drift to those keys (the Action's ``issues``
     trigger); mapping still sees every item, so parents and links still count, and the plan
     carries every item's assignment (reports compute coverage from them).
     """
     ledger = as_ledger(evidence)
-    pins = compute_pins(items, fields, ledger, roadmap)
-    assignments = assign(items, roadmap, pins)
-    judged = plan_changes(items, assignments, roadmap, fields, ledger, only=only)
-    changes = judged.changes
-    drift = find_drift(DriftInput(items, assignments, roadmap, fields, judged.findings))
+    kept = scope.kept if scope is not None else {}
+    fresh = assign(items, roadmap, compute_pins(items, fields, ledger, roadmap))
+    assignments = {key: k.assignment for key, k in kept.items()}
+    assignments.update((key, a) for key, a in fresh.items() if key not in kept)
+    planned = [item for item in items if item.key not in kept]
+    judged = plan_changes(planned, assignments, roadmap, fields, ledger, only=only)
+    ownership = {item.key: kept[item.key].ownership for item in items if item.key in kept}
+    data = DriftInput(items, assignments, roadmap, fields, {**ownership, **judged.findings})
+    entries: Sequence[Entry | Item] = scope.entries() if scope is not None else items
+    drift = [*item_drift(data, {item.key for item in planned}), *(d for k in kept.values() for d in k.drift),
+             *theme_drift(entries, assignments, roadmap)]  # fmt: skip
     if only is not None:
         drift = [d for d in drift if d.item is None or d.item in only]
+    changes = judged.changes
     touched = {change.item for change in changes}
     seen = {item.key: item.updated for item in items if item.key in touched}
-    plan = Plan.build(
-        changes,
-        drift,
-        assignments.values(),
-        seen=seen,
-        summary=summarize(items, assignments, len(changes), drift),
-    )
-    return Draft(plan, frozenset(judged.wanted))
+    summary = summarize(entries, assignments, len(changes), drift)
+    plan = Plan.build(changes, drift, assignments.values(), seen=seen, summary=summary)
+    unsure = touched | judged.unsettled | {key for key, _ in judged.wanted}
+    settled = frozenset(item.key for item in planned if item.key not in unsure)
+    return Draft(plan, frozenset(judged.wanted), settled, judged.findings)

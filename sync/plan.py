@@ -147,13 +147,15 @@ class Judgement:
 
 @dataclass
 class Judged:
-    """Every judgement of a plan: the changes to write, the ownership findings to report, and the
-    fields whose decision waits for tracker evidence not fetched yet (:attr:`wanted`)."""
+    """Every judgement of a plan: the changes to write, the ownership findings to report, the
+    fields whose decision waits for tracker evidence not fetched yet (:attr:`wanted`), and the
+    items with a value whose owner is ``unsettled`` (a lagging read; judged again next run)."""
 
     changes: list[FieldChange] = field(default_factory=list)
     findings: dict[str, dict[str, str]] = field(default_factory=dict)
     """Item key -> managed field name -> the ownership decision's finding (a person's value)."""
     wanted: set[Pair] = field(default_factory=set)
+    unsettled: set[str] = field(default_factory=set)
 
 
 def _same(name: str, item: Item, target: FieldTarget, roadmap: Roadmap, current: Current,
@@ -223,6 +225,8 @@ def plan_changes(
             pair = (item.key, judgement.name)
             if judgement.decision.finding is not None:
                 result.findings.setdefault(item.key, {})[judgement.name] = judgement.decision.finding
+            if judgement.verdict.owner == "unsettled":
+                result.unsettled.add(item.key)
             if only is not None and item.key not in only:
                 continue
             # Several values (theme tags) are unsure too: which one is roadsync's is what the

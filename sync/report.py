@@ -19,6 +19,7 @@ from roadsync.mappings.roadmap import Roadmap
 from roadsync.sync.apply import ApplySummary
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 from roadsync.sync.pull import PullResult, SourcePull
+from roadsync.sync.scope import Entry
 from roadsync.sync.snapshot import Baseline, Snapshot, alignment_counts, take_snapshot
 from roadsync.sync.trend import Trend, trend_of
 
@@ -27,26 +28,8 @@ __all__ = ["RESOLVED_BY", "SCHEMA", "ItemRef", "Report", "build_report", "resolv
 SCHEMA = "roadsync.report/1"
 
 
-@dataclass(frozen=True)
-class ItemRef:
-    """What a report needs to show and link an item."""
-
-    key: str
-    source: str
-    title: str
-    url: str
-    status: str
-    is_open: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "source": self.source,
-            "title": self.title,
-            "url": self.url,
-            "status": self.status,
-            "open": self.is_open,
-        }
+ItemRef = Entry
+"""What a report needs to show and link an item: the entry every item is counted by."""
 
 
 @dataclass(frozen=True)
@@ -241,7 +224,7 @@ class Report:
 
 def build_report(
     plan: Plan,
-    items: Sequence[Item],
+    items: Sequence[Item | Entry],
     roadmap: Roadmap,
     *,
     generated_at: str,
@@ -260,10 +243,7 @@ def build_report(
     at ``generated_at`` as run ``run_id`` and compared with ``baseline``, is appended as the
     newest, so ``report.history[-1].aligned_share == plan.summary["aligned_share"]``."""
     by_key = {a.item: a for a in plan.assignments}
-    refs = {
-        item.key: ItemRef(item.key, item.source, item.title, item.url, item.status, item.is_open)
-        for item in items
-    }
+    refs = {item.key: item if isinstance(item, Entry) else Entry.of(item) for item in items}
     themes = tuple(coverage(items, by_key, roadmap))
     own = take_snapshot(
         plan, themes, frozenset(item.key for item in items if item.is_open), at=generated_at, run=run_id,

@@ -42,7 +42,7 @@ from roadsync.logs import event
 from roadsync.private import private_folder
 from roadsync.sync.apply import ApplyResult, apply_plan, check_fresh, reconcile_uncertain
 from roadsync.sync.damage import move_aside, state_file_error
-from roadsync.sync.evidence import plan_with_evidence
+from roadsync.sync.evidence import plan_with_evidence, shared_accounts
 from roadsync.sync.fields import current_value, field_targets
 from roadsync.sync.fresh import Freshness
 from roadsync.sync.guard import ChangeGuard
@@ -68,6 +68,7 @@ from roadsync.sync.runspec import (
     RunSpec,
     Watch,
 )
+from roadsync.sync.scope import Entry, PlanCache, Scope, basis_of, keep_settled, scope_of
 from roadsync.sync.snapshot import marks_of
 from roadsync.sync.sources import build_readers, build_writers, close_all
 from roadsync.sync.state import STATE_FILE, State, iso_utc, open_state
@@ -97,6 +98,7 @@ class Run:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     _read_at: float = field(default=0.0, init=False, repr=False)
     _read_iso: str = field(default="", init=False, repr=False)
+    _basis: str = field(default="", init=False, repr=False)
 
     def execute(self) -> RunResult:
         """Take every step the spec asks for; raises what a step raises (a refused plan, a held
@@ -116,14 +118,15 @@ class Run:
                 if self.spec.stop_after_pull:
                     return RunResult(self.spec, pulled=pulled)
                 journal = Journal(self.settings.state_dir / JOURNAL_FILE)
-                items = mirror.items()
-                recovered = self._recover(journal, items, state) if pulled is not None else 0
                 working = {r.source: r for r in readers if r.source not in _failed(pulled)}
+                scope = self._scope(mirror, working, pulled)
+                items = scope.items
+                recovered = self._recover(journal, items, state) if pulled is not None else 0
                 refusals = Refusals(state.conn)
-                plan = self.spec.saved_plan or self._plan(items, state, refusals, working, pulled)
+                plan = self.spec.saved_plan or self._plan(scope, state, refusals, working, pulled, mirror)
                 applied = None
                 if self.spec.apply:
-                    applied, overwritten = self._apply(plan, items, pulled, state, journal, working, run_id)
+                    applied, overwritten = self._apply(plan, scope, pulled, state, journal, working, run_id)
                     refusals.settle(applied.outcomes, self.clock())
                     plan = with_drift(plan, [*unwritable_findings(plan, applied.outcomes), *overwritten])
                     mirror.forget(o.change.item for o in applied.outcomes if _gone(o))
@@ -131,14 +134,30 @@ class Run:
                 close_all(readers)
             report = None
             if self.spec.report or self.records(pulled):
-                report = self._report(plan, items, pulled, applied, history, run_id)
+                report = self._report(plan, scope.entries(), pulled, applied, history, run_id)
                 if self.records(pulled):
                     history.record(report.history[-1], marks_of(plan, report.open_keys))
         return RunResult(self.spec, pulled, items, plan, applied, report if self.spec.report else None,
-                         recovered)  # fmt: skip
+                         recovered, scope)  # fmt: skip
 
-    def _plan(self, items: Sequence[Item], state: State, refusals: Refusals,
-              readers: Mapping[str, Reader], pulled: PullResult | None) -> Plan:  # fmt: skip
+    def _keeps(self, pulled: PullResult | None) -> bool:
+        """Whether this run plans from and keeps per-item outcomes (:mod:`roadsync.sync.scope`):
+        it pulled every source (so it may ask any tracker for evidence) and plans every item
+        itself. Offline verbs, ``--only`` and saved plans plan every item from the mirror."""
+        return self.records(pulled)
+
+    def _scope(self, mirror: Mirror, readers: Mapping[str, Reader], pulled: PullResult | None) -> Scope:
+        """What this run loads and plans: with kept outcomes, the changed items and what depends
+        on them; on ``--full``, or a run that keeps nothing, the whole mirror. The mirror is read
+        here, once. An intent a killed run left open names an item with a planned change, whose
+        outcome was never kept: it is planned (and loaded for recovery) as a changed item."""
+        settings = self.settings
+        self._basis = basis_of(settings.roadmap, settings.model.fields, readers, shared_accounts(settings))
+        keeps = self._keeps(pulled) and not self.spec.full
+        return scope_of(mirror, PlanCache(mirror) if keeps else None, self._basis)
+
+    def _plan(self, scope: Scope, state: State, refusals: Refusals, readers: Mapping[str, Reader],
+              pulled: PullResult | None, mirror: Mirror) -> Plan:  # fmt: skip
         """The plan, with the ownership evidence it needs from ``readers``
         (:func:`roadsync.sync.evidence.plan_with_evidence`); changes a tracker refused before are
         held back as ``unwritable`` drift until the next full refresh (``--full``, or
@@ -146,11 +165,14 @@ class Run:
         not answer for its evidence counts as failed this run, like a failed pull: nothing is
         written to it and the run is incomplete (exit 4), so a later run finishes the job."""
         failures: dict[str, str] = {}
-        plan = plan_with_evidence(self.settings, items, state, readers, now=iso_utc(self.clock()),
-                                  only=self.spec.only, failures=failures)  # fmt: skip
+        draft = plan_with_evidence(self.settings, scope.items, state, readers, now=iso_utc(self.clock()),
+                                   only=self.spec.only, failures=failures, scope=scope)  # fmt: skip
         for source, why in failures.items():
             if pulled is not None and source in pulled.sources:
                 pulled.sources[source].error = f"ownership evidence could not be read: {why}"
+        plan = draft.plan
+        if self._keeps(pulled):
+            keep_settled(PlanCache(mirror), self._basis, scope, plan, draft.settled, draft.findings)
         settings = self.settings
         if self.spec.full:
             return plan
@@ -192,7 +214,7 @@ class Run:
         by_key = {item.key: item for item in items}
         return reconcile_uncertain(journal, by_key, self.settings.model.fields, state)
 
-    def _apply(self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, state: State,
+    def _apply(self, plan: Plan, scope: Scope, pulled: PullResult | None, state: State,
                journal: Journal, readers: Mapping[str, Reader], run_id: str,
                ) -> tuple[ApplyResult, list[DriftFinding]]:  # fmt: skip
         """Guard, then write. A tracker whose pull failed this run gets no writes: its mirror copy
@@ -200,11 +222,11 @@ class Run:
         the other tracker's items whose decision rests on it (:func:`held_back`). Their changes
         come back skipped with the reason; the next run that reads both plans them again. Items
         whose read is older than ``run.reread_after_s`` are read again right before they are
-        written (:mod:`roadsync.sync.fresh`)."""
-        by_key = {item.key: item for item in items}
+        written (:mod:`roadsync.sync.fresh`). ``scope.items`` hold every item the plan touches."""
+        by_key, entries = {item.key: item for item in scope.items}, scope.entries()
         if self.spec.saved_plan is not None:
             check_fresh(plan, by_key, self.settings.model.fields)
-        ChangeGuard.of(self.settings.model.run, items, max_changes=self.spec.max_changes).check(
+        ChangeGuard.of(self.settings.model.run, entries, max_changes=self.spec.max_changes).check(
             plan, force=self.spec.force
         )
         if not plan.changes:
@@ -234,8 +256,8 @@ class Run:
         return self.spec.saved_plan is None and self.spec.only is None
 
     def _report(
-        self, plan: Plan, items: Sequence[Item], pulled: PullResult | None, applied: ApplyResult | None,
-        history: RunHistory, run_id: str,
+        self, plan: Plan, items: Sequence[Entry | Item], pulled: PullResult | None,
+        applied: ApplyResult | None, history: RunHistory, run_id: str,
     ) -> Report:  # fmt: skip
         """The report, its history the stored and kept points up to now, downsampled, from
         ``spec.since`` on, then the run's own snapshot."""
@@ -335,7 +357,7 @@ def offline_ledger(state: State, items: Sequence[Item]) -> Ledger:
     fetched earlier for unchanged items, the state cache; with the time now, so a mirror copy read
     before roadsync's own recent write (``explain`` right after ``sync``) is ``unsettled``, not
     blamed on a person."""
-    return Ledger(state.known_evidence(items), state.marks(), iso_utc(datetime.now(timezone.utc)))
+    return Ledger(state.known_evidence(items), state.marks(items), iso_utc(datetime.now(timezone.utc)))
 
 
 def load_plan_file(path: Path) -> Plan:

@@ -17,6 +17,7 @@ from roadsync.sync.apply import ApplyResult
 from roadsync.sync.model import Plan
 from roadsync.sync.pull import Progress, PullResult
 from roadsync.sync.report import Report
+from roadsync.sync.scope import Entry, Scope
 
 __all__ = [
     "EXIT_DRIFT",
@@ -160,6 +161,13 @@ class RunResult:
     applied: ApplyResult | None = None
     report: Report | None = None
     recovered: int = 0
+    scope: Scope | None = None
+    """What the run loaded and planned afresh (``scope.items``, ``scope.dirty``) and kept."""
+
+    @property
+    def entries(self) -> Sequence[Entry | Item]:
+        """Every item of the mirror as the report counts it (``items`` are only those loaded)."""
+        return self.scope.entries() if self.scope is not None else self.items
 
     @property
     def exit_code(self) -> int:

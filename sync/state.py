@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from roadsync.connectors.model import Item, Mark
 from roadsync.sync.db import connect, migrate
@@ -35,6 +35,8 @@ from roadsync.sync.ownership import Unasked
 __all__ = ["MIGRATIONS", "NEVER_WRITTEN", "STATE_FILE", "State", "Written", "iso_utc", "open_state"]
 
 STATE_FILE = "state.sqlite"
+_CHUNK: Final = 500
+"""Keys per `IN (...)` query: under the 999 variables older SQLite builds allow."""
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -58,6 +60,34 @@ MIGRATIONS: tuple[str, ...] = (
         mark TEXT,
         PRIMARY KEY (item, field)
     )
+    """,
+    # 3: each item's outcome of the last plan that left it settled (roadsync.sync.scope): an item
+    # unchanged since, on the same roadmap and config, keeps it instead of being planned again.
+    """
+    CREATE TABLE planned (
+        key TEXT PRIMARY KEY,
+        identity TEXT NOT NULL,
+        rev INTEGER NOT NULL,
+        basis TEXT NOT NULL,
+        parent TEXT,
+        links TEXT NOT NULL,
+        source TEXT NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT NOT NULL,
+        status TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        estimate REAL,
+        theme TEXT,
+        alignment TEXT NOT NULL,
+        step TEXT NOT NULL,
+        rule TEXT,
+        reason TEXT NOT NULL,
+        secondary TEXT NOT NULL,
+        unknown_pin TEXT,
+        drift TEXT,
+        ownership TEXT
+    );
+    CREATE INDEX planned_by_identity ON planned (identity)
     """,
 )
 
@@ -121,14 +151,29 @@ class State:
         ).fetchone()
         return Written(row[0], row[1], row[2], bool(row[3])) if row else NEVER_WRITTEN
 
-    def all_written(self) -> dict[tuple[str, str], Written]:
-        """Every record, keyed by (item identity, field): one query for the planner."""
-        rows = self.conn.execute("SELECT item, field, value, written_at, target, disputed FROM written")
+    def all_written(self, items: Iterable[Item] | None = None) -> dict[tuple[str, str], Written]:
+        """Every record, keyed by (item, field); with ``items``, only the records of those items
+        (by identity or key, as :class:`~roadsync.sync.ownership.Ledger` looks them up)."""
+        rows = self._rows("written", "item, field, value, written_at, target, disputed", items)
         return {(row[0], row[1]): Written(row[2], row[3], row[4], bool(row[5])) for row in rows}
 
-    def marks(self) -> dict[tuple[str, str], Mark]:
-        """Every record as ownership evidence (:class:`~roadsync.sync.ownership.Ledger` ``cache``)."""
-        return {key: record.mark() for key, record in self.all_written().items()}
+    def marks(self, items: Iterable[Item] | None = None) -> dict[tuple[str, str], Mark]:
+        """The records as ownership evidence (:class:`~roadsync.sync.ownership.Ledger` ``cache``):
+        all of them, or those of ``items`` only (a cron run that plans a few items reads a few)."""
+        return {key: record.mark() for key, record in self.all_written(items).items()}
+
+    def _rows(self, table: str, columns: str, items: Iterable[Item] | None) -> list[tuple[Any, ...]]:
+        """``columns`` of ``table``'s rows, all or those whose ``item`` is one of ``items``'
+        identities or keys (by the primary key's index, in chunks under SQLite's variable limit)."""
+        if items is None:
+            return list(self.conn.execute(f"SELECT {columns} FROM {table}"))
+        names = sorted({name for item in items for name in (item.identity, item.key)})
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(names), _CHUNK):
+            chunk = names[start : start + _CHUNK]
+            query = f"SELECT {columns} FROM {table} WHERE item IN ({','.join('?' * len(chunk))})"
+            found += self.conn.execute(query, chunk)
+        return found
 
     def record_written(
         self,
@@ -142,8 +187,10 @@ class State:
     ) -> None:
         """Record that roadsync wrote ``value`` (``None``: cleared) to a field of the item whose
         identity is ``item``, in the target ``target``; committed at once. ``disputed``: a person
-        changed the field after (see :attr:`Written.disputed`)."""
+        changed the field after (see :attr:`Written.disputed`). The item's kept plan outcome goes:
+        its ownership evidence changed."""
         when = iso_utc(at or datetime.now(timezone.utc))
+        self._unplan(item)
         self._run(
             "INSERT INTO written (item, field, value, written_at, target, disputed) "
             "VALUES (?, ?, ?, ?, ?, ?) "
@@ -170,7 +217,7 @@ class State:
         changed since (same ``updated``): a no-op run does not fetch it again."""
         by_identity = {item.identity: item for item in items}
         found: dict[tuple[str, str], Mark | Unasked | None] = {}
-        rows = self.conn.execute("SELECT item, field, updated, mark FROM evidence")
+        rows = self._rows("evidence", "item, field, updated, mark", by_identity.values())
         for identity, field, updated, raw in rows:
             item = by_identity.get(identity)
             if item is not None and item.updated == updated:
@@ -192,12 +239,18 @@ class State:
 
     def forget(self, item: str, fields: Iterable[str] | None = None) -> int:
         """Drop the records of ``item`` (only ``fields`` if given); return how many were dropped."""
+        self._unplan(item)
         if fields is None:
             return self._run("DELETE FROM written WHERE item = ?", (item,))
         dropped = 0
         for field in fields:
             dropped += self._run("DELETE FROM written WHERE item = ? AND field = ?", (item, field))
         return dropped
+
+    def _unplan(self, identity: str) -> None:
+        """Forget the kept plan outcome of the item ``identity`` (or key, for older records): the next
+        plan judges it again."""
+        self._run("DELETE FROM planned WHERE identity = ? OR key = ?", (identity, identity))
 
     def _run(self, sql: str, params: tuple[object, ...]) -> int:
         # The connection is in autocommit mode, so one statement outside a transaction is

@@ -100,7 +100,7 @@ def _approved_plan(
     planned = execute(state, settings, replace(RunSpec.for_plan(), rebuild=rebuild))
     assert planned.plan is not None and planned.report is not None
     plan = planned.plan
-    ChangeGuard.of(settings.model.run, planned.items, max_changes=max_changes).check(plan, force=force)
+    ChangeGuard.of(settings.model.run, planned.entries, max_changes=max_changes).check(plan, force=force)
     if not plan.changes:
         return plan
     click.echo(render_plan_table(planned.report, color=sys.stderr.isatty()), err=True)

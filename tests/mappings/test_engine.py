@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from roadsync.mappings import Assignment, MatchBlock, Roadmap, assign
+from roadsync.mappings.assignment import build_assignment
 from tests.mappings.factory import github, jira, roadmap, theme
 
 CHECKOUT = theme("checkout", MatchBlock(labels=("checkout",)), priority="P1", aliases=("payments-old",))
@@ -262,3 +263,11 @@ def test_assignments_are_ordinary_frozen_objects() -> None:
         pass
     else:
         raise AssertionError("assignment is mutable")
+
+
+def test_built_assignments_equal_constructed_ones() -> None:
+    """build_assignment (the fast path) equals, hashes and prints like the constructor's Assignment."""
+    built = build_assignment("PAY-1", "ok", "inherited", "parent", "parent:PAY-0", "why", ("search",), "x")
+    usual = Assignment("PAY-1", "ok", "inherited", "parent", "parent:PAY-0", "why", ("search",), "x")
+    assert type(built) is Assignment
+    assert (built, hash(built), repr(built)) == (usual, hash(usual), repr(usual))

@@ -45,7 +45,7 @@ def evil_report() -> Report:
     """The sample report with hostile text in every user-controlled place."""
     base = sample_report()
     themes = tuple(replace(row, name=f"{row.name} {EVIL}") for row in base.themes)
-    items = {key: replace(ref, title=f"{ref.title} {EVIL}") for key, ref in base.items.items()}
+    items = {key: ref._replace(title=f"{ref.title} {EVIL}") for key, ref in base.items.items()}
     items["PAY-8"] = ItemRef("PAY-8", "jira", EVIL, "javascript:alert(1)", "To Do", True)
     return Report(base.generated_at, base.plan, themes, items, title=f"Q3 {EVIL}")
 

@@ -10,6 +10,7 @@ import pytest
 from roadsync.errors import ConfigError
 from roadsync.sync.db import connect
 from roadsync.sync.state import NEVER_WRITTEN, Written, iso_utc, open_state
+from tests.mappings.factory import jira
 
 AT = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -52,12 +53,25 @@ def test_forget_drops_an_items_records(tmp_path: Path) -> None:
     assert set(state.all_written()) == {("PAY-2", "priority")}
 
 
+def test_marks_of_some_items_are_their_records_only(tmp_path: Path) -> None:
+    """marks(items) holds the records of those items, by tracker identity or key, and no other's."""
+    _, state = open_state(tmp_path)
+    state.record_written("jira:10042", "priority", "High", at=AT)
+    state.record_written("PAY-2", "theme", "theme/search", at=AT)
+    state.record_written("PAY-3", "priority", "Low", at=AT)
+    moved, plain = jira("NEW-1", native_id="10042"), jira("PAY-2")
+    assert set(state.marks([moved, plain])) == {("jira:10042", "priority"), ("PAY-2", "theme")}
+    assert state.marks([moved])[("jira:10042", "priority")].value == "High"
+    assert state.marks([]) == {}
+    assert len(state.marks()) == 3
+
+
 def test_open_state_creates_the_file_with_both_parts(tmp_path: Path) -> None:
     """open_state creates <state_dir>/state.sqlite with mirror and state at their latest schema versions."""
     mirror, _ = open_state(tmp_path / "deep" / "dir")
     assert (tmp_path / "deep" / "dir" / "state.sqlite").is_file()
     versions = dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())
-    assert versions == {"mirror": 3, "state": 2}
+    assert versions == {"mirror": 4, "state": 3}
 
 
 def test_a_version_1_mirror_is_migrated_and_keeps_its_items(tmp_path: Path) -> None:
@@ -73,7 +87,7 @@ def test_a_version_1_mirror_is_migrated_and_keeps_its_items(tmp_path: Path) -> N
     conn.close()
     mirror, _ = open_state(tmp_path)
     assert mirror.conn.execute("SELECT key, native_id FROM items").fetchall() == [("PAY-1", "")]
-    assert dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())["mirror"] == 3
+    assert dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())["mirror"] == 4
 
 
 def test_newer_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
