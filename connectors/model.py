@@ -50,9 +50,9 @@ class Mark:
     def from_dict(cls, data: Mapping[str, Any]) -> Mark:
         return cls(
             value=None if data.get("value") is None else str(data["value"]),
-            target=str(data.get("target") or ""),
+            target=sys.intern(str(data.get("target") or "")),
             at=str(data.get("at") or ""),
-            source=str(data.get("source") or ""),
+            source=sys.intern(str(data.get("source") or "")),
             touched_after=bool(data.get("touched_after")),
             history=bool(data.get("history")),
         )
@@ -132,9 +132,11 @@ class Item:
                 values[name] = sys.intern(value)
         for name in ("labels", "components", "links"):
             values[name] = tuple(sys.intern(v) for v in values.get(name) or ())
-        values["fields"] = {sys.intern(k): _shared(v) for k, v in (values.get("fields") or {}).items()}
+        # Field names and mark keys repeat on every item: JSON decoding gives each document its
+        # own copies (about 60 bytes each, several per item) unless they are interned.
+        values["fields"] = {sys.intern(str(k)): _shared(v) for k, v in (values.get("fields") or {}).items()}
         marks = values.get("marks") or {}
-        values["marks"] = {str(k): Mark.from_dict(v) if v else None for k, v in marks.items()}
+        values["marks"] = {sys.intern(str(k)): Mark.from_dict(v) if v else None for k, v in marks.items()}
         return cls(**values)
 
 

@@ -63,6 +63,9 @@ def plan_with_evidence(
         wanted = {pair for pair in draft.wanted if by_key[pair[0]].source in readers}
         if not wanted:
             return draft
+        # Only what it wants survives the draft: its plan (an assignment for every item) must not
+        # live on beside the next draft's, or a first sync holds two whole plans at its peak.
+        del draft
         asked = [(by_key[key], name) for key, name in sorted(wanted)]
         answers = asking_evidence(settings, readers, asked, failures)
         state.record_evidence(answers, by_key)

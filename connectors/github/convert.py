@@ -22,6 +22,7 @@ No I/O here; every function takes decoded JSON and returns frozen data. Decision
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -67,7 +68,7 @@ def compile_key_pattern(pattern: str | None) -> KeyPattern:
     return compiled
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BoardItem:
     """One issue's item on the Projects v2 board: its item id, field values by field name, and
     when each value was last set (``updatedAt``, ISO UTC, by field name)."""
@@ -281,8 +282,8 @@ def _field_value(value: Mapping[str, Any] | None) -> tuple[str, str | None] | No
     if not value or not name or name == "Title":  # the built-in Title field repeats the issue title
         return None
     for attr in ("name", "text", "date"):
-        if attr in value:
-            return str(name), None if value[attr] is None else str(value[attr])
+        if attr in value:  # a field's name repeats on every board item: one copy (interned)
+            return sys.intern(str(name)), None if value[attr] is None else str(value[attr])
     if "number" in value:
         return str(name), None if value["number"] is None else number_text(value["number"])
     return None

@@ -30,7 +30,7 @@ BULK_MIN = 3
 BULK_MAX_ISSUES = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BulkOp:
     """One value bulk edit applies to every issue of a task: ``field`` a Jira field id, ``verb``
     ``SET`` / ``ADD`` / ``REMOVE``, ``value`` a priority name, a label, an option value."""
@@ -40,7 +40,7 @@ class BulkOp:
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Held:
     """One change held back for bulk: the item as read, the change, its PUT edit, its operations."""
 

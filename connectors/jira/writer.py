@@ -67,7 +67,7 @@ NOTIFY_REFUSAL = "To discard the user notification either admin or project admin
 _LOG = logging.getLogger("roadsync.connectors.jira")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Part:
     """One change's part of the edit, and the body keys (field ids) it sets."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from roadsync.connectors.model import Item
+from roadsync.connectors.model import Item, Mark
 from roadsync.sync.db import connect
 from roadsync.sync.mirror import Cursor, Mirror
 
@@ -79,6 +79,25 @@ def test_items_round_trip_and_filter_by_source(mirror: Mirror) -> None:
     assert mirror.items("github") == [github]
     assert mirror.count("jira") == 1
     assert mirror.get("nope") is None
+
+
+def test_items_read_back_share_one_copy_of_field_names_and_mark_keys(mirror: Mirror) -> None:
+    """Items loaded from the mirror hold one shared string per field name and value, mark key and
+    mark target, not a copy each (100k items would otherwise hold 100k copies of every name)."""
+    mark = Mark("checkout", "label:theme/", at="2024-01-01T00:00:00Z", source="jira-property")
+    first, second = (dataclasses.replace(make_item(key), marks={"theme": mark, "priority": None})
+                     for key in ("PAY-1", "PAY-2"))  # fmt: skip
+    mirror.upsert([first, second])
+    one, two = mirror.items()
+    assert (one, two) == (first, second)
+    for a, b in zip(sorted(one.fields), sorted(two.fields), strict=True):
+        assert a is b
+    assert one.fields["Theme"] is two.fields["Theme"]
+    for a, b in zip(sorted(one.marks), sorted(two.marks), strict=True):
+        assert a is b
+    theme_one, theme_two = one.marks["theme"], two.marks["theme"]
+    assert theme_one is not None and theme_two is not None
+    assert theme_one.target is theme_two.target and theme_one.source is theme_two.source
 
 
 def test_remove_missing_drops_only_unseen_items_of_that_scope(mirror: Mirror) -> None:
