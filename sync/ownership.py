@@ -24,7 +24,8 @@ The planner, drift, ``explain`` and the reports all ask :meth:`Ledger.verdict` (
   roadsync never takes a field over on a guess;
 - ``nobody``: roadsync never wrote this field of this item: the policy decides alone;
 - ``unsettled``: the value read predates roadsync's own recent write of it (the tracker's search
-  has not caught up): neither written nor blamed this run.
+  has not caught up), or no marker, record or history read so far speaks for it and the tracker
+  cannot be asked (offline verbs after a ``pull`` alone): neither written nor blamed this run.
 """
 
 from __future__ import annotations
@@ -164,6 +165,10 @@ class Ledger:
             return _from_mark(cache, same(cache))
         if tracker is Unasked.UNAVAILABLE:
             return Verdict("person", None, "no evidence left to tell who set it")
+        if tracker is Unasked.UNASKED and item.source not in self.on_demand:
+            # Offline (or the tracker was not read this run): its history, which may name a person,
+            # cannot be asked for, so the field is nobody's to take over on this plan.
+            return Verdict("unsettled", None, "its history was not read (an online plan reads it)")
         return Verdict("nobody", None, "roadsync never wrote it")
 
     def _recent(self, mark: Mark) -> bool:

@@ -127,3 +127,30 @@ def test_hand_edits_survive_a_lost_state_file(loss: str, flavor: str, tmp_path: 
         code, again, err = run_cli(config, "sync", env=env)
         assert code == 0 and again["changes"] == [], err
         assert sb.stats()["jira"]["writes"] == 0 and sb.stats()["github"]["writes"] == 0
+
+
+def test_an_offline_plan_never_takes_over_a_value_whose_history_it_has_not_read(tmp_path: Path) -> None:
+    """After the state folder is lost and refilled by ``pull --full`` alone (no online plan read
+    any history), ``plan --offline`` plans no write over people's values and applying it keeps them:
+    offline, a value no marker and no cached history speaks for is undecided, not roadsync's to take
+    (docs/reliability.md; found by a new user's trial: the offline plan re-tagged people's labels)."""
+    with start_sandbox(small_fixture()) as sb:
+        config = write_config(sb, tmp_path / "roadsync.toml")
+        env = cli_env(sb)
+        code, first, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        edits = _hand_edits(sb, _written(first))
+        before = snapshot(sb)
+        env = _lose("removed", config, env)
+        code, _, err = run_cli(config, "pull", "--full", env=env)
+        assert code == 0, err
+        saved = tmp_path / "offline-plan.json"
+        code, plan, err = run_cli(config, "plan", "--offline", "--out", str(saved), env=env)
+        assert code == 0, err
+        planned = {(c["item"], c["field"]) for c in plan["changes"]}
+        assert not planned & set(edits), planned & set(edits)
+        code, _, err = run_cli(config, "apply", str(saved), env=env)
+        assert code == 0, err
+        after = snapshot(sb)
+        for key, field in edits:
+            assert _value(after, key, field) == _value(before, key, field), (key, field)

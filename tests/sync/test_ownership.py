@@ -77,8 +77,20 @@ CASES = [
     ("asked, nothing trustworthy: the cache is the evidence left", jira(), "High", mark("High"),
      Unasked.UNAVAILABLE, "roadsync"),
     ("not asked (no difference to decide): the cache says", jira(), "Low", mark("High"), None, "person"),
-    ("not asked and no cache: nobody's", jira(), "Low", None, None, "nobody"),
+    ("not asked, cannot be asked (offline), no cache: undecided", jira(), "Low", None, None, "unsettled"),
 ]  # fmt: skip
+
+
+def test_a_field_never_written_is_nobodys_once_its_history_can_be_asked() -> None:
+    """Unread evidence of a tracker read this run is nobody's (the planner asks for it when it
+    matters); offline the same field is undecided, never taken over."""
+    item = jira()
+    online = Ledger(now=NOW, on_demand=frozenset({"jira"}))
+    assert online.verdict(item, "priority", PRIORITY, Current("Low")).owner == "nobody"
+    assert online.wants(item, "priority")
+    offline = Ledger(now=NOW)
+    assert offline.verdict(item, "priority", PRIORITY, Current("Low")).owner == "unsettled"
+    assert not offline.wants(item, "priority")
 
 
 @pytest.mark.parametrize(("name", "item", "current", "cache", "fetched", "expected"), CASES,
