@@ -282,7 +282,13 @@ def _fixture_problems(document: object) -> list[str]:
     """What makes ``document`` no fixture (at most five problems), or nothing."""
     if not isinstance(document, dict):
         return ["the top level must be an object with 'jira' and/or 'github'"]
-    problems = [f"unknown top-level key {k!r}" for k in document if k not in ("jira", "github")]
+    problems = [f"unknown top-level key {k!r}" for k in document if k not in ("jira", "github", "people")]
+    people = document.get("people", [])
+    if not isinstance(people, list):
+        problems.append("'people' must be a list")
+    else:
+        problems += [f"people[{i}] lacks name" for i, p in enumerate(people)
+                     if not isinstance(p, dict) or not isinstance(p.get("name"), str)]  # fmt: skip
     for part, required in (("jira", ("key", "summary")), ("github", ("repo", "number", "title"))):
         section = document.get(part, {})
         if not isinstance(section, dict):

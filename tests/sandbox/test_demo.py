@@ -20,6 +20,7 @@ from roadsync.config.model import RoadmapFile
 from roadsync.errors import ConfigError
 from roadsync.sandbox.demo import demo_fixture, demo_roadmap_toml, generate_fixture
 from roadsync.sandbox.fixture import load_fixture
+from roadsync.sandbox.server import start_sandbox
 
 
 def test_demo_is_deterministic() -> None:
@@ -114,6 +115,22 @@ def test_load_fixture_round_trip_and_errors(tmp_path: Path) -> None:
     ):
         with pytest.raises(ConfigError, match=words):
             load_fixture(tmp_path / name)
+
+
+def test_a_seed_file_may_name_people(tmp_path: Path) -> None:
+    """``people`` is a documented top-level key of a seed file (``roadsync sandbox --seed``): a
+    read-only GitHub person loads and serves; a person without a name is a ConfigError."""
+    seed = {**demo_fixture(), "people": [{"name": "Rita Reader", "github": {"login": "rita", "role": "read"},
+                                          "jira": {"email": "rita@example.com"}}]}  # fmt: skip
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(seed))
+    loaded = load_fixture(path)
+    assert loaded["people"] == seed["people"]
+    with start_sandbox(dict(loaded)) as sandbox:
+        assert [p.name for p in sandbox.people] == ["Rita Reader"]
+    path.write_text(json.dumps({**demo_fixture(), "people": [{"github": {"login": "x"}}]}))
+    with pytest.raises(ConfigError, match="people\\[0\\] lacks name"):
+        load_fixture(path)
 
 
 @pytest.mark.timeout(120)
