@@ -400,7 +400,7 @@ def reconcile_uncertain(
             state.record_written(item.identity, field, after, target=signature)
             journal.resolve(str(entry["entry"]), "applied", "verified after an interrupted run")
         elif not current.ambiguous and kind.same(item, current.value, before):
-            journal.resolve(str(entry["entry"]), "failed", "not applied: interrupted run, verified")
+            journal.resolve(str(entry["entry"]), "skipped", "not applied: interrupted run, verified")
         else:
             state.record_written(item.identity, field, after, target=signature, disputed=True,
                                  at=_parse(str(entry.get("time") or "")))  # fmt: skip

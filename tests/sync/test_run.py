@@ -103,6 +103,24 @@ def test_recovery_is_a_step_after_the_pull(
     assert online.recovered == 1 and journal.uncertain() == []
 
 
+def test_an_intent_a_killed_run_never_carried_out_closes_as_skipped_not_failed(
+    demo_sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An open intent whose field still holds its ``before`` value was not applied: the next run
+    closes it ``skipped`` (nothing was written, nothing failed) and plans the field again."""
+    settings = _settings(demo_sandbox, tmp_path, monkeypatch)
+    Run(settings, RunSpec.for_pull(full=True)).execute()
+    current = demo_sandbox.jira_store.get("CORE-1").priority
+    wanted = "Highest" if current != "Highest" else "Low"
+    journal = Journal(settings.state_dir / JOURNAL_FILE)
+    entry = journal.intent(FieldChange("CORE-1", "priority", current, wanted), "killed-run")
+    assert Run(settings, RunSpec.for_report()).execute().recovered == 1
+    closed = [e for e in journal.entries() if e.get("entry") == entry and e.get("event") != "intent"]
+    assert [(e.get("status"), e.get("error")) for e in closed] == [
+        ("skipped", "not applied: interrupted run, verified")
+    ]
+
+
 def test_a_refused_plan_writes_nothing(
     demo_sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
