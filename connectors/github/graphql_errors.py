@@ -42,7 +42,8 @@ def graphql_error(error: Mapping[str, Any], headers: Mapping[str, str], item: st
         reset_at = float(reset) if spent and reset and reset.isdigit() else None
         return RateLimited(message, source="github", item=item, reset_at=reset_at)
     hint = {
-        AuthError: "the token lacks access (Projects need a PAT or App token with project scope)",
+        AuthError: "the token lacks access: issues and labels need write access to the repository, "
+        "Projects v2 a PAT or App token with project scope",
         NotFoundError: "check github.project (owner, number, owner_type) and the token's access",
     }.get(cls)
     return cls(message, source="github", item=item, hint=hint)
