@@ -168,7 +168,7 @@ class Ledger:
         if tracker is Unasked.UNASKED and item.source not in self.on_demand:
             # Offline (or the tracker was not read this run): its history, which may name a person,
             # cannot be asked for, so the field is nobody's to take over on this plan.
-            return Verdict("unsettled", None, "its history was not read (an online plan reads it)")
+            return Verdict("unsettled", None, "its history was not read; an online plan reads it")
         return Verdict("nobody", None, "roadsync never wrote it")
 
     def _recent(self, mark: Mark) -> bool:

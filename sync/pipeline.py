@@ -15,7 +15,7 @@ from roadsync.mappings.roadmap import Roadmap
 from roadsync.sync.drift import DriftInput, item_drift, theme_drift
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 from roadsync.sync.ownership import Ledger, Pair
-from roadsync.sync.plan import Written, as_ledger, compute_pins, plan_changes
+from roadsync.sync.plan import Written, as_ledger, compute_pins, plan_changes, undecided_themes
 from roadsync.sync.scope import Entry, Scope
 
 __all__ = ["Draft", "draft_plan", "make_plan", "summarize"]
@@ -106,6 +106,9 @@ def draft_plan(
     if only is not None:
         drift = [d for d in drift if d.item is None or d.item in only]
     changes = judged.changes
+    undecided = undecided_themes(items, fields, ledger, assignments)
+    if undecided:  # offline: never a write planned from a theme the unread history might contradict
+        changes = [change for change in changes if change.item not in undecided]
     touched = {change.item for change in changes}
     seen = {item.key: item.updated for item in items if item.key in touched}
     summary = summarize(entries, assignments, len(changes), drift)

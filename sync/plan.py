@@ -103,6 +103,39 @@ def compute_pins(
     return pins
 
 
+def undecided_themes(
+    items: Iterable[Item],
+    fields: FieldsConfig,
+    evidence: Ledger | Written,
+    assignments: Mapping[str, Assignment],
+) -> frozenset[str]:
+    """Items whose theme a plan cannot know: a theme tag whose history was not read and cannot be
+    asked for (offline; it may be a person's pin, which :func:`compute_pins` cannot tell), and
+    every item whose theme follows one of them through a parent or a link (``parent:KEY`` /
+    ``link:KEY`` rules). Empty when the trackers can be asked (the planner reads that history)."""
+    ledger = as_ledger(evidence)
+    undecided: set[str] = set()
+    for item in items:
+        if item.source in ledger.on_demand or not ledger.unread(item, "theme"):
+            continue
+        found = target_for(fields, "theme", item)
+        current = current_value(item, found[1]) if found is not None else None
+        if current is not None and (current.value is not None or current.ambiguous):
+            undecided.add(item.key)
+    followers: dict[str, list[str]] = {}
+    for assignment in assignments.values():
+        step, _, decider = (assignment.rule or "").partition(":")
+        if step in ("parent", "link") and decider:
+            followers.setdefault(decider, []).append(assignment.item)
+    todo = list(undecided)
+    while todo:
+        for follower in followers.get(todo.pop(), ()):
+            if follower not in undecided:
+                undecided.add(follower)
+                todo.append(follower)
+    return frozenset(undecided)
+
+
 def _theme_named(roadmap: Roadmap, tag: str, item: Item, target: FieldTarget, native: str) -> str:
     """The roadmap id or alias a tag names: itself when the roadmap knows it, else the one whose tag
     the tracker takes for the same value (GitHub label names ignore case)."""

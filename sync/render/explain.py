@@ -42,7 +42,7 @@ def _ownership_lines(ownership: Ownership, fmt: str) -> list[str]:
     e = _escape(fmt)
     bullet = "- " if fmt == "markdown" else "  "
     owners = {"roadsync": "roadsync's", "person": "a person's", "nobody": "nobody's yet",
-              "unsettled": "an old copy"}  # fmt: skip
+              "unsettled": "undecided"}  # fmt: skip
     lines = ["ownership:"] if ownership else []
     for row in ownership:
         who = owners.get(str(row["owner"]), str(row["owner"]))

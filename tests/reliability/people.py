@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -76,7 +77,9 @@ class GithubPerson:
 
     def remove_label(self, key: str, name: str) -> None:
         repo, number = key.split("#")
-        assert self.http.delete(f"/repos/{repo}/issues/{number}/labels/{name}").status_code == 200
+        # A label name is one path segment: its "/" encoded, as GitHub's clients do.
+        answer = self.http.delete(f"/repos/{repo}/issues/{number}/labels/{quote(name, safe='')}")
+        assert answer.status_code == 200, answer.text
 
     def board(self) -> dict[str, Any]:
         query = """query($o: String!, $n: Int!) { organization(login: $o) { projectV2(number: $n) {

@@ -154,3 +154,32 @@ def test_an_offline_plan_never_takes_over_a_value_whose_history_it_has_not_read(
         after = snapshot(sb)
         for key, field in edits:
             assert _value(after, key, field) == _value(before, key, field), (key, field)
+
+
+def test_an_offline_plan_writes_nothing_from_a_theme_an_unread_tag_may_pin(tmp_path: Path) -> None:
+    """Offline after a pull alone, a theme label whose history is unread may be a person's pin, so
+    nothing is planned for its item (nor for items whose theme follows it): a person who re-tags an
+    issue and sets its board priority to match keeps both (found by a re-check of the offline fix:
+    the item was mapped by its link instead and its board priority written over)."""
+    with start_sandbox("demo") as sb:
+        config = sb.write_config(tmp_path / "roadsync.toml")
+        env = cli_env(sb)
+        code, _, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        _, github = person(sb)
+        github.remove_label("acme/web#64", "theme/checkout")
+        github.add_label("acme/web#64", "theme/fraud")
+        github.set_board_value("acme/web#64", "Priority", "P1")
+        reference = {**env, "ROADSYNC_RUN__STATE_DIR": str(tmp_path / "ref")}
+        code, online, err = run_cli(config, "plan", env=reference)
+        assert code == 0 and not [c for c in online["changes"] if c["item"] == "acme/web#64"
+                                  and c["field"] == "priority"], err  # fmt: skip
+        shutil.rmtree(config.parent / ".roadsync")
+        code, _, err = run_cli(config, "pull", "--full", env=env)
+        assert code == 0, err
+        code, offline, err = run_cli(config, "plan", "--offline", env=env)
+        assert code == 0, err
+        assert not [c for c in offline["changes"] if c["item"] == "acme/web#64"], offline["changes"]
+        assert {(c["item"], c["field"], c["new"]) for c in offline["changes"]} <= {
+            (c["item"], c["field"], c["new"]) for c in online["changes"]
+        }

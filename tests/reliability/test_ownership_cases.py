@@ -357,7 +357,7 @@ def test_a_persons_theme_tag_beside_roadsyncs_is_a_pin(tracker: str, tmp_path: P
 
 def test_explain_right_after_a_sync_blames_nobody_for_roadsyncs_own_writes(tmp_path: Path) -> None:
     """``explain`` reads the mirror, which holds the values from before the sync's writes: a field
-    roadsync just wrote reads as an old copy, never as a person's (the report after the same sync
+    roadsync just wrote reads as undecided (an old copy), never as a person's (the report after the same sync
     blames nobody either)."""
     with start_sandbox(small_fixture()) as sb:
         config, env, first = _synced(sb, tmp_path)
@@ -365,5 +365,5 @@ def test_explain_right_after_a_sync_blames_nobody_for_roadsyncs_own_writes(tmp_p
         code, text, err = run_cli(config, "explain", key, env=env, fmt="table")
         assert code == 0, err
         line = next(x for x in text.splitlines() if x.strip().startswith("priority:"))
-        assert "a person's" not in line and "an old copy" in line, line
+        assert "a person's" not in line and "is undecided" in line, line
         assert _overrides(first, key) == []
