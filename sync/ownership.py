@@ -165,11 +165,17 @@ class Ledger:
             return _from_mark(cache, same(cache))
         if tracker is Unasked.UNAVAILABLE:
             return Verdict("person", None, "no evidence left to tell who set it")
-        if tracker is Unasked.UNASKED and item.source not in self.on_demand:
-            # Offline (or the tracker was not read this run): its history, which may name a person,
-            # cannot be asked for, so the field is nobody's to take over on this plan.
+        if tracker is Unasked.UNASKED and self.offline:
+            # Offline: the history, which may name a person, cannot be asked for, so the field is
+            # nobody's to take over on this plan. (Online, a tracker that could not be read has
+            # its changes planned and held back: never written, listed as skipped with why.)
             return Verdict("unsettled", None, "its history was not read; an online plan reads it")
         return Verdict("nobody", None, "roadsync never wrote it")
+
+    @property
+    def offline(self) -> bool:
+        """No tracker can be asked for evidence (the offline verbs): what was not read stays unread."""
+        return not self.on_demand and not self.silent
 
     def _recent(self, mark: Mark) -> bool:
         written, now = _time(mark.at), _time(self.now)

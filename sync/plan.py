@@ -112,11 +112,13 @@ def undecided_themes(
     """Items whose theme a plan cannot know: a theme tag whose history was not read and cannot be
     asked for (offline; it may be a person's pin, which :func:`compute_pins` cannot tell), and
     every item whose theme follows one of them through a parent or a link (``parent:KEY`` /
-    ``link:KEY`` rules). Empty when the trackers can be asked (the planner reads that history)."""
+    ``link:KEY`` rules). Empty unless the plan is offline (online, the planner reads that history)."""
     ledger = as_ledger(evidence)
     undecided: set[str] = set()
+    if not ledger.offline:
+        return frozenset()
     for item in items:
-        if item.source in ledger.on_demand or not ledger.unread(item, "theme"):
+        if not ledger.unread(item, "theme"):
             continue
         found = target_for(fields, "theme", item)
         current = current_value(item, found[1]) if found is not None else None
