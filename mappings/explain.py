@@ -18,7 +18,7 @@ from roadsync.mappings.engine import assign, index_items
 from roadsync.mappings.roadmap import Alignment, Roadmap
 from roadsync.mappings.rules import ItemFacts, Rule, compile_roadmap
 
-__all__ = ["Candidate", "ConditionResult", "Explanation", "explain"]
+__all__ = ["Candidate", "ConditionResult", "Explanation", "decision_chain", "explain"]
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def explain(
         reason=assignment.reason,
         secondary=assignment.secondary,
         unknown_pin=assignment.unknown_pin,
-        chain=_chain(key, by_key, decided),
+        chain=decision_chain(key, by_key, decided),
         candidates=tuple(_candidates(compile_roadmap(roadmap).rules, facts)),
     )
 
@@ -149,12 +149,15 @@ def _candidates(rules: Sequence[Rule], facts: ItemFacts) -> list[Candidate]:
     return found
 
 
-def _chain(key: str, by_key: Mapping[str, Item], decided: Mapping[str, Assignment]) -> tuple[str, ...]:
-    """The keys from ``key`` to the item whose pin or rule decided (parent and link steps)."""
+def decision_chain(
+    key: str, by_key: Mapping[str, Item], decided: Mapping[str, Assignment]
+) -> tuple[str, ...]:
+    """The keys from ``key`` to the item whose pin or rule decided its theme (parent and link
+    steps, every parent passed on the way included)."""
     assignment = decided[key]
     if assignment.step == "link" and assignment.rule:
         linked = assignment.rule.removeprefix("link:")
-        return (key, *_chain(linked, by_key, decided))
+        return (key, *decision_chain(linked, by_key, decided)) if linked in decided else (key, linked)
     if assignment.step != "parent" or not assignment.rule:
         return (key,)
     decider = assignment.rule.removeprefix("parent:")

@@ -34,6 +34,7 @@ from roadsync.changes import FieldChange
 from roadsync.config.model import FieldsConfig, FieldTarget, ManagedField
 from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.explain import decision_chain
 from roadsync.mappings.roadmap import Roadmap, Theme
 from roadsync.sync.fields import MANAGED_FIELDS, Current, current_value, field_target, to_native, to_roadmap
 from roadsync.sync.ownership import Decision, Ledger, Pair, Verdict, decide
@@ -111,31 +112,23 @@ def undecided_themes(
 ) -> frozenset[str]:
     """Items whose theme a plan cannot know: a theme tag whose history was not read and cannot be
     asked for (offline; it may be a person's pin, which :func:`compute_pins` cannot tell), and
-    every item whose theme follows one of them through a parent or a link (``parent:KEY`` /
-    ``link:KEY`` rules). Empty unless the plan is offline (online, the planner reads that history)."""
+    every item whose theme passes through one of them by parents or links
+    (:func:`~roadsync.mappings.explain.decision_chain`). Empty unless the plan is offline (online,
+    the planner reads that history)."""
     ledger = as_ledger(evidence)
-    undecided: set[str] = set()
     if not ledger.offline:
         return frozenset()
-    for item in items:
-        if not ledger.unread(item, "theme"):
-            continue
-        found = target_for(fields, "theme", item)
+    by_key = {item.key: item for item in items}
+    undecided: set[str] = set()
+    for item in by_key.values():
+        found = target_for(fields, "theme", item) if ledger.unread(item, "theme") else None
         current = current_value(item, found[1]) if found is not None else None
         if current is not None and (current.value is not None or current.ambiguous):
             undecided.add(item.key)
-    followers: dict[str, list[str]] = {}
-    for assignment in assignments.values():
-        step, _, decider = (assignment.rule or "").partition(":")
-        if step in ("parent", "link") and decider:
-            followers.setdefault(decider, []).append(assignment.item)
-    todo = list(undecided)
-    while todo:
-        for follower in followers.get(todo.pop(), ()):
-            if follower not in undecided:
-                undecided.add(follower)
-                todo.append(follower)
-    return frozenset(undecided)
+    if not undecided:
+        return frozenset()
+    return frozenset(key for key in assignments if key in by_key
+                     and not undecided.isdisjoint(decision_chain(key, by_key, assignments)))  # fmt: skip
 
 
 def _theme_named(roadmap: Roadmap, tag: str, item: Item, target: FieldTarget, native: str) -> str:

@@ -235,3 +235,27 @@ def test_values_map_roadmap_levels_to_native_names() -> None:
     )
     got = plan_item(item(), ALIGNED, ROADMAP, custom, {})
     assert [(c.old, c.new) for c in got] == [("Medium", "Major")]
+
+
+def test_offline_an_unread_theme_tag_holds_every_item_whose_theme_passes_through_it() -> None:
+    """Offline, a parent's unread theme tag (maybe a person's pin) holds the parent, a child that
+    inherits from further up through it, and an item linked to that child; not the unrelated one."""
+    from roadsync.sync.ownership import Ledger
+    from roadsync.sync.plan import undecided_themes
+
+    grand, parent = item(key="PAY-1"), item(key="PAY-2", parent="PAY-1", labels=("theme/pay",))
+    child, other = item(key="PAY-3", parent="PAY-2"), item(key="PAY-4")
+    linked = item(key="PAY-5")
+    by_rule = Assignment("PAY-1", "checkout", "aligned", "rule", "theme:checkout/block:1", "label matched")
+    assignments = {
+        "PAY-1": by_rule,
+        "PAY-2": replace(by_rule, item="PAY-2", step="parent", rule="parent:PAY-1"),
+        "PAY-3": replace(by_rule, item="PAY-3", step="parent", rule="parent:PAY-1"),
+        "PAY-4": replace(by_rule, item="PAY-4"),
+        "PAY-5": replace(by_rule, item="PAY-5", step="link", rule="link:PAY-3"),
+    }
+    items = [grand, parent, child, other, linked]
+    offline = Ledger(now="2026-11-30T00:00:00+00:00")
+    assert undecided_themes(items, fields(), offline, assignments) == {"PAY-2", "PAY-3", "PAY-5"}
+    online = Ledger(now="2026-11-30T00:00:00+00:00", on_demand=frozenset({"jira"}))
+    assert undecided_themes(items, fields(), online, assignments) == frozenset()
