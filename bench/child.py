@@ -16,6 +16,7 @@ needs to check the run (the plan's changes, the pull's figures).
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +58,39 @@ def address_json(sandbox: Any) -> str:
 
 def run_child(*args: str) -> tuple[dict[str, Any], float]:
     """``python -m bench.child *args``: its JSON answer and its wall seconds, spawn to exit."""
+    env = _compiled_env()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bench.child", *args],
-        capture_output=True, text=True, timeout=3600, env=os.environ.copy(),
+        capture_output=True, text=True, timeout=3600, env=env,
     )  # fmt: skip
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"bench.child {args[0]} failed ({done.returncode}): {done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1])), seconds
+
+
+def _compiled_env() -> dict[str, str]:
+    """The children's environment, with roadsync's and the bench's own modules compiled once, as
+    an installed roadsync runs (``pip install`` writes every module's bytecode; the dependencies
+    installed here already have theirs). A checkout under ``PYTHONDONTWRITEBYTECODE`` (this
+    machine sets it) would otherwise compile about a hundred modules in every timed process,
+    roadsync's and the naive script's alike: a cost no installed tool pays. The bytecode goes
+    where Python keeps it (``__pycache__`` folders, which git ignores)."""
+    _compile_checkout()
+    env = os.environ.copy()  # now: the sandbox's address and tokens are set after the bench starts
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+@cache
+def _compile_checkout() -> None:
+    root = Path(__file__).resolve().parent.parent
+    for folder in (root / "roadsync", root / "bench"):  # roadsync's stages are symlinks in a checkout
+        for parent, _, names in os.walk(folder, followlinks=True):
+            for name in names:
+                if name.endswith(".py"):
+                    compileall.compile_file(os.path.join(parent, name), quiet=1)
 
 
 def _sync(config: Path, hours: float, with_changes: bool) -> dict[str, Any]:
