@@ -57,17 +57,22 @@ def address_json(sandbox: Any) -> str:
 
 
 def run_child(*args: str) -> tuple[dict[str, Any], float]:
-    """``python -m bench.child *args``: its JSON answer and its wall seconds, spawn to exit."""
+    """``python -m bench.child *args``: its JSON answer and its wall seconds, spawn to exit. The
+    answer gains ``emulators_cpu_s``: the CPU this (the benchmark's) process spent meanwhile, which
+    is the sandbox trackers answering the child, on the same cores (real trackers' work is not
+    the client's)."""
     env = _compiled_env()
+    cpu = time.process_time()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bench.child", *args],
         capture_output=True, text=True, timeout=3600, env=env,
     )  # fmt: skip
-    seconds = time.perf_counter() - started
+    seconds, emulators = time.perf_counter() - started, time.process_time() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"bench.child {args[0]} failed ({done.returncode}): {done.stderr[-3000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1])), seconds
+    answer = dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {**answer, "emulators_cpu_s": round(emulators, 3)}, seconds
 
 
 def _compiled_env() -> dict[str, str]:

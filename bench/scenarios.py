@@ -203,7 +203,8 @@ def _sync_once(config: Path, measured: Measured, later: timedelta = timedelta(0)
     measured.changes = len(measured.plan_changes)
     measured.changed_items = len({change.item for change in measured.plan_changes})
     measured.failed = answer["failed"]
-    measured.detail = {"pull": answer["pull"], "applied": answer["applied"], "cpu_s": answer["cpu_s"]}
+    measured.detail = {"pull": answer["pull"], "applied": answer["applied"], "cpu_s": answer["cpu_s"],
+                       "emulators_cpu_s": answer["emulators_cpu_s"]}  # fmt: skip
 
 
 def edit_items(sandbox: Sandbox, share: float, seed: int = 5) -> list[str]:
@@ -322,7 +323,7 @@ def _naive_once(args: tuple[str, ...], measured: Measured) -> None:
     """The naive script in its own process, timed as roadsync is (:func:`_sync_once`)."""
     answer, seconds = run_child(*args)
     measured.seconds = round(seconds, 3)
-    measured.detail = {"cpu_s": answer["cpu_s"]}
+    measured.detail = {"cpu_s": answer["cpu_s"], "emulators_cpu_s": answer["emulators_cpu_s"]}
 
 
 def mirror_memory(items: int, themes: int = 200) -> dict[str, Any]:
