@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         adoption_items = args.adoption_items if args.adoption_items is not None else ADOPTION_ITEMS[name]
         if adoption_items:
             jira = adoption_items * 6 // 10
-            adoption = Size(jira, adoption_items - jira)
-            runs["adoption"] = run_adoption(adoption, latency_ms=args.latency_ms, folder=base / "adoption")
+            sized = Size(jira, adoption_items - jira)
+            runs["adoption"] = run_adoption(sized, latency_ms=args.latency_ms, folder=base / "adoption")
         scale_items = args.scale_items if args.scale_items is not None else SCALE_ITEMS[name]
         scaled = (
             run_scale(scale_items, latency_ms=args.latency_ms, pacing_s=args.pacing_s, folder=base / "scale")
