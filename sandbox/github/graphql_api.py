@@ -58,6 +58,10 @@ def schema() -> GraphQLSchema:
     return built
 
 
+NODE_IDS = 100
+"""The most ids one ``nodes(ids:)`` field takes."""
+
+
 class QueryRoot:
     def __init__(self, ctx: GqlContext) -> None:
         self.ctx = ctx
@@ -91,6 +95,14 @@ class QueryRoot:
         return found
 
     def nodes(self, info: Info, ids: list[str]) -> list[Any]:
+        """At most :data:`NODE_IDS` ids a ``nodes`` field; more is an ``ARGUMENT_LIMIT`` error, and
+        as the field is non-null (``[Node]!``) the whole answer's ``data`` is null. Each ``nodes``
+        field of a document has its own cap (two aliased fields of 99 answer 198 nodes). Source: the
+        answer GitHub gave to 101 ids, quoted in sourcecred/sourcecred#908
+        (https://github.com/sourcecred/sourcecred/pull/908)."""
+        if len(ids) > NODE_IDS:
+            raise GqlError("ARGUMENT_LIMIT",
+                           f"You may not provide more than {NODE_IDS} node ids; you provided {len(ids)}.")
         return [self._node(i) for i in ids]
 
     def _node(self, nid: str) -> Any:

@@ -5,6 +5,7 @@ Every document sent here is first validated against the official GitHub schema i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -222,3 +223,20 @@ def test_pygithub_graphql_helper_maps_a_single_not_found_to_unknown_object(sandb
     gh = sandbox.gh()
     with pytest.raises(github.UnknownObjectException):
         gh.requester.graphql_query(PROJECT_FIELDS, {"login": "acme", "number": 9})
+
+
+def test_nodes_takes_at_most_100_ids_a_field(sandbox: Sandbox) -> None:
+    """``nodes(ids:)`` with 101 ids is an ARGUMENT_LIMIT error that nulls the whole answer's data; two
+    aliased fields of 99 ids each are answered (the cap is per field). Source: GitHub's answer quoted
+    in sourcecred/sourcecred#908."""
+    pid = fields_of(sandbox)["id"]
+    def field(alias: str, count: int) -> str:
+        return f"{alias}: nodes(ids: {json.dumps([pid] * count)}) {{ id }}"  # a JSON list is a GraphQL list
+
+    one = post(sandbox, f"query {{ {field('many', 101)} }}")
+    assert one.json()["data"] is None
+    error = one.json()["errors"][0]
+    assert error["type"] == "ARGUMENT_LIMIT" and error["path"] == ["many"]
+    assert error["message"] == "You may not provide more than 100 node ids; you provided 101."
+    two = post(sandbox, f"query {{ {field('a', 99)} {field('b', 99)} }}").json()
+    assert "errors" not in two and len(two["data"]["a"]) + len(two["data"]["b"]) == 198
