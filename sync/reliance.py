@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping
 
 from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.explain import decision_chain
 from roadsync.sync.model import Plan
 
 __all__ = ["held_back"]
@@ -38,7 +39,7 @@ def held_back(plan: Plan, items: Mapping[str, Item], failed: Collection[str]) ->
         for link in linking.links:
             linked_from.setdefault(link, set()).add(linking.key)
     never_read = set(failed) - {each.source for each in items.values()}
-    context = _Context(items, linked_from, set(failed), never_read)
+    context = _Context(items, assignments, linked_from, set(failed), never_read)
     held: dict[str, str] = {}
     for key in sorted({change.item for change in plan.changes}):
         item, assignment = items.get(key), assignments.get(key)
@@ -56,11 +57,13 @@ class _Context:
     def __init__(
         self,
         items: Mapping[str, Item],
+        assignments: Mapping[str, Assignment],
         linked_from: Mapping[str, set[str]],
         failed: set[str],
         never_read: set[str],
     ) -> None:
-        self.items, self.linked_from, self.failed, self.never_read = items, linked_from, failed, never_read
+        self.items, self.assignments, self.linked_from = items, assignments, linked_from
+        self.failed, self.never_read = failed, never_read
 
     def source_of(self, key: str, beside: Item) -> str:
         """The tracker of ``key``: its item's, or for an unknown link key the other tracker."""
@@ -70,31 +73,19 @@ class _Context:
         return "github" if beside.source == "jira" else "jira"
 
     def rests_on(self, item: Item, assignment: Assignment) -> str | None:
-        """Why ``item``'s assignment rests on a failed tracker, or None."""
-        rule = assignment.rule or ""
-        if assignment.step == "link":
-            other = rule.removeprefix("link:")
-            source = self.source_of(other, item)
-            if source in self.failed:
-                return f"its theme comes from linked {other} in {source}, which could not be read this run"
-        elif assignment.step == "parent":
-            return self._through_parents(item, rule.removeprefix("parent:"))
-        elif assignment.step == "none":
+        """Why ``item``'s assignment rests on a failed tracker, or None: an item on the way from
+        it to the item that decided its theme (:func:`decision_chain`: the link followed, every
+        parent passed) is in one."""
+        if assignment.step == "none":
             return self._unaligned_for_want_of(item)
-        return None
-
-    def _through_parents(self, item: Item, decider: str) -> str | None:
-        """The parent chain up to the ancestor that decided (the mapper reached it, so every
-        link of the chain is in the mirror)."""
-        current, seen = item.parent, {item.key}
-        while current is not None and current in self.items and current not in seen:
-            seen.add(current)
-            source = self.items[current].source
+        if assignment.step not in ("link", "parent"):
+            return None
+        for key in decision_chain(item.key, self.items, self.assignments)[1:]:
+            source = self.source_of(key, item)
             if source in self.failed:
-                return f"its theme comes through {current} in {source}, which could not be read this run"
-            if current == decider:
-                return None
-            current = self.items[current].parent
+                linked = assignment.step == "link" and assignment.rule == f"link:{key}"
+                how = f"from linked {key}" if linked else f"through {key}"
+                return f"its theme comes {how} in {source}, which could not be read this run"
         return None
 
     def _unaligned_for_want_of(self, item: Item) -> str | None:
