@@ -209,16 +209,21 @@ class HistoryReader:
 
 def _raced(events: list[Event], me: str, change: FieldChange, since: str) -> list[Overwrite]:
     """The person's value roadsync's write of ``change`` overwrote, if another account set the
-    field after ``since`` and before roadsync's event that wrote ``change.new``."""
+    field after ``since`` and before roadsync's event that wrote ``change.new``. Whoever made the
+    change just before that write (past the write's own removal of the label it replaced) set the
+    value it replaced: when that is roadsync's account (an earlier write the read did not show yet),
+    nobody's edit was overwritten; the twin of Jira's check (``connectors/jira/history.py``)."""
     ordered = sorted((e for e in events if e.at >= since), key=lambda e: e.at)
     ours = [n for n, e in enumerate(ordered) if login_key(e.actor) == me and e.added
             and change.new is not None and _same(e.value, change.new)]  # fmt: skip
     if not ours:
         return []
-    theirs = [e for e in ordered[: ours[-1]] if login_key(e.actor) != me]
-    if not theirs:
+    before = ordered[: ours[-1]]
+    while before and login_key(before[-1].actor) == me and not before[-1].added:
+        before.pop()  # the write's own removal of the label it replaced
+    if not before or login_key(before[-1].actor) == me:
         return []
-    last = theirs[-1]
+    last = before[-1]
     value = last.value if last.added else None
     if value == change.old or (value is not None and change.old is not None and _same(value, change.old)):
         return []  # the plan read the person's value: roadsync's write replaced what it meant to

@@ -95,3 +95,22 @@ def test_a_write_over_roadsyncs_own_unseen_write_blames_nobody() -> None:
               entry("bot", "T4", "Lowest", "Highest")]  # fmt: skip
     found = _overwrite(theirs, "bot", change, target)
     assert found is not None and (found.value, found.by) == ("Lowest", "pat")
+
+
+def test_a_label_write_over_roadsyncs_own_unseen_write_blames_nobody() -> None:
+    """GitHub's twin of the Jira case: roadsync read no theme label, and wrote theme/c over its own
+    earlier theme/b (which the read did not show yet). The person who set theme/a before that
+    earlier write is not who was overwritten; a person's label right before the write is."""
+    from roadsync.changes import FieldChange
+    from roadsync.connectors.github.evidence import _raced
+
+    change = FieldChange("acme/web#1", "theme", None, "theme/c")
+    bot = "roadsync-bot"
+    ours = [ev("1", "pat", "theme/a"), ev("2", bot, "theme/a", False), ev("2", bot, "theme/b"),
+            ev("3", bot, "theme/b", False), ev("3", bot, "theme/c")]  # fmt: skip
+    assert _raced(ours, "roadsync-bot", change, "2026-11-30T09:00:00Z") == []
+    theirs = [ev("1", bot, "theme/b"), ev("2", "pat", "theme/b", False), ev("2", "pat", "theme/a"),
+              ev("3", bot, "theme/a", False), ev("3", bot, "theme/c")]  # fmt: skip
+    assert [(o.value, o.by) for o in _raced(theirs, "roadsync-bot", change, "2026-11-30T09:00:00Z")] == [
+        ("theme/a", "pat")
+    ]
