@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         code = EXIT_USAGE
     except click.UsageError as exc:
-        hint = f" (see 'roadsync {exc.ctx.info_name} --help')" if exc.ctx and exc.ctx.parent else ""
+        verb = f"{exc.ctx.info_name} " if exc.ctx and exc.ctx.parent else ""
+        hint = f" (see 'roadsync {verb}--help')"
         code = say(f"usage error: {exc.format_message()}{hint}", EXIT_USAGE)
     except click.exceptions.Abort:
         code = say("aborted", 130)

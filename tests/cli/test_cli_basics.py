@@ -62,10 +62,14 @@ def test_shared_options_after_the_verb(tmp_path: Path, capsys: pytest.CaptureFix
     "argv", [["no-such-verb"], ["validate", "--no-such-option"], ["--format", "yaml", "validate"]]
 )
 def test_usage_errors_exit_64(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    """An unknown verb, option or choice is a usage error: one line on stderr, exit 64."""
+    """An unknown verb, option or choice is a usage error: one line on stderr, exit 64, that says
+    where to read what is accepted (the verb's help, or the top-level help for an unknown verb)."""
     code, out, err = run(argv, capsys)
     assert code == 64 and out == ""
     assert err.startswith("roadsync: usage error:") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    verb = "validate " if argv[0] == "validate" else ""  # options before the verb are the top level's
+    assert err.rstrip().endswith(f"(see 'roadsync {verb}--help')"), err
 
 
 def test_console_entry_via_python_m() -> None:
