@@ -381,10 +381,13 @@ def reconcile_uncertain(
     by key. The field holds ``after``: applied, roadsync owns it. It holds ``before``: not applied
     (the next plan decides again). It holds neither: a person changed it after roadsync meant to
     write; the intent is recorded as disputed, so the person's value is kept and reported.
+    The journal is read from where the state file says every intent was closed
+    (:meth:`State.journal_settled`), and that mark moves on.
     """
     by_identity = {item.identity: item for item in items.values()}
     resolved = 0
-    for entry in journal.uncertain():
+    since = state.journal_settled()
+    for entry in journal.uncertain(since):
         item = by_identity.get(str(entry.get("identity"))) or items.get(str(entry.get("item")))
         field = str(entry.get("field"))
         found = target_for(fields, field, item) if item else None
@@ -406,6 +409,8 @@ def reconcile_uncertain(
                                  at=_parse(str(entry.get("time") or "")))  # fmt: skip
             journal.resolve(str(entry["entry"]), "skipped",
                             "interrupted run, verified: changed by a person since; kept")  # fmt: skip
+    if journal.settled != since:
+        state.record_journal_settled(journal.settled)
     return resolved
 
 

@@ -8,6 +8,12 @@ batch of writes in flight rather than one per line. An intent without a done lin
 died mid-write: the next apply must check such items against the tracker rather than blindly
 resend (:meth:`Journal.uncertain`).
 
+A cron run reads only what was appended since every intent was last seen closed: the state file
+keeps that offset and a fingerprint of the bytes before it (:class:`Settled`), and
+:meth:`Journal.uncertain` starts there when the file still holds those bytes (else from the
+start: a journal replaced, shortened or rewritten is read whole). The file itself is never
+rewritten or truncated. Damage before the offset is found by :meth:`Journal.check` (``--rebuild-state``).
+
 Every line has ``time``, ``run_id``, ``entry``, ``event`` (``intent``|``done``), ``item``
 (intents also the item's ``identity``, which follows a moved issue),
 ``field``, ``before``, ``after``, ``rule`` and ``status`` (``pending`` on intents; ``applied``,
@@ -17,6 +23,7 @@ Every line has ``time``, ``run_id``, ``entry``, ``event`` (``intent``|``done``),
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -24,16 +31,31 @@ import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from roadsync.changes import FieldChange
 from roadsync.errors import scrub
 from roadsync.private import private_folder
 from roadsync.sync.damage import journal_damaged, journal_unwritable
 
-__all__ = ["JOURNAL_FILE", "Journal", "new_run_id"]
+__all__ = ["JOURNAL_FILE", "Journal", "Settled", "new_run_id"]
 
 JOURNAL_FILE = "journal.jsonl"
+_PRINT = 256
+"""Bytes before a :class:`Settled` offset its fingerprint covers."""
+
+
+class Settled(NamedTuple):
+    """Where every intent of the journal is closed: ``offset`` (bytes, at a line's start) and
+    ``tail``, the SHA-256 (hex) of the up to 256 bytes before it, which tells this journal from
+    one replaced or rewritten since. ``Settled()`` is the file's start."""
+
+    offset: int = 0
+    tail: str = ""
+
+
+def _fingerprint(before: bytes) -> str:
+    return hashlib.sha256(before).hexdigest()
 
 
 def _entry(raw: bytes) -> dict[str, Any] | None:
@@ -94,6 +116,8 @@ class Journal:
         self._checked_tail = False
         self._syncs = 0
         self._unsynced = False
+        self.settled = Settled()
+        """Where every intent is closed, as of the last :meth:`uncertain`."""
 
     def intent(self, change: FieldChange, run_id: str, *, identity: str | None = None) -> str:
         """Journal that ``change`` is about to be sent (fsynced before returning); return its entry id.
@@ -151,36 +175,85 @@ class Journal:
         """Every line of the journal in order. A torn last line (a crash mid-append) is skipped;
         any other line that is not a JSON object raises :class:`~roadsync.errors.LocalFileError`
         naming the file and the line (the journal is damaged: binary data, an edit gone wrong)."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            raise journal_damaged(self.path, 1, f"cannot be read ({exc.strerror})") from None
-        lines = data.split(b"\n")
-        for number, raw in enumerate(lines, 1):
-            if not raw.strip():
-                continue
-            entry = _entry(raw)
-            if entry is not None:
-                yield entry
-            elif not _torn(raw):
-                raise journal_damaged(self.path, number, "is not a journal entry (the file is damaged)")
+        for _, entry in self._lines(0):
+            yield entry
 
     def check(self) -> None:
         """Raise :class:`~roadsync.errors.LocalFileError` when the journal is damaged."""
         for _ in self.entries():
             pass
 
-    def uncertain(self) -> list[dict[str, Any]]:
-        """Intents without a done line, oldest first: writes whose outcome is unknown."""
+    def uncertain(self, since: Settled = Settled()) -> list[dict[str, Any]]:
+        """Intents without a done line, oldest first: writes whose outcome is unknown. Reads from
+        ``since`` when the file still holds the bytes it was taken after (else from the start);
+        :attr:`settled` is then where every intent read is closed, for the next run's ``since``."""
+        start = since.offset if since.offset and self._holds(since) else 0
         pending: dict[str, dict[str, Any]] = {}
-        for entry in self.entries():
+        closed_at = start
+        for end, entry in self._lines(start):
             if entry.get("event") == "intent":
                 pending[str(entry.get("entry"))] = entry
             elif entry.get("event") == "done":
                 pending.pop(str(entry.get("entry")), None)
+            if not pending and end is not None:
+                closed_at = end
+        self._recent.update(pending)  # resolve() repeats them without reading the file again
+        self.settled = self._settle(since, start, closed_at)
         return list(pending.values())
+
+    def _holds(self, mark: Settled) -> bool:
+        """Whether the file's bytes before ``mark.offset`` end as they did when it was taken."""
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(max(0, mark.offset - _PRINT))
+                before = handle.read(min(mark.offset, _PRINT))
+        except OSError:
+            return False
+        return len(before) == min(mark.offset, _PRINT) and _fingerprint(before) == mark.tail
+
+    def _settle(self, since: Settled, start: int, offset: int) -> Settled:
+        """The mark at ``offset`` (the scan began at ``start``): the done lines before it are made
+        durable first (an outcome appended without fsync must not be skipped by the next run if
+        the machine loses it)."""
+        if offset == start == since.offset or offset == 0:
+            return since if offset else Settled()
+        try:
+            with self.path.open("rb") as handle:
+                os.fsync(handle.fileno())
+                handle.seek(max(0, offset - _PRINT))
+                return Settled(offset, _fingerprint(handle.read(offset - handle.tell())))
+        except OSError:
+            return Settled()
+
+    def _lines(self, start: int) -> Iterator[tuple[int | None, dict[str, Any]]]:
+        """Each entry from byte ``start`` on, with the offset just after its newline (``None``
+        for a last line without one); a damaged line raises (:meth:`entries`)."""
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(start)
+                data = handle.read()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise journal_damaged(self.path, 1, f"cannot be read ({exc.strerror})") from None
+        lines = data.split(b"\n")
+        position = start
+        for number, raw in enumerate(lines, 1):
+            position += len(raw) + 1
+            end = position if number < len(lines) else None
+            if not raw.strip():
+                continue
+            entry = _entry(raw)
+            if entry is not None:
+                yield end, entry
+            elif not _torn(raw):
+                raise journal_damaged(self.path, self._line_number(start) + number,
+                                      "is not a journal entry (the file is damaged)")  # fmt: skip
+
+    def _line_number(self, offset: int) -> int:
+        """How many lines the journal holds before byte ``offset`` (for an error message)."""
+        with self.path.open("rb") as handle:
+            return handle.read(offset).count(b"\n")
 
     def resolve(self, entry_id: str, status: str, error: str | None = None) -> None:
         """Close an uncertain intent after checking the tracker (same as :meth:`done`)."""

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 from roadsync.connectors.model import Item, Mark
 from roadsync.sync.db import connect, migrate
+from roadsync.sync.journal import Settled
 from roadsync.sync.mirror import Mirror
 from roadsync.sync.ownership import Unasked
 
@@ -88,6 +89,15 @@ MIGRATIONS: tuple[str, ...] = (
         ownership TEXT
     );
     CREATE INDEX planned_by_identity ON planned (identity)
+    """,
+    # 4: where every intent of the journal is closed (roadsync.sync.journal.Settled): a run reads
+    # the journal from there, not every line ever written. One row.
+    """
+    CREATE TABLE journal_settled (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        offset INTEGER NOT NULL,
+        tail TEXT NOT NULL
+    )
     """,
 )
 
@@ -209,6 +219,19 @@ class State:
             (f"{source}:%", since),
         )
         return [str(row[0]).split(":", 1)[1] for row in rows]
+
+    def journal_settled(self) -> Settled:
+        """Where the journal was last seen with every intent closed (the file's start if never)."""
+        row = self.conn.execute("SELECT offset, tail FROM journal_settled WHERE id = 1").fetchone()
+        return Settled(int(row[0]), str(row[1])) if row else Settled()
+
+    def record_journal_settled(self, mark: Settled) -> None:
+        """Keep ``mark`` for the next run's :meth:`~roadsync.sync.journal.Journal.uncertain`."""
+        self._run(
+            "INSERT INTO journal_settled (id, offset, tail) VALUES (1, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET offset = excluded.offset, tail = excluded.tail",
+            (mark.offset, mark.tail),
+        )
 
     # -- tracker evidence fetched on demand ------------------------------------------------------
 

@@ -71,7 +71,7 @@ def test_open_state_creates_the_file_with_both_parts(tmp_path: Path) -> None:
     mirror, _ = open_state(tmp_path / "deep" / "dir")
     assert (tmp_path / "deep" / "dir" / "state.sqlite").is_file()
     versions = dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())
-    assert versions == {"mirror": 4, "state": 3}
+    assert versions == {"mirror": 4, "state": 4}
 
 
 def test_a_version_1_mirror_is_migrated_and_keeps_its_items(tmp_path: Path) -> None:
