@@ -172,6 +172,7 @@ class Scope:
     kept: dict[str, Kept] = field(default_factory=dict)
     revisions: Mapping[str, int] = field(default_factory=dict)
     gone: frozenset[str] = frozenset()
+    _entries: list[Entry | Item] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def full(self) -> bool:
@@ -180,11 +181,15 @@ class Scope:
 
     def entries(self) -> Sequence[Entry | Item]:
         """Every item of the mirror as the report counts it, sorted by key: the loaded item, or
-        the entry kept for it (a full plan's are its items, no copy)."""
+        the entry kept for it (a full plan's are its items, no copy). Built once per scope (the
+        plan, the change guard and the report each count every item)."""
         if not self.kept:
             return self.items
-        fresh = [item for item in self.items if item.key not in self.kept]
-        return sorted([*fresh, *(kept.entry for kept in self.kept.values())], key=lambda e: e.key)
+        if self._entries is None:
+            fresh = [item for item in self.items if item.key not in self.kept]
+            kept = (kept.entry for kept in self.kept.values())
+            self._entries = sorted([*fresh, *kept], key=lambda e: e.key)
+        return self._entries
 
 
 def scope_of(mirror: Mirror, cache: PlanCache | None, basis: str, *, also: Iterable[str] = ()) -> Scope:
