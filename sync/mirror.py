@@ -219,7 +219,7 @@ class Mirror:
     def revisions(self) -> dict[str, int]:
         """Every mirrored key and the revision of its stored copy: a key whose revision differs
         from the one a run planned changed since (or was removed and stored again)."""
-        return {row[0]: row[1] for row in self.conn.execute("SELECT key, rev FROM items")}
+        return dict(self.conn.execute("SELECT key, rev FROM items"))
 
     @_locked
     def get(self, key: str) -> Item | None:

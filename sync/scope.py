@@ -107,11 +107,16 @@ class PlanCache:
     def __init__(self, mirror: Mirror) -> None:
         self.conn, self.transaction = mirror.conn, mirror.transaction
 
-    def kept(self, basis: str) -> dict[str, tuple[int, Kept]]:
-        """Every kept outcome on ``basis``, by key, with the mirror revision it was planned from."""
+    def kept(self, basis: str) -> tuple[dict[str, int], dict[str, Kept]]:
+        """Every kept outcome on ``basis``, by key, and the mirror revision each was planned from."""
         rows = self.conn.execute(f"SELECT rev, {', '.join(_COLUMNS)} FROM planned WHERE basis = ?", (basis,))
+        revisions: dict[str, int] = {}
+        kept: dict[str, Kept] = {}
         with acyclic():  # four small objects per item, none in a cycle
-            return {row[1]: (row[0], _kept(row[1:])) for row in rows}
+            for row in rows:
+                revisions[row[1]] = row[0]
+                kept[row[1]] = _kept(row)
+        return revisions, kept
 
     def keep(self, basis: str, settled: Iterable[tuple[Item, int, Kept]]) -> None:
         """Store the outcome of each settled ``(item, revision, kept)``, replacing older ones."""
@@ -151,8 +156,9 @@ def _row(kept: Kept) -> tuple[object, ...]:
 
 
 def _kept(row: Sequence[Any]) -> Kept:
-    key, parent, links, source, title, url, status, is_open, estimate = row[:9]
-    theme, alignment, step, rule, reason, secondary, unknown_pin, drift, ownership = row[9:]
+    """The outcome in a ``planned`` row read as ``rev, *_COLUMNS``."""
+    _, key, parent, links, source, title, url, status, is_open, estimate = row[:10]
+    theme, alignment, step, rule, reason, secondary, unknown_pin, drift, ownership = row[10:]
     assignment = build_assignment(key, theme, alignment, step, rule, reason,
                                   tuple(secondary.split("\n")) if secondary else (), unknown_pin)  # fmt: skip
     findings = tuple(DriftFinding(k, key, t, d) for k, t, d in json.loads(drift)) if drift else ()
@@ -197,21 +203,22 @@ def scope_of(mirror: Mirror, cache: PlanCache | None, basis: str, *, also: Itera
     offline verbs, ``--only``) or keeps nothing on ``basis``; else the items that changed since
     their outcome was kept, what depends on them, and ``also`` (keys the journal names)."""
     revisions = mirror.revisions()
-    rows = cache.kept(basis) if cache is not None else {}
-    if not rows:
+    planned, kept = cache.kept(basis) if cache is not None else ({}, {})
+    if not planned:
         items = mirror.items()
         return Scope(items, frozenset(item.key for item in items), revisions=revisions)
-    changed = {key for key, rev in revisions.items() if key not in rows or rows[key][0] != rev}
+    changed = {key for key, rev in revisions.items() if planned.get(key) != rev}
     changed |= set(also) & revisions.keys()
-    gone = frozenset(rows.keys() - revisions.keys())
+    gone = frozenset(planned.keys() - revisions.keys())
+    if not changed and not gone:  # a quiet cron run: nothing to load, no graph to walk, all kept
+        return Scope([], frozenset(), kept, revisions)
     fresh = mirror.load(changed)
-    # Nothing changed or gone (a quiet cron run): nothing depends on a change; no graph to walk.
-    graph = _Graph.of(rows, fresh, changed) if changed or gone else _Graph()
+    graph = _Graph.of(kept, fresh, changed)
     dirty = graph.dependents(changed | gone) & revisions.keys()
     needed = graph.context(dirty) & revisions.keys()
     loaded = {item.key: item for item in fresh}
     items = sorted([*fresh, *mirror.load(needed - loaded.keys())], key=lambda item: item.key)
-    kept = {key: row[1] for key, row in rows.items() if key not in dirty and key in revisions}
+    kept = {key: outcome for key, outcome in kept.items() if key not in dirty and key in revisions}
     return Scope(items, frozenset(dirty), kept, revisions, gone)
 
 
@@ -225,11 +232,9 @@ class _Graph:
     neighbours: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
-    def of(
-        cls, rows: Mapping[str, tuple[int, Kept]], fresh: Sequence[Item], changed: Collection[str]
-    ) -> _Graph:
+    def of(cls, outcomes: Mapping[str, Kept], fresh: Sequence[Item], changed: Collection[str]) -> _Graph:
         graph = cls()
-        for key, (_, kept) in rows.items():
+        for key, kept in outcomes.items():
             graph.add(key, None if key in changed else kept.parent, kept.links)
         for item in fresh:
             graph.add(item.key, item.parent, item.links)
