@@ -91,9 +91,11 @@ def hold_back(plan: Plan, refused: Mapping[tuple[str, str], Refusal]) -> Plan:
     """``plan`` without the changes a remembered refusal covers (same item, field and value);
     each becomes an ``unwritable`` finding with the remembered reason. Pure."""
     kept, findings = [], []
-    themes = {a.item: a.theme for a in plan.assignments}
-    for change in plan.changes:
-        refusal = refused.get((change.item, change.field))
+    covered = [(c, refused.get((c.item, c.field))) for c in plan.changes]
+    if all(refusal is None or refusal.value != c.new for c, refusal in covered):
+        return plan  # nothing held back (a quiet run): no need to look at every assignment
+    themes = _themes(plan)
+    for change, refusal in covered:
         if refusal is None or refusal.value != change.new:
             kept.append(change)
             continue
@@ -116,7 +118,8 @@ def hold_back(plan: Plan, refused: Mapping[tuple[str, str], Refusal]) -> Plan:
 
 def unwritable_findings(plan: Plan, outcomes: Sequence[WriteOutcome]) -> list[DriftFinding]:
     """One ``unwritable`` finding per ``unwritable`` outcome, with the tracker's reason."""
-    themes = {a.item: a.theme for a in plan.assignments}
+    refused = [o for o in outcomes if o.status == "unwritable"]
+    themes = _themes(plan) if refused else {}
     return [
         DriftFinding(
             "unwritable",
@@ -124,9 +127,13 @@ def unwritable_findings(plan: Plan, outcomes: Sequence[WriteOutcome]) -> list[Dr
             themes.get(o.change.item),
             _detail(o.change.field, o.change.old, o.change.new, o.error or "refused"),
         )
-        for o in outcomes
-        if o.status == "unwritable"
+        for o in refused
     ]
+
+
+def _themes(plan: Plan) -> dict[str, str | None]:
+    """Each item's theme in ``plan`` (built only when a finding needs one: it reads every item)."""
+    return {a.item: a.theme for a in plan.assignments}
 
 
 def with_drift(plan: Plan, findings: Sequence[DriftFinding]) -> Plan:
