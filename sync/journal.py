@@ -224,7 +224,9 @@ class Journal:
         return None
 
     def _append(self, lines: Sequence[dict[str, Any]], *, sync: bool) -> None:
-        text = "".join(scrub(json.dumps(line, ensure_ascii=False, sort_keys=True)) + "\n" for line in lines)
+        # One scrub for the batch: a line is one JSON object (no raw newline inside), so no
+        # secret or auth header can match across two lines.
+        text = scrub("".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines))
         with self._lock:
             if not text and not (sync and self._unsynced):
                 return
