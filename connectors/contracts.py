@@ -8,7 +8,7 @@ Both trackers implement both: :class:`~roadsync.connectors.jira.JiraReader` /
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -93,10 +93,12 @@ class Writer(Protocol):
 
     Apply hands a writer all changes of one item per :meth:`write` call, up to
     :attr:`concurrency` items at once (never two calls for one item at the same time), then
-    calls :meth:`flush` once after the last item. Every change gets exactly one outcome, either
-    from the :meth:`write` that received it or from a later :meth:`write` or :meth:`flush` (a
-    writer may hold changes back to batch them). Per-item failures are ``failed`` outcomes; only
-    errors that doom every write (401, a spent rate-limit budget) raise.
+    calls :meth:`flush` once after the last item. Before any request that changes the tracker,
+    a writer calls the barrier apply gave it (:meth:`guard`): the journal's crash contract.
+    Every change gets exactly one outcome, either from the :meth:`write` that received it or
+    from a later :meth:`write` or :meth:`flush` (a writer may hold changes back to batch them).
+    Per-item failures are ``failed`` outcomes; only errors that doom every write (401, a spent
+    rate-limit budget) raise.
     """
 
     @property
@@ -115,6 +117,13 @@ class Writer(Protocol):
 
     def flush(self) -> list[WriteOutcome]:
         """Send what is held back and return its outcomes (``[]`` when nothing is)."""
+        ...
+
+    def guard(self, barrier: Callable[[], None]) -> None:
+        """Call ``barrier()`` before sending any request that changes the tracker (from whichever
+        thread sends it). Apply journals the intents of the changes it hands over without an fsync
+        and makes them durable in ``barrier``: the changes a writer holds back for one batch
+        (a Jira bulk task, a GraphQL document) share one fsync, before that batch is sent."""
         ...
 
     def close(self) -> None:

@@ -53,6 +53,13 @@ class RequestRecorder:
         self._lock = threading.Lock()
         self._requests: dict[Tracker, list[RecordedRequest]] = {"jira": [], "github": []}
         self._arrived = 0
+        self._listeners: list[Callable[[RecordedRequest], None]] = []
+
+    def listen(self, callback: Callable[[RecordedRequest], None]) -> None:
+        """Call ``callback`` with each request as it arrives, before the tracker handles it (on
+        the server's thread): what the client had done by the time it sent the request."""
+        with self._lock:
+            self._listeners.append(callback)
 
     def recorded(self, tracker: Tracker) -> list[RecordedRequest]:
         """A copy of ``tracker``'s requests so far, oldest first."""
@@ -80,7 +87,11 @@ class RequestRecorder:
     def _append(self, request: RecordedRequest) -> None:
         with self._lock:
             self._arrived += 1
-            self._requests[request.tracker].append(replace(request, order=self._arrived))
+            recorded = replace(request, order=self._arrived)
+            self._requests[request.tracker].append(recorded)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(recorded)
 
 
 async def _read_body(receive: Receive) -> bytes:

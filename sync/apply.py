@@ -1,9 +1,13 @@
 """Apply does only apply: a plan and writers in, one outcome per change out.
 
-It never re-plans and never decides what to write. Per change: journal the intent (fsynced),
-send it through the item's tracker writer, record the value roadsync now owns, journal the
-outcome. A per-item failure is an outcome, not an exception: apply keeps going. Guards (the
-change limit in :mod:`roadsync.sync.guard`, a stale plan) are checked before anything is sent.
+It never re-plans and never decides what to write. Per change: journal the intent, send it
+through the item's tracker writer, record the value roadsync now owns, journal the outcome. An
+intent is durable before its write is sent: the writer calls the journal's barrier
+(:meth:`~roadsync.sync.journal.Journal.sync_intents`, given by :meth:`Writer.guard`) right before
+each request that changes its tracker, so the intents of every change a request carries (a Jira
+bulk task of hundreds of issues, a GraphQL document of many updates) share one fsync.
+A per-item failure is an outcome, not an exception: apply keeps going. Guards (the change limit
+in :mod:`roadsync.sync.guard`, a stale plan) are checked before anything is sent.
 
 :func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
 outcome is checked against the freshly pulled item (found by its identity, so a Jira issue moved
@@ -107,8 +111,9 @@ class ApplyResult:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
 
     journal_syncs: int = 0
-    """fsyncs of the journal during this apply: intents are journaled per batch of writes started
-    together (one fsync each, before any of them is sent), outcomes ride on the next fsync."""
+    """fsyncs of the journal during this apply: at most one per request that changes a tracker
+    (the intents appended since the last fsync made durable before it is sent), plus one at the
+    end; outcomes ride on the next fsync."""
 
     @property
     def failed(self) -> int:
@@ -179,6 +184,8 @@ def apply_plan(
     (:mod:`roadsync.sync.reliance`).
     """
     syncs_before = journal.syncs
+    for each in writers.values():
+        each.guard(journal.sync_intents)
     by_item: dict[str, list[FieldChange]] = defaultdict(list)
     for change in plan.changes:
         by_item[change.item].append(change)
@@ -240,9 +247,10 @@ class _Sink:
     open_entries: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def intend(self, changes: Sequence[FieldChange]) -> None:
-        """Journal the intents of every change about to be sent: one append, one fsync."""
+        """Journal the intents of every change about to be handed to a writer: one append, made
+        durable by the writer's barrier before a request carrying any of them is sent."""
         identities = [self.records.identity(c.item) for c in changes]
-        entries = self.journal.intents(changes, self.run_id, identities)
+        entries = self.journal.intents(changes, self.run_id, identities, sync=False)
         self.open_entries.update({(c.item, c.field): e for c, e in zip(changes, entries, strict=True)})
 
     def settle(self, outcomes: Sequence[WriteOutcome]) -> list[WriteOutcome]:
@@ -305,7 +313,7 @@ def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
     try:
         while True:
             batch = [(lane, *work) for lane in lanes for work in _take(lane, sink)]
-            if batch:  # every intent of the batch durable before the first of its writes is sent
+            if batch:  # every intent of the batch appended before any of its writes is handed over
                 sink.intend([change for _, _, changes in batch for change in changes])
             for lane, item, changes in batch:
                 running[lane.pool.submit(_send, item, changes, lane.writer)] = (lane, item, changes)

@@ -7,7 +7,10 @@ those whose decision rests on evidence the tracker keeps but did not send (GitHu
 issue-type history; Jira markers a Data Center search cannot return): the readers that pulled this
 run are asked for them (:meth:`Reader.evidence`), the answers are kept in the state cache while
 their item stays unchanged, and the plan is drafted again, until nothing more is wanted (each
-field is asked at most once, so this ends). A no-op run asks nothing.
+field is asked at most once, so this ends). A no-op run asks nothing. When the first draft planned
+every item (a first sync), drafting again plans only the items the answers can change and what
+depends on them (:func:`~roadsync.sync.pipeline.redraft`); the others keep the first draft's
+outcome, so only one whole plan is ever held.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING
 from roadsync.connectors.contracts import Reader
 from roadsync.connectors.model import Item
 from roadsync.sync.ownership import Ledger
-from roadsync.sync.pipeline import Draft, draft_plan
+from roadsync.sync.pipeline import Draft, draft_plan, redraft
 from roadsync.sync.scope import Scope
 from roadsync.sync.sources import TRACKERS, asking_evidence
 from roadsync.sync.state import State
@@ -58,15 +61,17 @@ def plan_with_evidence(
     known = {pair: e for pair, e in cached.items() if by_key[pair[0]].source not in shared}
     confirms = frozenset(t.name for t in TRACKERS if t.confirms_marks) & frozenset(readers)
     ledger = Ledger(known, state.marks(items), now, on_demand=frozenset(readers), confirms=confirms)
+    draft = draft_plan(items, roadmap, fields, ledger, only=only, scope=scope)
     while True:
-        draft = draft_plan(items, roadmap, fields, ledger, only=only, scope=scope)
         wanted = {pair for pair in draft.wanted if by_key[pair[0]].source in readers}
         if not wanted:
             return draft
-        # Only what it wants survives the draft: its plan (an assignment for every item) must not
-        # live on beside the next draft's, or a first sync holds two whole plans at its peak.
-        del draft
         asked = [(by_key[key], name) for key, name in sorted(wanted)]
         answers = asking_evidence(settings, readers, asked, failures)
         state.record_evidence(answers, by_key)
         ledger = ledger.add(wanted, answers)
+        if scope is None or scope.full:  # every item was planned: plan again what the answers touch
+            draft = redraft(draft, items, roadmap, fields, ledger, {key for key, _ in wanted}, only=only)
+        else:  # a cron run's scope: what depends on the answers may lie outside it; all of it again
+            del draft  # not beside the next one: a whole plan each
+            draft = draft_plan(items, roadmap, fields, ledger, only=only, scope=scope)

@@ -1,12 +1,15 @@
 """The append-only audit journal of every write: JSON lines at ``<state_dir>/journal.jsonl``.
 
 Each write is journaled twice: an ``intent`` line written and fsynced *before* the write is
-sent, and a ``done`` line after it with the outcome. Lines are appended in batches: the intents
-of every write about to go out share one append and one fsync, and outcomes ride on the next
-one (:meth:`Journal.intents`, :meth:`Journal.outcomes`), so a run costs about one fsync per
-batch of writes in flight rather than one per line. An intent without a done line means the run
-died mid-write: the next apply must check such items against the tracker rather than blindly
-resend (:meth:`Journal.uncertain`).
+sent, and a ``done`` line after it with the outcome. Lines are appended in batches and made
+durable together: apply appends the intents of the changes it hands a writer
+(:meth:`Journal.intents` with ``sync=False``) and the writer calls :meth:`Journal.sync_intents`
+right before it sends any request that changes the tracker, so every intent appended so far is
+on disk before that request leaves; outcomes ride on the next fsync (:meth:`Journal.outcomes`).
+A writer that holds changes back for one request (a Jira bulk task, a GraphQL document of many
+updates) thus costs one fsync per request, not one per line or per item.
+An intent without a done line means the run died mid-write: the next apply must check such
+items against the tracker rather than blindly resend (:meth:`Journal.uncertain`).
 
 A cron run reads only what was appended since every intent was last seen closed: the state file
 keeps that offset and a fingerprint of the bytes before it (:class:`Settled`), and
@@ -115,7 +118,9 @@ class Journal:
         self._recent: dict[str, dict[str, Any]] = {}
         self._checked_tail = False
         self._syncs = 0
-        self._unsynced = False
+        self._unsynced = False  # lines appended since the last fsync
+        self._open = False  # among them, an intent: a write may not be sent before the next fsync
+        self._durable = 0
         self.settled = Settled()
         """Where every intent is closed, as of the last :meth:`uncertain`."""
 
@@ -124,15 +129,30 @@ class Journal:
         ``identity`` is the item's tracker identity (``jira:10042``), which follows a moved issue."""
         return self.intents([change], run_id, [identity])[0]
 
-    def intents(self, changes: Sequence[FieldChange], run_id: str,
-                identities: Sequence[str | None] | None = None) -> list[str]:  # fmt: skip
+    def intents(
+        self,
+        changes: Sequence[FieldChange],
+        run_id: str,
+        identities: Sequence[str | None] | None = None,
+        *,
+        sync: bool = True,
+    ) -> list[str]:
         """Journal that every change of ``changes`` is about to be sent, in one append and one
         fsync (on disk before returning, so before any of them is sent); their entry ids.
-        ``identities``: each change's item identity (default: its key)."""
+        ``identities``: each change's item identity (default: its key). ``sync=False`` only
+        appends: the caller must call :meth:`sync_intents` before any of them is sent."""
         who = identities if identities is not None else [None] * len(changes)
         lines = [_intent_line(change, run_id, i) for change, i in zip(changes, who, strict=True)]
-        self._append(lines, sync=True)
+        self._append(lines, sync=sync)
         return [str(line["entry"]) for line in lines]
+
+    def sync_intents(self) -> None:
+        """Make every intent appended so far durable (one fsync, with whatever lines came since
+        the last); nothing when none is waiting. The barrier apply gives its writers."""
+        with self._lock:
+            if not self._open:
+                return
+        self.sync()
 
     def done(self, entry_id: str, status: str, error: str | None = None) -> None:
         """Journal the outcome of the write behind ``entry_id`` (``applied``/``skipped``/``failed``)."""
@@ -152,6 +172,12 @@ class Journal:
     def syncs(self) -> int:
         """How many fsyncs this journal has made (one per batch of lines made durable)."""
         return self._syncs
+
+    @property
+    def durable(self) -> int:
+        """How many bytes of the file this journal has made durable (its size at its last fsync;
+        0 before its first)."""
+        return self._durable
 
     def _done_line(self, entry_id: str, status: str, error: str | None) -> dict[str, Any]:
         intent = self._find_intent(entry_id)
@@ -271,7 +297,9 @@ class Journal:
         return None
 
     def _append(self, lines: Sequence[dict[str, Any]], *, sync: bool) -> None:
-        text = "".join(scrub(json.dumps(line, ensure_ascii=False, sort_keys=True)) + "\n" for line in lines)
+        # One scrub for the batch: a line is one JSON object (no raw newline inside), so no
+        # secret or auth header can match across two lines.
+        text = scrub("".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines))
         with self._lock:
             if not text and not (sync and self._unsynced):
                 return
@@ -288,11 +316,13 @@ class Journal:
                     if sync:
                         os.fsync(fd)
                         self._syncs += 1
+                        self._durable = os.fstat(fd).st_size
                 finally:
                     os.close(fd)
             except OSError as exc:
                 raise journal_unwritable(self.path, exc) from None
-            self._unsynced = not sync
+            self._unsynced = not sync and (self._unsynced or bool(text))
+            self._open = not sync and (self._open or any(line.get("event") == "intent" for line in lines))
             self._recent.update({str(line["entry"]): line for line in lines if line.get("event") == "intent"})
 
     def _after_torn_line(self, text: str) -> str:

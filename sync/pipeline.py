@@ -16,9 +16,9 @@ from roadsync.sync.drift import DriftInput, item_drift, theme_drift
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 from roadsync.sync.ownership import Ledger, Pair
 from roadsync.sync.plan import Written, as_ledger, compute_pins, plan_changes, undecided_themes
-from roadsync.sync.scope import Entry, Scope
+from roadsync.sync.scope import Entry, Kept, Scope, narrowed
 
-__all__ = ["Draft", "draft_plan", "make_plan", "summarize"]
+__all__ = ["Draft", "draft_plan", "make_plan", "redraft", "summarize"]
 
 
 def summarize(
@@ -116,3 +116,39 @@ def draft_plan(
     unsure = touched | judged.unsettled | {key for key, _ in judged.wanted}
     settled = frozenset(item.key for item in planned if item.key not in unsure)
     return Draft(plan, frozenset(judged.wanted), settled, judged.findings)
+
+
+def redraft(
+    first: Draft,
+    items: Sequence[Item],
+    roadmap: Roadmap,
+    fields: FieldsConfig,
+    ledger: Ledger,
+    touched: Collection[str],
+    *,
+    only: Collection[str] | None = None,
+) -> Draft:
+    """The draft of every item in ``items`` (``first`` planned them all) again with ``ledger``,
+    which differs from ``first``'s only in evidence about ``touched`` items: those and what
+    depends on them (descendants, links, one ring further: :func:`~roadsync.sync.scope.narrowed`)
+    are planned afresh, every other item keeps ``first``'s outcome, changes included. The same
+    draft as :func:`draft_plan` of every item with ``ledger``, for the cost of what the evidence
+    can change (a first sync asks it for about one item in eight)."""
+    assignments = {a.item: a for a in first.plan.assignments}
+    drift: dict[str, list[DriftFinding]] = {}
+    for finding in first.plan.drift:
+        if finding.item is not None:
+            drift.setdefault(finding.item, []).append(finding)
+    outcomes = {item.key: Kept(Entry.of(item), assignments[item.key], tuple(drift.get(item.key, ())),
+                               first.findings.get(item.key, {}), item.parent, item.links)
+                for item in items}  # fmt: skip
+    scope = narrowed(items, outcomes, touched)
+    second = draft_plan(scope.items, roadmap, fields, ledger, only=only, scope=scope)
+    changes = [c for c in first.plan.changes if c.item not in scope.dirty] + list(second.plan.changes)
+    seen = {**{k: v for k, v in first.plan.seen.items() if k not in scope.dirty}, **second.plan.seen}
+    merged = {a.item: a for a in second.plan.assignments}
+    summary = summarize(scope.entries(), merged, len(changes), second.plan.drift)
+    plan = Plan.build(changes, second.plan.drift, merged.values(), seen=seen, summary=summary)
+    settled = (first.settled - scope.dirty) | second.settled
+    findings = {**{k: v for k, v in first.findings.items() if k not in scope.dirty}, **second.findings}
+    return Draft(plan, second.wanted, settled, findings)

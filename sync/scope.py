@@ -44,7 +44,7 @@ from roadsync.mappings.roadmap import Roadmap
 from roadsync.sync.mirror import Mirror
 from roadsync.sync.model import DriftFinding, Plan
 
-__all__ = ["Entry", "Kept", "PlanCache", "Scope", "basis_of", "keep_settled", "scope_of"]
+__all__ = ["Entry", "Kept", "PlanCache", "Scope", "basis_of", "keep_settled", "narrowed", "scope_of"]
 
 FORMAT = "1"
 """The kept outcome's layout; part of the basis, so a roadsync that reads it differently re-plans."""
@@ -301,3 +301,19 @@ def keep_settled(cache: PlanCache, basis: str, scope: Scope, plan: Plan, settled
         cache.clear_other_bases(basis)
     cache.drop(sorted((scope.dirty - set(settled)) | scope.gone))
     cache.keep(basis, rows)
+
+
+def narrowed(items: Sequence[Item], outcomes: Mapping[str, Kept], touched: Collection[str],
+             revisions: Mapping[str, int] | None = None) -> Scope:  # fmt: skip
+    """The scope of planning ``items`` (all of them were just planned: ``outcomes``) again after
+    something only ``touched`` items' decisions read has changed (ownership evidence fetched for
+    them): ``touched`` and what depends on them, as for a changed item, are planned afresh; every
+    other item keeps its outcome from ``outcomes``."""
+    graph = _Graph()
+    for item in items:
+        graph.add(item.key, item.parent, item.links)
+    loaded = {item.key for item in items}
+    dirty = graph.dependents(touched) & loaded
+    needed = graph.context(dirty)
+    kept = {key: outcome for key, outcome in outcomes.items() if key not in dirty}
+    return Scope([item for item in items if item.key in needed], frozenset(dirty), kept, revisions or {})

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +130,9 @@ class GithubClient:
             config.seconds_between_writes if seconds_between_writes is None else seconds_between_writes
         )
         self.counter = RequestCounter()
+        self.barrier: Callable[[], None] = _nothing
+        """Called before every mutating request is sent (REST other than GET, GraphQL mutations):
+        apply makes the journal's intents durable there (``Writer.guard``)."""
         self._last_write = 0.0
         self.pacer = pacer_for(self.graphql_url, limits)
         transport = Transport(verify, config.timeout_s)
@@ -212,6 +215,7 @@ class GithubClient:
         self.budget.check("core", item=item)
         write = verb != "GET"
         if write:
+            self.barrier()
             self.pace_write()
             self.pacer.take(content=True)
         # PyGithub's requester has no response hook: each requestJson call is one HTTP request
@@ -342,6 +346,7 @@ class GithubClient:
         self.budget.check("graphql", item=item)
         mutation = query.lstrip().startswith("mutation")
         if mutation:
+            self.barrier()
             self.pace_write()
         self.pacer.take(points=MUTATION_POINTS if mutation else QUERY_POINTS, content=mutation)
         try:
@@ -384,3 +389,7 @@ def _repo_of(url: str) -> str | None:
     """``owner/repo`` of a ``/repos/owner/repo/…`` URL or path, else None."""
     found = re.search(r"/repos/([^/?#]+/[^/?#]+)", url)
     return found[1] if found else None
+
+
+def _nothing() -> None:
+    """The barrier of a client no apply guards (reader, doctor, tests of the client alone)."""

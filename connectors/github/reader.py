@@ -260,7 +260,8 @@ class GithubReader:
                     for child in page.data or ():
                         parents[f"{scope}#{child['number']}"] = item.key
         for item, _ in held:
-            yield replace(item, parent=parents.get(item.key, item.parent))
+            parent = parents.get(item.key, item.parent)
+            yield item if parent == item.parent else replace(item, parent=parent)
 
     def _board_only_changes(self, scope: str, seen: set[str]) -> Iterator[Item]:
         if self._read is None or self.previous is None:

@@ -128,6 +128,10 @@ class GithubWriter:
             outcomes += self._guarded(groups[kind.name], partial(kind.github_write, item, site=self))
         return outcomes
 
+    def guard(self, barrier: Callable[[], None]) -> None:
+        """Call ``barrier()`` before every mutation and REST write this writer's client sends."""
+        self.client.barrier = barrier
+
     def flush(self) -> list[WriteOutcome]:
         """Send the held label changes, then the queued board updates, as aliased mutations; one
         outcome per held change."""

@@ -178,7 +178,7 @@ class BulkEdits:
             client.api_url("bulk/issues/fields", version="3"),
             edit_body(task, self.ids, notify=self.notify),
         )
-        answer = client.call(partial(client.session.post, url, json=body)).json()
+        answer = client.call(partial(client.session.post, url, json=body), write=True).json()
         task.task_id = str(answer.get("taskId") or "")
         return task
 
@@ -246,8 +246,8 @@ class BulkEdits:
                               for i in issues[start : start + PROPERTY_ISSUES]]}
                   for start in range(0, len(issues), PROPERTY_ISSUES)]  # fmt: skip
         with ThreadPoolExecutor(max_workers=self.width) as pool:
-            list(pool.map(lambda body: client.call(partial(client.session.post, url, json=body,
-                                                           allow_redirects=False)), bodies))  # fmt: skip
+            post = partial(client.session.post, url, allow_redirects=False)
+            list(pool.map(lambda body: client.call(partial(post, json=body), write=True), bodies))
 
 
 def _by_issue(

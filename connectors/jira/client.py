@@ -70,6 +70,9 @@ class JiraClient:
         self.config = config
         self.retry = retry or RetryPolicy()
         self.counter = RequestCounter()
+        self.barrier: Callable[[], None] = _nothing
+        """Called before every request that changes the site is sent (apply makes the journal's
+        intents durable there: :meth:`~roadsync.connectors.contracts.Writer.guard`)."""
         self.site_url = config.url.rstrip("/")
         self.jira = _build_jira(config, token, Transport(verify, config.timeout_s))
         # requests' public hook API, on the library's session: every response is counted once.
@@ -108,7 +111,8 @@ class JiraClient:
         for callers that need its headers (the doctor's rate-limit budget)."""
         url = self.api_url(path)
         response: requests.Response = self.call(
-            lambda: self.session.request(method, url, params=params, json=body), scope=scope, item=item
+            lambda: self.session.request(method, url, params=params, json=body), scope=scope, item=item,
+            write=method.upper() not in ("GET", "HEAD"),
         )
         return response
 
@@ -143,7 +147,7 @@ class JiraClient:
     ) -> None:
         """PUT a JSON body (idempotent, so retried like a read)."""
         url = self.api_url(path)
-        self.call(lambda: self.session.put(url, json=body, params=params), item=item)
+        self.call(lambda: self.session.put(url, json=body, params=params), item=item, write=True)
 
     def post_read(self, path: str, body: dict[str, Any], *, item: str | None = None) -> Any:
         """POST a JSON body to an endpoint that only reads (``issue/bulkfetch``,
@@ -151,8 +155,13 @@ class JiraClient:
         url = self.api_url(path)
         return self.call(lambda: self.session.post(url, json=body).json(), item=item)
 
-    def call(self, func: Callable[[], T], *, scope: str | None = None, item: str | None = None) -> T:
-        """Run ``func`` with retries; a rate limit that outlasts the policy ends in BudgetExhausted."""
+    def call(
+        self, func: Callable[[], T], *, scope: str | None = None, item: str | None = None, write: bool = False
+    ) -> T:
+        """Run ``func`` with retries; a rate limit that outlasts the policy ends in BudgetExhausted.
+        ``write``: ``func`` changes the site, so :attr:`barrier` is called once before it is sent."""
+        if write:
+            self.barrier()
 
         def attempt() -> T:
             try:
@@ -319,3 +328,7 @@ def _log_body(response: requests.Response | None, status: int) -> None:
     kv = {"status": status, "method": request.method if request is not None else "", "path": path,
           "body": scrub(response.text[:4000])}  # fmt: skip
     _LOG.debug("jira.response", extra={"kv": kv})
+
+
+def _nothing() -> None:
+    """The barrier of a client no apply guards (doctor, init, tests of the client alone)."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from roadsync.connectors.model import Item, Kind, StatusCategory
+from roadsync.connectors.model import Item, Kind, Mark, StatusCategory
 
 __all__ = [
     "BODY_LIMIT",
@@ -80,8 +80,10 @@ def item_from_jira(
     field_ids: FieldIds,
     flavor: Flavor,
     remote_links: Iterable[Mapping[str, Any]] = (),
+    marks: Mapping[str, Mark | None] | None = None,
 ) -> Item:
-    """Build the Item for one raw Jira issue; ``remote_links`` is the issue's remotelink list."""
+    """Build the Item for one raw Jira issue; ``remote_links`` is the issue's remotelink list,
+    ``marks`` roadsync's ownership markers read with it (:mod:`.marks`)."""
     fields: Mapping[str, Any] = raw.get("fields") or {}
     key = str(raw["key"])
     issue_type = fields.get("issuetype") or {}
@@ -109,6 +111,7 @@ def item_from_jira(
         updated=utc_timestamp(fields.get("updated")),
         fields=_managed_values(fields, field_ids),
         native_id=str(raw.get("id") or ""),
+        marks=marks if marks is not None else {},
     )
 
 
@@ -236,13 +239,22 @@ def utc_timestamp(value: Any) -> str:
     if not match:
         return ""
     day, clock, offset = match.groups()
-    year, month, date = (int(part) for part in day.split("-"))
-    hour, minute, second = (int(part) for part in (clock + ":00")[:8].split(":"))
+    # Not strptime (a tenth of a Jira page's reading): the fields are the regex's, checked alike
+    # by fromisoformat; two per issue, so the offset's arithmetic is worked out once per offset.
+    local = datetime.fromisoformat(f"{day}T{clock}")
+    shift = _offsets.get(offset)
+    if shift is None:
+        shift = _offsets.setdefault(offset, _offset(offset))
+    return (local - shift).isoformat(timespec="seconds") + "Z"
+
+
+_offsets: dict[str | None, timedelta] = {}
+"""Jira's offsets (``+0100``, ``-05:00``, ``Z``) as the time to subtract for UTC, as met."""
+
+
+def _offset(offset: str | None) -> timedelta:
     digits = "0000" if offset in (None, "Z") else offset[1:].replace(":", "")
     if int(digits[2:]) > 59:
         raise ValueError(f"offset minutes out of range: {offset}")  # as strptime's %z refuses them
     shift = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    # Not strptime (a tenth of a Jira page's reading): the fields are the regex's, checked alike.
-    zone = timezone(-shift if offset and offset[0] == "-" else shift)
-    moment = datetime(year, month, date, hour, minute, second, tzinfo=zone)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return -shift if offset and offset[0] == "-" else shift

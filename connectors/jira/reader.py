@@ -303,10 +303,9 @@ class JiraReader:
 
     def _item(self, raw: dict[str, Any]) -> Item:
         site, ids = self.client.site_url, self.field_ids()
-        item = item_from_jira(raw, site_url=site, field_ids=ids, flavor=self.flavor)
-        if self.client.flavor == "cloud" and self.marked:
-            item = replace(item, marks=marks_from_properties(raw.get("properties"), self.marked))
-        return item
+        marked = self.client.flavor == "cloud" and self.marked
+        marks = marks_from_properties(raw.get("properties"), self.marked) if marked else None
+        return item_from_jira(raw, site_url=site, field_ids=ids, flavor=self.flavor, marks=marks)
 
     # -- remote links ---------------------------------------------------------------------
 

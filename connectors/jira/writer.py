@@ -119,6 +119,7 @@ class JiraWriter:
             JiraClient, config, token, verify=verify, retry=retry
         )
         self._client: JiraClient | None = None
+        self._barrier: Callable[[], None] | None = None
         self._rules: SiteRules | None = None
         self._priorities: list[str] | None = None
         self._loud: set[str] = set()  # projects where the token may not turn mails off
@@ -133,7 +134,10 @@ class JiraWriter:
         if self._client is None:
             with self._once:
                 if self._client is None:
-                    self._client = self._connect()
+                    client = self._connect()
+                    if self._barrier is not None:
+                        client.barrier = self._barrier
+                    self._client = client
         return self._client
 
     @property
@@ -152,6 +156,13 @@ class JiraWriter:
     def bulk_unavailable(self) -> str | None:
         """Why this run edits per item although bulk edit was asked for (None: it does not)."""
         return self._bulk.unavailable
+
+    def guard(self, barrier: Callable[[], None]) -> None:
+        """Call ``barrier()`` before every PUT, bulk task submit and marker POST this writer sends."""
+        with self._once:
+            self._barrier = barrier
+            if self._client is not None:
+                self._client.barrier = barrier
 
     def flush(self) -> list[WriteOutcome]:
         """Send the held changes: bulk tasks for the groups, one PUT for each other held item;

@@ -101,6 +101,24 @@ def test_intents_of_a_batch_share_one_fsync(tmp_path: Path) -> None:
     assert journal.syncs == 2
 
 
+def test_appended_intents_wait_for_the_barrier_and_outcomes_alone_cost_no_fsync(tmp_path: Path) -> None:
+    """intents(sync=False) only appends; sync_intents() fsyncs them all at once (durable then
+    covers the whole file) and, with no intent waiting, costs nothing."""
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    changes = [FieldChange(f"PAY-{n}", "priority", "Low", "High", reason="r", rule="x#0") for n in range(4)]
+    entries = journal.intents(changes[:2], "run1", sync=False)
+    entries += journal.intents(changes[2:], "run1", sync=False)
+    assert journal.syncs == 0 and journal.durable == 0 and len(lines(path)) == 4
+    journal.sync_intents()
+    assert journal.syncs == 1 and journal.durable == path.stat().st_size
+    journal.outcomes([(entry, "applied", None) for entry in entries], sync=False)
+    journal.sync_intents()  # only outcomes since: they ride on the next fsync
+    assert journal.syncs == 1 and journal.durable < path.stat().st_size
+    journal.sync()
+    assert journal.syncs == 2 and journal.durable == path.stat().st_size and journal.uncertain() == []
+
+
 def test_a_sync_costs_about_one_fsync_per_batch_not_per_line(
     sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
