@@ -79,6 +79,9 @@ class Explanation:
     unknown_pin: str | None
     chain: tuple[str, ...]
     candidates: tuple[Candidate, ...]
+    provisional: str | None = None
+    """Why the decision may change once evidence is read (offline: a theme tag on the chain whose
+    history is unread may be a person's pin); None when it stands."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +96,7 @@ class Explanation:
             "secondary": list(self.secondary),
             "unknown_pin": self.unknown_pin,
             "chain": list(self.chain),
+            "provisional": self.provisional,
         }
 
 

@@ -29,7 +29,7 @@ from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldsConfig
 from roadsync.connectors.contracts import Writer
 from roadsync.connectors.model import Item
-from roadsync.errors import RoadsyncError, scrub
+from roadsync.errors import AuthError, RoadsyncError, scrub
 from roadsync.sync.fields import current_value
 from roadsync.sync.fresh import CHANGED_SINCE, Freshness, Queue
 from roadsync.sync.journal import Journal
@@ -115,6 +115,10 @@ class ApplyResult:
     (the intents appended since the last fsync made durable before it is sent), plus one at the
     end; outcomes ride on the next fsync."""
 
+    refused: tuple[tuple[str, str], ...] = ()
+    """``(tracker, why)`` for each tracker that refused roadsync's writes this run (401/403,
+    :class:`~roadsync.errors.AuthError`): its writes stopped there, the other tracker's went on."""
+
     @property
     def failed(self) -> int:
         return self.count("failed")
@@ -182,6 +186,12 @@ def apply_plan(
     written, and changes whose ``old`` no longer holds are skipped (:mod:`roadsync.sync.fresh`).
     ``held`` maps items whose changes are not sent this run to the reason
     (:mod:`roadsync.sync.reliance`).
+
+    A tracker that refuses roadsync's writes (its writer raises
+    :class:`~roadsync.errors.AuthError`: a 401, or a 403 for the whole request) gets no more
+    requests this run, not even its flush; the other trackers' writes go on and are recorded
+    (:func:`_refused_outcomes` says what became of its changes). Any other RoadsyncError of a
+    writer (a spent budget) still ends the run once the writes in flight have settled.
     """
     syncs_before = journal.syncs
     for each in writers.values():
@@ -206,32 +216,74 @@ def apply_plan(
         else:
             work[item.source].append((item, changes))
     sink = _Sink(state, journal, run_id, settled, progress, _Records(items, fields))
-    lanes = [_Lane(batch, writers[source], (fresh or {}).get(source)) for source, batch in work.items()]
+    lanes = [_Lane(name, batch, writers[name], (fresh or {}).get(name)) for name, batch in work.items()]
     _write_lanes(lanes, sink)
+    refused = {lane.source: lane.refused for lane in lanes if lane.refused is not None}
     try:
-        flushed = _flush_all(writers, sink)
+        flushed = _flush_all(writers, sink, refused)
     finally:
         journal.sync()
-    results = [outcome for key in by_item for outcome in settled.get(key, ())]
-    return ApplyResult(tuple(results + flushed), journal.syncs - syncs_before)
+    results = [outcome for key in by_item for outcome in settled.get(key, ())] + flushed
+    results += _refused_outcomes(by_item, items, refused, results, sink.open_entries)
+    said = tuple((source, exc.one_line()) for source, exc in sorted(refused.items()))
+    return ApplyResult(tuple(results), journal.syncs - syncs_before, said)
 
 
-def _flush_all(writers: Mapping[str, Writer], sink: _Sink) -> list[WriteOutcome]:
+def _flush_all(
+    writers: Mapping[str, Writer], sink: _Sink, refused: dict[str, AuthError]
+) -> list[WriteOutcome]:
     """Every writer's held changes sent at once (trackers are independent, so Jira's bulk tasks
     need not wait for GitHub's documents); outcomes settled on this thread in the writers' order.
-    A writer's RoadsyncError (401, spent budget) is raised once the other writers' outcomes are
-    recorded: what they wrote is roadsync's."""
+    A tracker in ``refused`` is not flushed; one whose flush is refused (AuthError) joins it. Any
+    other RoadsyncError (a spent budget) is raised once the other writers' outcomes are recorded:
+    what they wrote is roadsync's."""
     flushed: list[WriteOutcome] = []
     error: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=max(1, len(writers)), thread_name_prefix="roadsync-flush") as pool:
-        for future in [pool.submit(writer.flush) for writer in writers.values()]:
+    sending = {name: writer for name, writer in writers.items() if name not in refused}
+    with ThreadPoolExecutor(max_workers=max(1, len(sending)), thread_name_prefix="roadsync-flush") as pool:
+        futures = {name: pool.submit(writer.flush) for name, writer in sending.items()}
+        for name, future in futures.items():
             try:
                 flushed.extend(sink.settle(future.result()))
+            except AuthError as exc:
+                refused[name] = exc
             except BaseException as exc:  # raised below, once the others have settled
                 error = error or exc
     if error is not None:
         raise error
     return flushed
+
+
+def _refused_outcomes(
+    by_item: Mapping[str, Sequence[FieldChange]],
+    items: Mapping[str, Item],
+    refused: Mapping[str, AuthError],
+    settled: Sequence[WriteOutcome],
+    open_entries: Mapping[tuple[str, str], str],
+) -> list[WriteOutcome]:
+    """An outcome for each change of a tracker that refused roadsync's writes and had none yet.
+    A change whose intent was journaled (sent, or held by the writer) is ``failed``: most were
+    refused or never sent, but a held batch may have landed before the refusal, so its intent
+    stays open and the next run's recovery checks the tracker (:func:`reconcile_uncertain`). A
+    change never handed to the writer is ``skipped``: nothing was sent for it."""
+    done = {(o.change.item, o.change.field) for o in settled}
+    outcomes = []
+    for key, changes in by_item.items():
+        item = items.get(key)
+        if item is None or item.source not in refused:
+            continue
+        exc = refused[item.source]
+        for change in changes:
+            where = (change.item, change.field)
+            if where in done:
+                continue
+            said = f"{item.source} refused roadsync's writes this run ({exc.one_line()})"
+            if where in open_entries:
+                why = f"not confirmed: {said}; the next run checks whether it landed"
+                outcomes.append(WriteOutcome(change, "failed", why))
+            else:
+                outcomes.append(WriteOutcome(change, "skipped", f"not sent: {said}"))
+    return outcomes
 
 
 @dataclass
@@ -277,11 +329,15 @@ class _Sink:
 
 class _Lane:
     """One tracker's items and its writer: up to ``width`` items in flight (the first alone,
-    so the writer connects and does its one-time lookups once)."""
+    so the writer connects and does its one-time lookups once). A lane whose tracker refused a
+    write (``refused``) starts no more."""
 
     def __init__(
-        self, batch: list[tuple[Item, list[FieldChange]]], writer: Writer, fresh: Freshness | None = None
-    ) -> None:
+        self, source: str, batch: list[tuple[Item, list[FieldChange]]], writer: Writer,
+        fresh: Freshness | None = None,
+    ) -> None:  # fmt: skip
+        self.source = source
+        self.refused: AuthError | None = None
         self.queue: Queue = deque(batch)
         self.fresh = fresh
         self.writer = writer
@@ -291,10 +347,12 @@ class _Lane:
         self.pool = ThreadPoolExecutor(max_workers=self.width, thread_name_prefix="roadsync-write")
 
     def room(self) -> bool:
-        return self.running < (self.width if self.warmed else 1)
+        return self.refused is None and self.running < (self.width if self.warmed else 1)
 
     def next(self, sink: _Sink) -> tuple[Item, list[FieldChange]] | None:
         """The next item and changes to write (re-read first when its read is too old)."""
+        if self.refused is not None:
+            return None
         if self.fresh is None:
             return self.queue.popleft() if self.queue else None
         work, dropped = self.fresh.next(self.queue)
@@ -306,8 +364,9 @@ def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
     """Write every lane at once: trackers are independent, so a sync waits for the slower one.
 
     Journal intents, outcomes and ownership records stay on this thread; only the writers'
-    calls run in the lanes' threads. A RoadsyncError from a writer (401, spent budget) ends
-    the run once the writes already in flight have settled.
+    calls run in the lanes' threads. An AuthError from a writer (its tracker refused the
+    token's writes) stops that lane only; any other RoadsyncError from a writer (a spent budget)
+    ends the run once the writes already in flight have settled.
     """
     running: dict[Future[list[WriteOutcome]], tuple[_Lane, Item, list[FieldChange]]] = {}
     try:
@@ -324,7 +383,12 @@ def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
                 lane, item, changes = running.pop(future)
                 lane.running -= 1
                 lane.warmed = True
-                sink.done(item, changes, future.result())
+                try:
+                    outcomes = future.result()
+                except AuthError as exc:  # its intents stay open: see _refused_outcomes
+                    lane.refused = lane.refused or exc
+                    continue
+                sink.done(item, changes, outcomes)
     finally:
         wait(running)
         for lane in lanes:

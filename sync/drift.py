@@ -74,7 +74,12 @@ def _priority_off_roadmap(data: DriftInput, item: Item, assignment: Assignment) 
 
 
 def _priority_mismatch(data: DriftInput) -> Iterator[DriftFinding]:
+    """Priorities off the roadmap, except where the ownership decision found a person's value:
+    that priority differs because a person set it, its one finding is ``manual_override`` (design.md,
+    "Managed fields and ownership"), not also a mismatch no plan fixes."""
     for item, assignment in data.open_items():
+        if _set_by_hand(data, item, "priority"):
+            continue
         why = _priority_off_roadmap(data, item, assignment)
         if why:
             yield DriftFinding("priority_mismatch", item.key, assignment.theme, why)

@@ -39,6 +39,8 @@ from roadsync.connectors.contracts import Reader
 from roadsync.connectors.model import Item
 from roadsync.errors import ConfigError, LocalFileError, UsageError
 from roadsync.logs import event
+from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.explain import decision_chain
 from roadsync.private import private_folder
 from roadsync.sync.apply import ApplyResult, apply_plan, check_fresh, reconcile_uncertain
 from roadsync.sync.damage import move_aside, state_file_error
@@ -53,7 +55,7 @@ from roadsync.sync.mirror import Mirror
 from roadsync.sync.model import DriftFinding, Plan
 from roadsync.sync.overwritten import restore_overwritten
 from roadsync.sync.ownership import LAG_BOUND, Ledger
-from roadsync.sync.plan import compute_pins
+from roadsync.sync.plan import compute_pins, undecided_themes
 from roadsync.sync.pull import PullResult, pull
 from roadsync.sync.refusals import Refusals, hold_back, unwritable_findings, with_drift
 from roadsync.sync.reliance import held_back
@@ -297,6 +299,20 @@ class Backlog:
             value = ", ".join(current.ambiguous) if current.ambiguous else current.value
             rows.append({"field": name, "value": value, "owner": verdict.owner, "evidence": verdict.why})
         return rows
+
+    def provisional(
+        self, key: str, fields: FieldsConfig, assignments: Mapping[str, Assignment]
+    ) -> str | None:
+        """Why ``key``'s theme is provisional, or None: its decision passes through an item (itself,
+        a parent, a linked item) whose theme tag's history the mirror has not read, so the tag may
+        be a person's pin (:func:`roadsync.sync.plan.undecided_themes`, the offline plan's rule)."""
+        undecided = undecided_themes(self.items, fields, self.ledger, assignments)
+        if key not in undecided:
+            return None
+        by_key = {item.key: item for item in self.items}
+        tagged = next(k for k in reversed(decision_chain(key, by_key, assignments)) if k in undecided)
+        whose = "its theme tag's" if tagged == key else f"its theme follows {tagged}, whose theme tag's"
+        return f"{whose} history is not read yet (the tag may be a person's pin); an online plan reads it"
 
 
 def read_backlog(settings: Settings) -> Backlog:

@@ -22,10 +22,15 @@ a document of label changes needs at once:
    lost: those names are **looked up again**, and a label found is reused, so "already exists"
    counts as success.
 4. Still missing, or GraphQL creation refused as a whole (an older GitHub Enterprise Server without
-   the mutation, a token refused it): the label is created by REST, ``POST /repos/o/r/labels``, a
+   the mutation): the label is created by REST, ``POST /repos/o/r/labels``, a
    422 ``already_exists`` then read with ``GET /repos/o/r/labels/{name}``
    [docs: https://docs.github.com/en/rest/issues/labels#create-a-label]. A refusal that answers the
    whole document stops GraphQL creation for the rest of the writer's run.
+5. A refusal of the token's permission (``FORBIDDEN``, ``INSUFFICIENT_SCOPES``, ``UNAUTHORIZED``,
+   or an HTTP 401/403: creating labels takes write access, a triage token may only apply them
+   [docs: "Repository roles for an organization"]) is not tried by another route: REST asks the
+   same permission. Those labels fail with GitHub's refusal, so only the changes that needed them
+   fail; adds of labels that exist go on.
 
 Ids found or created are kept for the writer's run; a label no step yields is reported per name
 (:meth:`LabelIds.resolve`'s ``failed``), so only the changes that needed it fail.
@@ -41,6 +46,7 @@ from urllib.parse import quote
 
 from roadsync.connectors.github.client import GithubClient, GraphqlResult
 from roadsync.connectors.github.graphql import DocumentSize
+from roadsync.connectors.github.graphql_errors import graphql_error
 from roadsync.connectors.github_labels import label_key
 from roadsync.errors import AuthError, BudgetExhausted, RemoteRefused, TrackerError, TransientError
 from roadsync.logs import event
@@ -131,7 +137,7 @@ class LabelIds:
         if wanted and self._graphql_create:
             self._lookup(self._create(wanted))
         for need in wanted:
-            if need.key not in self.known:
+            if need.key not in self.known and need.key not in self.failed:
                 self._create_rest(need)
         return self.known
 
@@ -189,15 +195,23 @@ class LabelIds:
         except TransientError as exc:  # it may have run: the lookup that follows tells
             event("labels.create", logging.WARNING, labels=len(needs), error=exc.one_line())
             return list(needs)
-        except TrackerError as exc:  # refused whole (AuthError included): REST from now on
+        except AuthError as exc:  # the token may not create labels: no other route asks less
+            event("labels.create", logging.WARNING, labels=len(needs), error=exc.one_line())
+            self.failed.update({need.key: exc.one_line() for need in needs})
+            return []
+        except TrackerError as exc:  # refused whole: REST from now on
             event("labels.create", logging.WARNING, labels=len(needs), error=exc.one_line(), fallback="rest")
             self._graphql_create = False
             return list(needs)
+        errors = {str((e.get("path") or [""])[0]): e for e in answer.errors}
         left = []
         for n, need in enumerate(needs):
             label = (answer.data.get(f"c{n}") or {}).get("label") or {}
+            refused = graphql_error(errors[f"c{n}"], {}, need.repo) if f"c{n}" in errors else None
             if label.get("id"):
                 self.known[need.key] = str(label["id"])
+            elif isinstance(refused, AuthError):  # this alias's permission: REST would ask the same
+                self.failed[need.key] = refused.one_line()
             else:
                 left.append(need)
         return left

@@ -121,5 +121,26 @@ class CliWatch:
 
 
 def execute(state: CliState, settings: Settings, spec: RunSpec) -> RunResult:
-    """Run ``spec`` over ``settings``, watched by the CLI."""
-    return Run(settings, spec, watch=CliWatch(state)).execute()
+    """Run ``spec`` over ``settings``, watched by the CLI; a tracker that refused the run's
+    writes is told on stderr (:func:`show_refusals`) before the verb prints its report."""
+    result = Run(settings, spec, watch=CliWatch(state)).execute()
+    show_refusals(result, state)
+    return result
+
+
+def show_refusals(result: RunResult, state: CliState) -> None:
+    """One stderr line per tracker that refused roadsync's writes (401/403): which tracker, what
+    it refused and what to do (the error's hint), how many of its changes were not written, and
+    that the other trackers' writes went on (a JSON line with ``--log-format json``)."""
+    applied = result.applied
+    if applied is None or not applied.refused:
+        return
+    tracker = {item.key: item.source for item in result.items}
+    for source, why in applied.refused:
+        mine = (o for o in applied.outcomes if tracker.get(o.change.item) == source)
+        missed = sum(1 for o in mine if o.status != "applied")
+        if state.log_format == "json":
+            event("apply.refused", logging.ERROR, source=source, error=why, not_written=missed)
+            continue
+        click.echo(f"roadsync: {source}: writes refused, {missed} change(s) not written (listed in the "
+                   f"report; the other trackers' writes went on): {one_line(why)}", err=True)

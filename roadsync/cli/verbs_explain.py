@@ -17,7 +17,8 @@ from roadsync.cli.common import emit, global_options, state_of
 def explain_command(ctx: click.Context, /, **options: Any) -> None:
     """Why an item maps where it maps, from the local mirror (no network).
 
-    Shows the decision (pin > rule > parent > link > none), the inheritance chain, every theme
+    Shows the decision (pin > rule > parent > link > none), whether it is provisional (it passes
+    through a theme tag whose history the mirror has not read), the inheritance chain, every theme
     whose match blocks matched or nearly matched, condition by condition, and whose value each
     managed field holds (roadsync's, a person's, nobody's) with the evidence that says so.
 
@@ -27,15 +28,21 @@ def explain_command(ctx: click.Context, /, **options: Any) -> None:
       roadsync explain acme/web#45 --format json
     """
     state = state_of(ctx, options)
+    from dataclasses import replace
+
     from roadsync.cli.session import load
+    from roadsync.mappings.engine import assign
     from roadsync.mappings.explain import explain
     from roadsync.sync.render.explain import render_explanation
     from roadsync.sync.run import read_backlog
 
     settings = load(state)
     backlog = read_backlog(settings)
-    explanation = explain(options["key"], backlog.items, settings.roadmap, backlog.pins)
-    owners = backlog.ownership(options["key"], settings.model.fields)
+    key, fields = options["key"], settings.model.fields
+    assignments = assign(backlog.items, settings.roadmap, backlog.pins)
+    explanation = explain(key, backlog.items, settings.roadmap, backlog.pins, assignments=assignments)
+    explanation = replace(explanation, provisional=backlog.provisional(key, fields, assignments))
+    owners = backlog.ownership(key, fields)
     if state.format == "json":
         emit(state, {**explanation.to_dict(), "ownership": owners})
     else:

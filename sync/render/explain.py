@@ -62,6 +62,8 @@ def _explanation_lines(explanation: Explanation, fmt: str) -> list[str]:
         f"rule: {e(explanation.rule or '-')}",
         f"why: {e(explanation.reason or 'no theme matched')}",
     ]
+    if explanation.provisional:
+        lines.append(f"provisional: {e(explanation.provisional)}")
     if explanation.secondary:
         lines.append(f"also matched: {e(', '.join(explanation.secondary))}")
     if explanation.unknown_pin:

@@ -22,11 +22,13 @@ from roadsync.connectors.model import Item
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.sandbox.common import RunningServer, Stats, serve_app
 from roadsync.sandbox.faults import FaultState
-from roadsync.sandbox.github import GithubStore, create_github_app
+from roadsync.sandbox.github import GithubStore, TokenGrant, create_github_app
 from roadsync.sandbox.injection import FaultsMiddleware
 from tests.connectors.test_github_writer import FAST, TOKEN, fixture
 
 KEYS = [f"acme/web#{n}" for n in range(10, 35)]
+TRIAGE = "ghp_triage_token_0123456789"
+"""A token with the triage role: it may apply labels, not create them."""
 PREFIXES = ["a/", "b/", "c/", "d/", "e/"]
 
 
@@ -35,7 +37,8 @@ class Box:
         self.store = GithubStore.from_fixture(fixture())  # type: ignore[arg-type]
         self.stats = Stats()
         self.faults = FaultState()
-        self.app = create_github_app(self.store, stats=self.stats, token=TOKEN)
+        self.app = create_github_app(self.store, stats=self.stats, token=TOKEN,
+                                     restricted_tokens={TRIAGE: TokenGrant(role="triage")})
         self.server: RunningServer = serve_app(FaultsMiddleware(self.app, self.faults, "github"))
         self.config = GithubConfig(url=self.server.url, repos=["acme/web"], seconds_between_writes=0,
                                    project=GithubProjectConfig(owner="acme", number=1))
@@ -43,9 +46,9 @@ class Box:
         self.items = {i.key: i for i in reader.fetch_items("acme/web", None)}
         self.stats.reset()
 
-    def writer(self, targets: dict[str, FieldTarget], **options: object) -> GithubWriter:
+    def writer(self, targets: dict[str, FieldTarget], token: str = TOKEN, **options: object) -> GithubWriter:
         options = {"retry": FAST, "seconds_between_writes": 0, **options}
-        return GithubWriter(self.config, TOKEN, targets, **options)  # type: ignore[arg-type]
+        return GithubWriter(self.config, token, targets, **options)  # type: ignore[arg-type]
 
     def labels(self, key: str) -> list[str]:
         return sorted(self.store.get(key).labels)  # type: ignore[union-attr]
@@ -219,3 +222,19 @@ def test_a_label_github_refuses_to_create_fails_only_its_change(box: Box) -> Non
     assert outcomes[KEYS[1]].status == "applied" and box.labels(KEYS[1]) == ["priority/P7"]
     assert box.endpoint("graphql:RoadsyncCreateLabels") == 1 and box.endpoint("create_repo_label") == 1
     assert box.labels(KEYS[0]) == []
+
+
+def test_a_label_the_token_may_not_create_is_not_tried_again_by_rest(box: Box) -> None:
+    """A triage token (may apply labels, not create them [docs: "Repository roles for an
+    organization"]): its ``createLabel`` is answered FORBIDDEN, and the label is not created by
+    REST either (the same permission); only the change needing it fails, saying why, and the add of
+    a label the repository has goes through."""
+    targets = {"priority": FieldTarget(target="label", prefix="priority/")}
+    changes = {KEYS[0]: [FieldChange(KEYS[0], "priority", None, "priority/P7")],
+               KEYS[1]: [FieldChange(KEYS[1], "priority", None, "priority/P1")]}
+    outcomes = {o.change.item: o for o in _write_all(box.writer(targets, TRIAGE), box.items, changes)}
+    assert outcomes[KEYS[0]].status == "failed"
+    assert "does not have the correct permissions to execute `CreateLabel`" in (outcomes[KEYS[0]].error or "")
+    assert outcomes[KEYS[1]].status == "applied" and box.labels(KEYS[1]) == ["priority/P1"]
+    assert box.endpoint("graphql:RoadsyncCreateLabels") == 1 and box.endpoint("create_repo_label") == 0
+    assert box.store.find_label(box.store.repo("acme/web"), "priority/P7") is None  # type: ignore[arg-type]

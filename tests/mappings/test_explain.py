@@ -49,6 +49,7 @@ def test_explain_json_shape_for_a_near_miss() -> None:
         "secondary": [],
         "unknown_pin": None,
         "chain": ["OPS-1"],
+        "provisional": None,
     }
     json.dumps(result.to_dict())
 

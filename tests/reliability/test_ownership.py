@@ -183,3 +183,32 @@ def test_an_offline_plan_writes_nothing_from_a_theme_an_unread_tag_may_pin(tmp_p
         assert {(c["item"], c["field"], c["new"]) for c in offline["changes"]} <= {
             (c["item"], c["field"], c["new"]) for c in online["changes"]
         }
+
+
+def test_explain_says_a_theme_following_an_unread_tag_is_provisional(tmp_path: Path) -> None:
+    """Offline after a pull alone, ``explain`` of an item whose theme follows its parent's theme tag
+    (history unread: it may be a person's pin) says the decision is provisional and names the
+    parent, as it does for the parent itself, and the offline plan writes neither (both read one
+    rule, ``undecided_themes``); an item no theme tag decides is not provisional."""
+    with start_sandbox("demo") as sb:
+        config = sb.write_config(tmp_path / "roadsync.toml")
+        env = cli_env(sb)
+        code, first, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        key, rule = next((a["item"], a["rule"]) for a in first["assignments"] if a["step"] == "parent")
+        parent = rule.removeprefix("parent:")
+        loose = next(a["item"] for a in first["assignments"] if a["step"] == "none")
+        shutil.rmtree(config.parent / ".roadsync")
+        code, _, err = run_cli(config, "pull", "--full", env=env)
+        assert code == 0, err
+        code, unread, err = run_cli(config, "explain", key, env=env)
+        assert code == 0, err
+        assert f"follows {parent}, whose theme tag's history is not read" in unread["provisional"]
+        code, tagged, err = run_cli(config, "explain", parent, env=env)
+        assert code == 0 and "its theme tag's history is not read" in tagged["provisional"], err
+        code, untagged, err = run_cli(config, "explain", loose, env=env)
+        assert code == 0 and untagged["provisional"] is None, err
+        code, text, err = run_cli(config, "explain", key, env=env, fmt="table")
+        assert code == 0 and f"provisional: its theme follows {parent}" in text, err
+        code, offline, err = run_cli(config, "plan", "--offline", env=env)
+        assert code == 0 and not [c for c in offline["changes"] if c["item"] in (key, parent)], err

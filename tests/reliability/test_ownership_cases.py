@@ -367,3 +367,28 @@ def test_explain_right_after_a_sync_blames_nobody_for_roadsyncs_own_writes(tmp_p
         line = next(x for x in text.splitlines() if x.strip().startswith("priority:"))
         assert "a person's" not in line and "is undecided" in line, line
         assert _overrides(first, key) == []
+
+
+def test_a_persons_priority_is_one_finding_manual_override_not_also_a_mismatch(tmp_path: Path) -> None:
+    """A person sets a Jira priority roadsync wrote to another value: the report and the sync give
+    that (item, priority) one finding, ``manual_override`` (design.md: a person's value is kept and
+    reported as such), not also a ``priority_mismatch`` that no plan fixes; an untouched item of a
+    theme raised in the roadmap is still a ``priority_mismatch``."""
+    from tests.reliability.test_ownership import _raise_theme
+
+    with start_sandbox(small_fixture()) as sb:
+        config, env, first = _synced(sb, tmp_path)
+        themes = {a["item"]: a["theme"] for a in first["assignments"]}
+        written = [c for c in _written(first, "priority") if themes.get(c["item"])]
+        key = written[0]["item"]
+        other = next(c["item"] for c in written
+                     if themes[c["item"]] != themes[key] and c["new"] != "Highest")  # fmt: skip
+        jira, _ = person(sb)
+        jira.set_priority(key, "Lowest" if written[0]["new"] != "Lowest" else "Low")
+        _raise_theme(config, themes[other])
+        for verb in ("report", "sync"):
+            code, report, err = run_cli(config, verb, env=env)
+            assert code == 0, err
+            mine = [d for d in report["drift"] if d["item"] == key and "priority" in d["detail"]]
+            assert [d["kind"] for d in mine] == ["manual_override"], mine
+            assert "priority_mismatch" in {d["kind"] for d in report["drift"] if d["item"] == other}
