@@ -199,13 +199,13 @@ def test_simulated_weeks_give_exactly_this_series(
          "drift_by_kind": _drift(unaligned=3, priority_mismatch=2),
          "events": _events(changes_applied=applied[1], aligned_by_people=1, aligned_by_roadsync=1)},
         {"aligned_share": 0.75, "roadmap_checksum": v2,
-         "drift_by_kind": _drift(unaligned=2, priority_mismatch=1, manual_override=1),
+         "drift_by_kind": _drift(unaligned=2, manual_override=1),  # Pat's priority: no mismatch too
          "events": _events(roadmap_edits=1, new_manual_overrides=1)},
         {"aligned_share": 0.875, "roadmap_checksum": v2,
-         "drift_by_kind": _drift(unaligned=1, priority_mismatch=2, manual_override=1, allocation=1),
+         "drift_by_kind": _drift(unaligned=1, priority_mismatch=1, manual_override=1, allocation=1),
          "events": _events(changes_applied=applied[3], aligned_by_roadsync=1)},
         {"aligned_share": 0.875, "roadmap_checksum": v2,
-         "drift_by_kind": _drift(unaligned=1, priority_mismatch=1, manual_override=1, allocation=1),
+         "drift_by_kind": _drift(unaligned=1, manual_override=1, allocation=1),
          "events": _events()},
     ]  # fmt: skip
     assert [entry["at"] for entry in report["history"]] == [
