@@ -83,6 +83,12 @@ class Reader(Protocol):
         full again in the same run. Names compare in any case."""
         ...
 
+    def pulled(self) -> None:
+        """The pull is over: drop what only reading the scopes needed (GitHub: the Projects board
+        as read for them), so a run does not hold it through planning and writing. A later
+        :meth:`fetch_items` reads it again."""
+        ...
+
     def close(self) -> None:
         """Release the HTTP connections (idempotent)."""
         ...

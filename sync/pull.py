@@ -292,6 +292,8 @@ class _SourcePuller:
                 self._pull_scope(scope, force_full=True)  # forgets what was transferred out
         except TrackerError as exc:
             self._fail(exc)
+        finally:
+            self.reader.pulled()
         self.outcome.requests = self.reader.requests - requests_before
         self.outcome.total = self.mirror.count(source)
         done = self.outcome

@@ -213,6 +213,11 @@ class GithubReader:
         spells them."""
         return set(self._left)
 
+    def pulled(self) -> None:
+        """Drop the board as read for the scopes (its items by key, from a full read: about
+        1 KB an item); :meth:`reread` and the writers read what they need on their own."""
+        self._board, self._read = None, None
+
     def _new(self, item: Item) -> bool:
         return self.previous is not None and bool(item.native_id) and self.previous(item.key) is None
 

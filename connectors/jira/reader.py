@@ -140,6 +140,9 @@ class JiraReader:
         """None: what leaves a Jira project is found at its full refresh."""
         return set()
 
+    def pulled(self) -> None:
+        """Nothing to drop: a scope's pages are stored as they arrive."""
+
     @property
     def flavor(self) -> Flavor:
         return self.client.flavor

@@ -170,3 +170,18 @@ def test_an_issue_new_to_the_mirror_from_before_the_window_reads_the_board_in_fu
 def test_the_window_is_whole_days_plus_one(elapsed: timedelta, days: int) -> None:
     """``-last-updated:`` asks ceil(elapsed days) + 1 days, at least 2 (a clock ahead counts as 0)."""
     assert window_days(NOW - elapsed, NOW) == days
+
+
+def test_a_reader_keeps_no_board_after_the_pull(world: World) -> None:
+    """After ``pulled()`` the reader holds no board: a later read reads it again and sees a
+    person's edit made in between, where the copy read for the pull would have hidden it."""
+    reader = world.reader()
+    try:
+        assert len(list(reader.fetch_items(SCOPE, None))) == BOARD + 1
+        reader.pulled()
+        world.store.edit_as_person(f"{SCOPE}#7", project_values={"Priority": "P0"})
+        again = {item.key: item for item in reader.fetch_items(SCOPE, None)}
+    finally:
+        reader.close()
+    assert again[f"{SCOPE}#7"].fields["Priority"] == "P0"
+    assert world.endpoints()["graphql:RoadsyncProjectItems"] == 2 * (BOARD // 100 - 1)

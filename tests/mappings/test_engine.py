@@ -271,3 +271,17 @@ def test_built_assignments_equal_constructed_ones() -> None:
     usual = Assignment("PAY-1", "ok", "inherited", "parent", "parent:PAY-0", "why", ("search",), "x")
     assert type(built) is Assignment
     assert (built, hash(built), repr(built)) == (usual, hash(usual), repr(usual))
+
+
+def test_an_assignment_carries_no_instance_dict() -> None:
+    """Assignments (one per item, held through a run) are slotted: no per-instance ``__dict__``."""
+    built = build_assignment("PAY-1", None, "unaligned", "none", None, "why")
+    usual = Assignment("PAY-1", None, "unaligned", "none", None, "why")
+    assert not hasattr(built, "__dict__") and not hasattr(usual, "__dict__")
+
+
+def test_items_matched_alike_share_one_reason() -> None:
+    """Two items a rule matches on the same label hold one reason string, not a copy each."""
+    found = assign([jira("PAY-1", labels=("checkout",)), jira("PAY-2", labels=("checkout",))], THEMES, {})
+    assert found["PAY-1"].step == "rule" and found["PAY-1"].reason == found["PAY-2"].reason
+    assert found["PAY-1"].reason is found["PAY-2"].reason

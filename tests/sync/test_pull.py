@@ -90,6 +90,7 @@ class ListReader:
         self.fail_after = fail_after
         self.requests = 0
         self.since_asked: list[str | None] = []
+        self.pulls_ended = 0
 
     def scopes(self) -> list[str]:
         return list(self.items)
@@ -99,6 +100,9 @@ class ListReader:
 
     def lost_scopes(self) -> set[str]:
         return set()
+
+    def pulled(self) -> None:
+        self.pulls_ended += 1
 
     def fetch_items(self, scope: str, since: str | None) -> Iterator[Item]:
         self.requests += 1
@@ -120,6 +124,17 @@ def test_failed_source_keeps_what_it_read_and_the_rest_runs(tmp_path: Path) -> N
     assert (result.exit_code, result.sources["github"].total, result.sources["jira"].total) == (4, 2, 1)
     assert mirror.cursor("github", "acme/web") is None
     assert mirror.cursor("jira", "PAY") is not None
+
+
+def test_each_reader_is_told_once_that_the_pull_is_over(tmp_path: Path) -> None:
+    """Every reader, the failed one too, gets ``pulled()`` once, after its last scope."""
+    mirror, _ = open_state(tmp_path)
+    denied = AuthError("token rejected", source="github", status=401)
+    github = ListReader("github", {"acme/web": [item("acme/web#1", "2026-03-01T10:00:00Z", "github")]},
+                        error=denied)  # fmt: skip
+    jira = ListReader("jira", {"PAY": [item("PAY-1", "2026-03-01T10:00:00Z")], "OPS": []})
+    pull_into(mirror, [github, jira], now=NOW)
+    assert (github.pulls_ended, jira.pulls_ended) == (1, 1)
 
 
 def test_every_source_failing_for_auth_is_exit_1(tmp_path: Path) -> None:
