@@ -12,8 +12,9 @@ in :mod:`roadsync.sync.guard`, a stale plan) are checked before anything is sent
 :func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
 outcome is checked against the freshly pulled item (found by its identity, so a Jira issue moved
 since is found under its new key): the field holds the new value (applied: roadsync owns it), the
-old one (not applied), or neither: a person changed it after roadsync meant to write, so it is
-recorded as theirs and never taken over (:attr:`Written.disputed`), and the report says so.
+old one (not applied), or neither: someone changed it since, and the tracker's evidence (the
+marker read with the item, else the field's history the plan asks for) says whether roadsync's
+write landed first; the intent alone records nothing, so a lost state folder decides the same.
 """
 
 from __future__ import annotations
@@ -22,16 +23,15 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from roadsync.changes import FieldChange, WriteOutcome
-from roadsync.config.model import FieldsConfig
+from roadsync.config.model import FieldsConfig, FieldTarget
 from roadsync.connectors.contracts import Writer
 from roadsync.connectors.model import Item
 from roadsync.errors import AuthError, RoadsyncError, scrub
 from roadsync.sync.fields import current_value
-from roadsync.sync.fresh import CHANGED_SINCE, Freshness, Queue
+from roadsync.sync.fresh import Freshness, Queue
 from roadsync.sync.journal import Journal
 from roadsync.sync.model import Plan
 from roadsync.sync.plan import target_for
@@ -315,14 +315,11 @@ class _Sink:
 
     def dropped(self, outcomes: Sequence[WriteOutcome]) -> None:
         """Changes never sent (the re-read before writing found the field changed, or the item gone).
-        A field a person changed since the read is recorded as disputed: theirs, never taken over."""
+        Nothing is recorded: roadsync wrote nothing, so the next plan decides the field from the
+        tracker's evidence as it would with no state folder (design.md: an earlier write by
+        roadsync makes the new value a person's; none, and the policy decides, shown in the plan)."""
         for outcome in outcomes:
-            change = outcome.change
-            self.settled.setdefault(change.item, []).append(outcome)
-            if (outcome.error or "").startswith(CHANGED_SINCE):
-                self.state.record_written(self.records.identity(change.item), change.field, change.new,
-                                          target=self.records.target(change.item, change.field),
-                                          disputed=True)  # fmt: skip
+            self.settled.setdefault(outcome.change.item, []).append(outcome)
         if self.progress and outcomes:
             self.progress(len(outcomes))
 
@@ -451,8 +448,9 @@ def reconcile_uncertain(
 
     The item is found by the identity the intent recorded (a moved Jira issue keeps its id), else
     by key. The field holds ``after``: applied, roadsync owns it. It holds ``before``: not applied
-    (the next plan decides again). It holds neither: a person changed it after roadsync meant to
-    write; the intent is recorded as disputed, so the person's value is kept and reported.
+    (the next plan decides again). It holds neither: someone changed it since, and whether
+    roadsync's write landed before that is the tracker's to say (:func:`_neither`), never the
+    intent's: an intent is what roadsync meant to send, not evidence that it reached the tracker.
     The journal is read from where the state file says every intent was closed
     (:meth:`State.journal_settled`), and that mark moves on.
     """
@@ -477,17 +475,39 @@ def reconcile_uncertain(
         elif not current.ambiguous and kind.same(item, current.value, before):
             journal.resolve(str(entry["entry"]), "skipped", "not applied: interrupted run, verified")
         else:
-            state.record_written(item.identity, field, after, target=signature, disputed=True,
-                                 at=_parse(str(entry.get("time") or "")))  # fmt: skip
-            journal.resolve(str(entry["entry"]), "skipped",
-                            "interrupted run, verified: changed by a person since; kept")  # fmt: skip
+            _neither(journal, str(entry["entry"]), item, (field, target), after, state)
     if journal.settled != since:
         state.record_journal_settled(journal.settled)
     return resolved
 
 
-def _parse(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+def _neither(journal: Journal, entry: str, item: Item, managed: tuple[str, FieldTarget], after: str | None,
+             state: State) -> None:  # fmt: skip
+    """Close an intent whose field now holds neither its ``before`` nor its ``after`` value.
+
+    Only the tracker's evidence says whether the write landed before the other change (design.md,
+    "Managed fields and ownership": losing the state folder changes no decision, so nothing is
+    recorded here that a fresh state folder would lack). The marker read with the item names
+    ``after`` (it travels in the same request as the value): applied, and the value now there is
+    someone else's (the plan's ledger reads the same marker). A marker naming another value of this
+    target: roadsync's write did not land. No marker: a write without one (a Jira bulk edit whose
+    markers did not follow) shows only in the field's history, which the plan asks for on demand;
+    the intent is closed unverified and ownership is decided there, as with the state folder lost.
+    """
+    field, target = managed
+    kind = kind_of(target)
+    signature = kind.signature(target)
+    mark = item.marks.get(field)
+    ours = mark if mark is not None and mark.target in ("", signature) else None
+    if ours is not None and kind.same(item, ours.value, after):
+        state.record_written(item.identity, field, after, target=signature)
+        journal.resolve(entry, "applied", "verified after an interrupted run by roadsync's marker on the "
+                        "item; changed by someone else since")  # fmt: skip
+    elif ours is not None:
+        last = ours.value or "empty"
+        journal.resolve(entry, "skipped", "not applied: interrupted run; the item's marker shows "
+                        f"roadsync's last write was {last}, and the field has changed since")  # fmt: skip
+    else:
+        journal.resolve(entry, "skipped", "unverified: interrupted run, and the field has changed since; "
+                        "the plan decides ownership from the tracker's history")  # fmt: skip
+

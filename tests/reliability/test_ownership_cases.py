@@ -18,7 +18,15 @@ import httpx
 import pytest
 
 from roadsync.sandbox.server import Sandbox, start_sandbox
-from tests.reliability.harness import bot_history, cli_env, duplicates, run_cli, small_fixture, write_config
+from tests.reliability.harness import (
+    bot_history,
+    cli_env,
+    duplicates,
+    run_cli,
+    small_fixture,
+    snapshot,
+    write_config,
+)
 from tests.reliability.people import person
 
 
@@ -124,9 +132,46 @@ def test_a_plan_is_refused_when_a_planned_value_changed(tracker: str, tmp_path: 
         assert sb.stats()["jira"]["writes"] == 0 and sb.stats()["github"]["writes"] == 0
 
 
-def test_a_killed_run_then_a_person_edit_keeps_the_persons_value(tmp_path: Path) -> None:
-    """A run killed mid-write leaves its intent open; a person then sets the field to a third value;
-    the next run records the intent as disputed, keeps the person's value and reports it."""
+def _journal(config: Path) -> list[dict[str, Any]]:
+    path = config.parent / ".roadsync" / "journal.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _leave_open(config: Path, item: str, field: str) -> dict[str, Any]:
+    """Drop the outcome of roadsync's journaled write of ``item``'s ``field``, as a kill between the
+    request and its outcome leaves it; returns the intent, now open."""
+    path = config.parent / ".roadsync" / "journal.jsonl"
+    lines = _journal(config)
+    intent = [e for e in lines if e["event"] == "intent" and e["item"] == item and e["field"] == field][-1]
+    kept = [e for e in lines if not (e["event"] == "done" and e["entry"] == intent["entry"])]
+    path.write_text("".join(json.dumps(e) + "\n" for e in kept), encoding="utf-8")
+    return intent
+
+
+def _forget(config: Path, state: str) -> None:
+    """``lost``: the state folder (state file and journal) is deleted before the next run."""
+    if state == "lost":
+        shutil.rmtree(config.parent / ".roadsync")
+
+
+def _resolved(config: Path, entry: str) -> str:
+    """The reason the next run closed the open intent ``entry`` with."""
+    return next(str(e.get("error")) for e in _journal(config) if e["event"] == "done" and e["entry"] == entry)
+
+
+def _other(choices: tuple[str, ...], *avoid: str | None) -> str:
+    return next(value for value in choices if value not in avoid)
+
+
+@pytest.mark.parametrize("state", ["kept", "lost"])
+def test_an_intent_that_never_reached_jira_then_a_persons_edit_is_a_never_written_field(
+    state: str, tmp_path: Path
+) -> None:
+    """A killed run's intent that was never sent gives roadsync no ownership: with the state folder
+    kept or lost, the next plan says roadsync never wrote the field and enforce takes it over, and
+    no report says "after roadsync wrote" (design.md "Managed fields and ownership": the trackers'
+    evidence decides, the state folder is a cache; this replaces the old rule that recorded the
+    intent as a disputed write, which a fresh state folder contradicted)."""
     with start_sandbox(small_fixture()) as sb:
         config = write_config(sb, tmp_path / "roadsync.toml")
         env = cli_env(sb)
@@ -140,13 +185,90 @@ def test_a_killed_run_then_a_person_edit_keeps_the_persons_value(tmp_path: Path)
                   "status": "pending"}  # fmt: skip
         journal.write_text(json.dumps(intent) + "\n", encoding="utf-8")  # the kill's leftover
         jira, _ = person(sb)
-        ours = (change["old"], change["new"])
-        hand = next(p for p in ("Lowest", "Low", "High", "Highest") if p not in ours)
+        hand = _other(("Lowest", "Low", "High", "Highest"), change["old"], change["new"])
         jira.set_priority(change["item"], hand)
+        _forget(config, state)
+        code, again, err = run_cli(config, "plan", env=env)
+        assert code == 0, err
+        mine = [c for c in _written(again, "priority") if c["item"] == change["item"]]
+        assert [(c["old"], c["new"]) for c in mine] == [(hand, change["new"])], mine
+        assert "roadsync never wrote this field" in mine[0]["reason"]
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        assert sb.jira_store.get(change["item"]).priority == change["new"]
+        assert not [d for d in report["drift"] if "after roadsync wrote" in d["detail"]]
+        if state == "kept":
+            assert "unverified" in _resolved(config, "e1")
+
+
+@pytest.mark.parametrize("state", ["kept", "lost"])
+def test_a_jira_write_that_landed_with_its_marker_then_a_persons_edit_stays_the_persons(
+    state: str, tmp_path: Path
+) -> None:
+    """A PUT that landed with its issue-property marker, its outcome lost to a kill, then a person's
+    edit: with the state folder kept or lost the person's value is kept and reported as
+    manual_override naming roadsync's written value (the marker travels in the same edit request:
+    ``properties`` of editIssue, research/ownership.md J1)."""
+    with start_sandbox(small_fixture()) as sb:
+        config = write_config(sb, tmp_path / "roadsync.toml", "[jira]\nbulk_edit = false")
+        env = cli_env(sb)
+        code, first, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        change = _written(first, "priority")[0]
+        assert sb.jira_store.get(change["item"]).properties["roadsync.priority"]["value"] == change["new"]
+        intent = _leave_open(config, change["item"], "priority")
+        hand = _other(("Lowest", "Low", "High", "Highest"), change["old"], change["new"])
+        person(sb)[0].set_priority(change["item"], hand)
+        _forget(config, state)
+        sb.reset_stats()
         code, report, err = run_cli(config, "sync", env=env)
         assert code == 0, err
         assert sb.jira_store.get(change["item"]).priority == hand
-        assert any("priority" in d for d in _overrides(report, change["item"]))
+        assert not [c for c in report["changes"] if c["item"] == change["item"] and c["field"] == "priority"]
+        said = [d for d in _overrides(report, change["item"]) if d.startswith("priority")]
+        assert said and f"from {change['new']} to {hand}" in said[0], said
+        if state == "kept":
+            assert "marker" in _resolved(config, intent["entry"])
+
+
+@pytest.mark.parametrize("state", ["kept", "lost"])
+@pytest.mark.parametrize("landed", [True, False])
+def test_a_board_value_after_a_killed_run_is_decided_by_the_boards_marker(
+    landed: bool, state: str, tmp_path: Path
+) -> None:
+    """GitHub Projects v2: a person sets a board priority after a killed run whose write landed
+    (with roadsync's marker field, set in the same GraphQL document) or never left: landed, the
+    person's value is kept and reported; never sent, roadsync never wrote it and enforce takes it
+    over; the same with the state folder kept or lost."""
+    with start_sandbox(small_fixture()) as sb:
+        config = write_config(sb, tmp_path / "roadsync.toml")
+        env = cli_env(sb)
+        code, planned, err = run_cli(config, "sync" if landed else "plan", env=env)
+        assert code == 0, err
+        change = _written(planned, "priority", github=True)[0]
+        if landed:
+            entry = _leave_open(config, change["item"], "priority")["entry"]
+        else:
+            entry = "e1"
+            intent = {"time": "2026-01-01T00:00:00Z", "run_id": "killed", "entry": entry, "event": "intent",
+                      "identity": change["item"], "item": change["item"], "field": "priority",
+                      "before": change["old"], "after": change["new"], "rule": None, "reason": "",
+                      "status": "pending"}  # fmt: skip
+            journal = config.parent / ".roadsync" / "journal.jsonl"
+            journal.parent.mkdir(parents=True, exist_ok=True)
+            journal.write_text(json.dumps(intent) + "\n", encoding="utf-8")
+        hand = _other(("P4", "P3", "P1", "P0"), change["old"], change["new"])
+        assert person(sb)[1].set_board_value(change["item"], "Priority", hand)
+        _forget(config, state)
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        board = snapshot(sb)["github"][change["item"]]["board"]["Priority"]
+        assert board == (hand if landed else change["new"])
+        said = [d for d in _overrides(report, change["item"]) if d.startswith("priority")]
+        assert bool(said) == landed, said
+        assert not [d for d in report["drift"] if "after roadsync wrote" in d["detail"]]
+        if state == "kept":
+            assert ("marker" if landed else "unverified") in _resolved(config, entry)
 
 
 def test_the_state_folder_removed_while_a_run_is_in_flight_loses_no_edit(tmp_path: Path) -> None:
