@@ -169,3 +169,41 @@ def test_a_persons_edit_overwritten_by_a_bulk_task_is_restored_and_reported(tmp_
         assert sb.jira_store.get(key).priority == hand
         raced = [d for d in report["drift"] if d["kind"] == "overwritten_edit" and d["item"] == key]
         assert raced and "restored" in raced[0]["detail"], report["drift"]
+
+
+@pytest.mark.parametrize("state", ["kept", "removed"])
+def test_a_bulk_edit_whose_markers_never_landed_then_a_persons_edit_stays_the_persons(
+    state: str, tmp_path: Path
+) -> None:
+    """A sync killed after its bulk edit task landed and before its markers
+    (``POST /issue/properties/multi``) were sent, then a person's edit of a bulk-written priority:
+    the changelog entry by roadsync's account (a bulk edit is attributed to the caller, as a PUT
+    is: research/jira.md §8) makes the person's later value theirs, whether the state folder (with
+    the kill's open intents) is kept or removed; neither the neutral marker nor a cache record of
+    the intent decides it."""
+    with start_sandbox(small_fixture()) as sb:
+        config = write_config(sb, tmp_path / "roadsync.toml")
+        env = cli_env(sb)
+        code, first, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        theme, keys = _jira_theme(first)
+        before = {k: sb.jira_store.get(k).priority for k in keys}
+        _set_level(config, theme, "P0")
+        assert _kill_after_bulk_submit(sb, config) == -signal.SIGKILL
+        moved = [k for k in keys if sb.jira_store.get(k).priority == "Highest" != before[k]]
+        assert moved, (before, keys)
+        key = moved[0]
+        assert (_marker(sb, key, "priority") or {}).get("value") is None  # the marker never followed
+        person(sb)[0].set_priority(key, "Low")
+        if state == "removed":
+            shutil.rmtree(config.parent / ".roadsync")
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        assert sb.jira_store.get(key).priority == "Low"
+        assert (key, "priority") in _overrides(report)
+        assert not [c for c in report["changes"] if c["item"] == key and c["field"] == "priority"]
+        said = next(d["detail"] for d in report["drift"]
+                    if d["item"] == key and d["kind"] == "manual_override")  # fmt: skip
+        assert "after roadsync wrote Highest" in said, said  # the changelog shows roadsync's write
+        code, again, err = run_cli(config, "sync", env=env)
+        assert code == 0 and again["changes"] == [], err
