@@ -37,6 +37,12 @@ Kinds of fault, checked in this order for every request (the control API is neve
   made, or over ``fail_write_tracker``'s alone when that is ``"jira"`` or ``"github"``) answers
   502, either before the tracker applies it or, with ``fail_write_after_apply``, after (the
   change is stored, the client sees a failure: the case that breeds duplicates). One-shot.
+* ``fail_path``: every write whose path (as served, e.g. ``/rest/api/3/issue/properties/multi``)
+  the regular expression matches answers 502 before the tracker applies it, after the draws
+  above (it shifts no seed's faults). One endpoint failing while the requests around it succeed
+  is how a Jira Cloud bulk edit lands without the issue properties roadsync sends after it: they
+  are separate requests, and the property write is non-transactional (bulkSetIssuePropertiesByIssue,
+  https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-properties/).
 * ``search_lag_ms`` (Jira Cloud only): a change of an issue shows in ``/search/jql`` this long
   after it was made, except for issues named in ``reconcileIssues``; ``GET /issue`` and bulk
   fetches read fresh data (Jira Cloud search is eventually consistent: see
@@ -103,6 +109,7 @@ class FaultSettings:
     graphql_untyped_status: int = 200
     graphql_untyped_applied: bool = False
     graphql_batch_not_found_rate: float = 0.0
+    fail_path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -140,6 +147,11 @@ class FaultSettings:
             raise ValueError("fail_write_tracker must be jira, github or null")
         if self.graphql_untyped_status not in (200, 502):
             raise ValueError("graphql_untyped_status must be 200 or 502")
+        if self.fail_path is not None:
+            try:
+                re.compile(self.fail_path)
+            except (re.error, TypeError):
+                raise ValueError("fail_path must be a regular expression or null") from None
 
 
 class FaultState:
@@ -178,12 +190,16 @@ class FaultState:
         return self.decide_with_pick(tracker, write=write, graphql=graphql)[0]
 
     def decide_with_pick(
-        self, tracker: Tracker, *, write: bool, graphql: bool = False
+        self, tracker: Tracker, *, write: bool, graphql: bool = False, path: str = ""
     ) -> tuple[Decision, float]:
-        """The fault for the next request and a draw in [0, 1) that picks the alias a batch fault fails."""
+        """The fault for the next request (to ``path``) and a draw in [0, 1) that picks the alias a
+        batch fault fails."""
         with self._lock:
             untyped, batch, pick = (self._graphql[tracker].random() for _ in range(3))
             decision = self._draw(tracker, write, graphql, untyped, batch)
+            failing = self._settings.fail_path
+            if decision == "pass" and write and failing is not None and re.search(failing, path):
+                decision = "fail_before"
             if decision != "pass":
                 self.injected[decision] = self.injected.get(decision, 0) + 1
             return decision, pick

@@ -81,7 +81,7 @@ class FaultsMiddleware:
         path = scope.get("path", "")
         write = is_write_request(self.tracker, method, path, body)
         graphql = method == "POST" and path.rstrip("/").endswith("/graphql")
-        decision, pick = self.state.decide_with_pick(self.tracker, write=write, graphql=graphql)
+        decision, pick = self.state.decide_with_pick(self.tracker, write=write, graphql=graphql, path=path)
         if decision == "pass":
             await self.app(scope, receive, send)
         elif decision == "batch_not_found":
