@@ -4,10 +4,20 @@ What is left of the write race after the re-read before writing (:mod:`roadsync.
 the moment between that read and the write. The trackers' history shows it: roadsync's own entry
 for the field replaced a value another account set after roadsync read the item (Jira changelog,
 GitHub label and issue-type events; :meth:`Reader.overwritten`). That value is written back (a
-change with :data:`~roadsync.changes.RESTORE_RULE`: no ownership marker, so the value stays the
-person's), the state cache records roadsync's write as disputed, and the report gets an
-``overwritten_edit`` finding. Projects v2 keeps no history of field values: there, the window
-left is the seconds between the re-read and the write (docs/reliability.md).
+change with :data:`~roadsync.changes.RESTORE_RULE`), the state cache records roadsync's write as
+disputed (the history just showed it landed), and the report gets an ``overwritten_edit``
+finding. Projects v2 keeps no history of field values: there, the window left is the seconds
+between the re-read and the write (docs/reliability.md).
+
+What keeps the restored value the person's when the state folder is lost is the tracker's own
+evidence: a Jira restore's PUT carries roadsync's marker naming the value roadsync wrote (not the
+one put back), so its changelog entry by roadsync's account is not read as roadsync setting the
+person's value, even when the overwriting bulk edit's markers never landed; a board restore
+leaves the board's marker naming roadsync's value. GitHub labels and issue types carry no marker:
+there the history decides. A label restore only removes roadsync's label (the person's is still
+there), which the history reads right; but an issue-type restore, or a label restore to "no
+label", is an event by roadsync's account setting the person's value, which the history alone
+reads as roadsync's: with the state folder lost, the next run may take it over (a known gap).
 
 Cost: one history read per tracker per batch of written items (Jira Cloud: 1,000 issues per
 request; Data Center: 50; GitHub labels: 50 issues per GraphQL request; issue types: one REST

@@ -236,15 +236,19 @@ class JiraWriter:
         return pending_mark(held.change.field) if mark is not None and mark.value != held.change.new else None
 
     def _mark(self, parts: Sequence[_Part]) -> None:
-        """Add each part's ownership marker to its edit (sent in the same request as the value)."""
+        """Add each part's ownership marker to its edit (sent in the same request as the value).
+
+        A restore of a person's value (:data:`~roadsync.changes.RESTORE_RULE`) marks the value
+        roadsync wrote and the restore replaces (``change.old``), not the value it puts back: its
+        changelog entry is by roadsync's account, and without a marker (a bulk edit's markers that
+        did not land) the changelog alone would read the person's value as roadsync's."""
         at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         for part in parts:
             change = part.change
-            if change.rule == RESTORE_RULE:
-                continue  # the person's value put back: the marker keeps roadsync's last write
             target = self.targets[change.field]
             signature = kind_of(target).signature(target)
-            part.edit.properties.append(mark_property(change.field, signature, change.new, at))
+            ours = change.old if change.rule == RESTORE_RULE else change.new
+            part.edit.properties.append(mark_property(change.field, signature, ours, at))
 
     # -- what a target kind may ask (roadsync.targets.base.JiraSite) ----------------------------
 

@@ -140,11 +140,20 @@ def test_a_kill_between_the_bulk_edit_and_its_markers_makes_no_value_a_persons(
         assert code == 0 and again["changes"] == [], err
 
 
-def test_a_persons_edit_overwritten_by_a_bulk_task_is_restored_and_reported(tmp_path: Path) -> None:
+@pytest.mark.parametrize("markers", ["landed", "failed"])
+def test_a_persons_edit_overwritten_by_a_bulk_task_is_restored_and_reported(
+    markers: str, tmp_path: Path
+) -> None:
     """A person sets a priority after roadsync's read and before its bulk task: the after-apply
-    check finds the overwrite in the changelog, puts the person's value back and reports it."""
+    check finds the overwrite in the changelog, puts the person's value back and reports it; the
+    restored value stays the person's in the next run with the state folder kept or removed, also
+    when the bulk task's markers (``POST /issue/properties/multi``) failed: the restore's own PUT
+    carries roadsync's marker naming the value it wrote, so the changelog entry of the restore by
+    roadsync's account is not read as roadsync setting the person's value."""
     with start_sandbox(small_fixture()) as sb:
         config = write_config(sb, tmp_path / "roadsync.toml", "[run]\nreread_after_s = 3600")
+        if markers == "failed":
+            sb.set_faults(fail_path=r"/issue/properties/multi$")
         env = cli_env(sb)
         code, planned, err = run_cli(config, "plan", env=env)
         assert code == 0, err
@@ -169,6 +178,15 @@ def test_a_persons_edit_overwritten_by_a_bulk_task_is_restored_and_reported(tmp_
         assert sb.jira_store.get(key).priority == hand
         raced = [d for d in report["drift"] if d["kind"] == "overwritten_edit" and d["item"] == key]
         assert raced and "restored" in raced[0]["detail"], report["drift"]
+        assert (_marker(sb, key, "priority") or {}).get("value") == ours[key]["new"]
+        sb.set_faults(fail_path=None)
+        for state in ("kept", "removed"):
+            if state == "removed":
+                shutil.rmtree(config.parent / ".roadsync")
+            code, again, err = run_cli(config, "sync", env=env)
+            assert code == 0, err
+            assert sb.jira_store.get(key).priority == hand, state
+            assert (key, "priority") in _overrides(again), state
 
 
 @pytest.mark.parametrize("state", ["kept", "removed"])
