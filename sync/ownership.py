@@ -149,7 +149,7 @@ class Ledger:
         if mark is not None and mark.touched_after:
             return _from_mark(mark, False)  # the tracker's history is definitive
         if cache is not None and cache.touched_after and (mark is None or not _before(cache.at, mark.at)):
-            return _from_mark(cache, False)  # a killed run's write, then a person's edit
+            return _from_mark(cache, False)  # roadsync's write, then a person's value restored after a race
         stale = mark is None or (mark.value != cache.value and _before(mark.at, cache.at)) if cache else False
         if cache is not None and stale and self._recent(cache) and not same(cache):
             return Verdict("unsettled", cache, "the value read predates roadsync's own write")

@@ -118,8 +118,11 @@ class Written:
     written_at: str
     target: str = ""
     disputed: bool = False
-    """A run killed mid-write left this intent open, and the next run found the field holding
-    neither the old nor the new value: a person changed it after roadsync meant to write."""
+    """roadsync's write of ``value`` landed (the tracker's history showed it) and a person's edit it
+    overwrote in a race was put back (:mod:`roadsync.sync.overwritten`): the field's value is the
+    person's. Only a write the tracker evidences is recorded so; an intent alone never is
+    (:func:`roadsync.sync.apply.reconcile_uncertain`). State files from before this rule may hold
+    such records made from a killed run's intent."""
 
     def mark(self) -> Mark:
         """The record as ownership evidence from the state cache."""

@@ -62,7 +62,7 @@ CASES = [
      jira(marks={"priority": mark("Low", OLDER)}), "Low", mark("High", RECENT), None, "unsettled"),
     ("another state folder wrote later (newer marker): the marker decides",
      jira(marks={"priority": mark("Medium", RECENT)}), "Medium", mark("High", OLD), None, "roadsync"),
-    ("a killed run's intent, then a person's edit (disputed record): a person's, even equal",
+    ("a restore after a race (disputed record): a person's, even equal",
      jira(marks={"priority": None}), "High", mark("High", OLD, touched_after=True), None, "person"),
     ("a marker for another target says nothing about this one",
      jira(marks={"priority": mark("High", target="x")}), "Low", None, None, "nobody"),
