@@ -492,7 +492,7 @@ def _neither(journal: Journal, entry: str, item: Item, managed: tuple[str, Field
     someone else's (the plan's ledger reads the same marker). A marker naming another value of this
     target: roadsync's write did not land. No marker: a write without one (a Jira bulk edit whose
     markers did not follow) shows only in the field's history, which the plan asks for on demand;
-    the intent is closed unverified and ownership is decided there, as with the state folder lost.
+    the intent is closed without a verdict and ownership is decided there, as with the state folder lost.
     """
     field, target = managed
     kind = kind_of(target)
@@ -508,6 +508,6 @@ def _neither(journal: Journal, entry: str, item: Item, managed: tuple[str, Field
         journal.resolve(entry, "skipped", "not applied: interrupted run; the item's marker shows "
                         f"roadsync's last write was {last}, and the field has changed since")  # fmt: skip
     else:
-        journal.resolve(entry, "skipped", "unverified: interrupted run, and the field has changed since; "
-                        "the plan decides ownership from the tracker's history")  # fmt: skip
+        journal.resolve(entry, "skipped", "left to the tracker: interrupted run, and the field has changed "
+                        "since; the plan decides ownership from the tracker's history")  # fmt: skip
 

@@ -198,7 +198,7 @@ def test_an_intent_that_never_reached_jira_then_a_persons_edit_is_a_never_writte
         assert sb.jira_store.get(change["item"]).priority == change["new"]
         assert not [d for d in report["drift"] if "after roadsync wrote" in d["detail"]]
         if state == "kept":
-            assert "unverified" in _resolved(config, "e1")
+            assert "left to the tracker" in _resolved(config, "e1")
 
 
 @pytest.mark.parametrize("state", ["kept", "lost"])
@@ -268,7 +268,7 @@ def test_a_board_value_after_a_killed_run_is_decided_by_the_boards_marker(
         assert bool(said) == landed, said
         assert not [d for d in report["drift"] if "after roadsync wrote" in d["detail"]]
         if state == "kept":
-            assert ("marker" if landed else "unverified") in _resolved(config, entry)
+            assert ("marker" if landed else "left to the tracker") in _resolved(config, entry)
 
 
 def test_the_state_folder_removed_while_a_run_is_in_flight_loses_no_edit(tmp_path: Path) -> None:
