@@ -195,10 +195,12 @@ def test_a_bulk_edit_whose_markers_never_landed_then_a_persons_edit_stays_the_pe
 ) -> None:
     """A sync killed after its bulk edit task landed and before its markers
     (``POST /issue/properties/multi``) were sent, then a person's edit of a bulk-written priority:
-    the changelog entry by roadsync's account (a bulk edit is attributed to the caller, as a PUT
-    is: research/jira.md §8) makes the person's later value theirs, whether the state folder (with
-    the kill's open intents) is kept or removed; neither the neutral marker nor a cache record of
-    the intent decides it."""
+    the changelog entry by roadsync's account makes the person's later value theirs, whether the
+    state folder (with the kill's open intents) is kept or removed; neither the neutral marker nor
+    a cache record of the intent decides it. A bulk edit writes changelog entries and its task
+    names the caller (``submittedBy``; research/jira.md §8), and runs as the caller, with their
+    permissions (https://confluence.atlassian.com/display/JIRA062/Modifying+Multiple+%28Bulk%29+Issues):
+    the emulator authors its changelog entries by the caller, as a PUT's (sandbox/jira/api_bulk.py)."""
     with start_sandbox(small_fixture()) as sb:
         config = write_config(sb, tmp_path / "roadsync.toml")
         env = cli_env(sb)
