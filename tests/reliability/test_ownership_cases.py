@@ -271,6 +271,33 @@ def test_a_board_value_after_a_killed_run_is_decided_by_the_boards_marker(
             assert ("marker" if landed else "left to the tracker") in _resolved(config, entry)
 
 
+@pytest.mark.parametrize("state", ["kept", "lost"])
+def test_a_github_label_that_landed_then_a_persons_swap_stays_the_persons(state: str, tmp_path: Path) -> None:
+    """A theme label roadsync added (its outcome lost to a kill), then a person swaps it for another
+    theme's label: GitHub labels carry no marker, so the label events decide (roadsync's account
+    added it, the person removed it after: research/ownership.md G7), and with the state folder
+    kept or lost the person's label pins its theme and roadsync's is not put back."""
+    with start_sandbox(small_fixture()) as sb:
+        config, env, first = _synced(sb, tmp_path)
+        added = next(c for c in _written(first, "theme", github=True) if c["old"] is None)
+        key, tag = added["item"], added["new"]
+        other = next(c["new"] for c in _written(first, "theme", github=True) if c["new"] != tag)
+        entry = _leave_open(config, key, "theme")["entry"]
+        github = person(sb)[1]
+        github.remove_label(key, tag)
+        github.add_label(key, other)
+        _forget(config, state)
+        code, report, err = run_cli(config, "sync", env=env)
+        assert code == 0, err
+        assert not [c for c in report["changes"] if c["item"] == key and c["field"] == "theme"]
+        labels = github.labels(key)
+        assert other in labels and tag not in labels, labels
+        assignment = next(a for a in report["assignments"] if a["item"] == key)
+        assert (assignment["step"], assignment["theme"]) == ("pin", other.split("/", 1)[1])
+        if state == "kept":
+            assert "left to the tracker" in _resolved(config, entry)
+
+
 def test_the_state_folder_removed_while_a_run_is_in_flight_loses_no_edit(tmp_path: Path) -> None:
     """The state folder removed in the middle of a sync: the next sync still keeps a person's edit."""
     with start_sandbox(small_fixture()) as sb:
