@@ -33,6 +33,7 @@ from roadsync.errors import AuthError, RoadsyncError, scrub
 from roadsync.sync.fields import current_value
 from roadsync.sync.fresh import CHANGED_SINCE, Freshness, Queue
 from roadsync.sync.journal import Journal
+from roadsync.sync.mirror import Mirror
 from roadsync.sync.model import Plan
 from roadsync.sync.plan import target_for
 from roadsync.sync.state import State
@@ -445,27 +446,35 @@ def _settle(
 
 
 def reconcile_uncertain(
-    journal: Journal, items: Mapping[str, Item], fields: FieldsConfig, state: State
+    journal: Journal,
+    mirror: Mirror,
+    fields: FieldsConfig,
+    state: State,
+    pending: Sequence[dict[str, Any]] | None = None,
 ) -> int:
     """Resolve intents a killed run left without an outcome; returns how many were resolved.
 
-    The item is found by the identity the intent recorded (a moved Jira issue keeps its id), else
-    by key. The field holds ``after``: applied, roadsync owns it. It holds ``before``: not applied
+    ``pending`` are the open intents (default: :meth:`Journal.uncertain` from where the state
+    file says every intent was closed, :meth:`State.journal_settled`; that mark moves on). Each
+    intent's item is looked up in ``mirror`` (just refreshed by the pull; only the items the
+    intents name are read), by the identity the intent recorded (a moved Jira issue keeps its id),
+    else by key: an item this run's incremental pull did not return is still checked.
+    The field holds ``after``: applied, roadsync owns it. It holds ``before``: not applied
     (the next plan decides again). It holds neither: a person changed it after roadsync meant to
     write; the intent is recorded as disputed, so the person's value is kept and reported.
-    The journal is read from where the state file says every intent was closed
-    (:meth:`State.journal_settled`), and that mark moves on.
+    Only an item gone from the mirror or a field no longer configured closes as not managed.
     """
-    by_identity = {item.identity: item for item in items.values()}
-    resolved = 0
     since = state.journal_settled()
-    for entry in journal.uncertain(since):
-        item = by_identity.get(str(entry.get("identity"))) or items.get(str(entry.get("item")))
+    pending = journal.uncertain(since) if pending is None else pending
+    by_identity, by_key = _intent_items(pending, mirror)
+    resolved = 0
+    for entry in pending:
+        item = by_identity.get(str(entry.get("identity"))) or by_key.get(str(entry.get("item")))
         field = str(entry.get("field"))
         found = target_for(fields, field, item) if item else None
         resolved += 1
         if item is None or found is None:
-            journal.resolve(str(entry["entry"]), "skipped", "item or field no longer managed")
+            journal.resolve(str(entry["entry"]), "skipped", _unmanaged(entry, item))
             continue
         kind, target = kind_of(found[1]), found[1]
         current = current_value(item, target)
@@ -484,6 +493,22 @@ def reconcile_uncertain(
     if journal.settled != since:
         state.record_journal_settled(journal.settled)
     return resolved
+
+
+def _intent_items(
+    pending: Sequence[dict[str, Any]], mirror: Mirror
+) -> tuple[dict[str, Item], dict[str, Item]]:
+    """The mirrored items the intents name: by identity, and by key for those not found so."""
+    by_identity = mirror.find(str(e.get("identity")) for e in pending if e.get("identity"))
+    missing = {str(e.get("item")) for e in pending if str(e.get("identity")) not in by_identity}
+    return by_identity, {item.key: item for item in mirror.load(missing)}
+
+
+def _unmanaged(entry: Mapping[str, Any], item: Item | None) -> str:
+    """Why an open intent is closed without checking: its item is gone, or its field unmanaged."""
+    if item is None:
+        return f"not checked: {entry.get('item')} is no longer in scope (deleted, moved out of the scope)"
+    return f"not checked: field {entry.get('field')} is no longer managed for {item.key}"
 
 
 def _parse(text: str) -> datetime | None:

@@ -31,6 +31,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from roadsync.changes import WriteOutcome
 from roadsync.config.load import Settings
@@ -121,9 +122,10 @@ class Run:
                     return RunResult(self.spec, pulled=pulled)
                 journal = Journal(self.settings.state_dir / JOURNAL_FILE)
                 working = {r.source: r for r in readers if r.source not in _failed(pulled)}
-                scope = self._scope(mirror, working, pulled)
+                pending = journal.uncertain(state.journal_settled()) if pulled is not None else []
+                scope = self._scope(mirror, working, pulled, also=[str(e.get("item")) for e in pending])
                 items = scope.items
-                recovered = self._recover(journal, items, state) if pulled is not None else 0
+                recovered = self._recover(journal, pending, mirror, state) if pulled is not None else 0
                 refusals = Refusals(state.conn)
                 plan = self.spec.saved_plan or self._plan(scope, state, refusals, working, pulled, mirror)
                 applied = None
@@ -148,15 +150,17 @@ class Run:
         itself. Offline verbs, ``--only`` and saved plans plan every item from the mirror."""
         return self.records(pulled)
 
-    def _scope(self, mirror: Mirror, readers: Mapping[str, Reader], pulled: PullResult | None) -> Scope:
+    def _scope(self, mirror: Mirror, readers: Mapping[str, Reader], pulled: PullResult | None,
+               also: Sequence[str] = ()) -> Scope:  # fmt: skip
         """What this run loads and plans: with kept outcomes, the changed items and what depends
         on them; on ``--full``, or a run that keeps nothing, the whole mirror. The mirror is read
         here, once. An intent a killed run left open names an item with a planned change, whose
-        outcome was never kept: it is planned (and loaded for recovery) as a changed item."""
+        outcome was never kept: it is planned as a changed item (``also``: the items the open
+        intents name)."""
         settings = self.settings
         self._basis = basis_of(settings.roadmap, settings.model.fields, readers, shared_accounts(settings))
         keeps = self._keeps(pulled) and not self.spec.full
-        return scope_of(mirror, PlanCache(mirror) if keeps else None, self._basis)
+        return scope_of(mirror, PlanCache(mirror) if keeps else None, self._basis, also=also)
 
     def _plan(self, scope: Scope, state: State, refusals: Refusals, readers: Mapping[str, Reader],
               pulled: PullResult | None, mirror: Mirror) -> Plan:  # fmt: skip
@@ -211,10 +215,11 @@ class Run:
         self.watch.pulled(pulled)
         return pulled
 
-    def _recover(self, journal: Journal, items: Sequence[Item], state: State) -> int:
-        """Intents a killed run left open, verified against the items just pulled."""
-        by_key = {item.key: item for item in items}
-        return reconcile_uncertain(journal, by_key, self.settings.model.fields, state)
+    def _recover(self, journal: Journal, pending: Sequence[dict[str, Any]], mirror: Mirror,
+                 state: State) -> int:  # fmt: skip
+        """Intents a killed run left open (``pending``), verified against the mirror just
+        refreshed: the items they name are looked up there, whether or not this pull returned them."""
+        return reconcile_uncertain(journal, mirror, self.settings.model.fields, state, pending)
 
     def _apply(self, plan: Plan, scope: Scope, pulled: PullResult | None, state: State,
                journal: Journal, readers: Mapping[str, Reader], run_id: str,
