@@ -60,7 +60,7 @@ def test_uncertain_lists_intents_without_outcome_across_runs(tmp_path: Path) -> 
     path = tmp_path / "journal.jsonl"
     first = Journal(path)
     closed = first.intent(CHANGE, "run1")
-    first.done(closed, "failed", error="HTTP 500")
+    first.done(closed, "failed", note="HTTP 500")
     open_one = first.intent(FieldChange("PAY-2", "theme", None, "theme/search"), "run1")
     with path.open("a", encoding="utf-8") as handle:
         handle.write('{"event": "intent", "torn')  # the crash tore the last line
@@ -75,7 +75,7 @@ def test_journal_never_holds_a_token(tmp_path: Path) -> None:
     register_secret("ghp_secretTOKEN1234")
     journal = Journal(tmp_path / "journal.jsonl")
     entry = journal.intent(CHANGE, "run1")
-    journal.done(entry, "failed", error="401 for Authorization: token ghp_secretTOKEN1234")
+    journal.done(entry, "failed", note="401 for Authorization: token ghp_secretTOKEN1234")
     text = (tmp_path / "journal.jsonl").read_text(encoding="utf-8")
     assert "ghp_secretTOKEN1234" not in text
     assert "***" in text
