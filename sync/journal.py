@@ -91,14 +91,10 @@ def _shape(entry: dict[str, Any]) -> str | None:
         return "no entry id"
     allowed = ("pending",) if event == "intent" else OUTCOMES
     if status not in allowed:
-        return f"status {json.dumps(status)} on a {event} line, expected {_choice(allowed)}"
+        return f"status {json.dumps(status)} on a {event} line, expected {' or '.join(allowed)}"
     if not isinstance(entry.get("item"), str) or not isinstance(entry.get("field"), str):
         return "no item or field"
     return None
-
-
-def _choice(words: Sequence[str]) -> str:
-    return " or ".join(f'"{w}"' for w in words) if len(words) < 3 else ", ".join(words[:-1]) + f" or {words[-1]}"
 
 
 def _torn(raw: bytes) -> bool:
@@ -155,6 +151,9 @@ class Journal:
         self._durable = 0
         self.settled = Settled()
         """Where every intent is closed, as of the last :meth:`uncertain`."""
+        self.read_from = 0
+        """Where the last :meth:`uncertain` began reading: 0 when the file no longer held the
+        bytes its ``since`` mark was taken after (the journal was replaced, shortened, rewritten)."""
 
     def intent(self, change: FieldChange, run_id: str, *, identity: str | None = None) -> str:
         """Journal that ``change`` is about to be sent (fsynced before returning); return its entry id.
@@ -249,6 +248,7 @@ class Journal:
         ``since`` when the file still holds the bytes it was taken after (else from the start);
         :attr:`settled` is then where every intent read is closed, for the next run's ``since``."""
         start = since.offset if since.offset and self._holds(since) else 0
+        self.read_from = start
         pending: dict[str, dict[str, Any]] = {}
         closed_at = start
         for end, entry in self._lines(start):

@@ -102,6 +102,7 @@ class Run:
     _read_at: float = field(default=0.0, init=False, repr=False)
     _read_iso: str = field(default="", init=False, repr=False)
     _basis: str = field(default="", init=False, repr=False)
+    _notices: list[str] = field(default_factory=list, init=False, repr=False)
 
     def execute(self) -> RunResult:
         """Take every step the spec asks for; raises what a step raises (a refused plan, a held
@@ -119,10 +120,10 @@ class Run:
                 self._read_at, self._read_iso = time.monotonic(), iso_utc(self.clock() - LAG_BOUND)
                 pulled = self._pull(mirror, readers)
                 if self.spec.stop_after_pull:
-                    return RunResult(self.spec, pulled=pulled)
+                    return RunResult(self.spec, pulled=pulled, notices=tuple(self._notices))
                 journal = Journal(self.settings.state_dir / JOURNAL_FILE)
                 working = {r.source: r for r in readers if r.source not in _failed(pulled)}
-                pending = journal.uncertain(state.journal_settled()) if pulled is not None else []
+                pending = self._uncertain(journal, state) if pulled is not None else []
                 scope = self._scope(mirror, working, pulled, also=[str(e.get("item")) for e in pending])
                 items = scope.items
                 recovered = self._recover(journal, pending, mirror, state) if pulled is not None else 0
@@ -142,7 +143,7 @@ class Run:
                 if self.records(pulled):
                     history.record(report.history[-1], marks_of(plan, report.open_keys))
         return RunResult(self.spec, pulled, items, plan, applied, report if self.spec.report else None,
-                         recovered, scope)  # fmt: skip
+                         recovered, scope, tuple(self._notices))  # fmt: skip
 
     def _keeps(self, pulled: PullResult | None) -> bool:
         """Whether this run plans from and keeps per-item outcomes (:mod:`roadsync.sync.scope`):
@@ -198,6 +199,8 @@ class Run:
         with lock:
             if self.spec.rebuild and self.spec.lock:
                 _move_damaged_aside(state_dir)
+            elif not (state_dir / STATE_FILE).exists():
+                self._notices.append(_fresh_state(state_dir / STATE_FILE))
             with _state_errors(state_dir):
                 mirror, state = open_state(state_dir)
                 try:
@@ -214,6 +217,18 @@ class Run:
                           readers=readers)  # fmt: skip
         self.watch.pulled(pulled)
         return pulled
+
+    def _uncertain(self, journal: Journal, state: State) -> list[dict[str, Any]]:
+        """The intents left open since the state file's journal mark; a journal that is not the
+        one the mark was taken on is read from its start, and the user is told."""
+        since = state.journal_settled()
+        pending = journal.uncertain(since)
+        if since.offset and journal.read_from == 0:
+            self._notices.append(
+                f"journal {journal.path} is not the one the state file last read (deleted, shortened "
+                "or replaced): it was read from its start to check every write left without an outcome"
+            )
+        return pending
 
     def _recover(self, journal: Journal, pending: Sequence[dict[str, Any]], mirror: Mirror,
                  state: State) -> int:  # fmt: skip
@@ -349,6 +364,12 @@ def _state_errors(state_dir: Path) -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         raise state_file_error(state_dir / STATE_FILE, exc) from None
+
+
+def _fresh_state(path: Path) -> str:
+    return (f"no state file was at {path}, so a new one was made (a first run, or the state folder was "
+            "deleted or replaced): who owns each value is decided from the trackers' own evidence, "
+            "so no decision changes; this run reads every item")  # fmt: skip
 
 
 def _move_damaged_aside(state_dir: Path) -> None:
