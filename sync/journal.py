@@ -91,7 +91,7 @@ def _shape(entry: dict[str, Any]) -> str | None:
         return "no entry id"
     allowed = ("pending",) if event == "intent" else OUTCOMES
     if status not in allowed:
-        return f"status {json.dumps(status)} on a {event} line, expected {' or '.join(allowed)}"
+        return f"{event} line with status {json.dumps(status)}, expected {' or '.join(allowed)}"
     if not isinstance(entry.get("item"), str) or not isinstance(entry.get("field"), str):
         return "no item or field"
     return None
