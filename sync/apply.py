@@ -10,10 +10,11 @@ A per-item failure is an outcome, not an exception: apply keeps going. Guards (t
 in :mod:`roadsync.sync.guard`, a stale plan) are checked before anything is sent.
 
 :func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
-outcome is checked against the freshly pulled item (found by its identity, so a Jira issue moved
-since is found under its new key): the field holds the new value (applied: roadsync owns it), the
-old one (not applied), or neither: a person changed it after roadsync meant to write, so it is
-recorded as theirs and never taken over (:attr:`Written.disputed`), and the report says so.
+outcome is checked against the item in the mirror the pull just refreshed (found by its identity,
+so a Jira issue moved since is found under its new key): the field holds the new value (applied:
+roadsync owns it), the old one (not applied), or neither: a person changed it after roadsync meant
+to write, so it is recorded as theirs and never taken over (:attr:`Written.disputed`), and the
+report says so.
 """
 
 from __future__ import annotations
