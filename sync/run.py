@@ -3,7 +3,8 @@
 A run is always the same steps, in this order; a verb only says where it stops and what it skips
 (:class:`RunSpec`)::
 
-    open      the state file (and the run lock, for runs that pull or write); read --history
+    open      the state file (and the run lock, for runs that pull or write); read --history,
+              and the journal's open intents (runs that recover)
     pull      refresh the mirror from the trackers                 (skipped offline)
     recover   finish what a killed run left in the journal         (after a pull only)
     plan      compute the plan, or take a reviewed one (--plan file); where the plan depends on
@@ -118,12 +119,14 @@ class Run:
             try:
                 # History since a little before this read: a tracker's clock may lag ours.
                 self._read_at, self._read_iso = time.monotonic(), iso_utc(self.clock() - LAG_BOUND)
+                # The journal too: a damaged one stops the run before the pull moves any cursor.
+                journal = Journal(self.settings.state_dir / JOURNAL_FILE)
+                recovers = self.spec.pull and not self.spec.stop_after_pull
+                pending = self._uncertain(journal, state) if recovers else []
                 pulled = self._pull(mirror, readers)
                 if self.spec.stop_after_pull:
                     return RunResult(self.spec, pulled=pulled, notices=tuple(self._notices))
-                journal = Journal(self.settings.state_dir / JOURNAL_FILE)
                 working = {r.source: r for r in readers if r.source not in _failed(pulled)}
-                pending = self._uncertain(journal, state) if pulled is not None else []
                 scope = self._scope(mirror, working, pulled, also=[str(e.get("item")) for e in pending])
                 items = scope.items
                 recovered = self._recover(journal, pending, mirror, state) if pulled is not None else 0
