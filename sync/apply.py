@@ -10,11 +10,12 @@ A per-item failure is an outcome, not an exception: apply keeps going. Guards (t
 in :mod:`roadsync.sync.guard`, a stale plan) are checked before anything is sent.
 
 :func:`reconcile_uncertain` finishes what a killed run left open: an intent without an
-outcome is checked against the freshly pulled item (found by its identity, so a Jira issue moved
-since is found under its new key): the field holds the new value (applied: roadsync owns it), the
-old one (not applied), or neither: someone changed it since, and the tracker's evidence (the
-marker read with the item, else the field's history the plan asks for) says whether roadsync's
-write landed first; the intent alone records nothing, so a lost state folder decides the same.
+outcome is checked against the item in the mirror the pull just refreshed (found by its identity,
+so a Jira issue moved since is found under its new key): the field holds the new value (applied:
+roadsync owns it), the old one (not applied), or neither: someone changed it since, and the
+tracker's evidence (the marker read with the item, else the field's history the plan asks for)
+says whether roadsync's write landed first; the intent alone records nothing, so a lost state
+folder decides the same.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from roadsync.errors import AuthError, RoadsyncError, scrub
 from roadsync.sync.fields import current_value
 from roadsync.sync.fresh import Freshness, Queue
 from roadsync.sync.journal import Journal
+from roadsync.sync.mirror import Mirror
 from roadsync.sync.model import Plan
 from roadsync.sync.plan import target_for
 from roadsync.sync.state import State
@@ -442,28 +444,36 @@ def _settle(
 
 
 def reconcile_uncertain(
-    journal: Journal, items: Mapping[str, Item], fields: FieldsConfig, state: State
+    journal: Journal,
+    mirror: Mirror,
+    fields: FieldsConfig,
+    state: State,
+    pending: Sequence[dict[str, Any]] | None = None,
 ) -> int:
     """Resolve intents a killed run left without an outcome; returns how many were resolved.
 
-    The item is found by the identity the intent recorded (a moved Jira issue keeps its id), else
-    by key. The field holds ``after``: applied, roadsync owns it. It holds ``before``: not applied
+    ``pending`` are the open intents (default: :meth:`Journal.uncertain` from where the state
+    file says every intent was closed, :meth:`State.journal_settled`; that mark moves on). Each
+    intent's item is looked up in ``mirror`` (just refreshed by the pull; only the items the
+    intents name are read), by the identity the intent recorded (a moved Jira issue keeps its id),
+    else by key: an item this run's incremental pull did not return is still checked.
+    The field holds ``after``: applied, roadsync owns it. It holds ``before``: not applied
     (the next plan decides again). It holds neither: someone changed it since, and whether
     roadsync's write landed before that is the tracker's to say (:func:`_neither`), never the
     intent's: an intent is what roadsync meant to send, not evidence that it reached the tracker.
-    The journal is read from where the state file says every intent was closed
-    (:meth:`State.journal_settled`), and that mark moves on.
+    Only an item gone from the mirror or a field no longer configured closes as not managed.
     """
-    by_identity = {item.identity: item for item in items.values()}
-    resolved = 0
     since = state.journal_settled()
-    for entry in journal.uncertain(since):
-        item = by_identity.get(str(entry.get("identity"))) or items.get(str(entry.get("item")))
+    pending = journal.uncertain(since) if pending is None else pending
+    by_identity, by_key = _intent_items(pending, mirror)
+    resolved = 0
+    for entry in pending:
+        item = by_identity.get(str(entry.get("identity"))) or by_key.get(str(entry.get("item")))
         field = str(entry.get("field"))
         found = target_for(fields, field, item) if item else None
         resolved += 1
         if item is None or found is None:
-            journal.resolve(str(entry["entry"]), "skipped", "item or field no longer managed")
+            journal.resolve(str(entry["entry"]), "skipped", _unmanaged(entry, item))
             continue
         kind, target = kind_of(found[1]), found[1]
         current = current_value(item, target)
@@ -510,4 +520,20 @@ def _neither(journal: Journal, entry: str, item: Item, managed: tuple[str, Field
     else:
         journal.resolve(entry, "skipped", "left to the tracker: interrupted run, and the field has changed "
                         "since; the plan decides ownership from the tracker's history")  # fmt: skip
+
+
+def _intent_items(
+    pending: Sequence[dict[str, Any]], mirror: Mirror
+) -> tuple[dict[str, Item], dict[str, Item]]:
+    """The mirrored items the intents name: by identity, and by key for those not found so."""
+    by_identity = mirror.find(str(e.get("identity")) for e in pending if e.get("identity"))
+    missing = {str(e.get("item")) for e in pending if str(e.get("identity")) not in by_identity}
+    return by_identity, {item.key: item for item in mirror.load(missing)}
+
+
+def _unmanaged(entry: Mapping[str, Any], item: Item | None) -> str:
+    """Why an open intent is closed without checking: its item is gone, or its field unmanaged."""
+    if item is None:
+        return f"not checked: {entry.get('item')} is no longer in scope (deleted, moved out of the scope)"
+    return f"not checked: field {entry.get('field')} is no longer managed for {item.key}"
 

@@ -20,8 +20,15 @@ rewritten or truncated. Damage before the offset is found by :meth:`Journal.chec
 Every line has ``time``, ``run_id``, ``entry``, ``event`` (``intent``|``done``), ``item``
 (intents also the item's ``identity``, which follows a moved issue),
 ``field``, ``before``, ``after``, ``rule`` and ``status`` (``pending`` on intents; ``applied``,
-``skipped``, ``unwritable`` or ``failed`` on done lines, with ``error`` saying why). Lines pass through
-:func:`~roadsync.errors.scrub`, so a token can never land in the file.
+``skipped``, ``unwritable`` or ``failed`` on done lines). A done line's ``note`` says why, never
+null; an outcome other than ``applied`` repeats it as ``error`` (the field older readers know).
+Lines pass through :func:`~roadsync.errors.scrub`, so a token can never land in the file.
+
+Damage is refused, never skipped (:func:`~roadsync.sync.damage.journal_damaged`, exit 1): a line
+that is not JSON, or an entry of the wrong shape (an unknown ``event`` or ``status``, no ``entry``
+id). The one exception is a line a crash cut short (:func:`_torn`): tolerated as the last line;
+the next run that appends starts on a fresh line and marks its first line ``follows_torn_line``,
+so a torn line in the middle of the file is accepted only right before such a mark.
 """
 
 from __future__ import annotations
@@ -41,11 +48,16 @@ from roadsync.errors import scrub
 from roadsync.private import private_folder
 from roadsync.sync.damage import journal_damaged, journal_unwritable
 
-__all__ = ["JOURNAL_FILE", "Journal", "Settled", "new_run_id"]
+__all__ = ["JOURNAL_FILE", "OUTCOMES", "Journal", "Settled", "new_run_id"]
 
 JOURNAL_FILE = "journal.jsonl"
 _PRINT = 256
 """Bytes before a :class:`Settled` offset its fingerprint covers."""
+OUTCOMES = ("applied", "skipped", "unwritable", "failed")
+"""The ``status`` of a done line."""
+_MARK = "follows_torn_line"
+_NOTES = {"applied": "written", "skipped": "not sent", "unwritable": "refused by the tracker",
+          "failed": "failed (no reason given)"}  # fmt: skip
 
 
 class Settled(NamedTuple):
@@ -70,9 +82,25 @@ def _entry(raw: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _shape(entry: dict[str, Any]) -> str | None:
+    """What is wrong with the shape of a journal entry, or None when it is one."""
+    event, status = entry.get("event"), entry.get("status")
+    if event not in ("intent", "done"):
+        return f'event {json.dumps(event)}, expected "intent" or "done"'
+    if not isinstance(entry.get("entry"), str) or not entry["entry"]:
+        return "no entry id"
+    allowed = ("pending",) if event == "intent" else OUTCOMES
+    if status not in allowed:
+        return f"{event} line with status {json.dumps(status)}, expected {' or '.join(allowed)}"
+    if not isinstance(entry.get("item"), str) or not isinstance(entry.get("field"), str):
+        return "no item or field"
+    return None
+
+
 def _torn(raw: bytes) -> bool:
     """A line a crash cut short: the start of a JSON object (its end may split a UTF-8 character).
-    The next run starts on a fresh line, so a torn line can sit between whole ones."""
+    The next run starts on a fresh line, marked :data:`_MARK`, so a torn line can sit right
+    before such a line."""
     if not raw.startswith(b'{"') or b"\x00" in raw:
         return False
     try:
@@ -123,6 +151,9 @@ class Journal:
         self._durable = 0
         self.settled = Settled()
         """Where every intent is closed, as of the last :meth:`uncertain`."""
+        self.read_from = 0
+        """Where the last :meth:`uncertain` began reading: 0 when the file no longer held the
+        bytes its ``since`` mark was taken after (the journal was replaced, shortened, rewritten)."""
 
     def intent(self, change: FieldChange, run_id: str, *, identity: str | None = None) -> str:
         """Journal that ``change`` is about to be sent (fsynced before returning); return its entry id.
@@ -154,12 +185,13 @@ class Journal:
                 return
         self.sync()
 
-    def done(self, entry_id: str, status: str, error: str | None = None) -> None:
-        """Journal the outcome of the write behind ``entry_id`` (``applied``/``skipped``/``failed``)."""
-        self.outcomes([(entry_id, status, error)])
+    def done(self, entry_id: str, status: str, note: str | None = None) -> None:
+        """Journal the outcome of the write behind ``entry_id`` (one of :data:`OUTCOMES`) and why
+        (``note``; a plain default per status when None)."""
+        self.outcomes([(entry_id, status, note)])
 
     def outcomes(self, results: Sequence[tuple[str, str, str | None]], *, sync: bool = True) -> None:
-        """Journal several outcomes ``(entry id, status, error)`` in one append. ``sync=False``
+        """Journal several outcomes ``(entry id, status, note)`` in one append. ``sync=False``
         leaves the fsync to the next one (:meth:`intents` or :meth:`sync`): an outcome lost to a
         crash leaves its intent open, and the next run checks the tracker (:meth:`uncertain`)."""
         self._append([self._done_line(*result) for result in results], sync=sync)
@@ -179,7 +211,7 @@ class Journal:
         0 before its first)."""
         return self._durable
 
-    def _done_line(self, entry_id: str, status: str, error: str | None) -> dict[str, Any]:
+    def _done_line(self, entry_id: str, status: str, note: str | None) -> dict[str, Any]:
         intent = self._find_intent(entry_id)
         line: dict[str, Any] = {
             "time": _now(),
@@ -192,15 +224,17 @@ class Journal:
             "after": intent.get("after") if intent else None,
             "rule": intent.get("rule") if intent else None,
             "status": status,
+            "note": note or _NOTES.get(status, status),
         }
-        if error is not None:
-            line["error"] = error
+        if status != "applied":
+            line["error"] = line["note"]
         return line
 
     def entries(self) -> Iterator[dict[str, Any]]:
-        """Every line of the journal in order. A torn last line (a crash mid-append) is skipped;
-        any other line that is not a JSON object raises :class:`~roadsync.errors.LocalFileError`
-        naming the file and the line (the journal is damaged: binary data, an edit gone wrong)."""
+        """Every line of the journal in order. A torn last line (a crash mid-append) is skipped,
+        and so is a torn line the next run marked (:data:`_MARK`); any other line that is not a
+        journal entry of the right shape raises :class:`~roadsync.errors.LocalFileError` naming the
+        file and the line (the journal is damaged: binary data, an edit gone wrong)."""
         for _, entry in self._lines(0):
             yield entry
 
@@ -214,6 +248,7 @@ class Journal:
         ``since`` when the file still holds the bytes it was taken after (else from the start);
         :attr:`settled` is then where every intent read is closed, for the next run's ``since``."""
         start = since.offset if since.offset and self._holds(since) else 0
+        self.read_from = start
         pending: dict[str, dict[str, Any]] = {}
         closed_at = start
         for end, entry in self._lines(start):
@@ -263,27 +298,33 @@ class Journal:
         except OSError as exc:
             raise journal_damaged(self.path, 1, f"cannot be read ({exc.strerror})") from None
         lines = data.split(b"\n")
-        position = start
+        position, torn = start, 0  # the number of a torn line not yet followed by a marked one
         for number, raw in enumerate(lines, 1):
             position += len(raw) + 1
             end = position if number < len(lines) else None
             if not raw.strip():
                 continue
             entry = _entry(raw)
-            if entry is not None:
-                yield end, entry
-            elif not _torn(raw):
+            why = _shape(entry) if entry is not None else None if _torn(raw) else "not JSON"
+            if torn and (entry is None or not entry.get(_MARK)):
+                why, number = "cut short in the middle of the file, not by a crash", torn
+            if why is not None:
                 raise journal_damaged(self.path, self._line_number(start) + number,
-                                      "is not a journal entry (the file is damaged)")  # fmt: skip
+                                      f"is not a journal entry ({why}): the file is damaged")  # fmt: skip
+            if entry is None:
+                torn = number
+                continue
+            torn = 0
+            yield end, entry
 
     def _line_number(self, offset: int) -> int:
         """How many lines the journal holds before byte ``offset`` (for an error message)."""
         with self.path.open("rb") as handle:
             return handle.read(offset).count(b"\n")
 
-    def resolve(self, entry_id: str, status: str, error: str | None = None) -> None:
+    def resolve(self, entry_id: str, status: str, note: str | None = None) -> None:
         """Close an uncertain intent after checking the tracker (same as :meth:`done`)."""
-        self.done(entry_id, status, error)
+        self.done(entry_id, status, note)
 
     def _find_intent(self, entry_id: str) -> dict[str, Any] | None:
         # The done line repeats the intent's fields so each line reads on its own; an intent
@@ -297,15 +338,14 @@ class Journal:
         return None
 
     def _append(self, lines: Sequence[dict[str, Any]], *, sync: bool) -> None:
-        # One scrub for the batch: a line is one JSON object (no raw newline inside), so no
-        # secret or auth header can match across two lines.
-        text = scrub("".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines))
+        text = _text(lines)
         with self._lock:
             if not text and not (sync and self._unsynced):
                 return
             private_folder(self.path.parent)
             if text and not self._checked_tail:
-                text = self._after_torn_line(text)
+                if self._after_torn_line():
+                    text = "\n" + _text([{**lines[0], _MARK: True}, *lines[1:]])
                 self._checked_tail = True
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -325,13 +365,20 @@ class Journal:
             self._open = not sync and (self._open or any(line.get("event") == "intent" for line in lines))
             self._recent.update({str(line["entry"]): line for line in lines if line.get("event") == "intent"})
 
-    def _after_torn_line(self, text: str) -> str:
-        # A run killed mid-append can leave a last line without its newline; start on a fresh
-        # line so this run's first entry is not glued onto the torn one and lost.
+    def _after_torn_line(self) -> bool:
+        """Whether the file ends without a newline: a run killed mid-append tore its last line.
+        This run then starts on a fresh line (so its first entry is not glued onto the torn one
+        and lost) and marks that line, so readers know the torn line was a crash's."""
         try:
             with self.path.open("rb") as handle:
                 handle.seek(-1, os.SEEK_END)
                 last = handle.read(1)
         except OSError:  # missing or empty file
-            return text
-        return text if last == b"\n" else "\n" + text
+            return False
+        return last != b"\n"
+
+
+def _text(lines: Sequence[dict[str, Any]]) -> str:
+    # One scrub for the batch: a line is one JSON object (no raw newline inside), so no
+    # secret or auth header can match across two lines.
+    return scrub("".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines))

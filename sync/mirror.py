@@ -216,6 +216,22 @@ class Mirror:
         return sorted(_load_items(documents), key=lambda item: item.key)
 
     @_locked
+    def find(self, identities: Iterable[str]) -> dict[str, Item]:
+        """The mirrored items whose :attr:`Item.identity` is among ``identities`` (``jira:10042``,
+        or the key where the tracker id is unknown), by identity: a moved issue is found under its
+        new key. Only those rows are read (an indexed look-up each), never the whole mirror."""
+        found: dict[str, Item] = {}
+        for identity in sorted(set(identities)):
+            source, _, native = identity.partition(":")
+            row = self.conn.execute(
+                "SELECT data FROM items WHERE (source = ? AND native_id = ? AND native_id != '') "
+                "OR (key = ? AND native_id = '')", (source, native, identity)
+            ).fetchone()  # fmt: skip
+            if row is not None:
+                found[identity] = _load_items([row[0]])[0]
+        return found
+
+    @_locked
     def revisions(self) -> dict[str, int]:
         """Every mirrored key and the revision of its stored copy: a key whose revision differs
         from the one a run planned changed since (or was removed and stored again)."""

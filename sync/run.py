@@ -3,7 +3,8 @@
 A run is always the same steps, in this order; a verb only says where it stops and what it skips
 (:class:`RunSpec`)::
 
-    open      the state file (and the run lock, for runs that pull or write); read --history
+    open      the state file (and the run lock, for runs that pull or write); read --history,
+              and the journal's open intents (runs that recover)
     pull      refresh the mirror from the trackers                 (skipped offline)
     recover   finish what a killed run left in the journal         (after a pull only)
     plan      compute the plan, or take a reviewed one (--plan file); where the plan depends on
@@ -31,6 +32,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from roadsync.changes import WriteOutcome
 from roadsync.config.load import Settings
@@ -101,6 +103,7 @@ class Run:
     _read_at: float = field(default=0.0, init=False, repr=False)
     _read_iso: str = field(default="", init=False, repr=False)
     _basis: str = field(default="", init=False, repr=False)
+    _notices: list[str] = field(default_factory=list, init=False, repr=False)
 
     def execute(self) -> RunResult:
         """Take every step the spec asks for; raises what a step raises (a refused plan, a held
@@ -116,14 +119,17 @@ class Run:
             try:
                 # History since a little before this read: a tracker's clock may lag ours.
                 self._read_at, self._read_iso = time.monotonic(), iso_utc(self.clock() - LAG_BOUND)
+                # The journal too: a damaged one stops the run before the pull moves any cursor.
+                journal = Journal(self.settings.state_dir / JOURNAL_FILE)
+                recovers = self.spec.pull and not self.spec.stop_after_pull
+                pending = self._uncertain(journal, state) if recovers else []
                 pulled = self._pull(mirror, readers)
                 if self.spec.stop_after_pull:
-                    return RunResult(self.spec, pulled=pulled)
-                journal = Journal(self.settings.state_dir / JOURNAL_FILE)
+                    return RunResult(self.spec, pulled=pulled, notices=tuple(self._notices))
                 working = {r.source: r for r in readers if r.source not in _failed(pulled)}
-                scope = self._scope(mirror, working, pulled)
+                scope = self._scope(mirror, working, pulled, also=[str(e.get("item")) for e in pending])
                 items = scope.items
-                recovered = self._recover(journal, items, state) if pulled is not None else 0
+                recovered = self._recover(journal, pending, mirror, state) if pulled is not None else 0
                 refusals = Refusals(state.conn)
                 plan = self.spec.saved_plan or self._plan(scope, state, refusals, working, pulled, mirror)
                 applied = None
@@ -140,7 +146,7 @@ class Run:
                 if self.records(pulled):
                     history.record(report.history[-1], marks_of(plan, report.open_keys))
         return RunResult(self.spec, pulled, items, plan, applied, report if self.spec.report else None,
-                         recovered, scope)  # fmt: skip
+                         recovered, scope, tuple(self._notices))  # fmt: skip
 
     def _keeps(self, pulled: PullResult | None) -> bool:
         """Whether this run plans from and keeps per-item outcomes (:mod:`roadsync.sync.scope`):
@@ -148,15 +154,17 @@ class Run:
         itself. Offline verbs, ``--only`` and saved plans plan every item from the mirror."""
         return self.records(pulled)
 
-    def _scope(self, mirror: Mirror, readers: Mapping[str, Reader], pulled: PullResult | None) -> Scope:
+    def _scope(self, mirror: Mirror, readers: Mapping[str, Reader], pulled: PullResult | None,
+               also: Sequence[str] = ()) -> Scope:  # fmt: skip
         """What this run loads and plans: with kept outcomes, the changed items and what depends
         on them; on ``--full``, or a run that keeps nothing, the whole mirror. The mirror is read
         here, once. An intent a killed run left open names an item with a planned change, whose
-        outcome was never kept: it is planned (and loaded for recovery) as a changed item."""
+        outcome was never kept: it is planned as a changed item (``also``: the items the open
+        intents name)."""
         settings = self.settings
         self._basis = basis_of(settings.roadmap, settings.model.fields, readers, shared_accounts(settings))
         keeps = self._keeps(pulled) and not self.spec.full
-        return scope_of(mirror, PlanCache(mirror) if keeps else None, self._basis)
+        return scope_of(mirror, PlanCache(mirror) if keeps else None, self._basis, also=also)
 
     def _plan(self, scope: Scope, state: State, refusals: Refusals, readers: Mapping[str, Reader],
               pulled: PullResult | None, mirror: Mirror) -> Plan:  # fmt: skip
@@ -194,6 +202,8 @@ class Run:
         with lock:
             if self.spec.rebuild and self.spec.lock:
                 _move_damaged_aside(state_dir)
+            elif not (state_dir / STATE_FILE).exists():
+                self._notices.append(_fresh_state(state_dir / STATE_FILE))
             with _state_errors(state_dir):
                 mirror, state = open_state(state_dir)
                 try:
@@ -211,10 +221,23 @@ class Run:
         self.watch.pulled(pulled)
         return pulled
 
-    def _recover(self, journal: Journal, items: Sequence[Item], state: State) -> int:
-        """Intents a killed run left open, verified against the items just pulled."""
-        by_key = {item.key: item for item in items}
-        return reconcile_uncertain(journal, by_key, self.settings.model.fields, state)
+    def _uncertain(self, journal: Journal, state: State) -> list[dict[str, Any]]:
+        """The intents left open since the state file's journal mark; a journal that is not the
+        one the mark was taken on is read from its start, and the user is told."""
+        since = state.journal_settled()
+        pending = journal.uncertain(since)
+        if since.offset and journal.read_from == 0:
+            self._notices.append(
+                f"journal {journal.path} is not the one the state file last read (deleted, shortened "
+                "or replaced): it was read from its start to check every write left without an outcome"
+            )
+        return pending
+
+    def _recover(self, journal: Journal, pending: Sequence[dict[str, Any]], mirror: Mirror,
+                 state: State) -> int:  # fmt: skip
+        """Intents a killed run left open (``pending``), verified against the mirror just
+        refreshed: the items they name are looked up there, whether or not this pull returned them."""
+        return reconcile_uncertain(journal, mirror, self.settings.model.fields, state, pending)
 
     def _apply(self, plan: Plan, scope: Scope, pulled: PullResult | None, state: State,
                journal: Journal, readers: Mapping[str, Reader], run_id: str,
@@ -344,6 +367,12 @@ def _state_errors(state_dir: Path) -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         raise state_file_error(state_dir / STATE_FILE, exc) from None
+
+
+def _fresh_state(path: Path) -> str:
+    return (f"no state file was at {path}, so a new one was made (a first run, or the state folder was "
+            "deleted or replaced): who owns each value is decided from the trackers' own evidence, "
+            "so no decision changes; this run reads every item")  # fmt: skip
 
 
 def _move_damaged_aside(state_dir: Path) -> None:

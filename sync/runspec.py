@@ -163,6 +163,9 @@ class RunResult:
     recovered: int = 0
     scope: Scope | None = None
     """What the run loaded and planned afresh (``scope.items``, ``scope.dirty``) and kept."""
+    notices: tuple[str, ...] = ()
+    """What the user should hear about the state folder, one sentence each: a state file made
+    afresh, a journal not the one the state last read. No decision depends on them."""
 
     @property
     def entries(self) -> Sequence[Entry | Item]:

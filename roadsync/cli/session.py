@@ -16,7 +16,7 @@ from roadsync.escaping import one_line
 from roadsync.logs import event
 from roadsync.sync.model import DRIFT_KINDS
 from roadsync.sync.pull import Progress, PullResult
-from roadsync.sync.run import ApplyProgress, Run, RunResult, RunSpec
+from roadsync.sync.run import EXIT_DRIFT, EXIT_PENDING, ApplyProgress, Run, RunResult, RunSpec
 
 __all__ = [
     "CliWatch",
@@ -124,8 +124,22 @@ def execute(state: CliState, settings: Settings, spec: RunSpec) -> RunResult:
     """Run ``spec`` over ``settings``, watched by the CLI; a tracker that refused the run's
     writes is told on stderr (:func:`show_refusals`) before the verb prints its report."""
     result = Run(settings, spec, watch=CliWatch(state)).execute()
+    show_notices(result, state)
     show_refusals(result, state)
     return result
+
+
+def show_notices(result: RunResult, state: CliState) -> None:
+    """One stderr line per notice about the state folder (:attr:`RunResult.notices`): ``roadsync:
+    note: ...`` (a JSON line with ``--log-format json``); stdout keeps only the verb's document.
+    Only a run that did its job says them: a failed run's error stays its one line."""
+    if result.exit_code not in (0, EXIT_PENDING, EXIT_DRIFT):
+        return
+    for notice in result.notices:
+        if state.log_format == "json":
+            event("state.notice", logging.WARNING, detail=notice)
+        else:
+            click.echo(f"roadsync: note: {one_line(notice)}", err=True)
 
 
 def show_refusals(result: RunResult, state: CliState) -> None:

@@ -125,7 +125,7 @@ def test_a_killed_apply_is_finished_by_the_next_run(
         intents = {e["entry"] for e in journal if e["event"] == "intent"}
         closed = {e["entry"] for e in journal if e["event"] == "done"}
         assert intents <= closed, "an intent the rerun never checked"
-        resolved = [e for e in journal if "verified" in str(e.get("error", ""))]
+        resolved = [e for e in journal if "verified" in str(e.get("note", ""))]
         matrix.append({
             "case": f"SIGKILL after write {writes} (seed {seed})",
             "faults": 1,

@@ -79,6 +79,13 @@ CASES = [
            "line 2 is not a journal entry", names="journal.jsonl"),
     Damage("journal that is a folder", lambda f: (f / "journal.jsonl").mkdir(), 1, "cannot be read",
            names="journal.jsonl"),
+    Damage("journal line torn in the middle", _journal(ENTRY + ENTRY[:40] + b"\n" + ENTRY), 1,
+           "line 2 is not a journal entry (cut short in the middle of the file", names="journal.jsonl"),
+    Damage("journal entry of an unknown status", _journal(ENTRY + ENTRY.replace(b"pending", b"bogus")), 1,
+           'line 2 is not a journal entry (intent line with status "bogus", expected pending)',
+           names="journal.jsonl"),
+    Damage("journal entry of an unknown event", _journal(ENTRY.replace(b'"intent"', b'"oops"') + ENTRY), 1,
+           'line 1 is not a journal entry (event "oops"', names="journal.jsonl"),
     Damage("full disk", lambda f: None, 1, "the disk is full",
            namespace="mount -t tmpfs -o size=64k tmpfs {state}", rebuilds=False),
     Damage("read-only state folder", lambda f: None, 78, "run.state_dir", names="",
@@ -179,3 +186,19 @@ def test_a_state_file_locked_by_another_process_is_exit_75(sandbox: Sandbox, tmp
 def test_enough_kinds_of_damage() -> None:
     """At least 8 ways of damaging the state folder are covered (plus the lock held elsewhere)."""
     assert len({c.name for c in CASES}) == len(CASES) >= 8
+
+
+def test_a_torn_last_journal_line_is_a_crash_and_stays_tolerated(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A journal whose last line a crash cut short is read: the sync exits 0, starts on a fresh
+    line marked follows_torn_line, and later runs (the torn line now mid-file) still exit 0."""
+    config = write_config(sandbox, tmp_path / "roadsync.toml")
+    env = cli_env(sandbox)
+    assert _roadsync(config, env, "pull")[0] == 0
+    journal = tmp_path / ".roadsync" / "journal.jsonl"
+    journal.write_bytes(ENTRY + ENTRY[:40])
+    code, err = _roadsync(config, env, "sync")
+    assert code == 0, err
+    lines = journal.read_bytes().split(b"\n")
+    assert lines[1] == ENTRY[:40] and b'"follows_torn_line": true' in lines[2], lines[:3]
+    code, err = _roadsync(config, env, "sync")
+    assert code == 0 and "journal" not in err, err

@@ -10,7 +10,7 @@ import pytest
 
 from roadsync.changes import FieldChange
 from roadsync.config.load import load_settings
-from roadsync.errors import register_secret
+from roadsync.errors import LocalFileError, register_secret
 from roadsync.sync.journal import JOURNAL_FILE, Journal, new_run_id
 from roadsync.sync.run import Run, RunSpec
 
@@ -60,7 +60,7 @@ def test_uncertain_lists_intents_without_outcome_across_runs(tmp_path: Path) -> 
     path = tmp_path / "journal.jsonl"
     first = Journal(path)
     closed = first.intent(CHANGE, "run1")
-    first.done(closed, "failed", error="HTTP 500")
+    first.done(closed, "failed", note="HTTP 500")
     open_one = first.intent(FieldChange("PAY-2", "theme", None, "theme/search"), "run1")
     with path.open("a", encoding="utf-8") as handle:
         handle.write('{"event": "intent", "torn')  # the crash tore the last line
@@ -70,12 +70,81 @@ def test_uncertain_lists_intents_without_outcome_across_runs(tmp_path: Path) -> 
     assert later.uncertain() == []
 
 
+def test_done_lines_say_why_and_only_a_non_success_says_error(tmp_path: Path) -> None:
+    """Every done line has a non-null note; an applied one has no error field, the others repeat
+    the note as error (the field older readers know)."""
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    entries = journal.intents([FieldChange(f"PAY-{n}", "priority", "Low", "High") for n in range(3)], "run1")
+    journal.resolve(entries[0], "applied", "verified after an interrupted run")
+    journal.done(entries[1], "skipped")
+    journal.done(entries[2], "failed", "HTTP 500")
+    done = [line for line in lines(path) if line["event"] == "done"]
+    assert [(d["status"], d["note"], d.get("error")) for d in done] == [
+        ("applied", "verified after an interrupted run", None),
+        ("skipped", "not sent", "not sent"),
+        ("failed", "HTTP 500", "HTTP 500"),
+    ]
+    assert "error" not in done[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ({"status": "bogus"}, 'done line with status "bogus", expected applied or skipped or unwritable or '
+                              "failed"),
+        ({"event": "undone"}, 'event "undone", expected "intent" or "done"'),
+        ({"entry": None}, "no entry id"),
+        ({"item": 7}, "no item or field"),
+    ],
+)
+def test_an_entry_of_the_wrong_shape_is_damage_named_by_its_line(
+    tmp_path: Path, line: dict[str, Any], says: str
+) -> None:
+    """A JSON line that is not a journal entry (unknown status or event, no entry id, no item)
+    raises naming the file, the line and what is wrong, instead of being read as one."""
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    journal.done(journal.intent(CHANGE, "run1"), "applied")
+    done = lines(path)[1]
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({**done, **line}) + "\n")
+    with pytest.raises(LocalFileError) as raised:
+        Journal(path).uncertain()
+    said = f"journal {path} line 3 is not a journal entry ({says}): the file is damaged"
+    assert str(raised.value).startswith(said), str(raised.value)
+
+
+def test_a_torn_line_is_tolerated_last_or_before_the_next_runs_mark_only(tmp_path: Path) -> None:
+    """A torn last line is read past; the next append starts on a fresh line marked
+    follows_torn_line, so the torn line mid-file is still read past; a torn line mid-file with no
+    mark after it (not a crash: an edit, a splice) is damage naming its line."""
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    journal.done(journal.intent(CHANGE, "run1"), "applied")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"after": "High", "before": "Lo')
+    assert Journal(path).uncertain() == []
+    later = Journal(path)
+    open_one = later.intent(CHANGE, "run2")
+    assert lines_after_torn(path)[0]["follows_torn_line"] is True
+    assert [e["entry"] for e in Journal(path).uncertain()] == [open_one]
+    spliced = path.read_bytes().replace(b'"follows_torn_line": true, ', b"")
+    path.write_bytes(spliced)
+    with pytest.raises(LocalFileError, match="line 3 is not a journal entry \\(cut short in the middle"):
+        Journal(path).uncertain()
+
+
+def lines_after_torn(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(raw) for raw in path.read_text(encoding="utf-8").splitlines()[3:]]
+
+
 def test_journal_never_holds_a_token(tmp_path: Path) -> None:
     """A token inside an error message is masked before the line is written."""
     register_secret("ghp_secretTOKEN1234")
     journal = Journal(tmp_path / "journal.jsonl")
     entry = journal.intent(CHANGE, "run1")
-    journal.done(entry, "failed", error="401 for Authorization: token ghp_secretTOKEN1234")
+    journal.done(entry, "failed", note="401 for Authorization: token ghp_secretTOKEN1234")
     text = (tmp_path / "journal.jsonl").read_text(encoding="utf-8")
     assert "ghp_secretTOKEN1234" not in text
     assert "***" in text
