@@ -56,8 +56,15 @@ def fail_on_kinds(value: str | None, settings: Settings | None = None) -> set[st
 
 def show_source_errors(pulled: PullResult | None, state: CliState) -> None:
     """One line per failed source on stderr: what happened, where, what to do (a JSON line
-    with ``--log-format json``, so every stderr line of a cron run parses)."""
+    with ``--log-format json``, so every stderr line of a cron run parses); before it, one line
+    per source read in full because what its reads must contain changed (its read basis)."""
     for name, source in pulled.sources.items() if pulled else ():
+        if source.reread is not None:
+            if state.log_format == "json":
+                event("pull.reread", logging.WARNING, source=name, why=source.reread)
+            else:
+                click.echo(f"roadsync: {name}: reading every item again, the config changed what a read "
+                           f"must hold ({one_line(source.reread)})", err=True)  # fmt: skip
         if not source.error:
             continue
         if state.log_format == "json":
