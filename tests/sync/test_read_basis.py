@@ -146,3 +146,55 @@ def test_a_basis_change_names_what_a_read_gains_and_loses() -> None:
     assert why == ('board fields: - priority=Priority; custom fields: + Theme, - Alignment; '
                    'jql: null -> "type = Bug"')
     assert basis_change(None, after) == "the mirror does not record what its items were read with"
+
+
+BASE = """
+[[themes]]
+id = "checkout"
+name = "Checkout"
+priority = "P1"
+
+[jira]
+url = "https://acme.atlassian.net"
+projects = ["PAY"]
+
+[github]
+repos = ["acme/web"]
+
+[github.project]
+owner = "acme"
+number = 1
+
+[fields.theme]
+policy = "enforce"
+jira = { target = "label", prefix = "theme:" }
+github = { target = "label", prefix = "theme/" }
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "source", "why"), [
+    ('jira = { target = "label", prefix = "theme:" }', 'jira = { target = "field", field = "Theme" }',
+     "jira", "custom fields: + Theme"),
+    ('github = { target = "label", prefix = "theme/" }', 'github = { target = "project", field = "Theme" }',
+     "github", "board fields: + theme=Theme"),
+    ('projects = ["PAY"]', 'projects = ["PAY"]\njql = "type = Bug"', "jira", 'jql: null -> "type = Bug"'),
+])  # fmt: skip
+def test_a_changed_target_or_filter_changes_what_a_read_must_hold(
+    old: str, new: str, source: str, why: str, tmp_path: Path
+) -> None:
+    """Moving a managed field to a custom or board field, or filtering the JQL, changes that
+    tracker's read basis (and only that tracker's); a label prefix alone does not (labels are
+    always read whole)."""
+    from roadsync.config.load import load_settings
+    from roadsync.sync.sources import read_bases
+
+    path = tmp_path / "roadsync.toml"
+    path.write_text(BASE, encoding="utf-8")
+    before = read_bases(load_settings(path))
+    path.write_text(BASE.replace('prefix = "theme:"', 'prefix = "roadmap:"'), encoding="utf-8")
+    assert read_bases(load_settings(path)) == before
+    path.write_text(BASE.replace(old, new), encoding="utf-8")
+    after = read_bases(load_settings(path))
+    other = "github" if source == "jira" else "jira"
+    assert after[other] == before[other]
+    assert basis_change(basis_text(before[source]), after[source]) == why
