@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 from roadsync.sync.mirror import Mirror
 
-__all__ = ["basis_change", "basis_text", "stale_basis"]
+__all__ = ["basis_change", "basis_text", "parsed", "stale_basis"]
 
 
 def basis_text(basis: Mapping[str, object]) -> str:
@@ -31,16 +31,22 @@ def basis_text(basis: Mapping[str, object]) -> str:
     return json.dumps(basis, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def parsed(stored: str | None) -> dict[str, object] | None:
+    """A stored basis as a mapping; ``None`` when none was recorded (or it is unreadable)."""
+    try:
+        found = json.loads(stored) if stored else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def basis_change(stored: str | None, wanted: Mapping[str, object]) -> str | None:
     """Why a scope last read in full with ``stored`` must be read in full again under ``wanted``
     (``"custom fields: + Alignment"``), or ``None`` when the two agree."""
     if stored == basis_text(wanted):
         return None
-    try:
-        before = json.loads(stored) if stored else None
-    except ValueError:
-        before = None
-    if not isinstance(before, dict):
+    before = parsed(stored)
+    if before is None:
         return "the mirror does not record what its items were read with"
     names = sorted({*before, *wanted}, key=lambda name: (name not in wanted, name))
     return "; ".join(f"{name}: {_difference(before.get(name), wanted.get(name))}"

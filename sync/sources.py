@@ -21,7 +21,7 @@ from roadsync.logs import event
 from roadsync.sync.fields import field_targets
 from roadsync.sync.mirror import Mirror
 from roadsync.sync.ownership import LAG_BOUND, Unasked
-from roadsync.sync.readbasis import basis_text
+from roadsync.sync.readbasis import parsed
 from roadsync.sync.state import State
 from roadsync.targets import kind_of
 
@@ -89,18 +89,18 @@ def _jira_reader(settings: Settings, mirror: Mirror) -> Reader:
         retry=retry_policy(settings),
         managed_fields=_managed_jira_fields(settings),
         remote_links=config.remote_links,
-        # Links recorded for an unchanged issue are reused only if they were read as now asked
-        # (turning remote_links on must read every issue's links once).
-        known_links=mirror.known_links if _read_as_now(settings, mirror, "jira") else None,
+        known_links=mirror.known_links if _links_read(mirror) else None,
         marked=list(managed_targets(settings, "jira")),
         recent_writes=lambda: State(mirror.conn).recent("jira", LAG_BOUND),
     )
 
 
-def _read_as_now(settings: Settings, mirror: Mirror, source: str) -> bool:
-    """Whether every scope of ``source`` in the mirror was last read in full as ``settings`` ask."""
-    wanted = basis_text(read_bases(settings)[source])
-    return all(stored == wanted for stored in mirror.bases(source).values())
+def _links_read(mirror: Mirror) -> bool:
+    """Whether the remote links the mirror holds for Jira issues were read (every scope's last full
+    read asked for them, or recorded no basis, as before bases were kept): only then does an
+    unchanged issue reuse them. Turning ``remote_links`` on must read every issue's links once."""
+    bases = [parsed(stored) for stored in mirror.bases("jira").values() if stored]
+    return all(basis is not None and basis.get("remote links") is True for basis in bases)
 
 
 def _github_reader(settings: Settings, mirror: Mirror) -> Reader:

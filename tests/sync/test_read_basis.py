@@ -198,3 +198,24 @@ def test_a_changed_target_or_filter_changes_what_a_read_must_hold(
     other = "github" if source == "jira" else "jira"
     assert after[other] == before[other]
     assert basis_change(basis_text(before[source]), after[source]) == why
+
+
+def test_turning_remote_links_on_reads_every_issues_links_once(demo: Any, tmp_path: Path) -> None:
+    """Jira remote links recorded while ``remote_links`` was off (none) are not reused once it is
+    on: the next pull reads them (the mirror then holds the demo's Jira-to-GitHub links), and the
+    pull after it reuses them for unchanged issues (no remotelink request)."""
+    from roadsync.config.load import load_settings
+    from roadsync.sync.run import read_backlog
+
+    config, _ = _configs(demo, tmp_path)
+    _ok(_cli(config, "pull", env=demo.env))
+    settings = load_settings(config, env=demo.env)
+    assert not any(item.links for item in read_backlog(settings).items if item.source == "jira")
+    config.write_text(config.read_text(encoding="utf-8").replace("[jira]\n", "[jira]\nremote_links = true\n"))
+    reread = _ok(_cli(config, "pull", env=demo.env))["sources"]["jira"]
+    assert reread["full"] and reread["reread"] == "remote links: false -> true"
+    settings = load_settings(config, env=demo.env)
+    linked = [item for item in read_backlog(settings).items if item.source == "jira" and item.links]
+    assert linked and all("#" in link for item in linked for link in item.links)
+    again = _ok(_cli(config, "pull", env=demo.env))["sources"]["jira"]
+    assert not again["full"] and again["requests"] < reread["requests"] - len(linked)
