@@ -327,8 +327,9 @@ class _SourcePuller:
         self.outcome.total = self.mirror.count(source)
         done = self.outcome
         level = logging.WARNING if done.failed else logging.INFO
+        reread = {"reread": done.reread} if done.reread is not None else {}
         event("pull.source", level, source=source, fetched=done.fetched, total=done.total,
-              requests=done.requests, failed=done.failed, reread=done.reread)  # fmt: skip
+              requests=done.requests, failed=done.failed, **reread)  # fmt: skip
         return done
 
     def _pull_scope(self, scope: str, force_full: bool) -> bool:
