@@ -10,7 +10,7 @@ basis of its last full read (:meth:`roadsync.sync.mirror.Mirror.commit_cursor`),
 
 - a pull reads a scope whose basis differs from the config's in full, saying why
   (:func:`basis_change`; :mod:`roadsync.sync.pull`);
-- a verb that reads no tracker refuses such a mirror (:func:`stale_basis`).
+- a verb that reads no tracker refuses such a mirror (:func:`refuse_another_basis`).
 
 What goes into a tracker's basis is decided in one place, beside how its reader is built
 (:func:`roadsync.sync.sources.read_bases`).
@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from roadsync.errors import ConfigError
 from roadsync.sync.mirror import Mirror
 
-__all__ = ["basis_change", "basis_text", "parsed", "stale_basis"]
+__all__ = ["basis_change", "basis_text", "parsed", "refuse_another_basis", "stale_basis"]
 
 
 def basis_text(basis: Mapping[str, object]) -> str:
@@ -72,3 +73,17 @@ def stale_basis(mirror: Mirror, bases: Mapping[str, Mapping[str, object]]) -> tu
             if why is not None:
                 return source, why
     return None
+
+
+def refuse_another_basis(mirror: Mirror, bases: Mapping[str, Mapping[str, object]]) -> None:
+    """For a verb that reads no tracker (``--offline``, explain, roadmap): refuse a mirror whose
+    items were read for another config than ``bases`` say (a managed field added or moved, other
+    Jira fields, another board field). Their copies hold nothing for what the config now asks,
+    and planning from them would take a value the tracker holds for an empty field."""
+    stale = stale_basis(mirror, bases)
+    if stale is not None:
+        source, why = stale
+        raise ConfigError(
+            f"the mirror's {source} items were read for another config ({why})",
+            hint="run 'roadsync pull' to read them again as the config now asks, then this verb",
+        )

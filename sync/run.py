@@ -57,7 +57,7 @@ from roadsync.sync.overwritten import restore_overwritten
 from roadsync.sync.ownership import LAG_BOUND, Ledger
 from roadsync.sync.plan import compute_pins, undecided_themes
 from roadsync.sync.pull import PullResult, pull
-from roadsync.sync.readbasis import stale_basis
+from roadsync.sync.readbasis import refuse_another_basis
 from roadsync.sync.refusals import Refusals, hold_back, unwritable_findings, with_drift
 from roadsync.sync.reliance import held_back
 from roadsync.sync.report import Report, build_report
@@ -87,7 +87,6 @@ __all__ = [
     "RunResult",
     "RunSpec",
     "Watch",
-    "check_read_basis",
     "load_plan_file",
     "read_backlog",
 ]
@@ -115,7 +114,7 @@ class Run:
             # Read first: a damaged history file stops the run before anything is pulled or written.
             history = RunHistory.open(mirror.conn, self.spec.history_file)
             if not self.spec.pull:
-                check_read_basis(mirror, self.settings)
+                refuse_another_basis(mirror, read_bases(self.settings))
             readers = build_readers(self.settings, mirror) if self.spec.pull else []
             try:
                 # History since a little before this read: a tracker's clock may lag ours.
@@ -325,27 +324,13 @@ def read_backlog(settings: Settings) -> Backlog:
     with _state_errors(state_dir):
         mirror, state = open_state(state_dir)
         try:
-            check_read_basis(mirror, settings)
+            refuse_another_basis(mirror, read_bases(settings))
             items = mirror.items()
             fields, roadmap = settings.model.fields, settings.roadmap
             ledger = offline_ledger(state, items)
             return Backlog(items, compute_pins(items, fields, ledger, roadmap), ledger)
         finally:
             mirror.conn.close()
-
-
-def check_read_basis(mirror: Mirror, settings: Settings) -> None:
-    """Refuse, for a verb that reads no tracker, a mirror whose items were read for another config
-    than ``settings`` (a managed field added or moved, other Jira fields, another board field):
-    their copies hold nothing for what the config now asks, and planning from them would take a
-    value the tracker holds for empty (:func:`roadsync.sync.pull.stale_basis`)."""
-    stale = stale_basis(mirror, read_bases(settings))
-    if stale is not None:
-        source, why = stale
-        raise ConfigError(
-            f"the mirror's {source} items were read for another config ({why})",
-            hint="run 'roadsync pull' to read them again as the config now asks, then this verb",
-        )
 
 
 def _state_folder(settings: Settings) -> Path:
