@@ -35,7 +35,7 @@ value for ever, and the plan would take the tracker's value for empty. So each s
 keeps the basis of its last full read, and a scope whose basis differs from the config's (or is
 unknown) is read in full, once, with the reason on the result (:attr:`SourcePull.reread`). A verb
 that cannot read (``--offline``, explain) refuses a mirror read with another basis
-(:func:`roadsync.sync.readbasis.stale_basis`).
+(:func:`roadsync.sync.readbasis.refuse_another_basis`).
 
 A reader that fails with a :class:`~roadsync.errors.TrackerError` (a spent budget included)
 marks its source failed: what was fetched stays in the mirror, the failed scope's cursor is not
