@@ -39,7 +39,9 @@ Example::
                     "items": [{"issue": "acme/web#4", "values": {"Priority": "P1", "Estimate": 3}}]}
       },
       "people": [{"name": "Pat Person", "github": {"login": "pat-person"},
-                  "jira": {"email": "pat.person@example.com"}}]
+                  "jira": {"email": "pat.person@example.com"}}],
+      "themes": [{"id": "checkout", "name": "Checkout", "priority": "P1", "horizon": "now",
+                  "match": [{"labels": ["checkout"]}]}]
     }
 
 GitHub as it really behaves, from the fixture (see :mod:`roadsync.sandbox.github`):
@@ -60,7 +62,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 from roadsync.errors import ConfigError
 
@@ -254,6 +256,10 @@ class Fixture(TypedDict, total=False):
     jira: JiraFixture
     github: GithubFixture
     people: list[PersonFixture]  # default: one person, Pat Person (write access everywhere)
+    themes: list[dict[str, Any]]
+    """The roadmap ``--write-config`` writes for this company: ``[[themes]]`` tables as objects
+    (``{"id", "name", "priority", "match": [{"labels": [...]}]}``); a config without themes maps
+    nothing and does not validate."""
 
 
 def load_fixture(path: Path) -> Fixture:
@@ -282,7 +288,12 @@ def _fixture_problems(document: object) -> list[str]:
     """What makes ``document`` no fixture (at most five problems), or nothing."""
     if not isinstance(document, dict):
         return ["the top level must be an object with 'jira' and/or 'github'"]
-    problems = [f"unknown top-level key {k!r}" for k in document if k not in ("jira", "github", "people")]
+    problems = [f"unknown top-level key {k!r}" for k in document
+                if k not in ("jira", "github", "people", "themes")]  # fmt: skip
+    themes = document.get("themes", [])
+    if not isinstance(themes, list) or not all(isinstance(t, dict) and isinstance(t.get("id"), str)
+                                               for t in themes):  # fmt: skip
+        problems.append("'themes' must be a list of objects, each with an 'id'")
     people = document.get("people", [])
     if not isinstance(people, list):
         problems.append("'people' must be a list")

@@ -53,6 +53,8 @@ class SandboxLike(Protocol):
     def github_repos(self) -> list[str]: ...
     @property
     def github_project(self) -> dict[str, Any] | None: ...
+    @property
+    def themes(self) -> list[dict[str, Any]]: ...
 
 
 def _q(value: str) -> str:
@@ -63,9 +65,36 @@ def _list(values: list[str]) -> str:
     return "[" + ", ".join(_q(v) for v in values) + "]"
 
 
+def fixture_roadmap(themes: list[dict[str, Any]]) -> list[str]:
+    """Config lines of a fixture's ``themes`` (``[[themes]]`` tables; JSON scalars and lists of
+    strings are valid TOML values), or, for a fixture that has none, why the config has none and
+    what to add (``roadsync validate`` fails until a theme is there: a roadmap without themes
+    maps nothing)."""
+    if not themes:
+        return [
+            "# This seed carries no roadmap (its fixture has no \"themes\"), so this config has no",
+            "# themes yet and `roadsync validate` says what to add. For example:",
+            "# [[themes]]",
+            '# id = "checkout"',
+            '# name = "Checkout conversion"',
+            '# priority = "P1"',
+            "# [[themes.match]]",
+            '# labels = ["checkout"]',
+            "",
+        ]
+    lines = ["# The fixture's roadmap.", ""]
+    for theme in themes:
+        scalars = {key: value for key, value in theme.items() if key != "match"}
+        lines += ["[[themes]]", *(f"{key} = {json.dumps(value)}" for key, value in scalars.items())]
+        for block in theme.get("match") or ():
+            lines += ["[[themes.match]]", *(f"{key} = {json.dumps(value)}" for key, value in block.items())]
+        lines.append("")
+    return lines
+
+
 def config_toml(sandbox: SandboxLike, *, roadmap: str | None) -> str:
     """The config text; ``roadmap`` (``"demo"`` or ``"configured-site"``) adds that seed's
-    roadmap and managed fields."""
+    roadmap and managed fields, ``"fixture"`` the fixture's themes (:func:`fixture_roadmap`)."""
     from roadsync.sandbox.demo import demo_roadmap_toml
     from roadsync.sandbox.demo_site import SITE_FIELDS_TOML, configured_site_roadmap_toml
     from roadsync.sandbox.server import GITHUB_TOKEN_ENV, JIRA_TOKEN_ENV
@@ -80,6 +109,8 @@ def config_toml(sandbox: SandboxLike, *, roadmap: str | None) -> str:
     ]
     if roadmap in roadmaps:
         parts += [roadmaps[roadmap]().rstrip(), ""]
+    elif roadmap == "fixture":
+        parts += fixture_roadmap(sandbox.themes)
     if sandbox.jira_projects:
         auth = "bearer" if sandbox.jira_flavor == "datacenter" else "basic"
         parts += [

@@ -163,6 +163,11 @@ class Sandbox:
         return self.seed_name == "demo"
 
     @property
+    def themes(self) -> list[dict[str, Any]]:
+        """The fixture's roadmap (``[[themes]]`` as objects; the built-in seeds keep theirs in TOML)."""
+        return list(self.fixture.get("themes") or ())
+
+    @property
     def jira_projects(self) -> list[str]:
         return [p["key"] for p in self.fixture.get("jira", {}).get("projects", [])]
 
@@ -293,11 +298,12 @@ class Sandbox:
     def write_config(self, path: str | Path, *, roadmap: bool = True) -> Path:
         """Write a complete roadsync config (TOML) for this sandbox; tokens come from ``env()``.
 
-        With a built-in seed (and ``roadmap``) it holds that seed's roadmap and managed fields.
+        With ``roadmap`` it holds the seed's roadmap: a built-in seed's, with its managed fields,
+        or a fixture's ``themes`` (a fixture without any gets a comment saying what to add).
         """
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        kind = self.seed_name if roadmap else None
+        kind = (self.seed_name or "fixture") if roadmap else None
         target.write_text(config_toml(self, roadmap=kind), encoding="utf-8")
         self.config_path = target.resolve()
         return self.config_path

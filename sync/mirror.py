@@ -70,6 +70,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE items ADD COLUMN rev INTEGER NOT NULL DEFAULT 0
     """,
+    # 5: what a scope's items were last read in full with (the read basis: fields, properties,
+    # board fields, filters), so a config that asks reads for more makes the next pull read the
+    # scope in full instead of planning from copies that never held the new field (NULL: unknown).
+    """
+    ALTER TABLE cursors ADD COLUMN basis TEXT
+    """,
 )
 
 # SQLite's default limit on host parameters is 999 in old builds; stay well under it.
@@ -95,13 +101,16 @@ class Cursor:
 
     ``since``: ISO UTC high-water mark to read from next time (before the overlap window is
     subtracted), ``None`` when no successful pull has set one. ``last_full``: ISO UTC time of the
-    last completed full refresh, ``None`` when there never was one.
+    last completed full refresh, ``None`` when there never was one. ``basis``: the canonical JSON
+    of what that full refresh read (:func:`roadsync.sync.sources.read_bases`), ``None`` when
+    unknown (never read in full, or by a roadsync that did not record it).
     """
 
     source: str
     scope: str
     since: str | None
     last_full: str | None
+    basis: str | None = None
 
 
 def _load_items(documents: Iterable[str]) -> list[Item]:
@@ -318,25 +327,34 @@ class Mirror:
     def cursor(self, source: str, scope: str) -> Cursor | None:
         """The cursor of one scope, or ``None`` when it was never pulled successfully."""
         row = self.conn.execute(
-            "SELECT since, last_full FROM cursors WHERE source = ? AND scope = ?", (source, scope)
+            "SELECT since, last_full, basis FROM cursors WHERE source = ? AND scope = ?", (source, scope)
         ).fetchone()
-        return Cursor(source, scope, row[0], row[1]) if row else None
+        return Cursor(source, scope, row[0], row[1], row[2]) if row else None
+
+    @_locked
+    def bases(self, source: str) -> dict[str, str | None]:
+        """The read basis of each of ``source``'s scopes with a cursor, by scope (``None``: unknown)."""
+        rows = self.conn.execute("SELECT scope, basis FROM cursors WHERE source = ?", (source,))
+        return {str(row[0]): row[1] for row in rows}
 
     @_locked
     def commit_cursor(
-        self, source: str, scope: str, since: str | None, *, full_at: str | None = None
+        self, source: str, scope: str, since: str | None, *, full_at: str | None = None,
+        basis: str | None = None,
     ) -> None:
-        """Record a successful pull of one scope: the new ``since`` and, after a full refresh, its time.
+        """Record a successful pull of one scope: the new ``since`` and, after a full refresh, its
+        time and the read basis it read with.
 
         Call only after the scope's pull finished. ``full_at=None`` keeps the previous
-        ``last_full``.
+        ``last_full``, ``basis=None`` the previous basis.
         """
         with self.transaction():
             self.conn.execute(
-                "INSERT INTO cursors (source, scope, since, last_full) VALUES (?, ?, ?, ?) "
+                "INSERT INTO cursors (source, scope, since, last_full, basis) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(source, scope) DO UPDATE SET since = excluded.since, "
-                "last_full = COALESCE(excluded.last_full, cursors.last_full)",
-                (source, scope, since, full_at),
+                "last_full = COALESCE(excluded.last_full, cursors.last_full), "
+                "basis = COALESCE(excluded.basis, cursors.basis)",
+                (source, scope, since, full_at, basis),
             )
 
     @_locked

@@ -3,7 +3,8 @@
 For each configured source and each of its scopes (Jira project, GitHub repo)::
 
     cursor = mirror.cursor(source, scope)
-    full   = --full, or no cursor yet, or the last full refresh is older than run.full_refresh_hours
+    full   = --full, or no cursor yet, or the last full refresh is older than run.full_refresh_hours,
+             or the scope was read with another basis than the config asks now (below)
     since  = None if full else cursor.since - run.overlap_minutes
     items  = reader.fetch_items(scope, since)      stored in batches as they arrive
     full   -> items of the scope not seen are removed (deleted, transferred, out of scope)
@@ -26,6 +27,16 @@ run re-reads only the window, not whatever the last big sync wrote. Why this is 
   ``unstable``: the cursor stays where it was and a full refresh removes nothing (and is
   repeated next run), so the skipped item is read next time rather than lost or dropped.
 
+**The read basis.** What a read contains depends on the config: the Jira custom fields and
+issue properties requested, the Projects v2 fields whose values and marks are kept, the JQL and
+filters (:func:`roadsync.sync.sources.read_bases`). An incremental pull re-reads only what
+changed, so a copy read before ``[fields.alignment]`` was configured would hold no alignment
+value for ever, and the plan would take the tracker's value for empty. So each scope's cursor
+keeps the basis of its last full read, and a scope whose basis differs from the config's (or is
+unknown) is read in full, once, with the reason on the result (:attr:`SourcePull.reread`). A verb
+that cannot read (``--offline``, explain) refuses a mirror read with another basis
+(:func:`roadsync.sync.readbasis.refuse_another_basis`).
+
 A reader that fails with a :class:`~roadsync.errors.TrackerError` (a spent budget included)
 marks its source failed: what was fetched stays in the mirror, the failed scope's cursor is not
 moved (the next run resumes from the old one, losing nothing), the other sources still run,
@@ -45,8 +56,9 @@ from roadsync.connectors.contracts import Reader
 from roadsync.connectors.model import Item
 from roadsync.errors import AuthError, BudgetExhausted, TrackerError
 from roadsync.logs import event
-from roadsync.sync.mirror import Mirror
-from roadsync.sync.sources import build_readers, close_all, unconfigured
+from roadsync.sync.mirror import Cursor, Mirror
+from roadsync.sync.readbasis import basis_change, basis_text
+from roadsync.sync.sources import build_readers, close_all, read_bases, unconfigured
 from roadsync.sync.state import iso_utc, open_state
 
 if TYPE_CHECKING:
@@ -85,10 +97,12 @@ class ScopePull:
     cursor: str | None = None
     error: str | None = None
     unstable: bool = False
+    reread: str | None = None
+    """Why the scope was read in full beyond its schedule: its read basis changed."""
 
     def to_json(self) -> dict[str, Any]:
         data = {name: value for name, value in asdict(self).items() if name != "scope"}
-        return data if self.error is not None else {k: v for k, v in data.items() if k != "error"}
+        return {k: v for k, v in data.items() if v is not None or k not in ("error", "reread")}
 
 
 @dataclass
@@ -104,6 +118,9 @@ class SourcePull:
     scopes: list[ScopePull] = field(default_factory=list)
     error: str | None = None
     budget_exhausted: bool = False
+    reread: str | None = None
+    """Why every scope of the source was read in full this run, if for a changed read basis
+    (what the config asks reads to contain); shown once per source."""
 
     @property
     def failed(self) -> bool:
@@ -121,13 +138,16 @@ class SourcePull:
             return int(document.get(key, 0))
 
         return cls(source, count("fetched"), count("unchanged"), count("removed"), count("total"),
-                   count("requests"), scopes, document.get("error"))  # fmt: skip
+                   count("requests"), scopes, document.get("error"),
+                   reread=document.get("reread"))  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """``fetched``, ``total``, ``requests`` (the contract) plus detail; ``error`` when it failed."""
         data: dict[str, Any] = {"fetched": self.fetched, "total": self.total, "requests": self.requests}
         data.update(unchanged=self.unchanged, removed=self.removed, full=self.full)
         data["scopes"] = {scope.scope: scope.to_json() for scope in self.scopes}
+        if self.reread is not None:
+            data["reread"] = self.reread
         return data if self.error is None else {**data, "error": self.error}
 
 
@@ -225,7 +245,8 @@ def pull(
             _drop_unconfigured_sources(settings, target)
             run = settings.model.run
             return pull_into(target, active, full=full, now=now, overlap_minutes=run.overlap_minutes,
-                             full_refresh_hours=run.full_refresh_hours, progress=progress)  # fmt: skip
+                             full_refresh_hours=run.full_refresh_hours, progress=progress,
+                             bases=read_bases(settings))  # fmt: skip
         finally:
             if readers is None:
                 close_all(active)
@@ -243,11 +264,17 @@ def pull_into(
     overlap_minutes: float = 5.0,
     full_refresh_hours: float = 24.0,
     progress: Progress | None = None,
+    bases: Mapping[str, Mapping[str, object]] | None = None,
 ) -> PullResult:
-    """Pull every reader's scopes into ``mirror`` (the engine behind :func:`pull`)."""
+    """Pull every reader's scopes into ``mirror`` (the engine behind :func:`pull`). ``bases``:
+    what each source's reads contain (:func:`roadsync.sync.sources.read_bases`); a source
+    without one is read by its cursors alone and records no basis."""
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    wanted = bases or {}
     pullers = [
-        _SourcePuller(mirror, reader, now, overlap_minutes, full_refresh_hours, progress)
+        _SourcePuller(
+            mirror, reader, now, overlap_minutes, full_refresh_hours, progress, wanted.get(reader.source)
+        )
         for reader in readers
     ]
     # Sources are independent (their own trackers, budgets and cursors), so they are read at the
@@ -271,8 +298,10 @@ class _SourcePuller:
         overlap_minutes: float,
         full_refresh_hours: float,
         progress: Progress | None,
+        basis: Mapping[str, object] | None = None,
     ) -> None:
         self.mirror = mirror
+        self.basis = basis
         self.reader = reader
         self.now = now
         self.overlap_minutes = overlap_minutes
@@ -298,8 +327,9 @@ class _SourcePuller:
         self.outcome.total = self.mirror.count(source)
         done = self.outcome
         level = logging.WARNING if done.failed else logging.INFO
+        reread = {"reread": done.reread} if done.reread is not None else {}
         event("pull.source", level, source=source, fetched=done.fetched, total=done.total,
-              requests=done.requests, failed=done.failed)  # fmt: skip
+              requests=done.requests, failed=done.failed, **reread)  # fmt: skip
         return done
 
     def _pull_scope(self, scope: str, force_full: bool) -> bool:
@@ -308,10 +338,14 @@ class _SourcePuller:
         cursor = self.mirror.cursor(source, scope)
         previous = cursor.since if cursor else None
         last_full = cursor.last_full if cursor else None
-        full = force_full or wants_full(previous, last_full, self.now, self.full_refresh_hours)
+        reread = self._reread(cursor)
+        full = force_full or reread is not None or wants_full(previous, last_full, self.now,
+                                                               self.full_refresh_hours)  # fmt: skip
         since = None if full or previous is None else _since(previous, self.overlap_minutes)
         full = full or since is None
-        record = ScopePull(scope, full=full, since=since)
+        record = ScopePull(scope, full=full, since=since, reread=reread)
+        if reread is not None and self.outcome.reread is None:
+            self.outcome.reread = reread
         self.outcome.scopes.append(record)
         try:
             seen, newest = self._read(scope, since, record)
@@ -326,6 +360,12 @@ class _SourcePuller:
         record.unstable = newest is not None and newest >= self.now
         self._finish(record, seen, previous if record.unstable else next_cursor(previous, self.now))
         return True
+
+    def _reread(self, cursor: Cursor | None) -> str | None:
+        """Why a scope pulled before must be read in full for its read basis (None: it need not)."""
+        if self.basis is None or cursor is None or cursor.since is None:
+            return None
+        return basis_change(cursor.basis, self.basis)
 
     def _read(self, scope: str, since: str | None, record: ScopePull) -> tuple[set[str], datetime | None]:
         seen: set[str] = set()
@@ -370,7 +410,8 @@ class _SourcePuller:
                 self.outcome.removed += record.removed
             if cursor is not None:
                 full_at = iso_utc(self.now) if settled else None
-                self.mirror.commit_cursor(source, record.scope, cursor, full_at=full_at)
+                basis = basis_text(self.basis) if settled and self.basis is not None else None
+                self.mirror.commit_cursor(source, record.scope, cursor, full_at=full_at, basis=basis)
         record.cursor = cursor
         event("pull.scope", source=source, scope=record.scope, **record.to_json())
 

@@ -59,6 +59,7 @@ from roadsync.sync.overwritten import restore_overwritten
 from roadsync.sync.ownership import LAG_BOUND, Ledger
 from roadsync.sync.plan import compute_pins, undecided_themes
 from roadsync.sync.pull import PullResult, pull
+from roadsync.sync.readbasis import refuse_another_basis
 from roadsync.sync.refusals import Refusals, hold_back, unwritable_findings, with_drift
 from roadsync.sync.reliance import held_back
 from roadsync.sync.report import Report, build_report
@@ -74,7 +75,7 @@ from roadsync.sync.runspec import (
 )
 from roadsync.sync.scope import Entry, PlanCache, Scope, basis_of, keep_settled, scope_of
 from roadsync.sync.snapshot import marks_of
-from roadsync.sync.sources import build_readers, build_writers, close_all
+from roadsync.sync.sources import build_readers, build_writers, close_all, read_bases
 from roadsync.sync.state import STATE_FILE, State, iso_utc, open_state
 
 __all__ = [
@@ -115,6 +116,8 @@ class Run:
         with self._opened() as (mirror, state):
             # Read first: a damaged history file stops the run before anything is pulled or written.
             history = RunHistory.open(mirror.conn, self.spec.history_file)
+            if not self.spec.pull:
+                refuse_another_basis(mirror, read_bases(self.settings))
             readers = build_readers(self.settings, mirror) if self.spec.pull else []
             try:
                 # History since a little before this read: a tracker's clock may lag ours.
@@ -344,6 +347,7 @@ def read_backlog(settings: Settings) -> Backlog:
     with _state_errors(state_dir):
         mirror, state = open_state(state_dir)
         try:
+            refuse_another_basis(mirror, read_bases(settings))
             items = mirror.items()
             fields, roadmap = settings.model.fields, settings.roadmap
             ledger = offline_ledger(state, items)

@@ -21,6 +21,7 @@ from roadsync.logs import event
 from roadsync.sync.fields import field_targets
 from roadsync.sync.mirror import Mirror
 from roadsync.sync.ownership import LAG_BOUND, Unasked
+from roadsync.sync.readbasis import parsed
 from roadsync.sync.state import State
 from roadsync.targets import kind_of
 
@@ -36,6 +37,7 @@ __all__ = [
     "build_writers",
     "close_all",
     "managed_targets",
+    "read_bases",
     "unconfigured",
 ]
 
@@ -61,6 +63,9 @@ class Tracker:
     section: Callable[[SettingsModel], object | None]
     reader: Callable[[Settings, Mirror], Reader]
     writer: Callable[[Settings], Writer]
+    basis: Callable[[Settings], dict[str, object]]
+    """What every item read from this tracker contains, as the config decides it (fields and
+    properties requested, the board fields read, the filters): :func:`read_bases`."""
     shared: Callable[[SettingsModel], bool] = lambda _model: False
     """Whether the config says roadsync's account here is also a person's (``shared_account``)."""
     confirms_marks: bool = False
@@ -84,10 +89,18 @@ def _jira_reader(settings: Settings, mirror: Mirror) -> Reader:
         retry=retry_policy(settings),
         managed_fields=_managed_jira_fields(settings),
         remote_links=config.remote_links,
-        known_links=mirror.known_links,
+        known_links=mirror.known_links if _links_read(mirror) else None,
         marked=list(managed_targets(settings, "jira")),
         recent_writes=lambda: State(mirror.conn).recent("jira", LAG_BOUND),
     )
+
+
+def _links_read(mirror: Mirror) -> bool:
+    """Whether the remote links the mirror holds for Jira issues were read (every scope's last full
+    read asked for them, or recorded no basis, as before bases were kept): only then does an
+    unchanged issue reuse them. Turning ``remote_links`` on must read every issue's links once."""
+    bases = [parsed(stored) for stored in mirror.bases("jira").values() if stored]
+    return all(basis is not None and basis.get("remote links") is True for basis in bases)
 
 
 def _github_reader(settings: Settings, mirror: Mirror) -> Reader:
@@ -104,8 +117,13 @@ def _github_reader(settings: Settings, mirror: Mirror) -> Reader:
         previous=mirror.get,
         budget_reserve=settings.model.run.budget_reserve,
         board_fields=_board_fields(settings),
-        types_managed=any(t.target == "issue_type" for t in managed_targets(settings, "github").values()),
+        types_managed=_types_managed(settings),
     )
+
+
+def _types_managed(settings: Settings) -> bool:
+    """Whether a managed field lives in GitHub's issue type (re-reads then fetch each issue's type)."""
+    return any(t.target == "issue_type" for t in managed_targets(settings, "github").values())
 
 
 def _board_fields(settings: Settings) -> dict[str, str]:
@@ -141,14 +159,55 @@ def _github_writer(settings: Settings) -> Writer:
     )
 
 
+def _jira_basis(settings: Settings) -> dict[str, object]:
+    """What a Jira read asks for beyond its fixed fields (``BASE_FIELDS`` of the reader: priority,
+    labels and components whatever the targets): the custom fields, the issue properties
+    (ownership markers, by managed field), the JQL and the site."""
+    config = settings.model.jira
+    assert config is not None  # only for a configured tracker
+    return {
+        "site": config.url, "flavor": config.flavor, "api_version": config.api_version,
+        "custom fields": sorted(_managed_jira_fields(settings)), "estimate field": config.estimate_field,
+        "epic link field": config.epic_link_field,
+        "issue properties": sorted(managed_targets(settings, "jira")),
+        "jql": config.jql, "sub-tasks": config.include_subtasks, "remote links": config.remote_links,
+    }  # fmt: skip
+
+
+def _github_basis(settings: Settings) -> dict[str, object]:
+    """What a GitHub read asks for beyond an issue's own fields (labels and type come with every
+    issue): the board and which of its fields carry managed values and marks, the filters, the
+    estimate field and the key pattern links are found with."""
+    config = settings.model.github
+    assert config is not None  # only for a configured tracker
+    board = config.project
+    return {
+        "site": config.url, "state": config.state, "labels": sorted(config.labels),
+        "pull requests": config.include_pull_requests, "estimate field": config.estimate_field,
+        "key pattern": config.key_pattern,
+        "board": None if board is None else f"{board.owner_type} {board.owner} #{board.number}",
+        "board fields": _board_fields(settings) if board else {},
+        "board marker field": board.marker_field if board else None,
+        "issue types": _types_managed(settings),
+    }  # fmt: skip
+
+
+def read_bases(settings: Settings) -> dict[str, dict[str, object]]:
+    """Per configured tracker, what its reads must contain under ``settings``. The mirror keeps
+    the basis each scope was last read in full with; a scope whose basis differs is read in full
+    again (:func:`roadsync.sync.readbasis.basis_change`), since copies read without a field hold no
+    value for it rather than the tracker's."""
+    return {tracker.name: tracker.basis(settings) for tracker in TRACKERS if tracker.configured(settings)}
+
+
 TRACKERS: tuple[Tracker, ...] = (
     Tracker(
-        "jira", lambda model: model.jira, _jira_reader, _jira_writer,
+        "jira", lambda model: model.jira, _jira_reader, _jira_writer, _jira_basis,
         shared=lambda model: bool(model.jira and model.jira.shared_account),
         confirms_marks=True,  # the changelog: every field change with its author
     ),
     Tracker(
-        "github", lambda model: model.github, _github_reader, _github_writer,
+        "github", lambda model: model.github, _github_reader, _github_writer, _github_basis,
         shared=lambda model: bool(model.github and model.github.shared_account),
     ),  # board values keep no history: the marker's updatedAt stands alone
 )  # fmt: skip

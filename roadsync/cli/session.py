@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -56,8 +57,15 @@ def fail_on_kinds(value: str | None, settings: Settings | None = None) -> set[st
 
 def show_source_errors(pulled: PullResult | None, state: CliState) -> None:
     """One line per failed source on stderr: what happened, where, what to do (a JSON line
-    with ``--log-format json``, so every stderr line of a cron run parses)."""
+    with ``--log-format json``, so every stderr line of a cron run parses); before it, one line
+    per source read in full because what its reads must contain changed (its read basis)."""
     for name, source in pulled.sources.items() if pulled else ():
+        if source.reread is not None:
+            if state.log_format == "json":
+                event("pull.reread", logging.WARNING, source=name, why=source.reread)
+            else:
+                click.echo(f"roadsync: {name}: reading every item again, the config changed what a read "
+                           f"must hold ({one_line(source.reread)})", err=True)  # fmt: skip
         if not source.error:
             continue
         if state.log_format == "json":
@@ -143,18 +151,23 @@ def show_notices(result: RunResult, state: CliState) -> None:
 
 
 def show_refusals(result: RunResult, state: CliState) -> None:
-    """One stderr line per tracker that refused roadsync's writes (401/403): which tracker, what
-    it refused and what to do (the error's hint), how many of its changes were not written, and
-    that the other trackers' writes went on (a JSON line with ``--log-format json``)."""
+    """One stderr line per tracker that refused roadsync's writes (401/403): which tracker, how many
+    of its changes were not written and in which projects or repositories, that the other trackers'
+    writes went on, and the first refused request with what to do (the error's hint); a JSON line
+    with ``--log-format json``."""
     applied = result.applied
     if applied is None or not applied.refused:
         return
-    tracker = {item.key: item.source for item in result.items}
+    where = {item.key: (item.source, item.scope) for item in result.items}
     for source, why in applied.refused:
-        mine = (o for o in applied.outcomes if tracker.get(o.change.item) == source)
-        missed = sum(1 for o in mine if o.status != "applied")
+        missed_in = (where.get(o.change.item) for o in applied.outcomes if o.status != "applied")
+        scopes = Counter(found[1] for found in missed_in if found is not None and found[0] == source)
+        missed = sum(scopes.values())
         if state.log_format == "json":
-            event("apply.refused", logging.ERROR, source=source, error=why, not_written=missed)
+            event("apply.refused", logging.ERROR, source=source, error=why, not_written=missed,
+                  scopes=dict(sorted(scopes.items())))  # fmt: skip
             continue
-        click.echo(f"roadsync: {source}: writes refused, {missed} change(s) not written (listed in the "
-                   f"report; the other trackers' writes went on): {one_line(why)}", err=True)
+        spread = ", ".join(f"{scope} {n}" for scope, n in sorted(scopes.items()))
+        click.echo(f"roadsync: {source}: writes refused, {missed} change(s) not written ({spread}; listed in "
+                   f"the report; the other trackers' writes went on); first refused request: {one_line(why)}",
+                   err=True)  # fmt: skip

@@ -150,14 +150,14 @@ def _top(report: Report) -> str:
         _row(["Items", str(summary.get("items", len(report.items)))]),
         _row(["Open items", str(summary.get("open_items", 0))]),
         _row(["Aligned share of open items", aligned]),
-        _row(["Changes pending", str(report.changes_pending)]),
     ]
-    if applied is not None:
+    if applied is not None:  # each change once, under its outcome (failed ones are not "pending" too)
         lines.append(_row(["Changes applied", text(report.apply_line)]))
         lines.append(_row(["Drift findings (found before this run's writes)", f"**{report.drift_total}**"]))
         lines.append(_row(["Resolved by this run's writes", str(len(report.resolved))]))
         lines.append(_row(["Remaining", f"**{report.drift_remaining}**"]))
     else:
+        lines.append(_row(["Changes pending", str(report.changes_pending)]))
         lines.append(_row(["Drift findings", f"**{report.drift_total}**"]))
     found = [(kind, n) for kind, n in report.drift_counts.items() if n]
     if found:

@@ -86,8 +86,10 @@ def _headline(report: Report) -> RenderableType:
         ("Items ", "dim"), (f"{summary.get('items', len(report.items))}", "bold"),
         (f" ({summary.get('open_items', 0)} open)", "dim"),
         ("   Aligned ", "dim"), (aligned, "bold"),
-        ("   Changes ", "dim"), (f"{report.changes_pending} pending", "bold"),
-        (f"; {report.apply_line}" if report.applied is not None else "", "bold"),
+        # After an apply each change counts once, under its outcome: "pending" would count the
+        # failed ones twice.
+        ("   Changes ", "dim"),
+        (report.apply_line if report.applied is not None else f"{report.changes_pending} pending", "bold"),
         ("   Drift ", "dim"), (str(report.drift_total), "bold red" if report.drift_total else "bold green"),
     )  # fmt: skip
     found = [(kind, n) for kind, n in report.drift_counts.items() if n]

@@ -51,7 +51,7 @@ def test_every_verb_has_help_with_an_example(verb: str, capsys: pytest.CaptureFi
 def test_shared_options_after_the_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--config and --format work after the verb as well as before it, with the same result."""
     config = tmp_path / "c.toml"
-    config.write_text('[github]\nrepos = ["acme/web"]\n')
+    config.write_text('[[themes]]\nid = "a"\nname = "A"\npriority = "P0"\n\n[github]\nrepos = ["acme/web"]\n')
     after = run(["validate", "--config", str(config), "--format", "json"], capsys)
     before = run(["--config", str(config), "--format", "json", "validate"], capsys)
     assert after == before

@@ -123,3 +123,25 @@ def test_a_double_quoted_regex_with_a_toml_escape_is_a_config_error(
     assert code == 78 and "single quotes" in err
     path.write_text(CONFIG.replace('priority = "P2"\n', 'priority = "P2"\n' + block.replace('"', "'"), 1))
     assert run(["validate", "--config", str(path)], capsys)[0] == 0
+
+
+@pytest.mark.parametrize("roadmap", [None, "themes = []\n"])
+def test_a_roadmap_without_themes_is_a_config_error(
+    roadmap: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No themes (inline or in the roadmap file) is exit 78 with one line saying what to add."""
+    config = tmp_path / "roadsync.toml"
+    tracker = '[jira]\nurl = "https://acme.atlassian.net"\nprojects = ["PAY"]\n'
+    if roadmap is not None:
+        (tmp_path / "roadmap.toml").write_text(roadmap)
+        tracker = 'roadmap = "roadmap.toml"\n' + tracker
+    config.write_text(tracker)
+    code, out, err = run(["validate", "--config", str(config)], capsys)
+    assert code == 78 and out == "", err
+    problems = [line for line in err.splitlines() if line.startswith("  ")]
+    assert len(problems) == 1 and "themes: the roadmap has no themes" in problems[0]
+    assert "add a [[themes]] table" in problems[0]
+    assert problems[0].strip().startswith(str(tmp_path / ("roadmap.toml" if roadmap else "roadsync.toml")))
+    code, out, _ = run(["validate", "--config", str(config), "--format", "json"], capsys)
+    document = json.loads(out)
+    assert code == 78 and not document["ok"] and document["problems"] == [problems[0].strip()]

@@ -29,6 +29,7 @@ LOOPBACK = ipaddress.ip_address("127.0.0.1")
 def _config(folder: Path, url: str, run: str = "") -> Path:
     path = folder / "roadsync.toml"
     path.write_text(
+        '[[themes]]\nid = "a"\nname = "A"\npriority = "P0"\n\n'
         f'[jira]\nurl = "{url}"\nflavor = "cloud"\nemail = "bot@example.com"\n'
         f'token_env = "RS_TLS_TOKEN"\nprojects = ["PAY"]\n\n[run]\n{run}\n',
         encoding="utf-8",

@@ -9,9 +9,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
 from roadsync.config.model import SettingsModel
 from tests.conftest import SandboxFactory
@@ -147,3 +151,36 @@ def test_issue_pages_answer_the_links_reports_hold(sandbox_factory: SandboxFacto
     assert httpx.get(f"{demo_sandbox.jira_url}/browse/NOPE-1", timeout=10).status_code == 404
     assert httpx.get(f"{demo_sandbox.github_url}/acme/web/issues/99999", timeout=10).status_code == 404
     assert demo_sandbox.stats() == before
+
+
+@pytest.mark.parametrize("themes", [[], [{"id": "checkout", "name": "Checkout", "priority": "P1",
+                                          "match": [{"labels": ["checkout"], "title": "(?i)cart"}]}]])
+def test_a_fixture_seed_writes_its_themes_or_says_it_has_none(themes: list[Any], tmp_path: Path) -> None:
+    """`roadsync sandbox --seed FILE --write-config` writes the fixture's themes (the config
+    validates and maps with them); a fixture without themes gets a config saying so, which
+    `validate` refuses (exit 78) with the line saying what to add."""
+    fixture = {"jira": {"projects": [{"key": "PAY", "name": "Payments"}],
+                        "issues": [{"key": "PAY-1", "summary": "Cart button", "labels": ["checkout"]}]}}
+    (tmp_path / "seed.json").write_text(json.dumps({**fixture, "themes": themes}), encoding="utf-8")
+    config = tmp_path / "roadsync.toml"
+    served = subprocess.Popen(
+        [sys.executable, "-m", "roadsync", "sandbox", "--seed", str(tmp_path / "seed.json"),
+         "--write-config", str(config), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert served.stdout is not None and json.loads(served.stdout.readline())["config"] == str(config)
+    finally:
+        served.terminate()
+        served.communicate(timeout=30)
+    checked = subprocess.run([sys.executable, "-m", "roadsync", "validate", "--config", str(config)],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    if themes:
+        assert checked.returncode == 0 and checked.stdout == "ok: 1 theme, sources: jira (1 project)\n"
+        model = SettingsModel.model_validate(tomllib.loads(config.read_text()))
+        match = model.themes[0].match[0]
+        assert match.labels == ["checkout"] and match.title == "(?i)cart"
+    else:
+        assert checked.returncode == 78 and "themes: the roadmap has no themes" in checked.stderr
+        assert "add a [[themes]] table" in checked.stderr
+        assert "This seed carries no roadmap" in config.read_text()

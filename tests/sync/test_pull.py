@@ -205,6 +205,7 @@ def seed() -> dict[str, Any]:
             "repos": [{"name": name} for name in GITHUB_ISSUES],
             "issues": github_issues,
         },
+        "themes": [{"id": "tasks", "name": "Tasks", "priority": "P2", "match": [{"title": "(?i)task"}]}],
     }
 
 
@@ -213,7 +214,7 @@ class Trackers:
 
     def __init__(self, sandbox: Sandbox, folder: Path) -> None:
         self.sandbox = sandbox
-        self.config = sandbox.write_config(folder / "roadsync.toml", roadmap=False)
+        self.config = sandbox.write_config(folder / "roadsync.toml")
         self.env = {**os.environ, **sandbox.env()}
         self.settings: Settings = load_settings(self.config, env=self.env)
 

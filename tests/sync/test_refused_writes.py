@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,10 @@ def test_a_tracker_refusing_writes_leaves_the_others_written_and_reported(
     assert len(lines) == 1 and "Traceback" not in err, err
     assert lines[0].startswith("roadsync: github: writes refused") and "AddLabelsToLabelable" in lines[0]
     assert "write access to the repository" in lines[0] and f"{len(not_written)} change(s)" in lines[0]
+    by_repo = Counter(o["item"].split("#")[0] for o in not_written)
+    spread = ", ".join(f"{repo} {n}" for repo, n in sorted(by_repo.items()))
+    assert len(by_repo) > 1 and f"not written ({spread}; listed in the report" in lines[0]
+    assert "first refused request: GitHub GraphQL" in lines[0]
     assert READ_ONLY not in err and READ_ONLY not in json.dumps(report)
     code, report, err = _sync(config, good)
     assert code == 0, err

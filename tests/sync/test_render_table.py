@@ -47,6 +47,13 @@ def test_headline_counts_items_changes_and_drift() -> None:
     assert "unaligned 3" in head and "allocation 2" in head
 
 
+def test_after_an_apply_the_headline_counts_each_change_once() -> None:
+    """After an apply that failed every change, the headline says how many failed, not also as pending."""
+    head = render_table(sample_report(applied={"applied": 0, "failed": 9})).splitlines()[1]
+    assert "Changes 0 applied, 0 unwritable, 9 failed, 0 skipped" in head
+    assert "pending" not in head
+
+
 def test_top_five_per_kind_then_a_count_of_the_rest() -> None:
     """A kind with more than five findings shows five and says how many more there are."""
     base = sample_report()
