@@ -156,7 +156,7 @@ def _forget(config: Path, state: str) -> None:
 
 def _resolved(config: Path, entry: str) -> str:
     """The reason the next run closed the open intent ``entry`` with."""
-    return next(str(e.get("error")) for e in _journal(config) if e["event"] == "done" and e["entry"] == entry)
+    return next(str(e.get("note")) for e in _journal(config) if e["event"] == "done" and e["entry"] == entry)
 
 
 def _other(choices: tuple[str, ...], *avoid: str | None) -> str:
