@@ -51,6 +51,7 @@ HOLD_DOCUMENTS = 10
 """Documents' worth of label changes held at most while label ids are still to be resolved."""
 UNKEPT = ("GitHub answered but the issue's labels in its answer do not include it, so it is not "
           "counted as written; check the token's access to the repository [source github]")
+NOTHING_TO_SEND = "not sent: the issue's labels already are what the change asks (no label to add or remove)"
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,8 @@ def _outcomes(group: _Group, results: Mapping[Op, Result]) -> list[WriteOutcome]
             outcomes.append(WriteOutcome(change, "failed", errors[0]))
         elif gone := [why for status, why in mine if status == "gone"]:
             outcomes.append(WriteOutcome(change, "skipped", gone[0]))
-        else:
-            outcomes.append(WriteOutcome(change, "applied" if mine else "skipped"))
+        elif mine:
+            outcomes.append(WriteOutcome(change, "applied"))
+        else:  # no label op carries it: the issue's labels already are what the change asks
+            outcomes.append(WriteOutcome(change, "skipped", NOTHING_TO_SEND))
     return outcomes

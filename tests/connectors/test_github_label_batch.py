@@ -188,6 +188,7 @@ def test_removing_a_label_the_repository_no_longer_has_sends_nothing(box: Box) -
     writer = box.writer({"priority": target})
     outcomes = _write_all(writer, box.items, {key: [FieldChange(key, "priority", "priority/P1", None)]})
     assert [o.status for o in outcomes] == ["skipped"] and item.labels == ("priority/P1",)
+    assert "not sent" in (outcomes[0].error or "")  # a skip says why, in the report too
     assert writer.requests == 1  # the repo's label list; no GraphQL request at all
 
 
