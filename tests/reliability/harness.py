@@ -129,6 +129,16 @@ def run_cli(config: Path, *args: str, env: Mapping[str, str], fmt: str = "json")
     return code, document, err.getvalue()
 
 
+def synced(sandbox: Sandbox, folder: Path, extra: str = "") -> tuple[Path, dict[str, str], Any]:
+    """A config for ``sandbox`` in ``folder`` (:func:`write_config`), its CLI environment, and the
+    JSON report of a first ``sync`` that succeeded."""
+    config = write_config(sandbox, folder / "roadsync.toml", extra)
+    env = cli_env(sandbox)
+    code, report, err = run_cli(config, "sync", env=env)
+    assert code == 0, err
+    return config, env, report
+
+
 def spawn_cli(config: Path, *args: str, env: Mapping[str, str]) -> subprocess.Popen[str]:
     """A real ``roadsync`` process (for kill -9 and lock tests)."""
     return subprocess.Popen(

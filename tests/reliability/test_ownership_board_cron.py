@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from roadsync.sandbox.server import start_sandbox
-from tests.reliability.harness import cli_env, run_cli, small_fixture, snapshot, write_config
+from tests.reliability.harness import run_cli, small_fixture, snapshot, synced
 from tests.reliability.people import person
 
 
@@ -28,10 +28,7 @@ def test_an_incremental_sync_catches_a_persons_board_edit_without_reading_the_wh
     """The next cron sync reads the board by one REST list request, reports the person's value as
     ``manual_override``, keeps it and writes nothing."""
     with start_sandbox(small_fixture()) as sb:
-        config = write_config(sb, tmp_path / "roadsync.toml")
-        env = cli_env(sb)
-        code, first, err = run_cli(config, "sync", env=env)
-        assert code == 0, err
+        config, env, first = synced(sb, tmp_path)
         key, ours = _board_written(first)
         theirs = "inherited" if ours != "inherited" else "aligned"
         assert person(sb)[1].set_board_value(key, "Alignment", theirs)

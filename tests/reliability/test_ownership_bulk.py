@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from roadsync.sandbox.server import Sandbox, start_sandbox
-from tests.reliability.harness import cli_env, run_cli, small_fixture, spawn_cli, write_config
+from tests.reliability.harness import cli_env, run_cli, small_fixture, spawn_cli, synced, write_config
 from tests.reliability.people import person
 
 LEVELS = {"P0": "Highest", "P1": "High", "P2": "Medium", "P3": "Low", "P4": "Lowest"}
@@ -63,10 +63,7 @@ def test_bulk_written_values_carry_markers_and_hand_edits_survive_a_lost_state(t
     """Bulk-written priorities each carry roadsync's marker; a rerun writes nothing; with the state
     folder removed, a person's edit of one is reported as manual_override and kept."""
     with start_sandbox(small_fixture()) as sb:
-        config = write_config(sb, tmp_path / "roadsync.toml")
-        env = cli_env(sb)
-        code, first, err = run_cli(config, "sync", env=env)
-        assert code == 0, err
+        config, env, first = synced(sb, tmp_path)
         assert sb.endpoint_stats()["jira"].get("submit_bulk_edit", 0) >= 1
         priorities = {
             c["item"]: c["new"] for c in first["changes"] if c["field"] == "priority" and "#" not in c["item"]
@@ -112,10 +109,7 @@ def test_a_kill_between_the_bulk_edit_and_its_markers_makes_no_value_a_persons(
     """Killed after the bulk task, before the markers: the new values stand with no contradicting
     marker, and the next run (state folder kept or removed) follows a roadmap edit on them."""
     with start_sandbox(small_fixture()) as sb:
-        config = write_config(sb, tmp_path / "roadsync.toml")
-        env = cli_env(sb)
-        code, first, err = run_cli(config, "sync", env=env)
-        assert code == 0, err
+        config, env, first = synced(sb, tmp_path)
         theme, keys = _jira_theme(first)
         assert len(keys) >= 3, keys
         before = {k: sb.jira_store.get(k).priority for k in keys}
@@ -202,10 +196,7 @@ def test_a_bulk_edit_whose_markers_never_landed_then_a_persons_edit_stays_the_pe
     permissions (https://confluence.atlassian.com/display/JIRA062/Modifying+Multiple+%28Bulk%29+Issues):
     the emulator authors its changelog entries by the caller, as a PUT's (sandbox/jira/api_bulk.py)."""
     with start_sandbox(small_fixture()) as sb:
-        config = write_config(sb, tmp_path / "roadsync.toml")
-        env = cli_env(sb)
-        code, first, err = run_cli(config, "sync", env=env)
-        assert code == 0, err
+        config, env, first = synced(sb, tmp_path)
         theme, keys = _jira_theme(first)
         before = {k: sb.jira_store.get(k).priority for k in keys}
         _set_level(config, theme, "P0")

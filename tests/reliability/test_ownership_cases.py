@@ -25,17 +25,10 @@ from tests.reliability.harness import (
     run_cli,
     small_fixture,
     snapshot,
+    synced,
     write_config,
 )
 from tests.reliability.people import person
-
-
-def _synced(sb: Sandbox, tmp_path: Path, extra: str = "") -> tuple[Path, dict[str, str], dict[str, Any]]:
-    config = write_config(sb, tmp_path / "roadsync.toml", extra)
-    env = cli_env(sb)
-    code, report, err = run_cli(config, "sync", env=env)
-    assert code == 0, err
-    return config, env, report
 
 
 def _written(report: dict[str, Any], field: str, github: bool = False) -> list[dict[str, Any]]:
@@ -54,7 +47,7 @@ def test_a_value_read_before_roadsyncs_own_write_shows_is_not_blamed_on_a_person
     folder, or without it) blames nobody and writes nothing."""
     with start_sandbox(small_fixture(), jira_flavor="cloud") as sb:
         sb.set_faults(search_lag_ms=600_000)
-        config, env, _ = _synced(sb, tmp_path)
+        config, env, _ = synced(sb, tmp_path)
         if state == "lost":
             shutil.rmtree(config.parent / ".roadsync")
         sb.reset_stats()
@@ -69,7 +62,7 @@ def test_a_moved_jira_issue_keeps_roadsyncs_ownership_under_its_new_key(tmp_path
     """After a person moves an issue to another project, roadsync's own tag there is no pin, the old
     key leaves the mirror, and a roadmap edit still rewrites roadsync's values at the new key."""
     with start_sandbox(small_fixture()) as sb:
-        config, env, first = _synced(sb, tmp_path)
+        config, env, first = synced(sb, tmp_path)
         theme = next(c for c in _written(first, "theme") if c["item"].startswith("CORE-"))
         moved = httpx.post(f"{sb.control_url}/jira/move", json={"key": theme["item"], "project": "PAY"})
         new_key = moved.json()["key"]
@@ -92,7 +85,7 @@ def test_a_pin_naming_an_alias_is_kept_and_a_second_sync_writes_nothing(tmp_path
     """A person's theme tag naming an alias pins the canonical theme, is never rewritten, and the
     next sync is a no-op."""
     with start_sandbox(small_fixture()) as sb:
-        config, env, _ = _synced(sb, tmp_path)
+        config, env, _ = synced(sb, tmp_path)
         jira, _ = person(sb)
         key = "PAY-3"
         labels = jira.issue(key, "labels")["fields"]["labels"]
@@ -278,7 +271,7 @@ def test_a_github_label_that_landed_then_a_persons_swap_stays_the_persons(state:
     added it, the person removed it after: research/ownership.md G7), and with the state folder
     kept or lost the person's label pins its theme and roadsync's is not put back."""
     with start_sandbox(small_fixture()) as sb:
-        config, env, first = _synced(sb, tmp_path)
+        config, env, first = synced(sb, tmp_path)
         added = next(c for c in _written(first, "theme", github=True) if c["old"] is None)
         key, tag = added["item"], added["new"]
         other = next(c["new"] for c in _written(first, "theme", github=True) if c["new"] != tag)
@@ -301,7 +294,7 @@ def test_a_github_label_that_landed_then_a_persons_swap_stays_the_persons(state:
 def test_the_state_folder_removed_while_a_run_is_in_flight_loses_no_edit(tmp_path: Path) -> None:
     """The state folder removed in the middle of a sync: the next sync still keeps a person's edit."""
     with start_sandbox(small_fixture()) as sb:
-        config, env, first = _synced(sb, tmp_path)
+        config, env, first = synced(sb, tmp_path)
         change = _written(first, "priority")[0]
         jira, _ = person(sb)
         jira.set_priority(change["item"], "Lowest" if change["new"] != "Lowest" else "Low")
@@ -358,7 +351,7 @@ def test_a_transferred_github_issue_keeps_roadsyncs_ownership(tmp_path: Path) ->
     """A person transfers an issue to another repository (new number, new node id): roadsync's own
     theme label there is no pin, no hand edit, and the old key leaves the mirror at once."""
     with start_sandbox(small_fixture()) as sb:
-        config, env, first = _synced(sb, tmp_path)
+        config, env, first = synced(sb, tmp_path)
         change = next(c for c in _written(first, "theme", github=True) if c["item"].startswith("acme/web#"))
         _, github = person(sb)
         issue = github.graphql("query($o: String!, $r: String!, $n: Int!) { repository(owner: $o, name: $r) "
@@ -452,7 +445,7 @@ def test_a_person_setting_roadsyncs_own_value_again_makes_it_theirs(tmp_path: Pa
     from tests.reliability.test_ownership import _raise_theme
 
     with start_sandbox(small_fixture()) as sb:
-        config, env, first = _synced(sb, tmp_path)
+        config, env, first = synced(sb, tmp_path)
         themes = {a["item"]: a["theme"] for a in first["assignments"]}
         lower = [c for c in _written(first, "priority") if c["new"] != "Highest"]
         change = next(c for c in lower if themes.get(c["item"]))
@@ -475,7 +468,7 @@ def test_a_shared_account_set_later_drops_history_read_as_roadsyncs(tmp_path: Pa
     ``github.shared_account = true``, that cached history no longer speaks for roadsync and the
     label is kept (doctor: such a label is never taken over without other evidence)."""
     with start_sandbox(small_fixture()) as sb:
-        config, env, first = _synced(sb, tmp_path)
+        config, env, first = synced(sb, tmp_path)
         added = next(c for c in _written(first, "theme", github=True) if c["old"] is None)
         key, tag = added["item"], added["new"]
         other = next(c["new"] for c in _written(first, "theme", github=True) if c["new"] != tag)
@@ -498,7 +491,7 @@ def test_a_persons_theme_tag_beside_roadsyncs_is_a_pin(tracker: str, tmp_path: P
     GitHub (label events, asked for because the item holds two tags) the person's tag pins its
     theme, roadsync's tag and the person's are both left in place, and the next sync writes nothing."""
     with start_sandbox(small_fixture()) as sb:
-        config, env, first = _synced(sb, tmp_path)
+        config, env, first = synced(sb, tmp_path)
         github = tracker == "github"
         added = next(c for c in _written(first, "theme", github=github) if c["old"] is None)
         key, tag = added["item"], added["new"]
@@ -527,7 +520,7 @@ def test_explain_right_after_a_sync_blames_nobody_for_roadsyncs_own_writes(tmp_p
     roadsync just wrote reads as undecided (an old copy), never as a person's (the report after the same sync
     blames nobody either)."""
     with start_sandbox(small_fixture()) as sb:
-        config, env, first = _synced(sb, tmp_path)
+        config, env, first = synced(sb, tmp_path)
         key = _written(first, "priority")[0]["item"]
         code, text, err = run_cli(config, "explain", key, env=env, fmt="table")
         assert code == 0, err
@@ -544,7 +537,7 @@ def test_a_persons_priority_is_one_finding_manual_override_not_also_a_mismatch(t
     from tests.reliability.test_ownership import _raise_theme
 
     with start_sandbox(small_fixture()) as sb:
-        config, env, first = _synced(sb, tmp_path)
+        config, env, first = synced(sb, tmp_path)
         themes = {a["item"]: a["theme"] for a in first["assignments"]}
         written = [c for c in _written(first, "priority") if themes.get(c["item"])]
         key = written[0]["item"]
