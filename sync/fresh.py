@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldsConfig
@@ -28,8 +28,9 @@ from roadsync.targets import kind_of
 __all__ = ["CHANGED_SINCE", "Freshness", "Queue", "still_holds"]
 
 CHANGED_SINCE = "changed since it was read"
-"""The words of a change dropped because a person changed its field after the plan's read: like a
-killed run's intent found holding neither value, the person's value is recorded as theirs."""
+"""The words of a change dropped because someone changed its field after the plan's read. Nothing
+is recorded for it (roadsync wrote nothing): the next plan decides the field from the tracker's
+evidence, as with no state folder."""
 
 Queue = deque[tuple[Item, list[FieldChange]]]
 Reread = Callable[[Sequence[Item]], Mapping[str, Item]]
@@ -100,9 +101,14 @@ class Freshness:
             holding = [c for c in changes if still_holds(current, c, self.fields) is None]
             for change in changes:
                 now_holds = still_holds(current, change, self.fields)
-                if now_holds is not None:
+                if now_holds is None:
+                    continue
+                if still_holds(current, replace(change, old=change.new), self.fields) is None:
+                    # Someone set the very value planned: a write now would change nothing.
+                    why = f"{CHANGED_SINCE}: {change.field} already holds {now_holds}; nothing to send"
+                else:
                     why = f"{CHANGED_SINCE}: {change.field} is now {now_holds}; kept"
-                    dropped.append(WriteOutcome(change, "skipped", why))
+                dropped.append(WriteOutcome(change, "skipped", why))
             kept.append((current, holding))
         queue.extendleft(reversed(kept))
         return dropped

@@ -436,6 +436,25 @@ def test_a_persons_edit_in_the_write_race_is_kept(reread: str, state: str, tmp_p
             assert not _overrides(again, last["item"])
 
 
+def test_a_person_setting_the_planned_value_mid_run_gets_no_write_and_no_blame(tmp_path: Path) -> None:
+    """A person sets, after the pull and before roadsync writes it, the very priority roadsync
+    planned: the re-read before writing drops the change as one with nothing to send (not as a
+    person's value "kept"), no request writes it, and no drift blames the person."""
+    with start_sandbox(small_fixture()) as sb:
+        jira = "[jira]\nwrite_concurrency = 1\nbulk_edit = false"
+        config = write_config(sb, tmp_path / "roadsync.toml", f"{jira}\n\n[run]\nreread_after_s = 0.001")
+        env = cli_env(sb)
+        code, planned, err = run_cli(config, "plan", env=env)
+        assert code == 0, err
+        last = _written(planned, "priority")[-1]
+        report = _race(sb, config, env, last["item"], last["new"])
+        assert sb.jira_store.get(last["item"]).priority == last["new"]
+        listed = report["applied"]["not_written"]
+        [outcome] = [o for o in listed if o["item"] == last["item"] and o["field"] == "priority"]
+        assert outcome["status"] == "skipped" and "nothing to send" in outcome["error"], outcome
+        assert not _overrides(report, last["item"])
+
+
 def test_a_person_setting_roadsyncs_own_value_again_makes_it_theirs(tmp_path: Path) -> None:
     """A person changes a Jira priority roadsync wrote and then sets roadsync's value again: the
     marker still names that value, but the changelog shows the person's edit after roadsync's, so a
