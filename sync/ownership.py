@@ -169,7 +169,8 @@ class Ledger:
             # Offline: the history, which may name a person, cannot be asked for, so the field is
             # nobody's to take over on this plan. (Online, a tracker that could not be read has
             # its changes planned and held back: never written, listed as skipped with why.)
-            return Verdict("unsettled", None, "its history was not read; an online plan reads it")
+            why = "its history was not read; an online plan reads it where it would write"
+            return Verdict("unsettled", None, why)
         return Verdict("nobody", None, "roadsync never wrote it")
 
     @property
@@ -227,6 +228,11 @@ def _from_mark(mark: Mark, same: bool) -> Verdict:
     return Verdict("person", mark, f"differs from what roadsync wrote ({where})")
 
 
+def _same_text(left: str | None, right: str | None) -> bool:
+    """Whether two tracker values read as one to people (case aside; ``None`` is empty)."""
+    return (left or "").casefold() == (right or "").casefold()
+
+
 def _time(text: str) -> datetime | None:
     if not text:
         return None
@@ -269,6 +275,8 @@ def decide(managed: ManagedField, name: str, current: Current, desired: str | No
         shown = f"{name} changed by hand from {last or 'empty'} to {current.value or 'empty'}"
         if verdict.last is None:
             shown = f"{name} is {current.value or 'empty'}; {verdict.why}"
+        elif verdict.last.touched_after and _same_text(current.value, last):
+            shown = f"{name} set by hand to {current.value or 'empty'} again, after roadsync wrote it"
         elif verdict.last.touched_after:
             shown = f"{name} set by hand to {current.value or 'empty'} after roadsync wrote {last or 'empty'}"
         if same:

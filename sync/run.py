@@ -338,7 +338,8 @@ class Backlog:
         by_key = {item.key: item for item in self.items}
         tagged = next(k for k in reversed(decision_chain(key, by_key, assignments)) if k in undecided)
         whose = "its theme tag's" if tagged == key else f"its theme follows {tagged}, whose theme tag's"
-        return f"{whose} history is not read yet (the tag may be a person's pin); an online plan reads it"
+        return (f"{whose} history is not read (the tag may be a person's pin); an online plan reads it only "
+                "where the roadmap asks for another value, so it stays so while they agree")
 
 
 def read_backlog(settings: Settings) -> Backlog:
