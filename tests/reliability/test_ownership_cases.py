@@ -371,6 +371,18 @@ def test_a_transferred_github_issue_keeps_roadsyncs_ownership(tmp_path: Path) ->
         assert next(a for a in report["assignments"] if a["item"] == new_key)["step"] != "pin"
 
 
+def _race_ready(sb: Sandbox, tmp_path: Path, bound: str) -> tuple[Path, dict[str, str], dict[str, Any]]:
+    """A config that writes Jira one PUT per issue (``bulk_edit = false``; the bulk edit race is in
+    test_ownership_bulk.py) and re-reads items older than ``bound`` seconds before writing them, its
+    environment, and the last priority change its plan makes."""
+    jira = "[jira]\nwrite_concurrency = 1\nbulk_edit = false"
+    config = write_config(sb, tmp_path / "roadsync.toml", f"{jira}\n\n[run]\nreread_after_s = {bound}")
+    env = cli_env(sb)
+    code, planned, err = run_cli(config, "plan", env=env)
+    assert code == 0, err
+    return config, env, _written(planned, "priority")[-1]
+
+
 def _race(sb: Sandbox, config: Path, env: dict[str, str], key: str, hand: str) -> dict[str, Any]:
     """Start a sync, and once its first Jira write lands (the pull is over), have a person set
     ``key``'s priority, before the sync reaches it; returns the sync's report."""
@@ -401,14 +413,7 @@ def test_a_persons_edit_in_the_write_race_is_kept(reread: str, state: str, tmp_p
     over in the plan (design.md "Managed fields and ownership"); a restored one was written (its
     marker names roadsync's value, the restore leaves it), so the person's value is kept."""
     with start_sandbox(small_fixture()) as sb:
-        bound = "0.001" if reread == "every write" else "3600"
-        # One PUT per issue (bulk_edit = false); the bulk edit race is in test_ownership_bulk.py.
-        jira = "[jira]\nwrite_concurrency = 1\nbulk_edit = false"
-        config = write_config(sb, tmp_path / "roadsync.toml", f"{jira}\n\n[run]\nreread_after_s = {bound}")
-        env = cli_env(sb)
-        code, planned, err = run_cli(config, "plan", env=env)
-        assert code == 0, err
-        last = _written(planned, "priority")[-1]
+        config, env, last = _race_ready(sb, tmp_path, "0.001" if reread == "every write" else "3600")
         ours = (last["old"], last["new"])
         hand = next(p for p in ("Lowest", "Low", "High", "Highest") if p not in ours)
         report = _race(sb, config, env, last["item"], hand)
@@ -441,12 +446,7 @@ def test_a_person_setting_the_planned_value_mid_run_gets_no_write_and_no_blame(t
     planned: the re-read before writing drops the change as one with nothing to send (not as a
     person's value "kept"), no request writes it, and no drift blames the person."""
     with start_sandbox(small_fixture()) as sb:
-        jira = "[jira]\nwrite_concurrency = 1\nbulk_edit = false"
-        config = write_config(sb, tmp_path / "roadsync.toml", f"{jira}\n\n[run]\nreread_after_s = 0.001")
-        env = cli_env(sb)
-        code, planned, err = run_cli(config, "plan", env=env)
-        assert code == 0, err
-        last = _written(planned, "priority")[-1]
+        config, env, last = _race_ready(sb, tmp_path, "0.001")
         report = _race(sb, config, env, last["item"], last["new"])
         assert sb.jira_store.get(last["item"]).priority == last["new"]
         listed = report["applied"]["not_written"]
