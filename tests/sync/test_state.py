@@ -70,8 +70,12 @@ def test_open_state_creates_the_file_with_both_parts(tmp_path: Path) -> None:
     """open_state creates <state_dir>/state.sqlite with mirror and state at their latest schema versions."""
     mirror, _ = open_state(tmp_path / "deep" / "dir")
     assert (tmp_path / "deep" / "dir" / "state.sqlite").is_file()
+    from roadsync.sync import mirror as mirror_part
+    from roadsync.sync import state as state_part
+
     versions = dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())
-    assert versions == {"mirror": 4, "state": 4}
+    assert versions == {"mirror": len(mirror_part.MIGRATIONS), "state": len(state_part.MIGRATIONS)}
+    assert versions["mirror"] == 5  # 5: each cursor's read basis (sync/readbasis.py)
 
 
 def test_a_version_1_mirror_is_migrated_and_keeps_its_items(tmp_path: Path) -> None:
@@ -87,7 +91,8 @@ def test_a_version_1_mirror_is_migrated_and_keeps_its_items(tmp_path: Path) -> N
     conn.close()
     mirror, _ = open_state(tmp_path)
     assert mirror.conn.execute("SELECT key, native_id FROM items").fetchall() == [("PAY-1", "")]
-    assert dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())["mirror"] == 4
+    versions = dict(mirror.conn.execute("SELECT part, version FROM schema_versions").fetchall())
+    assert versions["mirror"] == len(MIGRATIONS)
 
 
 def test_newer_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
