@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roadsync.changes import FieldChange, WriteOutcome
-from roadsync.config.model import FieldsConfig, FieldTarget
+from roadsync.config.model import FieldsConfig
 from roadsync.connectors.contracts import Writer
 from roadsync.connectors.model import Item
 from roadsync.errors import AuthError, RoadsyncError, scrub
@@ -36,9 +36,10 @@ from roadsync.sync.fresh import Freshness, Queue
 from roadsync.sync.journal import Journal
 from roadsync.sync.mirror import Mirror
 from roadsync.sync.model import Plan
+from roadsync.sync.ownership import for_target
 from roadsync.sync.plan import target_for
 from roadsync.sync.state import State
-from roadsync.targets import kind_of
+from roadsync.targets import TargetKind, kind_of
 
 __all__ = [
     "ApplyResult",
@@ -485,14 +486,14 @@ def reconcile_uncertain(
         elif not current.ambiguous and kind.same(item, current.value, before):
             journal.resolve(str(entry["entry"]), "skipped", "not applied: interrupted run, verified")
         else:
-            _neither(journal, str(entry["entry"]), item, (field, target), after, state)
+            _neither(journal, str(entry["entry"]), item, (field, kind, signature), after, state)
     if journal.settled != since:
         state.record_journal_settled(journal.settled)
     return resolved
 
 
-def _neither(journal: Journal, entry: str, item: Item, managed: tuple[str, FieldTarget], after: str | None,
-             state: State) -> None:  # fmt: skip
+def _neither(journal: Journal, entry: str, item: Item, managed: tuple[str, TargetKind, str],
+             after: str | None, state: State) -> None:  # fmt: skip
     """Close an intent whose field now holds neither its ``before`` nor its ``after`` value.
 
     Only the tracker's evidence says whether the write landed before the other change (design.md,
@@ -504,11 +505,8 @@ def _neither(journal: Journal, entry: str, item: Item, managed: tuple[str, Field
     markers did not follow) shows only in the field's history, which the plan asks for on demand;
     the intent is closed without a verdict and ownership is decided there, as with the state folder lost.
     """
-    field, target = managed
-    kind = kind_of(target)
-    signature = kind.signature(target)
-    mark = item.marks.get(field)
-    ours = mark if mark is not None and mark.target in ("", signature) else None
+    field, kind, signature = managed
+    ours = for_target(item.marks.get(field), signature)
     if ours is not None and kind.same(item, ours.value, after):
         state.record_written(item.identity, field, after, target=signature)
         journal.resolve(entry, "applied", "verified after an interrupted run by roadsync's marker on the "

@@ -49,6 +49,7 @@ __all__ = [
     "Unasked",
     "Verdict",
     "decide",
+    "for_target",
 ]
 
 Owner = Literal["roadsync", "person", "nobody", "unsettled"]
@@ -77,6 +78,9 @@ class Verdict:
     owner: Owner
     last: Mark | None = None
     why: str = ""
+    holds_last: bool = False
+    """Whether the field holds ``last``'s value now, as the tracker compares values (a person who
+    set roadsync's own value again after changing it: still theirs, reported as set again)."""
 
     @property
     def by_person(self) -> bool:
@@ -138,8 +142,8 @@ class Ledger:
         """Whose value ``current`` (field ``name`` of ``item``, living in ``target``) is."""
         kind = kind_of(target)
         signature = kind.signature(target)
-        tracker = _for_target(self.tracker(item, name), signature)
-        cached = _for_target(self.cached(item, name), signature)
+        tracker = for_target(self.tracker(item, name), signature)
+        cached = for_target(self.cached(item, name), signature)
         cache = cached if isinstance(cached, Mark) else None
 
         def same(mark: Mark) -> bool:
@@ -147,9 +151,9 @@ class Ledger:
 
         mark = tracker if isinstance(tracker, Mark) else None
         if mark is not None and mark.touched_after:
-            return _from_mark(mark, False)  # the tracker's history is definitive
+            return _from_mark(mark, same(mark))  # the tracker's history is definitive
         if cache is not None and cache.touched_after and (mark is None or not _before(cache.at, mark.at)):
-            return _from_mark(cache, False)  # roadsync's write, then a person's value restored after a race
+            return _from_mark(cache, same(cache))  # a race: roadsync wrote, the person's value was put back
         stale = mark is None or (mark.value != cache.value and _before(mark.at, cache.at)) if cache else False
         if cache is not None and stale and self._recent(cache) and not same(cache):
             return Verdict("unsettled", cache, "the value read predates roadsync's own write")
@@ -212,8 +216,9 @@ class Ledger:
         )
 
 
-def _for_target(mark: Mark | Unasked | None, signature: str) -> Mark | Unasked | None:
-    # A record of a write to another target (the config moved the field) says nothing about this one.
+def for_target(mark: Mark | Unasked | None, signature: str) -> Mark | Unasked | None:
+    """``mark`` if it may speak for the target ``signature``: a record of a write to another target
+    (the config moved the field) says nothing about this one (``None``)."""
     if isinstance(mark, Mark) and mark.target and mark.target != signature:
         return None
     return mark
@@ -222,15 +227,10 @@ def _for_target(mark: Mark | Unasked | None, signature: str) -> Mark | Unasked |
 def _from_mark(mark: Mark, same: bool) -> Verdict:
     where = mark.source or "record"
     if mark.touched_after:
-        return Verdict("person", mark, f"changed by someone else after roadsync wrote it ({where})")
+        return Verdict("person", mark, f"changed by someone else after roadsync wrote it ({where})", same)
     if same:
-        return Verdict("roadsync", mark, f"roadsync wrote it ({where})")
-    return Verdict("person", mark, f"differs from what roadsync wrote ({where})")
-
-
-def _same_text(left: str | None, right: str | None) -> bool:
-    """Whether two tracker values read as one to people (case aside; ``None`` is empty)."""
-    return (left or "").casefold() == (right or "").casefold()
+        return Verdict("roadsync", mark, f"roadsync wrote it ({where})", same)
+    return Verdict("person", mark, f"differs from what roadsync wrote ({where})", same)
 
 
 def _time(text: str) -> datetime | None:
@@ -275,7 +275,7 @@ def decide(managed: ManagedField, name: str, current: Current, desired: str | No
         shown = f"{name} changed by hand from {last or 'empty'} to {current.value or 'empty'}"
         if verdict.last is None:
             shown = f"{name} is {current.value or 'empty'}; {verdict.why}"
-        elif verdict.last.touched_after and _same_text(current.value, last):
+        elif verdict.last.touched_after and verdict.holds_last:
             shown = f"{name} set by hand to {current.value or 'empty'} again, after roadsync wrote it"
         elif verdict.last.touched_after:
             shown = f"{name} set by hand to {current.value or 'empty'} after roadsync wrote {last or 'empty'}"
