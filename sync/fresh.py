@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from roadsync.changes import FieldChange, WriteOutcome
 from roadsync.config.model import FieldsConfig
@@ -25,7 +25,7 @@ from roadsync.errors import AuthError, BudgetExhausted, TrackerError
 from roadsync.sync.fields import current_value, field_target
 from roadsync.targets import kind_of
 
-__all__ = ["CHANGED_SINCE", "Freshness", "Queue", "still_holds"]
+__all__ = ["CHANGED_SINCE", "Freshness", "Queue", "changed_since"]
 
 CHANGED_SINCE = "changed since it was read"
 """The words of a change dropped because someone changed its field after the plan's read. Nothing
@@ -36,16 +36,24 @@ Queue = deque[tuple[Item, list[FieldChange]]]
 Reread = Callable[[Sequence[Item]], Mapping[str, Item]]
 
 
-def still_holds(item: Item, change: FieldChange, fields: FieldsConfig) -> str | None:
+def changed_since(item: Item, change: FieldChange, fields: FieldsConfig) -> str | None:
     """``None`` when ``item``'s field still holds ``change.old`` (as the tracker compares values),
-    else what it holds now, for the outcome's words."""
+    else why ``change`` is not sent, naming what the field holds now: the planned value itself
+    (someone set it: a write would change nothing), or another value (kept)."""
     found = field_target(fields, change.field, item.source)
     if found is None:
         return None
-    current = current_value(item, found[1])
-    if not current.ambiguous and kind_of(found[1]).same(item, current.value, change.old):
+    current, kind = current_value(item, found[1]), kind_of(found[1])
+
+    def holds(value: str | None) -> bool:
+        return not current.ambiguous and kind.same(item, current.value, value)
+
+    if holds(change.old):
         return None
-    return ", ".join(current.ambiguous) if current.ambiguous else (current.value or "empty")
+    now = ", ".join(current.ambiguous) if current.ambiguous else (current.value or "empty")
+    if holds(change.new):
+        return f"{CHANGED_SINCE}: {change.field} already holds {now}; nothing to send"
+    return f"{CHANGED_SINCE}: {change.field} is now {now}; kept"
 
 
 @dataclass
@@ -98,17 +106,13 @@ class Freshness:
                 gone = "item gone: deleted, moved or out of scope since it was read"
                 dropped += [WriteOutcome(c, "skipped", gone) for c in changes]
                 continue
-            holding = [c for c in changes if still_holds(current, c, self.fields) is None]
+            holding: list[FieldChange] = []
             for change in changes:
-                now_holds = still_holds(current, change, self.fields)
-                if now_holds is None:
-                    continue
-                if still_holds(current, replace(change, old=change.new), self.fields) is None:
-                    # Someone set the very value planned: a write now would change nothing.
-                    why = f"{CHANGED_SINCE}: {change.field} already holds {now_holds}; nothing to send"
+                changed = changed_since(current, change, self.fields)
+                if changed is None:
+                    holding.append(change)
                 else:
-                    why = f"{CHANGED_SINCE}: {change.field} is now {now_holds}; kept"
-                dropped.append(WriteOutcome(change, "skipped", why))
+                    dropped.append(WriteOutcome(change, "skipped", changed))
             kept.append((current, holding))
         queue.extendleft(reversed(kept))
         return dropped
