@@ -446,15 +446,16 @@ def _settle(
 
 def reconcile_uncertain(
     journal: Journal,
+    pending: Sequence[dict[str, Any]],
     mirror: Mirror,
     fields: FieldsConfig,
     state: State,
-    pending: Sequence[dict[str, Any]] | None = None,
 ) -> int:
     """Resolve intents a killed run left without an outcome; returns how many were resolved.
 
-    ``pending`` are the open intents (default: :meth:`Journal.uncertain` from where the state
-    file says every intent was closed, :meth:`State.journal_settled`; that mark moves on). Each
+    ``pending`` are the open intents ``journal`` gave (:meth:`Journal.uncertain`, read from where
+    the state file says every intent was closed, :meth:`State.journal_settled`; that mark moves on
+    here, once they are resolved). Each
     intent's item is looked up in ``mirror`` (just refreshed by the pull; only the items the
     intents name are read), by the identity the intent recorded (a moved Jira issue keeps its id),
     else by key: an item this run's incremental pull did not return is still checked.
@@ -465,7 +466,6 @@ def reconcile_uncertain(
     Only an item gone from the mirror or a field no longer configured closes as not managed.
     """
     since = state.journal_settled()
-    pending = journal.uncertain(since) if pending is None else pending
     by_identity, by_key = _intent_items(pending, mirror)
     resolved = 0
     for entry in pending:

@@ -240,7 +240,7 @@ class Run:
                  state: State) -> int:  # fmt: skip
         """Intents a killed run left open (``pending``), verified against the mirror just
         refreshed: the items they name are looked up there, whether or not this pull returned them."""
-        return reconcile_uncertain(journal, mirror, self.settings.model.fields, state, pending)
+        return reconcile_uncertain(journal, pending, mirror, self.settings.model.fields, state)
 
     def _apply(self, plan: Plan, scope: Scope, pulled: PullResult | None, state: State,
                journal: Journal, readers: Mapping[str, Reader], run_id: str,
