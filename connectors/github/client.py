@@ -77,10 +77,21 @@ NOT_FOUND_TRIES = 3
 SOURCE = "github"
 _TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.Timeout, *DROPPED_CONNECTION)
 _HINTS: Mapping[int, str] = {
-    401: "check the GitHub token (config github.token_env / token_file)",
     403: "the GitHub token lacks access; grant it repo/issues (and project) permissions",
     404: "check the name in the config, and that the token can see it",
 }
+
+
+def token_hint(config: GithubConfig) -> str:
+    """What to check after a 401, naming where this config reads its credentials from.
+
+    Mirrors the Jira client's hint (``$JIRA_TOKEN`` rather than the config key): the variable or
+    file the user actually filled in, never the token itself."""
+    if config.app is not None:
+        return "check the GitHub App credentials in github.app (app_id, installation_id, private key)"
+    if config.token_file:
+        return "check the GitHub token in the file github.token_file names"
+    return f"check the GitHub token in ${config.token_env}"
 
 
 def graphql_url_for(base_url: str) -> str:
@@ -138,6 +149,7 @@ class GithubClient:
         transport = Transport(verify, config.timeout_s)
         options = transport.pygithub_options()
         # an installation token minted (once an hour) is one request PyGithub sends on its own
+        self._hints = {**_HINTS, 401: token_hint(config)}
         self.auth = pygithub_auth(token, on_mint=lambda: self.counter.count(write=False))
         self._gh = Github(
             auth=self.auth,
@@ -286,7 +298,7 @@ class GithubClient:
             source=SOURCE,
             headers=headers,
             item=item,
-            hint=_HINTS.get(status),
+            hint=self._hints.get(status),
         )
         return self._budget_if_long_wait(error, headers, item)
 

@@ -171,6 +171,7 @@ def test_bad_token_is_an_auth_error_without_the_token(sandbox: Sandbox) -> None:
         list(sandbox.reader(token="ghp_wrong_token_abcdef").fetch_items("acme/web", None))
     line = caught.value.one_line()
     assert "github" in line and "401" in line and "ghp_wrong" not in line
+    assert "$GITHUB_TOKEN" in line  # the variable the user filled in, as Jira's hint names $JIRA_TOKEN
 
 
 def test_unknown_repo_is_not_found(sandbox: Sandbox) -> None:
