@@ -87,6 +87,7 @@ def _fold(points: Sequence[Snapshot]) -> Snapshot:
         since=points[0].since,
         first_at=min(p.span_start for p in points),
         runs=sum(p.runs for p in points),
+        opening={name: points[0].opening_event(name) for name in EVENTS},
     )
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from roadsync.mappings.assignment import Assignment
@@ -97,6 +97,10 @@ class Snapshot:
     since: str | None = None
     first_at: str = ""
     runs: int = 1
+    opening: Mapping[str, int] | None = None
+    """The events of the oldest run this point stands for: they happened before ``first_at``, the
+    rest of ``events`` inside the span. ``None``: the same as ``events`` (a single run, or a point
+    folded before this was recorded, whose split is unknown: all its events count as before)."""
 
     def __post_init__(self) -> None:
         if not self.first_at:
@@ -110,6 +114,16 @@ class Snapshot:
     def event(self, name: str) -> int:
         return int(self.events.get(name, 0))
 
+    def opening_event(self, name: str) -> int:
+        """How many of ``event(name)`` happened before ``first_at`` (see :attr:`opening`)."""
+        return self.event(name) if self.opening is None else int(self.opening.get(name, 0))
+
+    def within_span(self) -> Snapshot:
+        """This point with only the events that happened inside its span (after ``first_at``):
+        what a window that begins at this point saw of it."""
+        inner = {name: self.event(name) - self.opening_event(name) for name in EVENTS}
+        return replace(self, events=inner, opening={name: 0 for name in EVENTS})
+
     def to_json(self) -> dict[str, Any]:
         """The history entry of docs/report-schema.md (one line of a ``--history`` file)."""
         return {
@@ -120,6 +134,8 @@ class Snapshot:
             "unaligned": self.unaligned.to_json(), "alignment": dict(self.alignment),
             "drift_by_kind": dict(self.drift_by_kind), "changes_planned": self.changes_planned,
             "events": {name: self.event(name) for name in EVENTS}, "since": self.since,
+            **({"opening_events": {name: self.opening_event(name) for name in EVENTS}}
+               if self.opening is not None else {}),
         }  # fmt: skip
 
     @classmethod
@@ -139,6 +155,8 @@ class Snapshot:
             events={str(k): int(v) for k, v in dict(data.get("events", {})).items()},
             since=None if data.get("since") is None else _timestamp(data["since"]),
             first_at=_timestamp(data.get("first_at") or at), runs=int(data.get("runs", 1)),
+            opening=None if data.get("opening_events") is None
+            else {str(k): int(v) for k, v in dict(data["opening_events"]).items()},
         )  # fmt: skip
 
 

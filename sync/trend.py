@@ -12,7 +12,9 @@ Computed from a report's history (oldest first, the run itself last):
 - manual overrides that appeared, per ISO week.
 
 Events of a point happened between the point before it and itself, so the window's events are
-those of its points after the first (the first point's happened before the window began).
+those of its points after the first, plus those the first point's span holds after its own oldest
+run (a point folded from several runs; :meth:`Snapshot.within_span`): the oldest run's events
+happened before the window began.
 """
 
 from __future__ import annotations
@@ -174,7 +176,8 @@ def _target(share: float | None) -> str:
 
 def trend_of(history: Sequence[Snapshot], theme_ids: Sequence[str]) -> Trend:
     """The trend of ``history`` (oldest first, non-empty) for the themes ``theme_ids`` (report order)."""
-    later = history[1:]
+    head = history[0]
+    later = [head.within_span(), *history[1:]] if head.runs > 1 else history[1:]
     return Trend(
         points=len(history),
         roadmap_edits=tuple(point.at for point in later if point.event("roadmap_edits")),

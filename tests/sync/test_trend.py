@@ -9,6 +9,7 @@ from typing import Any
 from roadsync.connectors.model import Item
 from roadsync.mappings.coverage import coverage
 from roadsync.mappings.roadmap import Roadmap
+from roadsync.sync.history import downsample
 from roadsync.sync.pipeline import make_plan
 from roadsync.sync.render._format import sparkline, theme_sparklines
 from roadsync.sync.snapshot import Baseline, Snapshot, ThemePoint, marks_of, take_snapshot
@@ -149,3 +150,32 @@ def test_history_json_is_the_contract() -> None:
     assert ThemePoint.from_json(document["history"][0]["themes"]["checkout"]).share == (
         document["history"][0]["themes"]["checkout"]["share"]
     )
+
+
+def test_a_window_starting_at_a_folded_day_counts_the_events_inside_that_day() -> None:
+    """A point folded from three runs of one day holds the sum of their events; a window that
+    begins at it saw the second and third runs' events (they happened inside its span), not the
+    first's (between the run before and the day's first run). Old code dropped all three."""
+    from tests.sync.test_history import NOW, snapshot
+
+    def run(at: datetime, people: int) -> Snapshot:
+        point = snapshot(at)
+        return replace(point, events={**point.events, "aligned_by_people": people})
+
+    day = [run(NOW - timedelta(days=20, hours=h), people) for h, people in ((3, 1), (2, 2), (1, 4))]
+    later = run(NOW - timedelta(days=1), 8)
+    [folded] = downsample(day, NOW)
+    assert folded.event("aligned_by_people") == 7 and folded.opening_event("aligned_by_people") == 1
+    assert trend_of([folded, later], ["checkout"]).aligned_by_people == 2 + 4 + 8
+    # run by run, and through the history file's JSON, the split is the same
+    kept: list[Snapshot] = []
+    for point in day:
+        kept = downsample([*kept, point], NOW)
+    assert kept == [folded]
+    again = Snapshot.from_json(folded.to_json())
+    assert trend_of([again, later], ["checkout"]).aligned_by_people == 14
+    # a folded point written before the split was recorded counts all its events as before the window
+    old = {k: v for k, v in folded.to_json().items() if k != "opening_events"}
+    assert trend_of([Snapshot.from_json(old), later], ["checkout"]).aligned_by_people == 8
+    # a single run's events all happened before it: a window starting there does not count them
+    assert trend_of([day[0], later], ["checkout"]).aligned_by_people == 8
