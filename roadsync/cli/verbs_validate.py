@@ -30,8 +30,7 @@ def validate_command(ctx: click.Context, /, **options: Any) -> None:
     path = state.config
     try:
         path = find_config_path(state.config)
-        settings = load_settings(path)
-        _check_themes(settings)
+        settings = load_settings(path, require_themes=True)
     except ConfigError as exc:
         if state.format == "json":
             emit(state, _document(state, str(path or ""), None, exc))
@@ -42,21 +41,6 @@ def validate_command(ctx: click.Context, /, **options: Any) -> None:
     for warning in settings.warnings:
         click.echo(f"warning: {warning}", err=True)
     emit(state, summary_line(settings))
-
-
-NO_THEMES = ("the roadmap has no themes, so every item would map to none; add a [[themes]] table "
-             "(id, name, priority) with a [[themes.match]] block (see config.example.toml)")  # fmt: skip
-
-
-def _check_themes(settings: Settings) -> None:
-    """A roadmap without themes maps nothing (every item ``unaligned``): not a usable config. Only
-    ``validate`` says so; the other verbs run (``pull`` needs no roadmap), and a sync that would
-    mark everything unaligned meets the change guard."""
-    if settings.roadmap.themes:
-        return
-    where = settings.roadmap_path or settings.path
-    raise ConfigError(f"{where}: 1 problem in the configuration", problems=[f"{where}: themes: {NO_THEMES}"],
-                      hint="fix each line below, then run 'roadsync validate' again")  # fmt: skip
 
 
 def summary_line(settings: Settings) -> str:

@@ -101,6 +101,8 @@ def check(config: Source, roadmap: Source | None, today: date) -> Checked:
     _check_themes(theme_src, themes, levels, today, result)
     out.extend(_check_sources(config, config_data))
     out.extend(_check_fields(config, parts, levels, [theme.id for _, _, theme in themes]))
+    if not (roadmap_data if roadmap is not None else config_data).get("themes"):
+        result.theme_file = theme_src.path
     out.extend(_check_run(config, parts))
     out.extend(sanity_problems(config, config_data))
     if "jira" not in config_data and "github" not in config_data:

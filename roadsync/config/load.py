@@ -192,11 +192,18 @@ def find_config_path(cli_path: Path | None, env: Mapping[str, str] | None = None
     return path
 
 
-def load_settings(path: Path, *, env: Mapping[str, str] | None = None, today: date | None = None) -> Settings:
+NO_THEMES = ("the roadmap has no themes, so every item would map to none; add a [[themes]] table "
+             "(id, name, priority) with a [[themes.match]] block (see config.example.toml)")  # fmt: skip
+
+
+def load_settings(path: Path, *, env: Mapping[str, str] | None = None, today: date | None = None,
+                  require_themes: bool = False) -> Settings:  # fmt: skip
     """Read, override from the environment, check everything, and build :class:`Settings`.
 
     ``env`` defaults to ``os.environ`` and ``today`` to the current date (for the warning
     about active themes past their ``retire_after``). Raises ConfigError with every problem.
+    ``require_themes`` (``validate``) counts a roadmap without themes among the problems: it maps
+    nothing, though ``pull`` and the other verbs that need no roadmap still run with it.
     """
     path = Path(path)
     environ = dict(os.environ if env is None else env)
@@ -206,17 +213,18 @@ def load_settings(path: Path, *, env: Mapping[str, str] | None = None, today: da
     config.env_vars = env_vars
     roadmap, roadmap_problem = _roadmap_source(config)
     checked = check(config, roadmap, today or date.today())
+    # "no themes" goes with whichever list is reported, so validate shows every problem at once
+    themeless = []
+    if require_themes and checked.theme_file is not None:
+        themeless.append(f"{checked.theme_file}: themes: {NO_THEMES}")
     problems = ([roadmap_problem] if roadmap_problem else []) + checked.problems
     if problems:
-        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        raise ConfigError(f"{path}: {count} in the configuration", problems=problems,
-                          hint="fix each line below, then run 'roadsync validate' again")
+        raise _problems(path, "in the configuration", problems + themeless)
     model = SettingsModel.model_validate(checked.data)
     problems = local_problems(config, model.run.state_dir, model.run.ca_bundle)
-    if problems:
-        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        raise ConfigError(f"{path}: {count} with local paths", problems=problems,
-                          hint="fix each line below, then run 'roadsync validate' again")
+    if problems or themeless:
+        where = "in the configuration" if themeless else "with local paths"
+        raise _problems(path, where, problems + themeless)
     folder = path.parent
     return Settings(
         path=path,
@@ -232,6 +240,12 @@ def load_settings(path: Path, *, env: Mapping[str, str] | None = None, today: da
 def load_roadmap(settings: Settings) -> Roadmap:
     """The roadmap of validated settings (themes inline or from the separate roadmap file)."""
     return settings.roadmap
+
+
+def _problems(path: Path, where: str, problems: list[str]) -> ConfigError:
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    return ConfigError(f"{path}: {count} {where}", problems=problems,
+                       hint="fix each line below, then run 'roadsync validate' again")
 
 
 def to_roadmap(model: SettingsModel) -> Roadmap:

@@ -135,6 +135,8 @@ class Checked:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    theme_file: Path | None = None
+    """The file that defines no theme at all (``themes`` missing or empty), else ``None``."""
 
 
 # --- pydantic errors in the product's words -------------------------------------------------

@@ -145,3 +145,21 @@ def test_a_roadmap_without_themes_is_a_config_error(
     code, out, _ = run(["validate", "--config", str(config), "--format", "json"], capsys)
     document = json.loads(out)
     assert code == 78 and not document["ok"] and document["problems"] == [problems[0].strip()]
+
+
+def test_no_themes_is_reported_beside_the_other_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate reports every problem at once: a typo in [jira] does not hide that there are no
+    themes (it used to be found only after everything else was fixed: two rounds for one file)."""
+    config = tmp_path / "roadsync.toml"
+    config.write_text('[jira]\nurl = "https://acme.atlassian.net"\nprojects = ["PAY"]\nprojcts = 1\n')
+    code, out, err = run(["validate", "--config", str(config)], capsys)
+    problems = [line.strip() for line in err.splitlines() if line.startswith("  ")]
+    assert code == 78 and out == "", err
+    assert len(problems) == 2, problems
+    assert any("projcts" in line for line in problems)
+    assert any("themes: the roadmap has no themes" in line for line in problems)
+    # pull needs no roadmap: it still gets past the config (and fails only on the typo)
+    code, _, err = run(["pull", "--config", str(config)], capsys)
+    assert code == 78 and "no themes" not in err
