@@ -16,6 +16,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from starlette.requests import ClientDisconnect
+
 from roadsync.sandbox.faults import (
     CONTROL_PREFIX,
     Decision,
@@ -70,6 +72,15 @@ class FaultsMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._serve(scope, receive, send)
+        except ClientDisconnect:
+            # The client went away before sending its whole body (a killed roadsync run): there is
+            # no one to answer, and the tracker stored nothing. Real servers log nothing for it;
+            # without this, uvicorn printed "Exception in ASGI application" and a traceback.
+            return
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path", "").startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return

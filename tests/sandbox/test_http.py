@@ -65,3 +65,39 @@ def test_requests_are_also_counted_by_what_they_asked_for(sandbox_factory: Sandb
     assert sb.endpoint_stats() == {"jira": {"myself": 2}, "github": {"graphql:Who": 1, "graphql:query": 1}}
     sb.reset_stats()
     assert sb.endpoint_stats() == {"jira": {}, "github": {}}
+
+
+def test_a_client_gone_mid_body_is_no_error_and_changes_nothing(sandbox_factory: SandboxFactory) -> None:
+    """A client killed while sending a write's body (a killed roadsync run) leaves no traceback in
+    the sandbox's log and no change on the item: the server never got a whole request, as a real
+    tracker would not apply one (HTTP/1.1 framing, RFC 9112 §6.3: an incomplete body is no message)."""
+    import base64
+    import logging
+    import socket
+    import time
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    sb = sandbox_factory("demo", jira_token="jt-1", github_token="gt-1")
+    handler = Keep(logging.DEBUG)  # after the start: uvicorn's logging config resets the handlers
+    logging.getLogger("uvicorn.error").addHandler(handler)
+    try:
+        basic = base64.b64encode(b"roadsync-bot@example.com:jt-1").decode()
+        for url, head, auth in ((sb.jira_url, "PUT /rest/api/2/issue/PAY-1", f"Basic {basic}"),
+                                (sb.github_url, "PATCH /repos/acme/web/issues/1", "token gt-1")):  # fmt: skip
+            with socket.create_connection((httpx.URL(url).host, httpx.URL(url).port)) as raw:
+                raw.sendall(f"{head} HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\n"
+                            "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+                            '{"fields":'.encode())  # fmt: skip
+                time.sleep(0.2)
+        time.sleep(0.3)  # let the server notice the closed sockets
+    finally:
+        logging.getLogger("uvicorn.error").removeHandler(handler)
+    errors = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
+    assert errors == []
+    stats = sb.stats()
+    assert stats["jira"]["writes"] == stats["github"]["writes"] == 0
