@@ -122,20 +122,25 @@ def create_control_app(control: Control) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    app = Starlette(
-        routes=[
-            Route("/stats", stats, methods=["GET"]),
-            Route("/stats/reset", reset, methods=["POST"]),
-            Route("/faults", get_faults, methods=["GET"]),
-            Route("/faults", set_faults, methods=["POST"]),
-            Route("/github/budget", budget, methods=["POST"]),
-            Route("/jira/move", move, methods=["POST"]),
-            Route("/github/limits", get_limits, methods=["GET"]),
-            Route("/github/limits", set_limits, methods=["POST"]),
-            Route("/health", health, methods=["GET"]),
-        ]
-    )
-    return app
+    async def index(request: Request) -> Response:
+        # The URL `roadsync sandbox` prints: opening it says what it offers instead of a bare 404.
+        return JSONResponse({"endpoints": [
+            f"{method} {request.scope.get('root_path', '')}{route.path}"
+            for route in routes for method in sorted((route.methods or set()) - {"HEAD"})
+        ]})  # fmt: skip
+
+    routes = [
+        Route("/stats", stats, methods=["GET"]),
+        Route("/stats/reset", reset, methods=["POST"]),
+        Route("/faults", get_faults, methods=["GET"]),
+        Route("/faults", set_faults, methods=["POST"]),
+        Route("/github/budget", budget, methods=["POST"]),
+        Route("/jira/move", move, methods=["POST"]),
+        Route("/github/limits", get_limits, methods=["GET"]),
+        Route("/github/limits", set_limits, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+    ]
+    return Starlette(routes=[*routes, Route("/", index, methods=["GET"])])
 
 
 async def _json_object(request: Request) -> dict[str, Any] | Response:

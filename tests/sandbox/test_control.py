@@ -73,3 +73,14 @@ def test_budget_without_github_is_404() -> None:
     with serve_tiny("jira") as sb, httpx.Client(timeout=5) as client:
         answer = client.post(sb.url + "/_sandbox/github/budget", json={"limit": 10, "remaining": 0})
     assert answer.status_code == 404
+
+
+def test_the_printed_control_url_lists_what_it_offers() -> None:
+    """GET on the control API's own URL (what `roadsync sandbox` prints) lists its endpoints: it
+    used to answer 404, which read as a broken sandbox."""
+    with serve_tiny("jira") as sb, httpx.Client(timeout=5) as client:
+        for url in (sb.url + "/_sandbox", sb.url + "/_sandbox/"):
+            answer = client.get(url, follow_redirects=True)
+            assert answer.status_code == 200, url
+            endpoints = answer.json()["endpoints"]
+            assert "GET /_sandbox/stats" in endpoints and "POST /_sandbox/faults" in endpoints
