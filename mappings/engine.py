@@ -102,10 +102,12 @@ def _own_decisions(
             else:
                 own[key] = _pin(pinned, tag)
         if matched:
-            if key not in own:
-                own[key] = _Decision(matched[0].theme, "rule", matched[0].id, matched[0].reason(facts))
-            if len(matched) > 1 or matched[0].theme is not own[key].theme:
-                secondary[key] = _themes_after(matched, own[key].theme.id)
+            first = matched[0]
+            decided = own.get(key)
+            if decided is None:
+                decided = own[key] = _Decision(first.theme, "rule", first.id, matcher.reason(first, facts))
+            if len(matched) > 1 or first.theme is not decided.theme:
+                secondary[key] = _themes_after(matched, decided.theme.id)
     return own, secondary, unknown
 
 

@@ -150,10 +150,14 @@ class Matcher:
         index = ruleset.index
         self._labels, self._components = index.get("labels"), index.get("components")
         self._keys = index.get("keys")
-        self._repos, self._projects = index.get("repos"), index.get("projects")
-        self._types, self._status = index.get("issue_types"), index.get("status")
         self._above = bool(index.get("epics") or index.get("parents"))
         self._by_title, self._by_text = index.get("title"), index.get("text")
+        # Index hits by the item's values as it spells them (a backlog repeats the same few
+        # labels, scopes, types and statuses): one probe of a raw value, no casefold per item.
+        self._by_label: dict[str, tuple[int, ...]] = {}
+        self._by_component: dict[str, tuple[int, ...]] = {}
+        self._by_shape: dict[tuple[str, str, str, str | None, str, str], tuple[int, ...]] = {}
+        self._reasons: dict[tuple[object, ...], str] = {}
 
     def facts(self, item: Item) -> ItemFacts:
         return ItemFacts(item, self)
@@ -170,6 +174,15 @@ class Matcher:
             return Ancestry.walk(parent, self.by_key, exclude=item.key)
         return lineage
 
+    def reason(self, rule: Rule, facts: ItemFacts) -> str:
+        """``rule.reason(facts)``, said once per rule and item values it names (a backlog repeats
+        the same labels, scopes and parents: most items reuse a sentence already made)."""
+        key = (rule.id, *[shown(facts) for shown in rule.shown])
+        said = self._reasons.get(key)
+        if said is None:
+            said = self._reasons[key] = rule.reason(facts)
+        return said
+
     def matching(self, facts: ItemFacts) -> list[Rule]:
         """Every rule that matches the item, in precedence order.
 
@@ -177,7 +190,15 @@ class Matcher:
         (index and check compare the same folded values): only the rest is evaluated.
         """
         rules = self.ruleset.rules
-        return [rules[n] for n in self.candidates(facts) if rules[n].matches_rest(facts)]
+        matched: list[Rule] = []
+        for number in self.candidates(facts):
+            rule = rules[number]
+            for check in rule.rest:
+                if not check(facts):
+                    break
+            else:
+                matched.append(rule)
+        return matched
 
     def candidates(self, facts: ItemFacts) -> list[int]:
         """Rule numbers the index offers for this item (a superset of the matches), ascending.
@@ -186,30 +207,42 @@ class Matcher:
         """
         item = facts.item
         found: list[int] = []
-        bucket = self._labels
-        if bucket is not None:
+        if self._labels is not None:
             for value in item.labels:
-                found.extend(bucket.get(value.casefold(), ()))
-        bucket = self._components
-        if bucket is not None:
+                hit = self._by_label.get(value)
+                if hit is None:
+                    hit = self._by_label[value] = self._labels.get(value.casefold(), ())
+                found += hit
+        if self._components is not None:
             for value in item.components:
-                found.extend(bucket.get(value.casefold(), ()))
+                hit = self._by_component.get(value)
+                if hit is None:
+                    hit = self._by_component[value] = self._components.get(value.casefold(), ())
+                found += hit
         if self._keys is not None:
-            found.extend(self._keys.get(item.key.casefold(), ()))
-        bucket = self._repos if item.source == "github" else self._projects
-        if bucket is not None:
-            found.extend(bucket.get(item.scope.casefold(), ()))
-        if self._types is not None:
-            found.extend(self._types.get(item.kind, ()))
-            if item.issue_type:
-                found.extend(self._types.get(item.issue_type.casefold(), ()))
-        if self._status is not None:
-            found.extend(self._status.get(item.status_category, ()))
-            found.extend(self._status.get(item.status.casefold(), ()))
+            found += self._keys.get(item.key.casefold(), ())
+        shape = (item.source, item.scope, item.kind, item.issue_type, item.status, item.status_category)
+        hit = self._by_shape.get(shape)
+        if hit is None:
+            hit = self._by_shape[shape] = self._shape_hits(item)
+        found += hit
         if self._above and item.parent:
-            found.extend(self._hits_above(item.parent, facts.ancestry))
+            found += self._hits_above(item.parent, facts.ancestry)
         self._regex_candidates(facts, found)
         return sorted(set(found)) if len(found) > 1 else found
+
+    def _shape_hits(self, item: Item) -> tuple[int, ...]:
+        """Rules filed under the item's repo or project, issue type or kind, status or category."""
+        index = self.ruleset.index
+        scope = "repos" if item.source == "github" else "projects"
+        probes = [(scope, item.scope.casefold()), ("issue_types", item.kind)]
+        if item.issue_type:
+            probes.append(("issue_types", item.issue_type.casefold()))
+        probes += [("status", item.status_category), ("status", item.status.casefold())]
+        found: list[int] = []
+        for name, value in probes:
+            found.extend(index.get(name, {}).get(value, ()))
+        return tuple(found)
 
     def _regex_candidates(self, facts: ItemFacts, found: list[int]) -> None:
         if self._by_title is not None:

@@ -106,9 +106,14 @@ class Rule:
     block: int
     conditions: tuple[Condition, ...]
     rest: tuple[Check, ...] = field(default=(), compare=False, repr=False)
+    shown: tuple[Actual, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rest", tuple(condition.check for condition in self.conditions[1:]))
+        # What the reason depends on besides the rule: the item's values for its list
+        # conditions (a regex condition's fragment names only the pattern).
+        shown = tuple(c.actual for c in self.conditions if c.name not in ("title", "text"))
+        object.__setattr__(self, "shown", shown)
 
     def matches(self, facts: ItemFacts) -> bool:
         """All conditions hold (a block without conditions matches nothing)."""
