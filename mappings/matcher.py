@@ -136,7 +136,12 @@ class ItemFacts:
 
     @property
     def text(self) -> str:
-        return f"{self.item.title}\n{self.item.body}" if self.item.body else self.item.title
+        return _text(self.item)
+
+
+def _text(item: Item) -> str:
+    """What ``text`` conditions search: the title, a newline and the body (just the title without one)."""
+    return f"{item.title}\n{item.body}" if item.body else item.title
 
 
 class Matcher:
@@ -146,12 +151,17 @@ class Matcher:
         self.ruleset = ruleset
         self.by_key = by_key
         self._lineage: dict[str, Ancestry] = {}
-        self._ancestry_hits: dict[str, tuple[int, ...]] = {}
+        self._above: dict[str, tuple[Ancestry, tuple[int, ...]]] = {}
         index = ruleset.index
         self._labels, self._components = index.get("labels"), index.get("components")
         self._keys = index.get("keys")
-        self._above = bool(index.get("epics") or index.get("parents"))
-        self._by_title, self._by_text = index.get("title"), index.get("text")
+        self._looks_up = bool(index.get("epics") or index.get("parents"))
+        # Rule numbers by position in the leading title and text sets (see Ruleset.leading).
+        self._leads = tuple(
+            (name == "text", ruleset.leading[name].hits, tuple(bucket[n] for n in range(len(bucket))))
+            for name in ("title", "text")
+            if (bucket := index.get(name))
+        )
         # Index hits by the item's values as it spells them (a backlog repeats the same few
         # labels, scopes, types and statuses): one probe of a raw value, no casefold per item.
         self._by_label: dict[str, tuple[int, ...]] = {}
@@ -167,11 +177,16 @@ class Matcher:
         parent = item.parent
         if not parent:
             return _NO_ANCESTRY
+        lineage = self.ancestry_of(parent)
+        if item.key in lineage.keys:
+            return Ancestry.walk(parent, self.by_key, exclude=item.key)
+        return lineage
+
+    def ancestry_of(self, parent: str) -> Ancestry:
+        """The ancestry of ``parent``'s children: ``parent`` and its ancestors, walked once."""
         lineage = self._lineage.get(parent)
         if lineage is None:
             lineage = self._lineage[parent] = Ancestry.walk(parent, self.by_key)
-        if item.key in lineage.keys:
-            return Ancestry.walk(parent, self.by_key, exclude=item.key)
         return lineage
 
     def reason(self, rule: Rule, facts: ItemFacts) -> str:
@@ -183,15 +198,27 @@ class Matcher:
             said = self._reasons[key] = rule.reason(facts)
         return said
 
-    def matching(self, facts: ItemFacts) -> list[Rule]:
-        """Every rule that matches the item, in precedence order.
+    def match(self, item: Item) -> tuple[list[Rule], ItemFacts] | None:
+        """The rules that match ``item`` in precedence order, with the facts they looked at;
+        None when none does. An item without candidates (most of a backlog) builds no facts."""
+        found = self.candidates(item)
+        if not found:
+            return None
+        facts = ItemFacts(item, self)
+        matched = self._checked(found, facts)
+        return (matched, facts) if matched else None
 
-        A candidate came from the index entry of its first condition, which therefore holds
-        (index and check compare the same folded values): only the rest is evaluated.
-        """
+    def matching(self, facts: ItemFacts) -> list[Rule]:
+        """Every rule that matches the item, in precedence order."""
+        return self._checked(self.candidates(facts.item), facts)
+
+    def _checked(self, found: list[int], facts: ItemFacts) -> list[Rule]:
+        """The candidates whose conditions hold. A candidate came from the index entry of its
+        first condition, which therefore holds (index and check compare the same folded
+        values): only the rest is evaluated."""
         rules = self.ruleset.rules
         matched: list[Rule] = []
-        for number in self.candidates(facts):
+        for number in found:
             rule = rules[number]
             for check in rule.rest:
                 if not check(facts):
@@ -200,12 +227,11 @@ class Matcher:
                 matched.append(rule)
         return matched
 
-    def candidates(self, facts: ItemFacts) -> list[int]:
+    def candidates(self, item: Item) -> list[int]:
         """Rule numbers the index offers for this item (a superset of the matches), ascending.
 
         The hot path of mapping: written out flat, one dictionary probe per item value.
         """
-        item = facts.item
         found: list[int] = []
         if self._labels is not None:
             for value in item.labels:
@@ -226,9 +252,11 @@ class Matcher:
         if hit is None:
             hit = self._by_shape[shape] = self._shape_hits(item)
         found += hit
-        if self._above and item.parent:
-            found += self._hits_above(item.parent, facts.ancestry)
-        self._regex_candidates(facts, found)
+        if self._looks_up and item.parent:
+            found += self._hits_above(item, item.parent)
+        for whole_text, hits, filed in self._leads:
+            for position in hits(_text(item) if whole_text else item.title):
+                found += filed[position]
         return sorted(set(found)) if len(found) > 1 else found
 
     def _shape_hits(self, item: Item) -> tuple[int, ...]:
@@ -244,32 +272,25 @@ class Matcher:
             found.extend(index.get(name, {}).get(value, ()))
         return tuple(found)
 
-    def _regex_candidates(self, facts: ItemFacts, found: list[int]) -> None:
-        if self._by_title is not None:
-            bucket = self._by_title
-            for position in facts.title_hits:
-                found.extend(bucket.get(position, ()))
-        if self._by_text is not None:
-            bucket = self._by_text
-            for position in facts.text_hits:
-                found.extend(bucket.get(position, ()))
-
-    def _hits_above(self, parent: str, ancestry: Ancestry) -> tuple[int, ...]:
+    def _hits_above(self, item: Item, parent: str) -> tuple[int, ...]:
         """Rules filed under any ancestor, cached per parent (siblings share their ancestry).
 
         An item on a parent cycle has an ancestry of its own (without itself): not cached.
         """
-        shared = ancestry is self._lineage.get(parent)
-        cached = self._ancestry_hits.get(parent) if shared else None
-        if cached is None:
-            index = self.ruleset.index
-            found: list[int] = []
-            for name, keys in (("epics", ancestry.epics_folded), ("parents", ancestry.folded)):
-                bucket = index.get(name)
-                if bucket:
-                    for key in keys:
-                        found.extend(bucket.get(key, ()))
-            cached = tuple(found)
-            if shared:
-                self._ancestry_hits[parent] = cached
-        return cached
+        shared = self._above.get(parent)
+        if shared is None:
+            lineage = self.ancestry_of(parent)
+            shared = self._above[parent] = (lineage, self._filed_under(lineage))
+        if item.key in shared[0].keys:
+            return self._filed_under(self.ancestry(item))
+        return shared[1]
+
+    def _filed_under(self, ancestry: Ancestry) -> tuple[int, ...]:
+        index = self.ruleset.index
+        found: list[int] = []
+        for name, keys in (("epics", ancestry.epics_folded), ("parents", ancestry.folded)):
+            bucket = index.get(name)
+            if bucket:
+                for key in keys:
+                    found.extend(bucket.get(key, ()))
+        return tuple(found)

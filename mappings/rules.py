@@ -260,12 +260,18 @@ class Ruleset:
     ``index[name]`` maps a folded value (or a regex position, for ``title``/``text``) to the
     rules whose *first* condition is ``name`` and lists that value: every rule that can match
     an item is found through the index, so only those are evaluated in full.
+
+    ``titles``/``texts`` hold every pattern (a condition checks its position there);
+    ``leading[name]`` only the patterns that are a block's first condition, and the regex
+    positions in ``index`` are positions in it: finding candidates runs the (smaller) leading
+    set on every item, the full set only for an item with a candidate that checks a regex.
     """
 
     rules: tuple[Rule, ...]
     titles: _PatternSet
     texts: _PatternSet
     index: Mapping[str, Index]
+    leading: Mapping[str, _PatternSet] = field(default_factory=dict)
 
     def matcher(self, by_key: Mapping[str, Item]) -> Matcher:
         """A matcher for one set of items (it caches ancestry per parent key)."""
@@ -298,8 +304,17 @@ def compile_roadmap(roadmap: Roadmap) -> Ruleset:
                 for value in where:
                     bucket.setdefault(value, []).append(len(rules))
             rules.append(Rule(rule_id, theme, number, conditions))
+    leading = {name: _leading(patterns[name], index, name) for name in patterns if name in index}
     frozen = {name: {value: tuple(hit) for value, hit in bucket.items()} for name, bucket in index.items()}
-    return Ruleset(tuple(rules), _PatternSet(patterns["title"]), _PatternSet(patterns["text"]), frozen)
+    titles, texts = _PatternSet(patterns["title"]), _PatternSet(patterns["text"])
+    return Ruleset(tuple(rules), titles, texts, frozen, leading)
+
+
+def _leading(patterns: Sequence[str], index: dict[str, dict[Any, list[int]]], name: str) -> _PatternSet:
+    """The patterns ``index[name]`` files rules under, as a set; re-file them by position in it."""
+    positions = sorted(index[name])
+    index[name] = {n: index[name][position] for n, position in enumerate(positions)}
+    return _PatternSet([patterns[position] for position in positions])
 
 
 def _condition(name: str, block: MatchBlock, where: str, patterns: dict[str, list[str]]) -> Condition | None:
