@@ -151,14 +151,15 @@ class Matcher:
         self.ruleset = ruleset
         self.by_key = by_key
         self._lineage: dict[str, Ancestry] = {}
-        self._above: dict[str, tuple[Ancestry, tuple[int, ...]]] = {}
+        self._above: dict[str, tuple[int, ...]] = {}
+        self._cut_short: dict[str, tuple[int, ...]] = {}
         index = ruleset.index
         self._labels, self._components = index.get("labels"), index.get("components")
         self._keys = index.get("keys")
         self._looks_up = bool(index.get("epics") or index.get("parents"))
         # Rule numbers by position in the leading title and text sets (see Ruleset.leading).
         self._leads = tuple(
-            (name == "text", ruleset.leading[name].hits, tuple(bucket[n] for n in range(len(bucket))))
+            (name == "text", ruleset.leading[name].search, tuple(bucket[n] for n in range(len(bucket))))
             for name in ("title", "text")
             if (bucket := index.get(name))
         )
@@ -253,9 +254,10 @@ class Matcher:
             hit = self._by_shape[shape] = self._shape_hits(item)
         found += hit
         if self._looks_up and item.parent:
-            found += self._hits_above(item, item.parent)
-        for whole_text, hits, filed in self._leads:
-            for position in hits(_text(item) if whole_text else item.title):
+            hit = self._above.get(item.parent)
+            found += hit if hit is not None else self._hits_above(item, item.parent)
+        for whole_text, search, filed in self._leads:
+            for position in search((_text(item) if whole_text else item.title).encode()) or ():
                 found += filed[position]
         return sorted(set(found)) if len(found) > 1 else found
 
@@ -273,17 +275,22 @@ class Matcher:
         return tuple(found)
 
     def _hits_above(self, item: Item, parent: str) -> tuple[int, ...]:
-        """Rules filed under any ancestor, cached per parent (siblings share their ancestry).
+        """Rules filed under any ancestor; siblings share their ancestry, so cached per parent.
 
-        An item on a parent cycle has an ancestry of its own (without itself): not cached.
+        A lineage that ends at the top (an item without a parent, or a parent outside the set)
+        cannot hold a child of ``parent``: its hits serve every child without a check (the
+        probe in :meth:`candidates`). One cut short by a cycle or MAX_DEPTH may hold the item,
+        which then has an ancestry of its own (without itself): checked per item.
         """
-        shared = self._above.get(parent)
-        if shared is None:
-            lineage = self.ancestry_of(parent)
-            shared = self._above[parent] = (lineage, self._filed_under(lineage))
-        if item.key in shared[0].keys:
+        lineage = self.ancestry_of(parent)
+        if item.key in lineage.keys:
             return self._filed_under(self.ancestry(item))
-        return shared[1]
+        hits = self._cut_short.get(parent)
+        if hits is None:
+            hits = self._filed_under(lineage)
+            top = self.by_key.get(lineage.keys[-1])
+            (self._above if top is None or not top.parent else self._cut_short)[parent] = hits
+        return hits
 
     def _filed_under(self, ancestry: Ancestry) -> tuple[int, ...]:
         index = self.ruleset.index
