@@ -201,7 +201,7 @@ class Matcher:
 
     def match(self, item: Item) -> tuple[list[Rule], ItemFacts] | None:
         """The rules that match ``item`` in precedence order, with the facts they looked at;
-        None when none does. An item without candidates (most of a backlog) builds no facts."""
+        None when none does. An item the index offers no rule builds no facts."""
         found = self.candidates(item)
         if not found:
             return None
