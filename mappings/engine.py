@@ -72,15 +72,11 @@ def _assign(items: Sequence[Item], roadmap: Roadmap, pins: Mapping[str, str] | N
     ruleset = compile_roadmap(roadmap)
     own, secondary, unknown = _own_decisions(by_key, ruleset, roadmap, pins or {})
     deciders = _inherited(by_key, own)
-    linked = _linked(by_key, own, deciders, roadmap)
-    result: dict[str, Assignment] = {}
-    for key in sorted(by_key):
-        decision = own.get(key)
-        if decision is None:
-            decider = deciders.get(key)
-            decision = _from_parent(key, decider, by_key, own) if decider else linked.get(key)
-        result[key] = _assignment(key, decision, secondary.get(key, ()), unknown.get(key))
-    return result
+    # parent and link decisions (link only for items without a deciding ancestor: disjoint)
+    later = {key: _from_parent(key, decider, by_key, own) for key, decider in deciders.items() if decider}
+    later.update(_linked(by_key, own, deciders, roadmap))
+    extra = {key: (secondary.get(key, ()), unknown.get(key)) for key in secondary.keys() | unknown.keys()}
+    return {key: _assignment(key, own.get(key) or later.get(key), extra.get(key)) for key in sorted(by_key)}
 
 
 def _own_decisions(
@@ -92,8 +88,7 @@ def _own_decisions(
     unknown: dict[str, str] = {}
     matcher = ruleset.matcher(by_key)
     for key, item in by_key.items():
-        facts = matcher.facts(item)
-        matched = matcher.matching(facts)
+        found = matcher.match(item)
         tag = pins.get(key) if pins else None
         if tag:
             pinned = roadmap.resolve(tag)
@@ -101,11 +96,14 @@ def _own_decisions(
                 unknown[key] = tag
             else:
                 own[key] = _pin(pinned, tag)
-        if matched:
-            if key not in own:
-                own[key] = _Decision(matched[0].theme, "rule", matched[0].id, matched[0].reason(facts))
-            if len(matched) > 1 or matched[0].theme is not own[key].theme:
-                secondary[key] = _themes_after(matched, own[key].theme.id)
+        if found:
+            matched, facts = found
+            first = matched[0]
+            decided = own.get(key)
+            if decided is None:
+                decided = own[key] = _Decision(first.theme, "rule", first.id, matcher.reason(first, facts))
+            if len(matched) > 1 or first.theme is not decided.theme:
+                secondary[key] = _themes_after(matched, decided.theme.id)
     return own, secondary, unknown
 
 
@@ -225,9 +223,14 @@ _STEP_ALIGNMENT: dict[Step, Alignment] = {
 }  # fmt: skip
 
 
+_NOTHING_ELSE: tuple[tuple[str, ...], None] = ((), None)
+
+
 def _assignment(
-    key: str, decision: _Decision | None, secondary: tuple[str, ...], unknown_pin: str | None
+    key: str, decision: _Decision | None, extra: tuple[tuple[str, ...], str | None] | None
 ) -> Assignment:
+    """The item's Assignment; ``extra`` is its secondary themes and unknown pin, None for neither."""
+    secondary, unknown_pin = extra or _NOTHING_ELSE
     note = f"; theme tag `{unknown_pin}` is not on the roadmap" if unknown_pin else ""
     if decision is None:
         reason = f"no pin, rule, parent or linked item maps {key} to a theme{note}"

@@ -136,7 +136,12 @@ class ItemFacts:
 
     @property
     def text(self) -> str:
-        return f"{self.item.title}\n{self.item.body}" if self.item.body else self.item.title
+        return _text(self.item)
+
+
+def _text(item: Item) -> str:
+    """What ``text`` conditions search: the title, a newline and the body (just the title without one)."""
+    return f"{item.title}\n{item.body}" if item.body else item.title
 
 
 class Matcher:
@@ -146,14 +151,24 @@ class Matcher:
         self.ruleset = ruleset
         self.by_key = by_key
         self._lineage: dict[str, Ancestry] = {}
-        self._ancestry_hits: dict[str, tuple[int, ...]] = {}
+        self._above: dict[str, tuple[int, ...]] = {}
+        self._cut_short: dict[str, tuple[int, ...]] = {}
         index = ruleset.index
         self._labels, self._components = index.get("labels"), index.get("components")
         self._keys = index.get("keys")
-        self._repos, self._projects = index.get("repos"), index.get("projects")
-        self._types, self._status = index.get("issue_types"), index.get("status")
-        self._above = bool(index.get("epics") or index.get("parents"))
-        self._by_title, self._by_text = index.get("title"), index.get("text")
+        self._looks_up = bool(index.get("epics") or index.get("parents"))
+        # Rule numbers by position in the leading title and text sets (see Ruleset.leading).
+        self._leads = tuple(
+            (name == "text", ruleset.leading[name].search, tuple(bucket[n] for n in range(len(bucket))))
+            for name in ("title", "text")
+            if (bucket := index.get(name))
+        )
+        # Index hits by the item's values as it spells them (a backlog repeats the same few
+        # labels, scopes, types and statuses): one probe of a raw value, no casefold per item.
+        self._by_label: dict[str, tuple[int, ...]] = {}
+        self._by_component: dict[str, tuple[int, ...]] = {}
+        self._by_shape: dict[tuple[str, str, str, str | None, str, str], tuple[int, ...]] = {}
+        self._reasons: dict[tuple[object, ...], str] = {}
 
     def facts(self, item: Item) -> ItemFacts:
         return ItemFacts(item, self)
@@ -163,80 +178,126 @@ class Matcher:
         parent = item.parent
         if not parent:
             return _NO_ANCESTRY
-        lineage = self._lineage.get(parent)
-        if lineage is None:
-            lineage = self._lineage[parent] = Ancestry.walk(parent, self.by_key)
+        lineage = self.ancestry_of(parent)
         if item.key in lineage.keys:
             return Ancestry.walk(parent, self.by_key, exclude=item.key)
         return lineage
 
+    def ancestry_of(self, parent: str) -> Ancestry:
+        """The ancestry of ``parent``'s children: ``parent`` and its ancestors, walked once."""
+        lineage = self._lineage.get(parent)
+        if lineage is None:
+            lineage = self._lineage[parent] = Ancestry.walk(parent, self.by_key)
+        return lineage
+
+    def reason(self, rule: Rule, facts: ItemFacts) -> str:
+        """``rule.reason(facts)``, said once per rule and item values it names (a backlog repeats
+        the same labels, scopes and parents: most items reuse a sentence already made)."""
+        key = (rule.id, *[shown(facts) for shown in rule.shown])
+        said = self._reasons.get(key)
+        if said is None:
+            said = self._reasons[key] = rule.reason(facts)
+        return said
+
+    def match(self, item: Item) -> tuple[list[Rule], ItemFacts] | None:
+        """The rules that match ``item`` in precedence order, with the facts they looked at;
+        None when none does. An item the index offers no rule builds no facts."""
+        found = self.candidates(item)
+        if not found:
+            return None
+        facts = ItemFacts(item, self)
+        matched = self._checked(found, facts)
+        return (matched, facts) if matched else None
+
     def matching(self, facts: ItemFacts) -> list[Rule]:
-        """Every rule that matches the item, in precedence order.
+        """Every rule that matches the item, in precedence order."""
+        return self._checked(self.candidates(facts.item), facts)
 
-        A candidate came from the index entry of its first condition, which therefore holds
-        (index and check compare the same folded values): only the rest is evaluated.
-        """
+    def _checked(self, found: list[int], facts: ItemFacts) -> list[Rule]:
+        """The candidates whose conditions hold. A candidate came from the index entry of its
+        first condition, which therefore holds (index and check compare the same folded
+        values): only the rest is evaluated."""
         rules = self.ruleset.rules
-        return [rules[n] for n in self.candidates(facts) if rules[n].matches_rest(facts)]
+        matched: list[Rule] = []
+        for number in found:
+            rule = rules[number]
+            for check in rule.rest:
+                if not check(facts):
+                    break
+            else:
+                matched.append(rule)
+        return matched
 
-    def candidates(self, facts: ItemFacts) -> list[int]:
+    def candidates(self, item: Item) -> list[int]:
         """Rule numbers the index offers for this item (a superset of the matches), ascending.
 
         The hot path of mapping: written out flat, one dictionary probe per item value.
         """
-        item = facts.item
         found: list[int] = []
-        bucket = self._labels
-        if bucket is not None:
+        if self._labels is not None:
             for value in item.labels:
-                found.extend(bucket.get(value.casefold(), ()))
-        bucket = self._components
-        if bucket is not None:
+                hit = self._by_label.get(value)
+                if hit is None:
+                    hit = self._by_label[value] = self._labels.get(value.casefold(), ())
+                found += hit
+        if self._components is not None:
             for value in item.components:
-                found.extend(bucket.get(value.casefold(), ()))
+                hit = self._by_component.get(value)
+                if hit is None:
+                    hit = self._by_component[value] = self._components.get(value.casefold(), ())
+                found += hit
         if self._keys is not None:
-            found.extend(self._keys.get(item.key.casefold(), ()))
-        bucket = self._repos if item.source == "github" else self._projects
-        if bucket is not None:
-            found.extend(bucket.get(item.scope.casefold(), ()))
-        if self._types is not None:
-            found.extend(self._types.get(item.kind, ()))
-            if item.issue_type:
-                found.extend(self._types.get(item.issue_type.casefold(), ()))
-        if self._status is not None:
-            found.extend(self._status.get(item.status_category, ()))
-            found.extend(self._status.get(item.status.casefold(), ()))
-        if self._above and item.parent:
-            found.extend(self._hits_above(item.parent, facts.ancestry))
-        self._regex_candidates(facts, found)
+            found += self._keys.get(item.key.casefold(), ())
+        shape = (item.source, item.scope, item.kind, item.issue_type, item.status, item.status_category)
+        hit = self._by_shape.get(shape)
+        if hit is None:
+            hit = self._by_shape[shape] = self._shape_hits(item)
+        found += hit
+        if self._looks_up and item.parent:
+            hit = self._above.get(item.parent)
+            found += hit if hit is not None else self._hits_above(item, item.parent)
+        for whole_text, search, filed in self._leads:
+            for position in search((_text(item) if whole_text else item.title).encode()) or ():
+                found += filed[position]
         return sorted(set(found)) if len(found) > 1 else found
 
-    def _regex_candidates(self, facts: ItemFacts, found: list[int]) -> None:
-        if self._by_title is not None:
-            bucket = self._by_title
-            for position in facts.title_hits:
-                found.extend(bucket.get(position, ()))
-        if self._by_text is not None:
-            bucket = self._by_text
-            for position in facts.text_hits:
-                found.extend(bucket.get(position, ()))
+    def _shape_hits(self, item: Item) -> tuple[int, ...]:
+        """Rules filed under the item's repo or project, issue type or kind, status or category."""
+        index = self.ruleset.index
+        scope = "repos" if item.source == "github" else "projects"
+        probes = [(scope, item.scope.casefold()), ("issue_types", item.kind)]
+        if item.issue_type:
+            probes.append(("issue_types", item.issue_type.casefold()))
+        probes += [("status", item.status_category), ("status", item.status.casefold())]
+        found: list[int] = []
+        for name, value in probes:
+            found.extend(index.get(name, {}).get(value, ()))
+        return tuple(found)
 
-    def _hits_above(self, parent: str, ancestry: Ancestry) -> tuple[int, ...]:
-        """Rules filed under any ancestor, cached per parent (siblings share their ancestry).
+    def _hits_above(self, item: Item, parent: str) -> tuple[int, ...]:
+        """Rules filed under any ancestor; siblings share their ancestry, so cached per parent.
 
-        An item on a parent cycle has an ancestry of its own (without itself): not cached.
+        A lineage that ends at the top (an item without a parent, or a parent outside the set)
+        cannot hold a child of ``parent``: its hits serve every child without a check (the
+        probe in :meth:`candidates`). One cut short by a cycle or MAX_DEPTH may hold the item,
+        which then has an ancestry of its own (without itself): checked per item.
         """
-        shared = ancestry is self._lineage.get(parent)
-        cached = self._ancestry_hits.get(parent) if shared else None
-        if cached is None:
-            index = self.ruleset.index
-            found: list[int] = []
-            for name, keys in (("epics", ancestry.epics_folded), ("parents", ancestry.folded)):
-                bucket = index.get(name)
-                if bucket:
-                    for key in keys:
-                        found.extend(bucket.get(key, ()))
-            cached = tuple(found)
-            if shared:
-                self._ancestry_hits[parent] = cached
-        return cached
+        lineage = self.ancestry_of(parent)
+        if item.key in lineage.keys:
+            return self._filed_under(self.ancestry(item))
+        hits = self._cut_short.get(parent)
+        if hits is None:
+            hits = self._filed_under(lineage)
+            top = self.by_key.get(lineage.keys[-1])
+            (self._above if top is None or not top.parent else self._cut_short)[parent] = hits
+        return hits
+
+    def _filed_under(self, ancestry: Ancestry) -> tuple[int, ...]:
+        index = self.ruleset.index
+        found: list[int] = []
+        for name, keys in (("epics", ancestry.epics_folded), ("parents", ancestry.folded)):
+            bucket = index.get(name)
+            if bucket:
+                for key in keys:
+                    found.extend(bucket.get(key, ()))
+        return tuple(found)

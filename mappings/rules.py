@@ -106,9 +106,14 @@ class Rule:
     block: int
     conditions: tuple[Condition, ...]
     rest: tuple[Check, ...] = field(default=(), compare=False, repr=False)
+    shown: tuple[Actual, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rest", tuple(condition.check for condition in self.conditions[1:]))
+        # What the reason depends on besides the rule: the item's values for its list
+        # conditions (a regex condition's fragment names only the pattern).
+        shown = tuple(c.actual for c in self.conditions if c.name not in ("title", "text"))
+        object.__setattr__(self, "shown", shown)
 
     def matches(self, facts: ItemFacts) -> bool:
         """All conditions hold (a block without conditions matches nothing)."""
@@ -135,7 +140,9 @@ class _PatternSet:
     def __init__(self, patterns: Sequence[str]) -> None:
         self.patterns = tuple(patterns)
         self._set: Any = None
-        self._match: Callable[[bytes], list[int] | None] = lambda text: None
+        self.search: Callable[[bytes], list[int] | None] = lambda text: None
+        """Positions of the patterns found in UTF-8 ``text``, None or [] for none: :meth:`hits`
+        without the method call and the encoding, for a caller that has the bytes or encodes."""
         if self.patterns:
             options = _options()
             options.max_mem = 256 << 20  # a set is one DFA; the default 8 MiB is tight for 200+
@@ -147,13 +154,13 @@ class _PatternSet:
             # The wrapper's Match only encodes str and turns [] into None; the pybind object
             # underneath takes bytes directly, a measurable saving at 100k calls per run.
             raw = getattr(pattern_set, "_set", None)
-            self._match = raw.Match if raw is not None and hasattr(raw, "Match") else pattern_set.Match
+            self.search = raw.Match if raw is not None and hasattr(raw, "Match") else pattern_set.Match
 
     def hits(self, text: str) -> Sequence[int]:
         """Positions of the patterns found in ``text`` (in no particular order)."""
         if self._set is None:
             return ()
-        return self._match(text.encode()) or ()
+        return self.search(text.encode()) or ()
 
 
 def _options() -> Any:
@@ -255,12 +262,18 @@ class Ruleset:
     ``index[name]`` maps a folded value (or a regex position, for ``title``/``text``) to the
     rules whose *first* condition is ``name`` and lists that value: every rule that can match
     an item is found through the index, so only those are evaluated in full.
+
+    ``titles``/``texts`` hold every pattern (a condition checks its position there);
+    ``leading[name]`` only the patterns that are a block's first condition, and the regex
+    positions in ``index`` are positions in it: finding candidates runs the (smaller) leading
+    set on every item, the full set only for an item with a candidate that checks a regex.
     """
 
     rules: tuple[Rule, ...]
     titles: _PatternSet
     texts: _PatternSet
     index: Mapping[str, Index]
+    leading: Mapping[str, _PatternSet] = field(default_factory=dict)
 
     def matcher(self, by_key: Mapping[str, Item]) -> Matcher:
         """A matcher for one set of items (it caches ancestry per parent key)."""
@@ -293,8 +306,17 @@ def compile_roadmap(roadmap: Roadmap) -> Ruleset:
                 for value in where:
                     bucket.setdefault(value, []).append(len(rules))
             rules.append(Rule(rule_id, theme, number, conditions))
+    leading = {name: _leading(patterns[name], index, name) for name in patterns if name in index}
     frozen = {name: {value: tuple(hit) for value, hit in bucket.items()} for name, bucket in index.items()}
-    return Ruleset(tuple(rules), _PatternSet(patterns["title"]), _PatternSet(patterns["text"]), frozen)
+    titles, texts = _PatternSet(patterns["title"]), _PatternSet(patterns["text"])
+    return Ruleset(tuple(rules), titles, texts, frozen, leading)
+
+
+def _leading(patterns: Sequence[str], index: dict[str, dict[Any, list[int]]], name: str) -> _PatternSet:
+    """The patterns ``index[name]`` files rules under, as a set; re-file them by position in it."""
+    positions = sorted(index[name])
+    index[name] = {n: index[name][position] for n, position in enumerate(positions)}
+    return _PatternSet([patterns[position] for position in positions])
 
 
 def _condition(name: str, block: MatchBlock, where: str, patterns: dict[str, list[str]]) -> Condition | None:
