@@ -459,14 +459,16 @@ def _settle(
     """Record what roadsync now owns and close the journal entries of these outcomes (appended
     without an fsync of their own: the next batch's intents, or the end of apply, makes them durable)."""
     closed: list[tuple[str, str, str | None]] = []
+    written: list[tuple[str, str, str | None, str]] = []
     for outcome in outcomes:
         change = outcome.change
         if outcome.status == "applied":
-            state.record_written(records.identity(change.item), change.field, change.new,
-                                 target=records.target(change.item, change.field))  # fmt: skip
+            written.append((records.identity(change.item), change.field, change.new,
+                            records.target(change.item, change.field)))  # fmt: skip
         entry = open_entries.pop((change.item, change.field), None)
         if entry is not None:
             closed.append((entry, outcome.status, outcome.error))
+    state.record_writes(written)
     journal.outcomes(closed, sync=False)
     return list(outcomes)
 
