@@ -148,4 +148,8 @@ def main(argv: list[str]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "sync":  # roadsync's process ends as the CLI ends it (roadsync.cli.main)
+        from roadsync.heap import quick_exit
+
+        quick_exit()
     print(json.dumps(main(sys.argv[1:])))

@@ -220,12 +220,14 @@ def apply_plan(
             work[item.source].append((item, changes))
     sink = _Sink(state, journal, run_id, settled, progress, _Records(items, fields))
     lanes = [_Lane(name, batch, writers[name], (fresh or {}).get(name)) for name, batch in work.items()]
-    _write_lanes(lanes, sink)
-    refused = {lane.source: lane.refused for lane in lanes if lane.refused is not None}
     try:
-        flushed = _flush_all(writers, sink, refused)
+        by_writer = _write_lanes(lanes, sink)
+        refused = {lane.source: lane.refused for lane in lanes if lane.refused is not None}
+        idle = {name: writer for name, writer in writers.items() if name not in work}
+        by_writer.update(_flush_all(idle, sink, refused))
     finally:
         journal.sync()
+    flushed = [outcome for name in writers for outcome in by_writer.get(name, ())]
     results = [outcome for key in by_item for outcome in settled.get(key, ())] + flushed
     results += _refused_outcomes(by_item, items, refused, results, sink.open_entries)
     said = tuple((source, exc.one_line()) for source, exc in sorted(refused.items()))
@@ -234,20 +236,19 @@ def apply_plan(
 
 def _flush_all(
     writers: Mapping[str, Writer], sink: _Sink, refused: dict[str, AuthError]
-) -> list[WriteOutcome]:
-    """Every writer's held changes sent at once (trackers are independent, so Jira's bulk tasks
-    need not wait for GitHub's documents); outcomes settled on this thread in the writers' order.
-    A tracker in ``refused`` is not flushed; one whose flush is refused (AuthError) joins it. Any
-    other RoadsyncError (a spent budget) is raised once the other writers' outcomes are recorded:
-    what they wrote is roadsync's."""
-    flushed: list[WriteOutcome] = []
+) -> dict[str, list[WriteOutcome]]:
+    """The held changes of writers that had no items to write (a lane flushes its own writer,
+    :func:`_write_lanes`), by writer; outcomes settled on this thread. A tracker in ``refused`` is
+    not flushed; one whose flush is refused (AuthError) joins it. Any other RoadsyncError (a spent
+    budget) is raised once the other writers' outcomes are recorded: what they wrote is roadsync's."""
+    flushed: dict[str, list[WriteOutcome]] = {}
     error: BaseException | None = None
     sending = {name: writer for name, writer in writers.items() if name not in refused}
     with ThreadPoolExecutor(max_workers=max(1, len(sending)), thread_name_prefix="roadsync-flush") as pool:
         futures = {name: pool.submit(writer.flush) for name, writer in sending.items()}
         for name, future in futures.items():
             try:
-                flushed.extend(sink.settle(future.result()))
+                flushed[name] = sink.settle(future.result())
             except AuthError as exc:
                 refused[name] = exc
             except BaseException as exc:  # raised below, once the others have settled
@@ -343,8 +344,13 @@ class _Lane:
         self.writer = writer
         self.width = max(1, writer.concurrency)
         self.running = 0
+        self.flushing = False
         self.warmed = self.width == 1
         self.pool = ThreadPoolExecutor(max_workers=self.width, thread_name_prefix="roadsync-write")
+
+    def written(self) -> bool:
+        """Whether every item of this lane has been written and its flush not yet started."""
+        return not (self.flushing or self.queue or self.running) and self.refused is None
 
     def room(self) -> bool:
         return self.refused is None and self.running < (self.width if self.warmed else 1)
@@ -360,15 +366,21 @@ class _Lane:
         return work
 
 
-def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
+def _write_lanes(lanes: list[_Lane], sink: _Sink) -> dict[str, list[WriteOutcome]]:
     """Write every lane at once: trackers are independent, so a sync waits for the slower one.
+    A lane flushes its writer (:meth:`Writer.flush`: the changes it held to batch) as soon as its
+    own items are written, so Jira's bulk tasks need not wait for GitHub's paced documents nor the
+    other way round; the flushed outcomes come back by tracker.
 
     Journal intents, outcomes and ownership records stay on this thread; only the writers'
     calls run in the lanes' threads. An AuthError from a writer (its tracker refused the
-    token's writes) stops that lane only; any other RoadsyncError from a writer (a spent budget)
-    ends the run once the writes already in flight have settled.
+    token's writes) stops that lane only, its flush included; any other RoadsyncError from a
+    writer's write (a spent budget) ends the run once the writes already in flight have settled;
+    from a flush, it is raised once every other lane has finished and its outcomes are recorded.
     """
-    running: dict[Future[list[WriteOutcome]], tuple[_Lane, Item, list[FieldChange]]] = {}
+    running: dict[Future[list[WriteOutcome]], tuple[_Lane, Item | None, list[FieldChange]]] = {}
+    flushed: dict[str, list[WriteOutcome]] = {}
+    error: BaseException | None = None
     try:
         while True:
             batch = [(lane, *work) for lane in lanes for work in _take(lane, sink)]
@@ -376,11 +388,15 @@ def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
                 sink.intend([change for _, _, changes in batch for change in changes])
             for lane, item, changes in batch:
                 running[lane.pool.submit(_send, item, changes, lane.writer)] = (lane, item, changes)
+            for lane in lanes:
+                if lane.written():
+                    lane.flushing, lane.running = True, lane.running + 1
+                    running[lane.pool.submit(lane.writer.flush)] = (lane, None, [])
             if not running:
-                return
+                break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                lane, item, changes = running.pop(future)
+                lane, written, changes = running.pop(future)
                 lane.running -= 1
                 lane.warmed = True
                 try:
@@ -388,11 +404,22 @@ def _write_lanes(lanes: list[_Lane], sink: _Sink) -> None:
                 except AuthError as exc:  # its intents stay open: see _refused_outcomes
                     lane.refused = lane.refused or exc
                     continue
-                sink.done(item, changes, outcomes)
+                except BaseException as exc:
+                    if written is not None:
+                        raise
+                    error = error or exc  # a flush's: raised below, once the others have settled
+                    continue
+                if written is None:
+                    flushed[lane.source] = sink.settle(outcomes)
+                else:
+                    sink.done(written, changes, outcomes)
     finally:
         wait(running)
         for lane in lanes:
             lane.pool.shutdown(wait=True)
+    if error is not None:
+        raise error
+    return flushed
 
 
 def _take(lane: _Lane, sink: _Sink) -> list[tuple[Item, list[FieldChange]]]:
@@ -432,14 +459,16 @@ def _settle(
     """Record what roadsync now owns and close the journal entries of these outcomes (appended
     without an fsync of their own: the next batch's intents, or the end of apply, makes them durable)."""
     closed: list[tuple[str, str, str | None]] = []
+    written: list[tuple[str, str, str | None, str]] = []
     for outcome in outcomes:
         change = outcome.change
         if outcome.status == "applied":
-            state.record_written(records.identity(change.item), change.field, change.new,
-                                 target=records.target(change.item, change.field))  # fmt: skip
+            written.append((records.identity(change.item), change.field, change.new,
+                            records.target(change.item, change.field)))  # fmt: skip
         entry = open_entries.pop((change.item, change.field), None)
         if entry is not None:
             closed.append((entry, outcome.status, outcome.error))
+    state.record_writes(written)
     journal.outcomes(closed, sync=False)
     return list(outcomes)
 

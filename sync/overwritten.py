@@ -37,6 +37,7 @@ from roadsync.errors import TrackerError
 from roadsync.logs import event
 from roadsync.sync.fields import field_target
 from roadsync.sync.model import DriftFinding
+from roadsync.sync.sources import each_tracker
 from roadsync.sync.state import State
 from roadsync.targets import kind_of
 
@@ -56,18 +57,16 @@ def restore_overwritten(
 ) -> list[DriftFinding]:
     """Find, restore and report the people's edits this run's ``outcomes`` overwrote."""
     findings: list[DriftFinding] = []
-    for source, reader in readers.items():
-        applied = _applied(outcomes, items, fields, source)
-        writer = writers.get(source)
-        if not applied or writer is None:
+    asking = {source: applied for source in readers if source in writers
+              if (applied := _applied(outcomes, items, fields, source))}  # fmt: skip
+    # The trackers' histories are read at the same time; restores are written one by one here.
+    answers = each_tracker(readers, asking, lambda reader, applied: reader.overwritten(applied, since))
+    for source, found in answers.items():
+        if isinstance(found, TrackerError):
+            event("ownership.overwritten", logging.WARNING, source=source, error=found.one_line())
             continue
-        try:
-            found = reader.overwritten(applied, since)
-        except TrackerError as exc:
-            event("ownership.overwritten", logging.WARNING, source=source, error=exc.one_line())
-            continue
-        for overwrite in found:
-            findings.append(_restore(overwrite, items, reader, writer, state, fields, themes))
+        reader, writer = readers[source], writers[source]
+        findings += [_restore(overwrite, items, reader, writer, state, fields, themes) for overwrite in found]
     return findings
 
 

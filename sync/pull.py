@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -308,20 +308,24 @@ class _SourcePuller:
         self.full_refresh_hours = full_refresh_hours
         self.progress = progress
         self.outcome = SourcePull(reader.source)
+        self._storer: ThreadPoolExecutor | None = None
+        self._pending: tuple[Future[tuple[int, int]], ScopePull] | None = None
 
     def run(self, *, force_full: bool) -> SourcePull:
         source = self.reader.source
         requests_before = self.reader.requests
         try:
-            scopes = self.reader.scopes()
-            self.mirror.remove_scopes_except(source, scopes)
-            for scope in scopes:
-                self._pull_scope(scope, force_full)
-            for scope in _lost(scopes, self.reader.lost_scopes()):
-                self._pull_scope(scope, force_full=True)  # forgets what was transferred out
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"store-{source}") as self._storer:
+                scopes = self.reader.scopes()
+                self.mirror.remove_scopes_except(source, scopes)
+                for scope in scopes:
+                    self._pull_scope(scope, force_full)
+                for scope in _lost(scopes, self.reader.lost_scopes()):
+                    self._pull_scope(scope, force_full=True)  # forgets what was transferred out
         except TrackerError as exc:
             self._fail(exc)
         finally:
+            self._storer = None
             self.reader.pulled()
         self.outcome.requests = self.reader.requests - requests_before
         self.outcome.total = self.mirror.count(source)
@@ -389,13 +393,32 @@ class _SourcePuller:
             # Whatever was read before a failure is kept: the cursor does not move, so the
             # next run re-reads it without counting it again.
             self._store(batch, record)
+            self._stored()
         return seen, newest
 
     def _store(self, batch: list[Item], record: ScopePull) -> None:
+        """Store ``batch`` on the store thread while the reader asks for its next page (the batch
+        handed over before it is stored first: a scope's batches are stored in order, one at a
+        time, and :meth:`_read` returns only once all of them are)."""
+        self._stored()
         if not batch:
             return
-        fetched, unchanged = self.mirror.upsert(batch)
+        items = list(batch)
         batch.clear()
+        if self._storer is None:  # not within run(): store here
+            self._count(self.mirror.upsert(items), record)
+        else:
+            self._pending = (self._storer.submit(self.mirror.upsert, items), record)
+
+    def _stored(self) -> None:
+        """Wait for the batch handed to the store thread, and count it (its error raised here)."""
+        if self._pending is not None:
+            future, record = self._pending
+            self._pending = None
+            self._count(future.result(), record)
+
+    def _count(self, stored: tuple[int, int], record: ScopePull) -> None:
+        fetched, unchanged = stored
         record.fetched += fetched
         record.unchanged += unchanged
         self.outcome.fetched += fetched

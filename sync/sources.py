@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from roadsync.config.model import FieldTarget, SettingsModel
-from roadsync.connectors.contracts import Evidence, Reader, Writer
+from roadsync.connectors.contracts import Reader, Writer
 from roadsync.connectors.model import Item, Mark
 from roadsync.connectors.retry import RetryPolicy
 from roadsync.errors import TrackerError
@@ -28,6 +29,9 @@ from roadsync.targets import kind_of
 if TYPE_CHECKING:
     from roadsync.config.load import Settings
 
+A = TypeVar("A")
+R = TypeVar("R")
+
 __all__ = [
     "TRACKERS",
     "IncrementalEtags",
@@ -36,6 +40,7 @@ __all__ = [
     "build_readers",
     "build_writers",
     "close_all",
+    "each_tracker",
     "managed_targets",
     "read_bases",
     "unconfigured",
@@ -265,24 +270,45 @@ def asking_evidence(
     one-line error put in ``failures`` by tracker): its fields stay unanswered, so the planner
     treats their values as people's and writes none of them, and the run must not claim it is done.
     """
-    answers: dict[tuple[str, str], Mark | Unasked | None] = {}
-    for source, reader in readers.items():
+    asking: dict[str, list[tuple[Item, str, FieldTarget]]] = {}
+    for source in readers:
         targets = managed_targets(settings, source)
         asked = [(item, name, targets[name]) for item, name in wanted
                  if item.source == source and name in targets]  # fmt: skip
-        if not asked:
-            continue
-        try:
-            found: Evidence = reader.evidence(asked)
-        except TrackerError as exc:
+        if asked:
+            asking[source] = asked
+    answers: dict[tuple[str, str], Mark | Unasked | None] = {}
+    for source, found in each_tracker(readers, asking, lambda reader, asked: reader.evidence(asked)).items():
+        asked = asking[source]
+        if isinstance(found, TrackerError):
             event("ownership.evidence", logging.WARNING, source=source, asked=len(asked),
-                  error=exc.one_line())  # fmt: skip
+                  error=found.one_line())  # fmt: skip
             if failures is not None:
-                failures[source] = exc.one_line()
+                failures[source] = found.one_line()
             continue
         answers.update({(item.key, name): found.get((item.key, name), Unasked.UNAVAILABLE)
                         for item, name, _ in asked})  # fmt: skip
     return answers
+
+
+def each_tracker(
+    readers: Mapping[str, Reader], asking: Mapping[str, A], ask: Callable[[Reader, A], R]
+) -> dict[str, R | TrackerError]:
+    """``ask(reader, asking[source])`` of every tracker in ``asking``, the trackers at the same time
+    (they are independent, so the reads of one need not wait for the other's), each reader on one
+    thread; the answers (or the TrackerError a tracker raised) by tracker, in ``asking``'s order.
+    Any other exception is raised once every tracker has answered."""
+    def one(source: str) -> R | TrackerError:
+        try:
+            return ask(readers[source], asking[source])
+        except TrackerError as exc:
+            return exc
+
+    if len(asking) < 2:
+        return {source: one(source) for source in asking}
+    with ThreadPoolExecutor(max_workers=len(asking), thread_name_prefix="roadsync-ask") as pool:
+        futures = {source: pool.submit(one, source) for source in asking}
+        return {source: future.result() for source, future in futures.items()}
 
 
 def build_writers(settings: Settings) -> dict[str, Writer]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 
 import pytest
 
@@ -25,3 +27,17 @@ def test_acyclic_pauses_the_collector_and_leaves_it_as_found() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_quick_exit_freezes_the_heap_when_the_process_exits_and_not_before() -> None:
+    """quick_exit() leaves the collector alone while the process runs and freezes every object at
+    exit, before the hooks registered earlier run (logging's shutdown among them)."""
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('at exit', gc.get_freeze_count() > 0, flush=True))\n"
+        "from roadsync.heap import quick_exit\n"
+        "quick_exit(); quick_exit()\n"
+        "print('running', gc.get_freeze_count() > 0, flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["running False", "at exit True"]

@@ -18,6 +18,7 @@ from roadsync import __version__
 from roadsync.cli.common import EXIT_USAGE, CliState, global_options
 from roadsync.errors import RoadsyncError, scrub
 from roadsync.escaping import one_line
+from roadsync.heap import quick_exit
 
 __all__ = ["cli", "main"]
 
@@ -83,6 +84,7 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script; never lets a traceback out unless ``--debug``."""
     _register()
+    quick_exit()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     say = _error_line(json_lines=_log_format(args) == "json")
