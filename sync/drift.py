@@ -8,19 +8,19 @@ apply: a ``priority_mismatch`` that the plan fixes is listed here and gone from 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from roadsync.config.model import FieldsConfig
 from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
-from roadsync.mappings.coverage import Countable, coverage
+from roadsync.mappings.coverage import Countable, ThemeCoverage, coverage
 from roadsync.mappings.roadmap import Roadmap
 from roadsync.sync.fields import current_value, to_native, to_roadmap
 from roadsync.sync.model import DriftFinding
 from roadsync.sync.plan import desired_value, target_for
 
-__all__ = ["DriftInput", "find_drift", "item_drift", "theme_drift"]
+__all__ = ["DriftInput", "find_drift", "item_drift", "theme_drift", "theme_findings"]
 
 
 @dataclass(frozen=True)
@@ -176,9 +176,15 @@ def theme_drift(
     items or the report's entries for them). They measure a backlog: with no item at all (an
     empty mirror, before the first pull) there is nothing to measure, and the report says to pull."""
     if not items:
-        return
+        return iter(())
+    return theme_findings(coverage(items, assignments, roadmap), roadmap)
+
+
+def theme_findings(rows: Iterable[ThemeCoverage], roadmap: Roadmap) -> Iterator[DriftFinding]:
+    """``empty_theme`` and ``allocation`` from a backlog's coverage rows (:func:`coverage` of
+    every item; a planner that keeps the rows for the report counts the backlog once)."""
     tolerance = roadmap.allocation_tolerance
-    for row in coverage(items, assignments, roadmap):
+    for row in rows:
         theme = roadmap.resolve(row.id) if row.id else None
         if theme is None:
             continue

@@ -10,9 +10,10 @@ from typing import Any
 from roadsync.config.model import FieldsConfig
 from roadsync.connectors.model import Item
 from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.coverage import ThemeCoverage, coverage
 from roadsync.mappings.engine import assign
 from roadsync.mappings.roadmap import Roadmap
-from roadsync.sync.drift import DriftInput, item_drift, theme_drift
+from roadsync.sync.drift import DriftInput, item_drift, theme_findings
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 from roadsync.sync.ownership import Ledger, Pair
 from roadsync.sync.plan import Written, as_ledger, compute_pins, plan_changes, undecided_themes
@@ -56,6 +57,9 @@ class Draft:
     settled: frozenset[str] = frozenset()
     findings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """The ownership decision's findings: item key -> field -> finding."""
+    themes: tuple[ThemeCoverage, ...] = ()
+    """The coverage rows of every item under the plan's assignments (theme-level drift rests on
+    them; the report shows the same rows, so a run counts its backlog once)."""
 
 
 def make_plan(
@@ -101,8 +105,9 @@ def draft_plan(
     ownership = {item.key: kept[item.key].ownership for item in items if item.key in kept}
     data = DriftInput(items, assignments, roadmap, fields, {**ownership, **judged.findings})
     entries: Sequence[Entry | Item] = scope.entries() if scope is not None else items
+    themes = tuple(coverage(entries, assignments, roadmap))
     drift = [*item_drift(data, {item.key for item in planned}), *(d for k in kept.values() for d in k.drift),
-             *theme_drift(entries, assignments, roadmap)]  # fmt: skip
+             *(theme_findings(themes, roadmap) if entries else ())]  # fmt: skip
     if only is not None:
         drift = [d for d in drift if d.item is None or d.item in only]
     changes = judged.changes
@@ -115,7 +120,7 @@ def draft_plan(
     plan = Plan.build(changes, drift, assignments.values(), seen=seen, summary=summary)
     unsure = touched | judged.unsettled | {key for key, _ in judged.wanted}
     settled = frozenset(item.key for item in planned if item.key not in unsure)
-    return Draft(plan, frozenset(judged.wanted), settled, judged.findings)
+    return Draft(plan, frozenset(judged.wanted), settled, judged.findings, themes)
 
 
 def redraft(
@@ -151,4 +156,4 @@ def redraft(
     plan = Plan.build(changes, second.plan.drift, merged.values(), seen=seen, summary=summary)
     settled = (first.settled - scope.dirty) | second.settled
     findings = {**{k: v for k, v in first.findings.items() if k not in scope.dirty}, **second.findings}
-    return Draft(plan, second.wanted, settled, findings)
+    return Draft(plan, second.wanted, settled, findings, second.themes)

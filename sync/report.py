@@ -20,7 +20,7 @@ from roadsync.sync.apply import ApplySummary
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 from roadsync.sync.pull import PullResult, SourcePull
 from roadsync.sync.scope import Entry
-from roadsync.sync.snapshot import Baseline, Snapshot, alignment_counts, take_snapshot
+from roadsync.sync.snapshot import Baseline, Snapshot, alignment_counts, marks_of, take_snapshot
 from roadsync.sync.trend import Trend, trend_of
 
 __all__ = ["RESOLVED_BY", "SCHEMA", "ItemRef", "Report", "build_report", "resolved_by"]
@@ -53,6 +53,9 @@ class Report:
     history: tuple[Snapshot, ...] = ()
     resolved: tuple[DriftFinding, ...] = ()
     notes: tuple[str, ...] = ()
+    marks: frozenset[str] = field(default=frozenset(), compare=False)
+    """The run's marks (:func:`~roadsync.sync.snapshot.marks_of`) its snapshot was compared
+    with the baseline by, for the history to keep; not part of the JSON (empty when read back)."""
 
     # -- views for the renderers (pure, derived from the fields above) -------------------------
 
@@ -234,6 +237,7 @@ def build_report(
     baseline: Baseline | None = None,
     run_id: str = "",
     written: Collection[tuple[str, str]] = (),
+    themes: Sequence[ThemeCoverage] | None = None,
 ) -> Report:
     """Assemble the report of a plan; the plan carries every item's assignment. ``pulled`` is this
     run's pull (None offline), ``applied`` what its apply did (None when it wrote nothing),
@@ -241,25 +245,31 @@ def build_report(
 
     ``history`` is the earlier snapshots to show (oldest first); the report's own snapshot, taken
     at ``generated_at`` as run ``run_id`` and compared with ``baseline``, is appended as the
-    newest, so ``report.history[-1].aligned_share == plan.summary["aligned_share"]``."""
+    newest, so ``report.history[-1].aligned_share == plan.summary["aligned_share"]``.
+
+    ``themes``: the coverage rows of ``items`` under the plan's assignments when the planner
+    already counted them (:attr:`~roadsync.sync.pipeline.Draft.themes`), else counted here."""
     by_key = {a.item: a for a in plan.assignments}
     refs = {item.key: item if isinstance(item, Entry) else Entry.of(item) for item in items}
-    themes = tuple(coverage(items, by_key, roadmap))
+    rows = tuple(themes) if themes is not None else tuple(coverage(items, by_key, roadmap))
+    open_keys = frozenset(item.key for item in items if item.is_open)
+    marks = marks_of(plan, open_keys)
     own = take_snapshot(
-        plan, themes, frozenset(item.key for item in items if item.is_open), at=generated_at, run=run_id,
-        roadmap_checksum=roadmap.checksum, changes_applied=applied.applied if applied else 0,
-        baseline=baseline,
+        plan, rows, open_keys, at=generated_at, run=run_id, roadmap_checksum=roadmap.checksum,
+        changes_applied=applied.applied if applied else 0, baseline=baseline, marks=marks,
+        assignments=by_key,
     )  # fmt: skip
     return Report(
         generated_at=generated_at,
         plan=plan,
-        themes=themes,
+        themes=rows,
         items=refs,
         sources=dict(pulled.sources) if pulled is not None else {},
         applied=applied,
         history=(*history, own),
         resolved=resolved_by(plan.drift, written),
         notes=((_empty_note(pulled),) if not items else ()) + _unread_notes(pulled),
+        marks=marks,
     )
 
 

@@ -42,6 +42,7 @@ from roadsync.connectors.model import Item
 from roadsync.errors import ConfigError, LocalFileError, UsageError
 from roadsync.logs import event
 from roadsync.mappings.assignment import Assignment
+from roadsync.mappings.coverage import ThemeCoverage
 from roadsync.mappings.explain import decision_chain
 from roadsync.private import private_folder
 from roadsync.sync.apply import ApplyResult, apply_plan, check_fresh, reconcile_uncertain
@@ -74,7 +75,6 @@ from roadsync.sync.runspec import (
     Watch,
 )
 from roadsync.sync.scope import Entry, PlanCache, Scope, basis_of, keep_settled, scope_of
-from roadsync.sync.snapshot import marks_of
 from roadsync.sync.sources import build_readers, build_writers, close_all, read_bases
 from roadsync.sync.state import STATE_FILE, State, iso_utc, open_state
 
@@ -105,6 +105,7 @@ class Run:
     _read_iso: str = field(default="", init=False, repr=False)
     _basis: str = field(default="", init=False, repr=False)
     _notices: list[str] = field(default_factory=list, init=False, repr=False)
+    _themes: tuple[ThemeCoverage, ...] | None = field(default=None, init=False, repr=False)
 
     def execute(self) -> RunResult:
         """Take every step the spec asks for; raises what a step raises (a refused plan, a held
@@ -147,7 +148,7 @@ class Run:
             if self.spec.report or self.records(pulled):
                 report = self._report(plan, scope.entries(), pulled, applied, history, run_id)
                 if self.records(pulled):
-                    history.record(report.history[-1], marks_of(plan, report.open_keys))
+                    history.record(report.history[-1], report.marks)
         return RunResult(self.spec, pulled, items, plan, applied, report if self.spec.report else None,
                          recovered, scope, tuple(self._notices))  # fmt: skip
 
@@ -183,7 +184,7 @@ class Run:
         for source, why in failures.items():
             if pulled is not None and source in pulled.sources:
                 pulled.sources[source].error = f"ownership evidence could not be read: {why}"
-        plan = draft.plan
+        plan, self._themes = draft.plan, draft.themes  # hold_back and apply keep the assignments
         if self._keeps(pulled):
             keep_settled(PlanCache(mirror), self._basis, scope, plan, draft.settled, draft.findings)
         settings = self.settings
@@ -301,6 +302,7 @@ class Run:
             baseline=history.baseline(now),
             run_id=run_id,
             written=applied.written if applied is not None else (),
+            themes=self._themes,
         )
 
 

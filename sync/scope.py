@@ -108,14 +108,23 @@ class PlanCache:
         self.conn, self.transaction = mirror.conn, mirror.transaction
 
     def kept(self, basis: str) -> tuple[dict[str, int], dict[str, Kept]]:
-        """Every kept outcome on ``basis``, by key, and the mirror revision each was planned from."""
+        """Every kept outcome on ``basis``, by key, and the mirror revision each was planned from.
+        A no-op run reads every item's outcome here: each row is unpacked once, in the loop."""
         rows = self.conn.execute(f"SELECT rev, {', '.join(_COLUMNS)} FROM planned WHERE basis = ?", (basis,))
         revisions: dict[str, int] = {}
         kept: dict[str, Kept] = {}
+        entry, outcome, loads = Entry._make, Kept._make, json.loads
         with acyclic():  # four small objects per item, none in a cycle
-            for row in rows:
-                revisions[row[1]] = row[0]
-                kept[row[1]] = _kept(row)
+            for (rev, key, parent, links, source, title, url, status, is_open, estimate, theme, alignment,
+                 step, rule, reason, secondary, unknown_pin, drift, ownership) in rows:  # fmt: skip
+                revisions[key] = rev
+                others = tuple(secondary.split("\n")) if secondary else ()
+                assignment = build_assignment(key, theme, alignment, step, rule, reason, others, unknown_pin)
+                found = tuple([DriftFinding(k, key, t, d) for k, t, d in loads(drift)]) if drift else ()
+                item = entry((key, source, title, url, status, bool(is_open), estimate))
+                owned = loads(ownership) if ownership else {}
+                near = tuple(links.split("\n")) if links else ()
+                kept[key] = outcome((item, assignment, found, owned, parent, near))
         return revisions, kept
 
     def keep(self, basis: str, settled: Iterable[tuple[Item, int, Kept]]) -> None:
@@ -153,18 +162,6 @@ def _row(kept: Kept) -> tuple[object, ...]:
     return (e.key, kept.parent, "\n".join(kept.links), e.source, e.title, e.url, e.status, int(e.is_open),
             e.estimate, a.theme, a.alignment, a.step, a.rule, a.reason, "\n".join(a.secondary), a.unknown_pin,
             drift, json.dumps(kept.ownership, ensure_ascii=False) if kept.ownership else None)  # fmt: skip
-
-
-def _kept(row: Sequence[Any]) -> Kept:
-    """The outcome in a ``planned`` row read as ``rev, *_COLUMNS``."""
-    _, key, parent, links, source, title, url, status, is_open, estimate = row[:10]
-    theme, alignment, step, rule, reason, secondary, unknown_pin, drift, ownership = row[10:]
-    assignment = build_assignment(key, theme, alignment, step, rule, reason,
-                                  tuple(secondary.split("\n")) if secondary else (), unknown_pin)  # fmt: skip
-    findings = tuple(DriftFinding(k, key, t, d) for k, t, d in json.loads(drift)) if drift else ()
-    entry = Entry(key, source, title, url, status, bool(is_open), estimate)
-    owned = json.loads(ownership) if ownership else {}
-    return Kept(entry, assignment, findings, owned, parent, tuple(links.split("\n")) if links else ())
 
 
 @dataclass

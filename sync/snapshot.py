@@ -55,6 +55,7 @@ EVENTS: tuple[str, ...] = (
 
 _UNALIGNED = "u:"
 _OVERRIDE = "o:"
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def marks_of(plan: Plan, open_keys: Collection[str]) -> frozenset[str]:
     marks = {_UNALIGNED + a.item for a in plan.assignments if a.theme is None and a.item in open_keys}
     for finding in plan.drift:
         if finding.kind == "manual_override" and finding.item:
-            word = re.match(r"\w+", finding.detail)
+            word = _WORD.match(finding.detail)
             marks.add(f"{_OVERRIDE}{finding.item}:{word.group(0) if word else ''}")
     return frozenset(marks)
 
@@ -226,13 +227,17 @@ def take_snapshot(
     roadmap_checksum: str,
     changes_applied: int = 0,
     baseline: Baseline | None = None,
+    marks: frozenset[str] | None = None,
+    assignments: Mapping[str, Assignment] | None = None,
 ) -> Snapshot:
     """The snapshot of one run: the plan's summary and drift, the coverage rows, and the events
-    since ``baseline`` (an empty baseline counts none). ``aligned_share`` is the plan summary's."""
+    since ``baseline`` (an empty baseline counts none). ``aligned_share`` is the plan summary's.
+    ``marks`` (:func:`marks_of` the plan) and ``assignments`` (the plan's, by item) are computed
+    here unless the caller already holds them."""
     baseline = baseline or Baseline()
     summary = plan.summary
-    marks = marks_of(plan, open_keys)
-    assignments = {a.item: a for a in plan.assignments}
+    marks = marks_of(plan, open_keys) if marks is None else marks
+    assignments = {a.item: a for a in plan.assignments} if assignments is None else assignments
     rows = list(themes)
     points = {row.id: _point(row) for row in rows if row.id is not None}
     rest = next((_point(row) for row in rows if row.id is None), ThemePoint(0.0, None, 0))

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from roadsync.config.load import load_settings
+from roadsync.sync.report import build_report
 from roadsync.sync.run import Run, RunResult, RunSpec, read_backlog
+from roadsync.sync.snapshot import marks_of
 from roadsync.sync.state import STATE_FILE
 
 VOLATILE = ("generated_at", "sources", "history", "trend", "applied")
@@ -124,3 +126,38 @@ def test_incremental_plans_agree_with_a_full_replan_after_each_edit(
             assert 0 < len(scope.dirty) < total // 4, (step, len(scope.dirty))
         Run(load_settings(config), RunSpec.for_sync(force=True)).execute()
         before = _plan_json(config)
+
+
+def test_a_quiet_syncs_report_is_the_one_counted_afresh(
+    demo_sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A no-op sync after people's edits, whose report reuses the planner's coverage rows and
+    counts its history marks once, reports what a full re-plan reports, and its report equals the
+    one built afresh from its plan and items (coverage and marks counted again)."""
+    for name, value in demo_sandbox.info()["env"].items():
+        monkeypatch.setenv(name, value)
+    config = _config(demo_sandbox, tmp_path / "live")
+    for _ in range(2):
+        Run(load_settings(config), RunSpec.for_sync(force=True)).execute()
+    keys = _pick(load_settings(config), _plan_json(config))
+    demo_sandbox.jira_store.edit_as_person(keys["plain"], priority="Lowest")
+    demo_sandbox.github_store.edit_as_person(keys["github"], labels_add=["hand-made"])
+    runs = [Run(load_settings(config), RunSpec.for_sync(force=True)).execute() for _ in range(3)]
+    assert runs[0].scope is not None and runs[0].scope.dirty  # the edits were planned again
+    quiet = runs[-1]  # an item whose value a person set settles a run later
+    assert quiet.scope is not None and not quiet.scope.dirty and not quiet.scope.items
+    twin = _twin(demo_sandbox, config, tmp_path / "full")
+    full = Run(load_settings(twin), RunSpec.for_sync(force=True)).execute()
+    _same_answers(quiet, full)
+    report, plan, applied = quiet.report, quiet.plan, quiet.applied
+    assert report is not None and plan is not None and applied is not None
+    again = build_report(plan, quiet.entries, load_settings(config).roadmap, generated_at=report.generated_at,
+                         pulled=quiet.pulled, applied=applied.summary, history=report.history[:-1],
+                         run_id=report.history[-1].run)  # fmt: skip
+    assert report.themes == again.themes and report.themes[0].open_items > 0
+    mine, theirs = report.to_json(), again.to_json()
+    for document in (mine, theirs):
+        document["history"][-1].pop("events"), document["history"][-1].pop("since")
+    assert mine == theirs
+    assert report.marks == marks_of(plan, report.open_keys) == again.marks
+    assert any(mark.startswith("u:") for mark in report.marks)
