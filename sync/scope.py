@@ -76,9 +76,10 @@ class Entry(NamedTuple):
 class Kept(NamedTuple):
     """An item's outcome kept from the plan that settled it: its entry, assignment, item-level
     drift (in the plan's words), the ownership decision's findings by field (what a linked item's
-    ``cross_tracker`` reads), and its parent and links (to find what depends on it)."""
+    ``cross_tracker`` reads), and its parent and links (to find what depends on it). ``entry``
+    is the loaded item itself where one is (a re-plan in the same run), not a copy of it."""
 
-    entry: Entry
+    entry: Entry | Item
     assignment: Assignment
     drift: tuple[DriftFinding, ...]
     ownership: Mapping[str, str]
@@ -201,11 +202,12 @@ class Scope:
 
 
     def for_writes(self, keys: Collection[str]) -> Scope:
-        """This scope holding only the items of ``keys`` (those a plan writes), every item still
+        """This scope holding only the items of ``keys`` (those a plan writes), every other item
         counted as its report entry: what the change guard, apply and the report read once the
         plan is made. A loaded Item holds about 500 bytes more than its entry (timestamps, ids,
         labels); a first sync of 100k items would otherwise keep all of them until it ends."""
-        entries: list[Entry | Item] = [e if isinstance(e, Entry) else Entry.of(e) for e in self.entries()]
+        entries: list[Entry | Item] = [e if isinstance(e, Entry) or e.key in keys else Entry.of(e)
+                                       for e in self.entries()]  # fmt: skip
         slim = Scope([item for item in self.items if item.key in keys], self.dirty, self.kept,
                      self.revisions, self.gone)  # fmt: skip
         slim._entries = entries
