@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 Source = Literal["jira", "github"]
 Kind = Literal["epic", "issue", "sub-task", "pull_request"]
@@ -134,15 +134,49 @@ class Item:
             values[name] = tuple(sys.intern(v) for v in values.get(name) or ())
         # Field names and mark keys repeat on every item: JSON decoding gives each document its
         # own copies (about 60 bytes each, several per item) unless they are interned.
-        values["fields"] = {sys.intern(str(k)): _shared(v) for k, v in (values.get("fields") or {}).items()}
-        marks = values.get("marks") or {}
-        values["marks"] = {sys.intern(str(k)): Mark.from_dict(v) if v else None for k, v in marks.items()}
+        fields = {sys.intern(str(k)): _shared(v) for k, v in (values.get("fields") or {}).items()}
+        values["fields"] = _one_copy(fields, all(_repeats(v) for v in fields.values()))
+        read = values.get("marks") or {}
+        marks = {sys.intern(str(k)): Mark.from_dict(v) if v else None for k, v in read.items()}
+        values["marks"] = _one_copy(marks, all(v is None for v in marks.values()))
         return cls(**values)
 
 
 _INTERNED = ("source", "scope", "kind", "status", "status_category", "assignee", "priority", "issue_type")
 
 
+_COPIES: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
+_COPIES_LIMIT = 4096
+"""Distinct field/mark mappings shared at most: a field of unique short texts must not make
+the table hold one entry per item (past the limit, new combinations are simply not shared)."""
+
+V = TypeVar("V")
+
+
+def _one_copy(mapping: dict[str, V], repeats: bool) -> Mapping[str, V]:
+    """One shared copy of ``mapping`` per distinct content when its values are of the kinds that
+    repeat across a backlog (``repeats``: board options, empty values, marks read and empty):
+    each item's own dict costs about 200 bytes, a few thousand combinations cover a backlog. The
+    mappings are never changed (an :class:`Item` is frozen data)."""
+    if not repeats:
+        return mapping
+    content = tuple(mapping.items())
+    found = _COPIES.get(content)
+    if found is not None:
+        return found  # type: ignore[return-value]  # same content, so the same value types
+    if len(_COPIES) < _COPIES_LIMIT:
+        _COPIES[content] = mapping
+    return mapping
+
+
+def _repeats(value: object) -> bool:
+    """Whether a field value is of the kind that repeats across a backlog: empty, or short text."""
+    return value is None or (isinstance(value, str) and len(value) <= _SHORT)
+
+
 def _shared(value: str | None) -> str | None:
     """A field value as one shared copy when short (board options repeat across a backlog)."""
-    return sys.intern(value) if isinstance(value, str) and len(value) <= 64 else value
+    return sys.intern(value) if isinstance(value, str) and len(value) <= _SHORT else value
+
+
+_SHORT = 64

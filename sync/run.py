@@ -137,6 +137,9 @@ class Run:
                 refusals = Refusals(state.conn)
                 plan = self.spec.saved_plan or self._plan(scope, state, refusals, working, pulled, mirror)
                 applied = None
+                if self.spec.apply and not _failed(pulled):  # held_back reads every item otherwise
+                    scope = scope.for_writes({change.item for change in plan.changes})
+                    items = scope.items
                 if self.spec.apply:
                     applied, overwritten = self._apply(plan, scope, pulled, state, journal, working, run_id)
                     refusals.settle(applied.outcomes, self.clock())

@@ -157,6 +157,8 @@ class RunResult:
     spec: RunSpec
     pulled: PullResult | None = None
     items: Sequence[Item] = ()
+    """The items the run loaded from the mirror; after an apply with every tracker read, only
+    those its plan changes (every item is still in :attr:`entries`)."""
     plan: Plan | None = None
     applied: ApplyResult | None = None
     report: Report | None = None

@@ -22,9 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr, create_model
-from pydantic_settings import BaseSettings, EnvSettingsSource
-from pydantic_settings.sources.utils import parse_env_vars
+from pydantic import SecretStr
 
 from roadsync.config.checks import Loc, Source, check
 from roadsync.config.local import CREATE_HINT, config_file_problem, local_problems, path_problem
@@ -338,28 +336,10 @@ def _roadmap_source(config: Source) -> tuple[Source | None, str | None]:
     return source, problem
 
 
-def _env_shape() -> type[BaseSettings]:
-    fields: dict[str, Any] = {
-        name: (info.annotation, None) for name, info in SettingsModel.model_fields.items()
-    }
-    return create_model("RoadsyncEnvironment", __base__=BaseSettings, **fields)
-
-
-class _MappingEnvSource(EnvSettingsSource):
-    """pydantic-settings' environment source reading a given mapping instead of ``os.environ``."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._environ = environ
-        super().__init__(_env_shape(), case_sensitive=False, env_prefix=ENV_PREFIX, env_nested_delimiter="__")
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return parse_env_vars(self._environ, False, False, None)
-
-
 def _env_overrides(environ: Mapping[str, str], config: Source) -> tuple[dict[str, Any], dict[Loc, str]]:
     """The ``ROADSYNC_*`` overrides as nested data, and which variable set each key."""
     try:
-        overrides = _MappingEnvSource(environ)()
+        overrides = _read_overrides(environ)
     except Exception:  # pydantic-settings raises SettingsError on undecodable JSON values
         names = _undecodable(environ)
         raise ConfigError(
@@ -380,10 +360,30 @@ def _undecodable(environ: Mapping[str, str]) -> list[str]:
         if not name.upper().startswith(ENV_PREFIX) or name.upper() == CONFIG_ENV:
             continue
         try:
-            _MappingEnvSource({name: environ[name]})()
+            _read_overrides({name: environ[name]})
         except Exception:
             found.append(name)
     return found
+
+
+def could_override(name: str) -> bool:
+    """Whether pydantic-settings would read environment variable ``name`` for a setting: the
+    prefix and a top-level field, alone or followed by the nested delimiter ``__`` (any case)."""
+    lowered = name.lower()
+    return any(lowered == field or lowered.startswith(f"{field}__") for field in _ENV_FIELDS)
+
+
+_ENV_FIELDS = tuple(ENV_PREFIX.lower() + name for name in SettingsModel.model_fields)
+
+
+def _read_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The overrides ``environ`` sets; without a variable that could set one, nothing, and
+    pydantic-settings is not imported (:mod:`roadsync.config.environment`)."""
+    if not any(could_override(name) for name in environ):
+        return {}
+    from roadsync.config.environment import read_overrides
+
+    return read_overrides(environ, ENV_PREFIX)
 
 
 def _env_names(node: Any, loc: Loc) -> list[tuple[Loc, str]]:

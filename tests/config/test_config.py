@@ -336,6 +336,17 @@ def test_environment_overrides_nested_keys(tmp_path: Path) -> None:
         "https://other.atlassian.net", ["OPS", "WEB"], 25)
 
 
+def test_environment_overrides_any_case_beside_other_roadsync_variables(tmp_path: Path) -> None:
+    """An override in lower case applies (pydantic-settings reads names case-insensitively), and
+    ``ROADSYNC_*`` variables that name no setting (tokens, the config path) override nothing."""
+    config = tmp_path / "c.toml"
+    config.write_text(JIRA + "[run]\nmax_changes = 10\n")
+    others = {"ROADSYNC_SANDBOX_JIRA_TOKEN": "t", "ROADSYNC_CONFIG": str(config), "ROADSYNC_RUNS": "1"}
+    assert load_settings(config, env=others).model.run.max_changes == 10
+    lower = {**others, "roadsync_run__max_changes": "25"}
+    assert load_settings(config, env=lower).model.run.max_changes == 25
+
+
 def test_bad_environment_override_names_the_variable(tmp_path: Path) -> None:
     """A broken override is reported with the environment variable that set it, not its value."""
     config = tmp_path / "c.toml"

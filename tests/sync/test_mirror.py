@@ -100,6 +100,24 @@ def test_items_read_back_share_one_copy_of_field_names_and_mark_keys(mirror: Mir
     assert theme_one.target is theme_two.target and theme_one.source is theme_two.source
 
 
+def test_items_read_back_share_one_mapping_per_repeating_field_values(mirror: Mirror) -> None:
+    """Items loaded with the same short field values, or the same marks read and empty, share one
+    mapping (not about 200 bytes each); a long text value, or a mark of a write, stays the item's
+    own; every item still equals and round-trips to what was stored."""
+    mark = Mark("checkout", "label:theme/", at="2024-01-01T00:00:00Z", source="jira-property")
+    empty = {"theme": None, "priority": None}
+    same = [dataclasses.replace(make_item(f"PAY-{n}"), marks=empty) for n in (1, 2)]
+    own = [dataclasses.replace(make_item(f"PAY-{n}"), fields={"Notes": "x" * 65 + str(n)},
+                               marks={"theme": mark}) for n in (3, 4)]  # fmt: skip
+    mirror.upsert([*same, *own])
+    loaded = mirror.items()
+    assert loaded == [*same, *own]
+    assert [item.to_dict() for item in loaded] == [item.to_dict() for item in [*same, *own]]
+    one, two, three, four = loaded
+    assert one.fields is two.fields and one.marks is two.marks
+    assert three.fields is not four.fields and three.marks is not four.marks
+
+
 def test_remove_missing_drops_only_unseen_items_of_that_scope(mirror: Mirror) -> None:
     """A full refresh removes items of its scope that were not seen, and leaves other scopes alone."""
     mirror.upsert([make_item("PAY-1"), make_item("PAY-2"), make_item("OPS-1", scope="OPS")])
