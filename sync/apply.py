@@ -219,43 +219,19 @@ def apply_plan(
         else:
             work[item.source].append((item, changes))
     sink = _Sink(state, journal, run_id, settled, progress, _Records(items, fields))
-    lanes = [_Lane(name, batch, writers[name], (fresh or {}).get(name)) for name, batch in work.items()]
+    # every writer gets a lane, one with no items too: a lane flushes its writer once written
+    lanes = [_Lane(name, work.get(name, []), writer, (fresh or {}).get(name))
+             for name, writer in writers.items()]  # fmt: skip
     try:
         by_writer = _write_lanes(lanes, sink)
-        refused = {lane.source: lane.refused for lane in lanes if lane.refused is not None}
-        idle = {name: writer for name, writer in writers.items() if name not in work}
-        by_writer.update(_flush_all(idle, sink, refused))
     finally:
         journal.sync()
+    refused = {lane.source: lane.refused for lane in lanes if lane.refused is not None}
     flushed = [outcome for name in writers for outcome in by_writer.get(name, ())]
     results = [outcome for key in by_item for outcome in settled.get(key, ())] + flushed
     results += _refused_outcomes(by_item, items, refused, results, sink.open_entries)
     said = tuple((source, exc.one_line()) for source, exc in sorted(refused.items()))
     return ApplyResult(tuple(results), journal.syncs - syncs_before, said)
-
-
-def _flush_all(
-    writers: Mapping[str, Writer], sink: _Sink, refused: dict[str, AuthError]
-) -> dict[str, list[WriteOutcome]]:
-    """The held changes of writers that had no items to write (a lane flushes its own writer,
-    :func:`_write_lanes`), by writer; outcomes settled on this thread. A tracker in ``refused`` is
-    not flushed; one whose flush is refused (AuthError) joins it. Any other RoadsyncError (a spent
-    budget) is raised once the other writers' outcomes are recorded: what they wrote is roadsync's."""
-    flushed: dict[str, list[WriteOutcome]] = {}
-    error: BaseException | None = None
-    sending = {name: writer for name, writer in writers.items() if name not in refused}
-    with ThreadPoolExecutor(max_workers=max(1, len(sending)), thread_name_prefix="roadsync-flush") as pool:
-        futures = {name: pool.submit(writer.flush) for name, writer in sending.items()}
-        for name, future in futures.items():
-            try:
-                flushed[name] = sink.settle(future.result())
-            except AuthError as exc:
-                refused[name] = exc
-            except BaseException as exc:  # raised below, once the others have settled
-                error = error or exc
-    if error is not None:
-        raise error
-    return flushed
 
 
 def _refused_outcomes(
