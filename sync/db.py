@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from roadsync.errors import ConfigError, LocalFileError
 from roadsync.private import private_file, private_folder
 from roadsync.sync.damage import file_error
 
-__all__ = ["connect", "migrate", "rollback"]
+__all__ = ["connect", "migrate", "rollback", "transaction"]
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -58,6 +58,23 @@ def rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction (``BEGIN IMMEDIATE``, committed at the end, rolled back on any
+    error); inside a caller's transaction it joins that one (the connection is in autocommit
+    mode, so ``in_transaction`` says whether one is open)."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        rollback(conn)
+        raise
+    conn.execute("COMMIT")
 
 
 def migrate(conn: sqlite3.Connection, part: str, migrations: Sequence[str]) -> None:

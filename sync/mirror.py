@@ -25,7 +25,8 @@ from typing import Any, TypeVar
 
 from roadsync.connectors.model import Item
 from roadsync.heap import acyclic
-from roadsync.sync.db import migrate, rollback
+from roadsync.sync.db import migrate
+from roadsync.sync.db import transaction as sqlite_transaction
 
 __all__ = ["MIGRATIONS", "Cursor", "Mirror", "item_json"]
 
@@ -149,17 +150,8 @@ class Mirror:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one."""
-        with self.lock:
-            if self.conn.in_transaction:
-                yield
-                return
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                rollback(self.conn)
-                raise
-            self.conn.execute("COMMIT")
+        with self.lock, sqlite_transaction(self.conn):
+            yield
 
     @_locked
     def upsert(self, items: Iterable[Item]) -> tuple[int, int]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from roadsync.connectors.model import Item, Mark
-from roadsync.sync.db import connect, migrate, rollback
+from roadsync.sync.db import connect, migrate, transaction
 from roadsync.sync.journal import Settled
 from roadsync.sync.mirror import Mirror
 from roadsync.sync.ownership import Unasked
@@ -107,6 +107,9 @@ _RECORD_WRITTEN: Final = (
     "ON CONFLICT(item, field) DO UPDATE SET value = excluded.value, "
     "written_at = excluded.written_at, target = excluded.target, disputed = excluded.disputed"
 )
+
+
+_UNPLAN: Final = "DELETE FROM planned WHERE identity = ? OR key = ?"
 
 
 def iso_utc(moment: datetime) -> str:
@@ -223,19 +226,9 @@ class State:
         rows = [(item, field, value, when, target, 0) for item, field, value, target in writes]
         if not rows:
             return
-        joined = self.conn.in_transaction  # inside a caller's transaction: join it
-        if not joined:
-            self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            self.conn.executemany("DELETE FROM planned WHERE identity = ? OR key = ?",
-                                  [(row[0], row[0]) for row in rows])  # fmt: skip
+        with transaction(self.conn):  # inside a caller's transaction, it joins that one
+            self.conn.executemany(_UNPLAN, [(row[0], row[0]) for row in rows])
             self.conn.executemany(_RECORD_WRITTEN, rows)
-        except BaseException:
-            if not joined:
-                rollback(self.conn)
-            raise
-        if not joined:
-            self.conn.execute("COMMIT")
 
     def recent(self, source: str, within: timedelta, now: datetime | None = None) -> list[str]:
         """Tracker ids of ``source``'s items roadsync wrote within ``within`` (oldest first): the
@@ -301,7 +294,7 @@ class State:
     def _unplan(self, identity: str) -> None:
         """Forget the kept plan outcome of the item ``identity`` (or key, for older records): the next
         plan judges it again."""
-        self._run("DELETE FROM planned WHERE identity = ? OR key = ?", (identity, identity))
+        self._run(_UNPLAN, (identity, identity))
 
     def _run(self, sql: str, params: tuple[object, ...]) -> int:
         # The connection is in autocommit mode, so one statement outside a transaction is
