@@ -20,7 +20,7 @@ from roadsync.sync.fields import current_value, to_native, to_roadmap
 from roadsync.sync.model import DriftFinding
 from roadsync.sync.plan import desired_value, target_for
 
-__all__ = ["DriftInput", "find_drift", "item_drift", "theme_drift", "theme_findings"]
+__all__ = ["DriftInput", "find_drift", "item_drift", "theme_drift"]
 
 
 @dataclass(frozen=True)
@@ -170,19 +170,20 @@ def _priority_explained(data: DriftInput, item: Item, assignment: Assignment) ->
 
 
 def theme_drift(
-    items: Sequence[Countable], assignments: Mapping[str, Assignment], roadmap: Roadmap
-) -> Iterator[DriftFinding]:
+    items: Sequence[Countable], assignments: Mapping[str, Assignment], roadmap: Roadmap,
+    rows: Iterable[ThemeCoverage] | None = None,
+) -> Iterator[DriftFinding]:  # fmt: skip
     """``empty_theme`` and ``allocation`` over every item of the backlog (``items``: connector
     items or the report's entries for them). They measure a backlog: with no item at all (an
-    empty mirror, before the first pull) there is nothing to measure, and the report says to pull."""
+    empty mirror, before the first pull) there is nothing to measure, and the report says to pull.
+    ``rows``: the backlog's :func:`coverage` rows when the caller already counted them (a
+    planner that keeps the rows for the report counts the backlog once)."""
     if not items:
         return iter(())
-    return theme_findings(coverage(items, assignments, roadmap), roadmap)
+    return _theme_findings(coverage(items, assignments, roadmap) if rows is None else rows, roadmap)
 
 
-def theme_findings(rows: Iterable[ThemeCoverage], roadmap: Roadmap) -> Iterator[DriftFinding]:
-    """``empty_theme`` and ``allocation`` from a backlog's coverage rows (:func:`coverage` of
-    every item; a planner that keeps the rows for the report counts the backlog once)."""
+def _theme_findings(rows: Iterable[ThemeCoverage], roadmap: Roadmap) -> Iterator[DriftFinding]:
     tolerance = roadmap.allocation_tolerance
     for row in rows:
         theme = roadmap.resolve(row.id) if row.id else None

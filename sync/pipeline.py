@@ -13,7 +13,7 @@ from roadsync.mappings.assignment import Assignment
 from roadsync.mappings.coverage import ThemeCoverage, coverage
 from roadsync.mappings.engine import assign
 from roadsync.mappings.roadmap import Roadmap
-from roadsync.sync.drift import DriftInput, item_drift, theme_findings
+from roadsync.sync.drift import DriftInput, item_drift, theme_drift
 from roadsync.sync.model import DRIFT_KINDS, DriftFinding, Plan
 from roadsync.sync.ownership import Ledger, Pair
 from roadsync.sync.plan import Written, as_ledger, compute_pins, plan_changes, undecided_themes
@@ -109,7 +109,7 @@ def draft_plan(
     entries: Sequence[Entry | Item] = scope.entries() if scope is not None else items
     themes = tuple(coverage(entries, assignments, roadmap))
     drift = [*item_drift(data, {item.key for item in planned}), *(d for k in kept.values() for d in k.drift),
-             *(theme_findings(themes, roadmap) if entries else ())]  # fmt: skip
+             *theme_drift(entries, assignments, roadmap, themes)]  # fmt: skip
     if only is not None:
         drift = [d for d in drift if d.item is None or d.item in only]
     changes = judged.changes

@@ -191,12 +191,10 @@ class Scope:
             return self._entries
         if not self.kept:
             return self.items
-        if self._entries is None:
-            fresh = [item for item in self.items if item.key not in self.kept]
-            kept = (kept.entry for kept in self.kept.values())
-            self._entries = sorted([*fresh, *kept], key=lambda e: e.key)
+        fresh = [item for item in self.items if item.key not in self.kept]
+        kept = (kept.entry for kept in self.kept.values())
+        self._entries = sorted([*fresh, *kept], key=lambda e: e.key)
         return self._entries
-
 
     def for_writes(self, keys: Collection[str]) -> Scope:
         """This scope holding only the items of ``keys`` (those a plan writes), every other item
