@@ -209,10 +209,6 @@ class Matcher:
         matched = self._checked(found, facts)
         return (matched, facts) if matched else None
 
-    def matching(self, facts: ItemFacts) -> list[Rule]:
-        """Every rule that matches the item, in precedence order."""
-        return self._checked(self.candidates(facts.item), facts)
-
     def _checked(self, found: list[int], facts: ItemFacts) -> list[Rule]:
         """The candidates whose conditions hold. A candidate came from the index entry of its
         first condition, which therefore holds (index and check compare the same folded
