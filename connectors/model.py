@@ -145,6 +145,8 @@ class Item:
 _INTERNED = ("source", "scope", "kind", "status", "status_category", "assignee", "priority", "issue_type")
 
 
+_SHORT = 64
+"""A field value this long or shorter is shared (interned): board options and the like repeat."""
 _COPIES: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
 _COPIES_LIMIT = 4096
 """Distinct field/mark mappings shared at most: a field of unique short texts must not make
@@ -178,5 +180,3 @@ def _shared(value: str | None) -> str | None:
     """A field value as one shared copy when short (board options repeat across a backlog)."""
     return sys.intern(value) if isinstance(value, str) and len(value) <= _SHORT else value
 
-
-_SHORT = 64
